@@ -1,0 +1,145 @@
+// Package app is zhifa's composition root and HTTP layer: configuration, logging,
+// connections, the Fiber server and its middleware, authentication, the error table,
+// the API handlers and web pages, embedded templates, static files and migrations.
+// Handlers are thin: parse, call a domain service, render.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"zhifa/app/migrations"
+	"zhifa/enforcement"
+)
+
+// App is one running zhifa: its connections, services and HTTP server.
+type App struct {
+	cfg   Config
+	log   *zap.Logger
+	db    *pgxpool.Pool
+	rdb   *redis.Client
+	minio *minio.Client
+
+	enforcement *enforcement.Service
+	sessions    *Sessions
+	metrics     *metrics
+	server      *fiber.App
+	ln          net.Listener
+}
+
+// New connects to PostgreSQL, Redis and MinIO and builds the services and the server.
+// Connections are lazy: New succeeds while a component is down, and readiness says so.
+func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: log}
+	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("ZHIFA_DATABASE_URL: %w", err)
+	}
+	pcfg.ConnConfig.ConnectTimeout = 3 * time.Second
+	if pcfg.MaxConns < 10 {
+		pcfg.MaxConns = 10
+	}
+	if a.db, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("ZHIFA_REDIS_URL: %w", err)
+	}
+	ropt.DialTimeout, ropt.ReadTimeout, ropt.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+	a.rdb = redis.NewClient(ropt)
+	a.minio, err = minio.New(cfg.MinIOEndpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(cfg.MinIOAccessKey, cfg.MinIOSecretKey, ""),
+		Secure: cfg.MinIOSecure,
+	})
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("minio: %w", err)
+	}
+	a.enforcement = enforcement.NewService(enforcement.NewStore(a.db))
+	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
+	a.metrics = newMetrics(a.db, a.rdb)
+	a.server = a.newServer()
+	return a, nil
+}
+
+// CheckSchema refuses to serve on a database whose schema is behind (or ahead of) this
+// binary: a half-migrated database would fail in ways users cannot understand.
+func (a *App) CheckSchema(ctx context.Context) error {
+	v, err := migrations.Current(ctx, a.db)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if want := migrations.Latest(); v != want {
+		return fmt.Errorf("database schema is at version %d but this zhifa needs %d: run `zhifa migrate` first", v, want)
+	}
+	return nil
+}
+
+// Listen binds the server's address; with ":0" the system picks a free port.
+func (a *App) Listen(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	a.ln = ln
+	return ln.Addr().String(), nil
+}
+
+// Serve answers requests until ctx is cancelled, then stops gracefully within the
+// configured timeout.
+func (a *App) Serve(ctx context.Context) error {
+	if a.ln == nil {
+		if _, err := a.Listen(a.cfg.Listen); err != nil {
+			return err
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.server.Listener(a.ln) }()
+	a.log.Info("zhifa serving", zap.String("addr", a.ln.Addr().String()))
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down", zap.Duration("timeout", a.cfg.ShutdownTimeout))
+	if err := a.server.ShutdownWithTimeout(a.cfg.ShutdownTimeout); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-done; err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the connections, in reverse order of opening.
+func (a *App) Close() {
+	if a.rdb != nil {
+		_ = a.rdb.Close()
+	}
+	if a.db != nil {
+		a.db.Close()
+	}
+}
+
+// EnsureBucket creates the evidence bucket, with object locking so that retention can
+// be set on evidence, when it does not exist.
+func (a *App) EnsureBucket(ctx context.Context) (created bool, err error) {
+	ok, err := a.minio.BucketExists(ctx, a.cfg.MinIOBucket)
+	if err != nil || ok {
+		return false, err
+	}
+	err = a.minio.MakeBucket(ctx, a.cfg.MinIOBucket, minio.MakeBucketOptions{ObjectLocking: true})
+	return err == nil, err
+}

@@ -1,0 +1,247 @@
+package app
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Config is everything zhifa reads from its environment. Defaults point at the local
+// services that `make demo` starts, so a bare `zhifa serve` works after it.
+type Config struct {
+	Env             string        // development, test or production
+	Listen          string        // address of the HTTP server
+	DatabaseURL     string        // PostgreSQL
+	RedisURL        string        // Redis
+	RedisPrefix     string        // prefix of every Redis key, so deployments and tests never collide
+	MinIOEndpoint   string        // host:port of MinIO
+	MinIOAccessKey  string        // MinIO access key
+	MinIOSecretKey  string        // MinIO secret key
+	MinIOBucket     string        // bucket for evidence
+	MinIOSecure     bool          // TLS to MinIO
+	SessionLifetime time.Duration // how long a login lasts
+	BodyLimit       int           // largest JSON or form body, in bytes
+	UploadLimit     int64         // largest evidence file, in bytes
+	RequestTimeout  time.Duration // deadline of one request
+	ShutdownTimeout time.Duration // how long a graceful stop may take
+	LogLevel        string        // debug, info, warn or error
+	MetricsToken    string        // when set, /metrics needs it as a bearer token
+	TrustedProxies  []string      // load balancers whose X-Forwarded-For is believed
+	LoginMaxFails   int           // failed logins per account before 429
+	LoginIPMaxFails int           // failed logins per address before 429
+	LoginFailWindow time.Duration // window over which failures count
+}
+
+// CacheDir is where the deploy script keeps MinIO's binary, data and generated keys.
+func CacheDir() string {
+	if d := os.Getenv("ZHIFA_CACHE_DIR"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "zhifa")
+	}
+	return filepath.Join(os.TempDir(), "zhifa")
+}
+
+// LoadConfig reads the environment through getenv, applies defaults and validates.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	e := envReader{get: getenv}
+	c := Config{
+		Env:             e.str("ZHIFA_ENV", "development"),
+		Listen:          e.str("ZHIFA_LISTEN", ":8080"),
+		DatabaseURL:     e.secret("ZHIFA_DATABASE_URL", "postgres://root@127.0.0.1:5432/zhifa?sslmode=disable"),
+		RedisURL:        e.secret("ZHIFA_REDIS_URL", "redis://127.0.0.1:6379/0"),
+		RedisPrefix:     e.str("ZHIFA_REDIS_PREFIX", "zhifa:"),
+		MinIOEndpoint:   e.str("ZHIFA_MINIO_ENDPOINT", "127.0.0.1:9000"),
+		MinIOAccessKey:  e.str("ZHIFA_MINIO_ACCESS_KEY", "zhifa"),
+		MinIOSecretKey:  e.secretFile("ZHIFA_MINIO_SECRET_KEY", filepath.Join(CacheDir(), "minio", "secret_key")),
+		MinIOBucket:     e.str("ZHIFA_MINIO_BUCKET", "zhifa-evidence"),
+		MinIOSecure:     e.bool("ZHIFA_MINIO_SECURE", false),
+		SessionLifetime: e.dur("ZHIFA_SESSION_LIFETIME", 12*time.Hour),
+		BodyLimit:       int(e.int("ZHIFA_BODY_LIMIT", 4<<20)),
+		UploadLimit:     e.int("ZHIFA_UPLOAD_LIMIT", 4<<30),
+		RequestTimeout:  e.dur("ZHIFA_REQUEST_TIMEOUT", 30*time.Second),
+		ShutdownTimeout: e.dur("ZHIFA_SHUTDOWN_TIMEOUT", 20*time.Second),
+		LogLevel:        e.str("ZHIFA_LOG_LEVEL", "info"),
+		MetricsToken:    e.secret("ZHIFA_METRICS_TOKEN", ""),
+		TrustedProxies:  e.list("ZHIFA_TRUSTED_PROXIES"),
+		LoginMaxFails:   int(e.int("ZHIFA_LOGIN_MAX_FAILS", 5)),
+		LoginIPMaxFails: int(e.int("ZHIFA_LOGIN_IP_MAX_FAILS", 30)),
+		LoginFailWindow: e.dur("ZHIFA_LOGIN_FAIL_WINDOW", 15*time.Minute),
+	}
+	if e.err != nil {
+		return c, e.err
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	switch c.Env {
+	case "development", "test", "production":
+	default:
+		return fmt.Errorf("ZHIFA_ENV must be development, test or production, not %q", c.Env)
+	}
+	for name, u := range map[string]string{"ZHIFA_DATABASE_URL": c.DatabaseURL, "ZHIFA_REDIS_URL": c.RedisURL} {
+		if _, err := url.Parse(u); err != nil || u == "" {
+			return fmt.Errorf("%s is not a URL", name)
+		}
+	}
+	switch {
+	case c.MinIOEndpoint == "" || strings.Contains(c.MinIOEndpoint, "/"):
+		return fmt.Errorf("ZHIFA_MINIO_ENDPOINT must be host:port")
+	case c.MinIOBucket == "":
+		return fmt.Errorf("ZHIFA_MINIO_BUCKET must be set")
+	case c.SessionLifetime < time.Minute:
+		return fmt.Errorf("ZHIFA_SESSION_LIFETIME must be at least a minute")
+	case c.BodyLimit < 1<<10:
+		return fmt.Errorf("ZHIFA_BODY_LIMIT must be at least 1 KiB")
+	case c.UploadLimit < 1<<20:
+		return fmt.Errorf("ZHIFA_UPLOAD_LIMIT must be at least 1 MiB")
+	case c.RequestTimeout <= 0 || c.ShutdownTimeout <= 0:
+		return fmt.Errorf("ZHIFA_REQUEST_TIMEOUT and ZHIFA_SHUTDOWN_TIMEOUT must be positive")
+	case c.LoginMaxFails < 1 || c.LoginIPMaxFails < 1:
+		return fmt.Errorf("ZHIFA_LOGIN_MAX_FAILS and ZHIFA_LOGIN_IP_MAX_FAILS must be positive")
+	case c.Env == "production" && c.MinIOSecretKey == "":
+		return fmt.Errorf("ZHIFA_MINIO_SECRET_KEY (or _FILE) must be set in production")
+	}
+	if _, err := zap.ParseAtomicLevel(c.LogLevel); err != nil {
+		return fmt.Errorf("ZHIFA_LOG_LEVEL: %w", err)
+	}
+	return nil
+}
+
+// Masked lists the configuration for the start-up log with secrets hidden.
+func (c Config) Masked() []zap.Field {
+	return []zap.Field{
+		zap.String("env", c.Env), zap.String("listen", c.Listen),
+		zap.String("database_url", maskURL(c.DatabaseURL)), zap.String("redis_url", maskURL(c.RedisURL)),
+		zap.String("redis_prefix", c.RedisPrefix), zap.String("minio_endpoint", c.MinIOEndpoint),
+		zap.String("minio_access_key", c.MinIOAccessKey), zap.String("minio_secret_key", maskSecret(c.MinIOSecretKey)),
+		zap.String("minio_bucket", c.MinIOBucket), zap.Bool("minio_secure", c.MinIOSecure),
+		zap.Duration("session_lifetime", c.SessionLifetime), zap.Int("body_limit", c.BodyLimit),
+		zap.Int64("upload_limit", c.UploadLimit), zap.Duration("request_timeout", c.RequestTimeout),
+		zap.Duration("shutdown_timeout", c.ShutdownTimeout), zap.String("log_level", c.LogLevel),
+		zap.String("metrics_token", maskSecret(c.MetricsToken)), zap.Strings("trusted_proxies", c.TrustedProxies),
+		zap.Int("login_max_fails", c.LoginMaxFails), zap.Int("login_ip_max_fails", c.LoginIPMaxFails),
+		zap.Duration("login_fail_window", c.LoginFailWindow),
+	}
+}
+
+func maskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(invalid)"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+func maskSecret(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return "(set)"
+}
+
+// envReader collects the first parse error so LoadConfig can report it once.
+type envReader struct {
+	get func(string) string
+	err error
+}
+
+func (e *envReader) str(key, def string) string {
+	if v := strings.TrimSpace(e.get(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+// secret reads key, or the file named by key_FILE, so secrets can come from mounted files.
+func (e *envReader) secret(key, def string) string {
+	if f := e.get(key + "_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			e.fail(fmt.Errorf("%s_FILE: %w", key, err))
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	}
+	return e.str(key, def)
+}
+
+// secretFile is secret with a default file that may be absent.
+func (e *envReader) secretFile(key, defFile string) string {
+	if e.get(key) != "" || e.get(key+"_FILE") != "" {
+		return e.secret(key, "")
+	}
+	b, err := os.ReadFile(defFile)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func (e *envReader) int(key string, def int64) int64 {
+	v := e.get(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		e.fail(fmt.Errorf("%s: %q is not an integer", key, v))
+	}
+	return n
+}
+
+func (e *envReader) bool(key string, def bool) bool {
+	v := e.get(key)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		e.fail(fmt.Errorf("%s: %q is not true or false", key, v))
+	}
+	return b
+}
+
+func (e *envReader) dur(key string, def time.Duration) time.Duration {
+	v := e.get(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.fail(fmt.Errorf("%s: %q is not a duration such as 30s or 12h", key, v))
+	}
+	return d
+}
+
+func (e *envReader) list(key string) []string {
+	var out []string
+	for _, s := range strings.Split(e.get(key), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (e *envReader) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}

@@ -1,0 +1,455 @@
+package app
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"zhifa/enforcement"
+	"zhifa/fault"
+)
+
+func (a *App) pageRoutes(srv *fiber.App) {
+	login := []fiber.Handler{a.requireLogin}
+	write := []fiber.Handler{a.requireLogin, a.recordWrites}
+	srv.Get("/login", a.loginPage)
+	srv.Post("/login", a.loginSubmit)
+	srv.Post("/logout", append(write, a.logoutSubmit)...)
+	srv.Get("/", append(login, a.homePage)...)
+	srv.Get("/agencies", append(login, a.agenciesPage)...)
+	srv.Get("/officers", append(login, a.officersPage)...)
+	srv.Get("/officers/:id", append(login, a.officerPage)...)
+	srv.Post("/officers/:id", append(write, a.officerSubmit)...)
+	srv.Get("/users", append(login, a.usersPage)...)
+	srv.Post("/users", append(write, a.userSubmit)...)
+	srv.Get("/calendar", append(login, a.calendarPage)...)
+	srv.Get("/calendar/:year", append(login, a.calendarPage)...)
+	srv.Post("/calendar/:year", append(write, a.calendarSubmit)...)
+	srv.Get("/activity", append(login, a.activityPage)...)
+}
+
+var templateFuncs = template.FuncMap{
+	"dt": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(enforcement.Shanghai()).Format("2006-01-02 15:04")
+	},
+	"join":   strings.Join,
+	"add":    func(a, b int) int { return a + b },
+	"query":  url.QueryEscape,
+	"percent": func(n, d int) string {
+		if d == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f%%", float64(n)*100/float64(d))
+	},
+}
+
+type navItem struct {
+	Href, Label string
+}
+
+// nav lists the sections a role may open; later parts add their own.
+func nav(a enforcement.Actor) []navItem {
+	items := []navItem{{"/", "首页"}}
+	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
+		items = append(items, navItem{"/agencies", "执法主体"})
+	}
+	items = append(items, navItem{"/officers", "执法人员"})
+	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
+		items = append(items, navItem{"/users", "账号"}, navItem{"/activity", "操作日志"})
+	}
+	items = append(items, navItem{"/calendar", "工作日历"})
+	return items
+}
+
+// view assembles what every page's layout needs: the user, navigation, the CSRF token
+// for forms, and a flash message left by the previous request.
+func (a *App) view(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
+	if data == nil {
+		data = fiber.Map{}
+	}
+	data["Title"] = title
+	data["Path"] = c.Path()
+	if l := current(c); l != nil {
+		data["Me"] = l.Actor
+		data["Nav"] = nav(l.Actor)
+		data["CSRF"] = l.Session.CSRF
+		data["RoleLabels"] = roleLabels(l.Roles)
+	}
+	if f := c.Cookies("zhifa_flash"); f != "" {
+		if msg, err := url.QueryUnescape(f); err == nil {
+			data["Flash"] = msg
+		}
+		c.ClearCookie("zhifa_flash")
+	}
+	return data
+}
+
+func roleLabels(rs []enforcement.Role) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Label()
+	}
+	return strings.Join(out, "、")
+}
+
+// redirectFlash sends the browser on with a message for the next page.
+func redirectFlash(c *fiber.Ctx, to, msg string) error {
+	c.Cookie(&fiber.Cookie{Name: "zhifa_flash", Value: url.QueryEscape(msg), Path: "/", HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(time.Minute)})
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// formError re-renders a form with the error's message next to its field.
+func formError(err error) (fiber.Map, bool) {
+	if fault.KindOf(err) == fault.Invalid || fault.KindOf(err) == malformed || fault.KindOf(err) == fault.Conflict {
+		fe, _, _ := classify(err)
+		return fiber.Map{"Error": fe.Message, "ErrorField": fe.Field}, true
+	}
+	return nil, false
+}
+
+// GET /login
+func (a *App) loginPage(c *fiber.Ctx) error {
+	token := randomToken()
+	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteStrictMode, Secure: a.cfg.Env == "production"})
+	return c.Render("login", a.view(c, "登录", fiber.Map{"LoginCSRF": token, "Next": safeNext(c.Query("next"))}))
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+		return "/"
+	}
+	return s
+}
+
+// POST /login: a double-submit token guards the form, since there is no session yet.
+func (a *App) loginSubmit(c *fiber.Ctx) error {
+	ck := c.Cookies(loginCSRFCookie)
+	if ck == "" || subtle.ConstantTimeCompare([]byte(ck), []byte(c.FormValue("_csrf"))) != 1 {
+		return fault.New(fault.Forbidden, "登录页面已过期，请刷新后重试")
+	}
+	in := loginInput{Username: c.FormValue("username"), Password: c.FormValue("password")}
+	err := in.validate()
+	var token string
+	if err == nil {
+		_, token, err = a.signIn(c, in)
+	}
+	if err != nil {
+		if k := fault.KindOf(err); k != fault.Invalid && k != fault.Unauthorized && k != fault.TooMany {
+			return err
+		}
+		fe, status, _ := classify(err)
+		c.Status(status)
+		return c.Render("login", a.view(c, "登录", fiber.Map{"LoginCSRF": ck, "Error": fe.Message,
+			"Username": in.Username, "Next": safeNext(c.FormValue("next"))}))
+	}
+	a.setSessionCookie(c, token)
+	c.ClearCookie(loginCSRFCookie)
+	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+}
+
+// POST /logout
+func (a *App) logoutSubmit(c *fiber.Ctx) error {
+	l := current(c)
+	if err := a.sessions.Delete(c.UserContext(), l.token, l.UserID); err != nil {
+		return err
+	}
+	a.clearSessionCookie(c)
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// GET /: each role's home page.
+func (a *App) homePage(c *fiber.Ctx) error {
+	ctx, act := c.UserContext(), actor(c)
+	data := fiber.Map{}
+	counts, err := a.enforcement.Counts(ctx, act)
+	if err != nil {
+		return err
+	}
+	data["Counts"] = counts
+	if act.OfficerID != nil {
+		o, err := a.enforcement.FindOfficer(ctx, act, *act.OfficerID)
+		if err != nil {
+			return err
+		}
+		data["Officer"] = o
+	}
+	if act.Has(enforcement.RoleAdmin) || act.Has(enforcement.RoleSupervisor) {
+		data["Region"] = true
+	}
+	return c.Render("home", a.view(c, "首页", data))
+}
+
+// GET /agencies
+func (a *App) agenciesPage(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.ListAgencies(c.UserContext(), actor(c), enforcement.AgencyFilter{Q: c.Query("q"), Page: p})
+	if err != nil {
+		return err
+	}
+	return c.Render("agencies", a.view(c, "执法主体", fiber.Map{"List": l, "Q": c.Query("q"), "Pager": pager(c, p, l.Total)}))
+}
+
+// GET /officers
+func (a *App) officersPage(c *fiber.Ctx) error {
+	f, err := a.officerFilter(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.ListOfficers(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	return c.Render("officers", a.view(c, "执法人员", fiber.Map{"List": l, "Q": f.Q, "Status": string(f.Status),
+		"Pager": pager(c, f.Page, l.Total)}))
+}
+
+// GET /officers/:id
+func (a *App) officerPage(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := a.enforcement.FindOfficer(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.Render("officer", a.view(c, o.Name, fiber.Map{"Officer": o, "CanEdit": actor(c).Has(enforcement.RoleAdmin)}))
+}
+
+// POST /officers/:id: an administrator changes a certificate's status, validity or hours.
+func (a *App) officerSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var p enforcement.OfficerPatch
+	st := enforcement.OfficerStatus(c.FormValue("status"))
+	p.Status = &st
+	if s := c.FormValue("cert_valid_until"); s != "" {
+		d, err := enforcement.ParseDate(s)
+		if err != nil {
+			return fault.Field("cert_valid_until", "有效期格式应为 YYYY-MM-DD")
+		}
+		p.CertValidUntil = &d
+	}
+	if s := c.FormValue("training_hours"); s != "" {
+		h, err := strconv.Atoi(s)
+		if err != nil {
+			return fault.Field("training_hours", "培训学时应为整数")
+		}
+		p.TrainingHours = &h
+	}
+	o, err := a.enforcement.UpdateOfficer(c.UserContext(), actor(c), id, p)
+	if data, ok := formError(err); ok {
+		o, ferr := a.enforcement.FindOfficer(c.UserContext(), actor(c), id)
+		if ferr != nil {
+			return ferr
+		}
+		data["Officer"], data["CanEdit"] = o, true
+		c.Status(fiber.StatusUnprocessableEntity)
+		return c.Render("officer", a.view(c, o.Name, data))
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/officers/"+o.ID.String(), "已保存 "+o.Name+" 的执法证信息")
+}
+
+// GET /users
+func (a *App) usersPage(c *fiber.Ctx) error {
+	return a.renderUsers(c, fiber.Map{})
+}
+
+func (a *App) renderUsers(c *fiber.Ctx, data fiber.Map) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.ListUsers(c.UserContext(), actor(c), enforcement.UserFilter{
+		Q: c.Query("q"), Role: enforcement.Role(c.Query("role")), Page: p})
+	if err != nil {
+		return err
+	}
+	ags, err := a.enforcement.ListAgencies(c.UserContext(), actor(c), enforcement.AgencyFilter{Page: enforcement.Page{Number: 1, Size: 200}})
+	if err != nil {
+		return err
+	}
+	data["List"], data["Q"], data["Agencies"], data["Roles"] = l, c.Query("q"), ags.Items, enforcement.Roles
+	data["Pager"] = pager(c, p, l.Total)
+	data["CanCreate"] = actor(c).Has(enforcement.RoleAdmin)
+	return c.Render("users", a.view(c, "账号管理", data))
+}
+
+// POST /users
+func (a *App) userSubmit(c *fiber.Ctx) error {
+	in := enforcement.UserInput{Username: c.FormValue("username"), Password: c.FormValue("password"),
+		Name: c.FormValue("name"), LegalQualified: c.FormValue("legal_qualified") == "on"}
+	for _, r := range c.Context().PostArgs().PeekMulti("roles") {
+		in.Roles = append(in.Roles, enforcement.Role(r))
+	}
+	var err error
+	if id := c.FormValue("agency_id"); id != "" {
+		if in.AgencyID, err = parseUUIDField("agency_id", id); err != nil {
+			return err
+		}
+	}
+	if id := c.FormValue("officer_id"); id != "" {
+		oid, err := parseUUIDField("officer_id", id)
+		if err != nil {
+			return err
+		}
+		in.OfficerID = &oid
+	}
+	u, err := a.enforcement.CreateUser(c.UserContext(), actor(c), in)
+	if data, ok := formError(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		data["Form"] = in
+		return a.renderUsers(c, data)
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/users", "已创建账号 "+u.Username)
+}
+
+// GET /calendar and /calendar/:year
+func (a *App) calendarPage(c *fiber.Ctx) error {
+	year := time.Now().In(enforcement.Shanghai()).Year()
+	if c.Params("year") != "" {
+		y, err := yearParam(c)
+		if err != nil {
+			return err
+		}
+		year = y
+	}
+	return a.renderCalendar(c, year, fiber.Map{})
+}
+
+func (a *App) renderCalendar(c *fiber.Ctx, year int, data fiber.Map) error {
+	cal, err := a.enforcement.CalendarYear(c.UserContext(), year)
+	if err != nil {
+		return err
+	}
+	data["Cal"], data["Prev"], data["Next"] = cal, year-1, year+1
+	data["CanEdit"] = actor(c).Has(enforcement.RoleAdmin)
+	if _, ok := data["HolidaysText"]; !ok {
+		data["HolidaysText"], data["WorkdaysText"] = daysText(cal.Holidays), daysText(cal.Workdays)
+	}
+	return c.Render("calendar", a.view(c, fmt.Sprintf("%d 年工作日历", year), data))
+}
+
+func daysText(days []enforcement.CalendarDay) string {
+	var b strings.Builder
+	for _, d := range days {
+		fmt.Fprintf(&b, "%s %s\n", d.Date, d.Name)
+	}
+	return b.String()
+}
+
+// parseDaysText reads one "YYYY-MM-DD 名称" per line.
+func parseDaysText(field, s string) ([]enforcement.CalendarDay, error) {
+	var out []enforcement.CalendarDay
+	for i, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		date, name, _ := strings.Cut(line, " ")
+		d, err := enforcement.ParseDate(date)
+		if err != nil {
+			return nil, fault.Field(field, "第 %d 行“%s”的日期应为 YYYY-MM-DD", i+1, line)
+		}
+		out = append(out, enforcement.CalendarDay{Date: d, Name: strings.TrimSpace(name)})
+	}
+	return out, nil
+}
+
+// POST /calendar/:year
+func (a *App) calendarSubmit(c *fiber.Ctx) error {
+	year, err := yearParam(c)
+	if err != nil {
+		return err
+	}
+	in := enforcement.CalendarYear{Year: year, Source: c.FormValue("source")}
+	in.Holidays, err = parseDaysText("holidays", c.FormValue("holidays"))
+	if err == nil {
+		in.Workdays, err = parseDaysText("workdays", c.FormValue("workdays"))
+	}
+	if err == nil {
+		_, err = a.enforcement.PutCalendarYear(c.UserContext(), actor(c), in)
+	}
+	if data, ok := formError(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		data["HolidaysText"], data["WorkdaysText"] = c.FormValue("holidays"), c.FormValue("workdays")
+		return a.renderCalendar(c, year, data)
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, fmt.Sprintf("/calendar/%d", year), fmt.Sprintf("已保存 %d 年工作日历，相关期限已按新日历计算", year))
+}
+
+// GET /activity
+func (a *App) activityPage(c *fiber.Ctx) error {
+	f, err := a.activityFilter(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.ListActivity(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	return c.Render("activity", a.view(c, "操作日志", fiber.Map{"List": l, "Q": f.Q, "Username": f.Username,
+		"Pager": pager(c, f.Page, l.Total)}))
+}
+
+func parseUUIDField(field, s string) (uuid.UUID, error) {
+	u, err := parseUUID(s)
+	if err != nil {
+		return uuid.Nil, fault.Field(field, "%s 不是有效的编号", field)
+	}
+	return u, nil
+}
+
+// pagerView is the previous/next links of a list page.
+type pagerView struct {
+	Page, Pages, Total int
+	Prev, Next         string
+}
+
+func pager(c *fiber.Ctx, p enforcement.Page, total int) pagerView {
+	pages := (total + p.Size - 1) / p.Size
+	link := func(n int) string {
+		q := c.Queries()
+		v := url.Values{}
+		for k, val := range q {
+			v.Set(k, val)
+		}
+		v.Set("page", strconv.Itoa(n))
+		return c.Path() + "?" + v.Encode()
+	}
+	pv := pagerView{Page: p.Number, Pages: pages, Total: total}
+	if p.Number > 1 {
+		pv.Prev = link(p.Number - 1)
+	}
+	if p.Number < pages {
+		pv.Next = link(p.Number + 1)
+	}
+	return pv
+}

@@ -1,0 +1,24 @@
+package app
+
+import "github.com/gofiber/fiber/v2"
+
+// routes lists every route zhifa serves, by area. Order matters to Fiber: routes that
+// need no login are registered before the middleware that demands one.
+func (a *App) routes(srv *fiber.App) {
+	srv.Get("/healthz", a.healthz)
+	srv.Get("/readyz", a.readyz)
+	srv.Get("/metrics", a.serveMetrics)
+
+	api := srv.Group("/api/v1")
+	api.Get("/openapi.json", a.serveOpenAPI)
+	api.Post("/auth/login", a.apiLogin)
+	api.Use(a.requireLogin, a.recordWrites)
+	api.Post("/auth/logout", a.apiLogout)
+	api.Get("/me", a.apiMe)
+	a.agencyRoutes(api)
+	a.officerRoutes(api)
+	a.userRoutes(api)
+	a.calendarRoutes(api)
+
+	a.pageRoutes(srv)
+}

@@ -1,0 +1,134 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/template/html/v2"
+	"go.uber.org/zap"
+
+	"zhifa/fault"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+func (a *App) newServer() *fiber.App {
+	tfs, _ := fs.Sub(templateFS, "templates")
+	engine := html.NewFileSystem(http.FS(tfs), ".html")
+	engine.AddFuncMap(templateFuncs)
+	cfg := fiber.Config{
+		AppName:      "zhifa",
+		Views:        engine,
+		ViewsLayout:  "layout",
+		ErrorHandler: a.handleError,
+		// Values from the context must outlive the handler when they reach the log or
+		// a domain call; immutable strings make that safe.
+		Immutable:               true,
+		BodyLimit:               a.cfg.BodyLimit,
+		ReadTimeout:             60 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: len(a.cfg.TrustedProxies) > 0,
+		TrustedProxies:          a.cfg.TrustedProxies,
+	}
+	if len(a.cfg.TrustedProxies) > 0 {
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	srv := fiber.New(cfg)
+	srv.Use(a.observe, a.deadline, securityHeaders)
+	srv.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600}))
+	a.routes(srv)
+	return srv
+}
+
+var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+// observe is the first middleware: it recovers panics, gives each request an ID (kept
+// from a load balancer's X-Request-ID when well formed), runs the error handler itself so
+// that the access log and the metrics see the real status, and logs the request.
+func (a *App) observe(c *fiber.Ctx) (err error) {
+	start := time.Now()
+	id := c.Get(fiber.HeaderXRequestID)
+	if !requestIDRe.MatchString(id) {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Locals(localRequestID, id)
+	c.Set(fiber.HeaderXRequestID, id)
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				a.log.Error("panic", zap.String("request_id", id), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+				err = fault.Wrap(fmt.Errorf("panic: %v", r), fault.Internal, "服务器内部错误")
+			}
+		}()
+		err = c.Next()
+	}()
+	if err != nil {
+		if herr := a.handleError(c, err); herr != nil {
+			a.log.Error("error handler failed", zap.String("request_id", id), zap.Error(herr))
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	route := c.Route().Path
+	elapsed := time.Since(start)
+	a.metrics.observe(c.Method(), route, status, elapsed)
+	fields := []zap.Field{
+		zap.String("request_id", id), zap.String("method", c.Method()), zap.String("path", c.Path()),
+		zap.String("route", route), zap.Int("status", status), zap.Duration("elapsed", elapsed),
+		zap.String("ip", c.IP()),
+	}
+	if act, ok := c.Locals(localActor).(*actorLocal); ok {
+		fields = append(fields, zap.String("user", act.Username))
+	}
+	if status >= 500 {
+		a.log.Warn("request", fields...)
+	} else {
+		a.log.Info("request", fields...)
+	}
+	return nil
+}
+
+// deadline gives every request a context that ends after the configured timeout; store
+// calls take it from c.UserContext(). fasthttp's own context is never cancelled.
+func (a *App) deadline(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
+
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	return c.Next()
+}
+
+const (
+	localRequestID = "request_id"
+	localActor     = "actor"
+)
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(localRequestID).(string)
+	return id
+}

@@ -1,0 +1,76 @@
+package enforcement
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"zhifa/fault"
+)
+
+// AgencyKind tells governments, their departments, townships and justice bureaus apart;
+// the justice bureau supervises and reviews for its whole region.
+type AgencyKind string
+
+// The kinds of agency.
+const (
+	KindGovernment AgencyKind = "government"
+	KindDepartment AgencyKind = "department"
+	KindTownship   AgencyKind = "township"
+	KindJustice    AgencyKind = "justice"
+)
+
+// Agency is a body with enforcement power (执法主体), placed in the region tree.
+type Agency struct {
+	ID         uuid.UUID  `json:"id"`
+	Name       string     `json:"name"`
+	ShortName  string     `json:"short_name"`
+	Code       string     `json:"code"`
+	RegionCode string     `json:"region_code"`
+	ParentID   *uuid.UUID `json:"parent_id"`
+	Kind       AgencyKind `json:"kind"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// AgencyInput is what an administrator gives to create an agency.
+type AgencyInput struct {
+	Name       string     `json:"name"`
+	ShortName  string     `json:"short_name"`
+	Code       string     `json:"code"`
+	RegionCode string     `json:"region_code"`
+	ParentID   *uuid.UUID `json:"parent_id"`
+	Kind       AgencyKind `json:"kind"`
+}
+
+var regionRe = regexp.MustCompile(`^[1-9][0-9]{5}$`)
+
+// Validate checks the fields one by one and names the first that is wrong.
+func (in *AgencyInput) Validate() error {
+	in.Name = strings.TrimSpace(in.Name)
+	in.ShortName = strings.TrimSpace(in.ShortName)
+	in.Code = strings.ToUpper(strings.TrimSpace(in.Code))
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 {
+		return fault.Field("name", "机构名称不能为空，且不超过 100 字")
+	}
+	if !ValidCreditCode(in.Code) {
+		return fault.Field("code", "统一社会信用代码应为 18 位且校验位正确")
+	}
+	if !regionRe.MatchString(in.RegionCode) {
+		return fault.Field("region_code", "行政区划代码应为 6 位数字")
+	}
+	if in.Kind == "" {
+		in.Kind = KindDepartment
+	}
+	switch in.Kind {
+	case KindGovernment, KindDepartment, KindTownship, KindJustice:
+	default:
+		return fault.Field("kind", "机构类型应为 government、department、township 或 justice")
+	}
+	if in.ShortName == "" {
+		in.ShortName = in.Name
+	}
+	return nil
+}
