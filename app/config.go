@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
-	"strconv"
+		"strconv"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
+
+	"zhifa/app/localdev"
 )
 
 // Config is everything zhifa reads from its environment. Defaults point at the local
@@ -38,17 +39,6 @@ type Config struct {
 	LoginFailWindow time.Duration // window over which failures count
 }
 
-// CacheDir is where the deploy script keeps MinIO's binary, data and generated keys.
-func CacheDir() string {
-	if d := os.Getenv("ZHIFA_CACHE_DIR"); d != "" {
-		return d
-	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "zhifa")
-	}
-	return filepath.Join(os.TempDir(), "zhifa")
-}
-
 // LoadConfig reads the environment through getenv, applies defaults and validates.
 func LoadConfig(getenv func(string) string) (Config, error) {
 	e := envReader{get: getenv}
@@ -60,7 +50,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RedisPrefix:     e.str("ZHIFA_REDIS_PREFIX", "zhifa:"),
 		MinIOEndpoint:   e.str("ZHIFA_MINIO_ENDPOINT", "127.0.0.1:9000"),
 		MinIOAccessKey:  e.str("ZHIFA_MINIO_ACCESS_KEY", "zhifa"),
-		MinIOSecretKey:  e.secretFile("ZHIFA_MINIO_SECRET_KEY", filepath.Join(CacheDir(), "minio", "secret_key")),
+		MinIOSecretKey:  e.secretFile("ZHIFA_MINIO_SECRET_KEY", localdev.MinIOSecretFile(getenv)),
 		MinIOBucket:     e.str("ZHIFA_MINIO_BUCKET", "zhifa-evidence"),
 		MinIOSecure:     e.bool("ZHIFA_MINIO_SECURE", false),
 		SessionLifetime: e.dur("ZHIFA_SESSION_LIFETIME", 12*time.Hour),
@@ -187,11 +177,7 @@ func (e *envReader) secretFile(key, defFile string) string {
 	if e.get(key) != "" || e.get(key+"_FILE") != "" {
 		return e.secret(key, "")
 	}
-	b, err := os.ReadFile(defFile)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
+	return localdev.ReadSecret(defFile)
 }
 
 func (e *envReader) int(key string, def int64) int64 {

@@ -42,9 +42,9 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.In(enforcement.Shanghai()).Format("2006-01-02 15:04")
 	},
-	"join":   strings.Join,
-	"add":    func(a, b int) int { return a + b },
-	"query":  url.QueryEscape,
+	"join":  strings.Join,
+	"add":   func(a, b int) int { return a + b },
+	"query": url.QueryEscape,
 	"percent": func(n, d int) string {
 		if d == 0 {
 			return "—"

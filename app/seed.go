@@ -27,7 +27,9 @@ const (
 // demoNS makes the demo's IDs deterministic: the same name always gives the same UUID.
 var demoNS = uuid.MustParse("6f1d3c1e-2b8a-4c55-9a43-6a0c1f7e9d21")
 
-func demoID(kind string, n any) uuid.UUID { return uuid.NewSHA1(demoNS, fmt.Appendf(nil, "%s/%v", kind, n)) }
+func demoID(kind string, n any) uuid.UUID {
+	return uuid.NewSHA1(demoNS, fmt.Appendf(nil, "%s/%v", kind, n))
+}
 
 type demoAgency struct {
 	name, short string

@@ -101,7 +101,9 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 // DateError reports a date that could not be read.
 type DateError struct{ Value string }
 
-func (e *DateError) Error() string { return fmt.Sprintf("日期“%s”格式应为 YYYY-MM-DD", e.Value) }
+func (e *DateError) Error() string {
+	return fmt.Sprintf("日期“%s”格式应为 YYYY-MM-DD", e.Value)
+}
 
 // ScanDate lets pgx read a DATE column.
 func (d *Date) ScanDate(v pgtype.Date) error {

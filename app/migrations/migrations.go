@@ -20,12 +20,12 @@ var files embed.FS
 // versionTable records the applied version; tern keeps one row in it.
 const versionTable = "public.schema_version"
 
-func migrator(ctx context.Context, conn *pgx.Conn) (*migrate.Migrator, error) {
+func migrator(ctx context.Context, conn *pgx.Conn, fsys fs.FS) (*migrate.Migrator, error) {
 	m, err := migrate.NewMigrator(ctx, conn, versionTable)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.LoadMigrations(files); err != nil {
+	if err := m.LoadMigrations(fsys); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -43,7 +43,12 @@ func Latest() int {
 // Apply brings the database to the latest version. Each file runs in its own
 // transaction, so a failing one leaves the schema as the previous file left it.
 func Apply(ctx context.Context, conn *pgx.Conn) (from, to int, err error) {
-	m, err := migrator(ctx, conn)
+	return ApplyFS(ctx, conn, files)
+}
+
+// ApplyFS applies the migrations in fsys; Apply uses the embedded ones.
+func ApplyFS(ctx context.Context, conn *pgx.Conn, fsys fs.FS) (from, to int, err error) {
+	m, err := migrator(ctx, conn, fsys)
 	if err != nil {
 		return 0, 0, fmt.Errorf("prepare migrations: %w", err)
 	}
@@ -58,7 +63,7 @@ func Apply(ctx context.Context, conn *pgx.Conn) (from, to int, err error) {
 		}
 		return int(v), 0, err
 	}
-	return int(v), Latest(), nil
+	return int(v), len(m.Migrations), nil
 }
 
 // Current reads the applied version without changing anything; 0 when none is.
@@ -76,6 +81,3 @@ func Current(ctx context.Context, q interface {
 	err := q.QueryRow(ctx, `SELECT version FROM `+versionTable).Scan(&v)
 	return v, err
 }
-
-// Files exposes the embedded migrations, for tests that check them.
-func Files() fs.FS { return files }

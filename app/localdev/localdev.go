@@ -1,0 +1,37 @@
+// Package localdev knows where the deploy script keeps what it starts on a developer's
+// machine, so that the server's defaults and the tests find the same MinIO keys.
+package localdev
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CacheDir is where deploy/services.sh keeps MinIO's binary, data and generated keys.
+func CacheDir(getenv func(string) string) string {
+	if d := getenv("ZHIFA_CACHE_DIR"); d != "" {
+		return d
+	}
+	if d := getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "zhifa")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "zhifa")
+	}
+	return filepath.Join(os.TempDir(), "zhifa")
+}
+
+// MinIOSecretFile is the file holding the generated MinIO secret key.
+func MinIOSecretFile(getenv func(string) string) string {
+	return filepath.Join(CacheDir(getenv), "minio", "secret_key")
+}
+
+// ReadSecret reads a one-line secret file; empty when it is absent.
+func ReadSecret(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
