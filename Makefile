@@ -1,7 +1,7 @@
 # zhifa — the two commands of README.md, and the checks around them.
 CACHE   ?= $(or $(ZHIFA_CACHE_DIR),$(HOME)/.cache/zhifa)
 BIN     := $(CACHE)/bin/zhifa
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 
 .PHONY: demo test build bench lint vuln services
@@ -21,7 +21,7 @@ demo: services build
 # Every test, against the real PostgreSQL, Redis and MinIO.
 test: services
 	deploy/browser.sh
-	go test -race -count=1 ./...
+	ZHIFA_REQUIRE_BROWSER=1 go test -race -count=1 -timeout 20m ./...
 
 bench: services
 	go test -run '^$$' -bench . -benchmem ./...

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-		"strconv"
+	"strconv"
 	"strings"
 	"time"
 

@@ -156,7 +156,7 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 			"Username": in.Username, "Next": safeNext(c.FormValue("next"))}))
 	}
 	a.setSessionCookie(c, token)
-	c.ClearCookie(loginCSRFCookie)
+	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Path: "/login", Expires: time.Unix(0, 0), HTTPOnly: true})
 	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
 }
 

@@ -1,6 +1,10 @@
 package app
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
 
 // routes lists every route zhifa serves, by area. Order matters to Fiber: routes that
 // need no login are registered before the middleware that demands one.
@@ -21,4 +25,23 @@ func (a *App) routes(srv *fiber.App) {
 	a.calendarRoutes(api)
 
 	a.pageRoutes(srv)
+}
+
+// Routes lists every registered route as "METHOD /path", with Fiber's :param written
+// as OpenAPI's {param}.
+func (a *App) Routes() []string {
+	var out []string
+	for _, r := range a.server.GetRoutes(true) {
+		if r.Method == fiber.MethodHead || r.Method == fiber.MethodConnect || r.Method == fiber.MethodTrace {
+			continue
+		}
+		parts := strings.Split(r.Path, "/")
+		for i, p := range parts {
+			if strings.HasPrefix(p, ":") {
+				parts[i] = "{" + strings.TrimSuffix(p[1:], "?") + "}"
+			}
+		}
+		out = append(out, r.Method+" "+strings.Join(parts, "/"))
+	}
+	return out
 }

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium for the browser tests when it is missing.
+# Installs Debian's Chromium for the browser tests when it is missing, with a small CJK
+# font so that screenshots of the Chinese pages are readable.
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1; then exit 0; fi
-[ "$(id -u)" = 0 ] || { echo "deploy: chromium is missing; install Debian's chromium package" >&2; exit 1; }
-echo "deploy: installing Chromium from Debian's packages"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk' || missing+=(fonts-wqy-microhei)
+[ ${#missing[@]} -eq 0 ] && exit 0
+[ "$(id -u)" = 0 ] || { echo "deploy: please install ${missing[*]} from Debian's packages" >&2; exit 1; }
+echo "deploy: installing ${missing[*]} from Debian's packages"
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

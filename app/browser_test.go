@@ -1,0 +1,97 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"zhifa/app"
+)
+
+// browserContext starts Debian's Chromium headless at a phone's size (390×844). Without
+// Chromium the test is skipped, unless ZHIFA_REQUIRE_BROWSER is set, as make test does.
+func browserContext(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("ZHIFA_REQUIRE_BROWSER") != "" {
+			t.Fatal("chromium is not installed (deploy/browser.sh installs it)")
+		}
+		t.Skip("chromium is not installed; run deploy/browser.sh")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(390, 844),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+func TestBrowserLoginOnPhone(t *testing.T) {
+	s := start(t)
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), "officer1"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=stats]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(sel string) string {
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+	who, agency, cert := text(`[data-testid=who]`), text(`[data-testid=home-agency]`), text(`[data-testid=cert-status]`)
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(who, "李明") || !strings.Contains(who, "执法人员") {
+		t.Errorf("header shows %q, want the officer's name and role", who)
+	}
+	if !strings.Contains(agency, "青山县市场监督管理局") || cert != "有效" {
+		t.Errorf("home shows agency %q and certificate %q", agency, cert)
+	}
+	if width > 390 {
+		t.Errorf("page is %d px wide on a 390 px screen: it scrolls sideways", width)
+	}
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		_ = os.WriteFile(dir+"/home-officer.png", shot, 0o644)
+	}
+	// A wrong password shows the error on the page, in Chinese.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`#username`), "officer2"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "wrong-pass"),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-error]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := text(`[data-testid=login-error]`); msg != "用户名或密码错误" {
+		t.Errorf("wrong password shows %q", msg)
+	}
+}

@@ -1,0 +1,214 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"zhifa/app"
+	"zhifa/app/testenv"
+)
+
+// seeded is a database holding the demo county, made once per test run; each test
+// gets its own copy of it.
+var seeded string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		ctx := context.Background()
+		seeded = "zt_tpl_" + testenv.Suffix()
+		if err := testenv.CreateDatabase(ctx, seeded, ""); err != nil {
+			fmt.Fprintln(os.Stderr, "template database:", err)
+			return 1
+		}
+		defer func() { _ = testenv.DropDatabase(ctx, seeded) }()
+		cfg, err := app.LoadConfig(testenv.Getenv(map[string]string{
+			"ZHIFA_ENV": "test", "ZHIFA_DATABASE_URL": testenv.DatabaseURL(seeded)}))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		a, err := app.New(ctx, cfg, zap.NewNop())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		err = a.Seed(ctx, io.Discard)
+		a.Close()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "seed:", err)
+			return 1
+		}
+		return m.Run()
+	}())
+}
+
+// server is a real zhifa on a free port, over a database, key prefix and bucket of
+// the test's own.
+type server struct {
+	t   *testing.T
+	URL string
+	env map[string]string
+}
+
+// start runs zhifa with the demo county loaded; change edits its environment first.
+func start(t *testing.T, change ...func(env map[string]string)) *server {
+	t.Helper()
+	env := testenv.Env(t, seeded)
+	for _, c := range change {
+		c(env)
+	}
+	cfg, err := app.LoadConfig(testenv.Getenv(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.EnsureBucket(ctx); err != nil && !strings.Contains(env["ZHIFA_MINIO_ENDPOINT"], "127.0.0.1:9000") {
+		t.Logf("bucket: %v", err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := a.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		a.Close()
+	})
+	return &server{t: t, URL: "http://" + addr, env: env}
+}
+
+// response is what a call answered.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a map.
+func (r response) JSON() map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(r.Body, &m)
+	return m
+}
+
+// ErrorCode and ErrorField read the API error body.
+func (r response) ErrorCode() string {
+	e, _ := r.JSON()["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}
+func (r response) ErrorField() string {
+	e, _ := r.JSON()["error"].(map[string]any)
+	s, _ := e["field"].(string)
+	return s
+}
+func (r response) ErrorMessage() string {
+	e, _ := r.JSON()["error"].(map[string]any)
+	s, _ := e["message"].(string)
+	return s
+}
+
+// call sends a request with a bearer token (when given) and a JSON body (when not nil).
+func (s *server) call(method, path, token string, body any) response {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		if raw, ok := body.(string); ok {
+			rd = strings.NewReader(raw)
+		} else {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+	}
+	req, _ := http.NewRequest(method, s.URL+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+// login signs a demo account in through the API and returns its token.
+func (s *server) login(username string) string {
+	s.t.Helper()
+	r := s.call("POST", "/api/v1/auth/login", "", map[string]string{"username": username, "password": app.DemoPassword})
+	if r.Status != 200 {
+		s.t.Fatalf("login %s: %d %s", username, r.Status, r.Body)
+	}
+	tok, _ := r.JSON()["token"].(string)
+	return tok
+}
+
+// browser is an HTTP client with a cookie jar, as a web page user has.
+func (s *server) browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func (s *server) form(c *http.Client, path string, v url.Values) response {
+	s.t.Helper()
+	resp, err := c.PostForm(s.URL+path, v)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+func (s *server) get(c *http.Client, path string) response {
+	s.t.Helper()
+	resp, err := c.Get(s.URL + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+func items(r response) []map[string]any {
+	var l struct {
+		Items []map[string]any `json:"items"`
+		Total int              `json:"total"`
+	}
+	_ = json.Unmarshal(r.Body, &l)
+	return l.Items
+}
+
+func total(r response) int {
+	n, _ := r.JSON()["total"].(float64)
+	return int(n)
+}
