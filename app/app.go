@@ -20,6 +20,7 @@ import (
 
 	"zhifa/app/migrations"
 	"zhifa/enforcement"
+	"zhifa/evidence"
 )
 
 // App is one running zhifa: its connections, services and HTTP server.
@@ -31,6 +32,7 @@ type App struct {
 	minio *minio.Client
 
 	enforcement *enforcement.Service
+	evidence    *evidence.Service
 	sessions    *Sessions
 	metrics     *metrics
 	server      *fiber.App
@@ -67,7 +69,11 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("minio: %w", err)
 	}
-	a.enforcement = enforcement.NewService(enforcement.NewStore(a.db))
+	est := enforcement.NewStore(a.db)
+	evs := evidence.NewStore(a.db)
+	est.UseTimeline(evs)
+	a.enforcement = enforcement.NewService(est)
+	a.evidence = evidence.NewService(evs, a.enforcement)
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
 	a.metrics = newMetrics(a.db, a.rdb)
 	a.server = a.newServer()

@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/google/uuid"
+
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -23,6 +25,7 @@ commands:
   serve     serve the web pages and the API (the default)
   migrate   bring the database schema up to date and create the evidence bucket
   seed      load the demo county (refused when ZHIFA_ENV=production)
+  verify    recompute every case's record chain [--case ID]; exits 1 on any break
   help      print this text
 
 Configuration comes from ZHIFA_* environment variables; see README.md.
@@ -46,7 +49,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cmd = args[0]
 	}
 	switch cmd {
-	case "serve", "migrate", "seed":
+	case "serve", "migrate", "seed", "verify":
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
@@ -77,6 +80,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return errors.New("seed loads demo data and is refused when ZHIFA_ENV=production")
 		}
 		return a.Seed(ctx, stdout)
+	case "verify":
+		return a.VerifyAll(ctx, args[1:], stdout)
 	}
 	if err := a.CheckSchema(ctx); err != nil {
 		return err
@@ -119,6 +124,45 @@ func (a *App) Migrate(ctx context.Context, out io.Writer) error {
 	}
 	if created {
 		fmt.Fprintf(out, "minio: created bucket %s with object locking\n", a.cfg.MinIOBucket)
+	}
+	return nil
+}
+
+// VerifyAll recomputes the record chain of one case (--case ID) or of every case and
+// prints each break; it fails when any is found.
+func (a *App) VerifyAll(ctx context.Context, args []string, out io.Writer) error {
+	var ids []uuid.UUID
+	if len(args) == 2 && args[0] == "--case" {
+		id, err := uuid.Parse(args[1])
+		if err != nil {
+			return fmt.Errorf("--case: %w", err)
+		}
+		ids = []uuid.UUID{id}
+	} else if len(args) != 0 {
+		return errors.New("usage: zhifa verify [--case ID]")
+	} else {
+		var err error
+		if ids, err = a.evidence.Store.CaseIDs(ctx); err != nil {
+			return err
+		}
+	}
+	broken, records := 0, 0
+	for _, id := range ids {
+		v, err := a.evidence.Store.Verify(ctx, id)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", id, err)
+		}
+		records += v.RecordsChecked
+		for _, p := range v.Problems {
+			fmt.Fprintf(out, "案件 %s：%s\n", id, p.Message)
+		}
+		if !v.OK {
+			broken++
+		}
+	}
+	fmt.Fprintf(out, "核验 %d 个案件、%d 条记录，%d 个案件有问题\n", len(ids), records, broken)
+	if broken > 0 {
+		return fmt.Errorf("%d case(s) failed verification", broken)
 	}
 	return nil
 }

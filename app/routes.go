@@ -23,6 +23,8 @@ func (a *App) routes(srv *fiber.App) {
 	a.officerRoutes(api)
 	a.userRoutes(api)
 	a.calendarRoutes(api)
+	a.caseRoutes(api)
+	a.recordRoutes(api)
 
 	a.pageRoutes(srv)
 }

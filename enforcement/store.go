@@ -13,7 +13,8 @@ import (
 
 // Store keeps agencies, officers, users, the calendar and the activity log in PostgreSQL.
 type Store struct {
-	db *pgxpool.Pool
+	db       *pgxpool.Pool
+	timeline Timeline
 }
 
 // NewStore returns a store over a pool.

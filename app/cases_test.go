@@ -1,0 +1,354 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"zhifa/app"
+	"zhifa/app/testenv"
+	"zhifa/enforcement"
+)
+
+// caseFixture is an officer's token, their agency and two handlers with valid certificates.
+type caseFixture struct {
+	tok, agency, o1, o2 string
+}
+
+func fixture(s *server) caseFixture {
+	s.t.Helper()
+	tok := s.login("officer1")
+	me := s.call("GET", "/api/v1/me", tok, nil).JSON()
+	o2 := s.login("officer2")
+	me2 := s.call("GET", "/api/v1/me", o2, nil).JSON()
+	return caseFixture{tok: tok, agency: me["agency_id"].(string), o1: me["officer_id"].(string), o2: me2["officer_id"].(string)}
+}
+
+func (f caseFixture) input() map[string]any {
+	return map[string]any{"agency_id": f.agency, "kind": "penalty", "cause": "销售过期食品",
+		"legal_basis": "《中华人民共和国食品安全法》第三十四条", "location": "城关镇解放路12号",
+		"parties":     []map[string]any{{"type": "person", "name": "张三", "id_number": "11010519491231002X"}},
+		"handler_ids": []string{f.o1, f.o2}, "occurred_at": "2026-11-20T10:00:00+08:00"}
+}
+
+func (s *server) newCase(f caseFixture) string {
+	s.t.Helper()
+	r := s.call("POST", "/api/v1/cases", f.tok, f.input())
+	if r.Status != 201 {
+		s.t.Fatalf("create case = %d %s", r.Status, r.Body)
+	}
+	return r.JSON()["id"].(string)
+}
+
+func (s *server) move(tok, id string, body map[string]any) response {
+	s.t.Helper()
+	return s.call("POST", "/api/v1/cases/"+id+"/transitions", tok, body)
+}
+
+func dbConn(t *testing.T, s *server) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), s.env["ZHIFA_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+func TestCaseInputRefusals(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	admin := s.login("admin")
+	lapsed := ""
+	for _, o := range items(s.call("GET", "/api/v1/officers?status=expired&agency_id="+f.agency, admin, nil)) {
+		lapsed = o["id"].(string)
+	}
+	justice := agencyID(s, admin, "青山县司法局")
+	stranger := items(s.call("GET", "/api/v1/officers?status=active&agency_id="+justice, admin, nil))[0]["id"].(string)
+	for _, c := range []struct {
+		name  string
+		edit  func(map[string]any)
+		field string
+	}{
+		{"one handler", func(m map[string]any) { m["handler_ids"] = []string{f.o1} }, "handler_ids"},
+		{"the same handler twice", func(m map[string]any) { m["handler_ids"] = []string{f.o1, f.o1} }, "handler_ids"},
+		{"a handler with a lapsed card", func(m map[string]any) { m["handler_ids"] = []string{f.o1, lapsed} }, "handler_ids"},
+		{"a handler of another agency", func(m map[string]any) { m["handler_ids"] = []string{f.o1, stranger} }, "handler_ids"},
+		{"bad ID number", func(m map[string]any) {
+			m["parties"] = []map[string]any{{"type": "person", "name": "张三", "id_number": "110105194912310021"}}
+		}, "parties[0].id_number"},
+		{"bad credit code", func(m map[string]any) {
+			m["parties"] = []map[string]any{{"type": "org", "name": "某公司", "id_number": "91350100M000100Y44"}}
+		}, "parties[0].id_number"},
+		{"no parties", func(m map[string]any) { m["parties"] = []map[string]any{} }, "parties"},
+		{"unknown kind", func(m map[string]any) { m["kind"] = "fine" }, "kind"},
+		{"no cause", func(m map[string]any) { m["cause"] = " " }, "cause"},
+		{"future time", func(m map[string]any) { m["occurred_at"] = "2099-01-01T00:00:00Z" }, "occurred_at"},
+	} {
+		in := f.input()
+		c.edit(in)
+		if r := s.call("POST", "/api/v1/cases", f.tok, in); r.Status != 422 || r.ErrorField() != c.field || !hasHan(r.ErrorMessage()) {
+			t.Errorf("%s = %d %s, want 422 naming %s", c.name, r.Status, r.Body, c.field)
+		}
+	}
+	in := f.input()
+	in["parties"] = []map[string]any{{"type": "org", "name": "青山县某食品有限公司", "id_number": "91350100M000100Y43"}}
+	if r := s.call("POST", "/api/v1/cases", f.tok, in); r.Status != 201 {
+		t.Errorf("organisation party = %d %s", r.Status, r.Body)
+	}
+	in["agency_id"] = justice
+	if r := s.call("POST", "/api/v1/cases", f.tok, in); r.Status != 403 {
+		t.Errorf("filing for another agency = %d, want 403", r.Status)
+	}
+	if r := s.call("POST", "/api/v1/cases", s.login("supervisor1"), f.input()); r.Status != 403 {
+		t.Errorf("supervisor filing = %d, want 403", r.Status)
+	}
+}
+
+// Concurrent filings get consecutive numbers: none repeated, none skipped.
+func TestCaseNumbersUnderConcurrency(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	const n = 20
+	numbers := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := s.call("POST", "/api/v1/cases", f.tok, f.input())
+			if r.Status != 201 {
+				t.Errorf("create = %d %s", r.Status, r.Body)
+				return
+			}
+			numbers <- r.JSON()["number"].(string)
+		}()
+	}
+	wg.Wait()
+	close(numbers)
+	seen := map[string]bool{}
+	for num := range numbers {
+		seen[num] = true
+	}
+	year := time.Now().In(enforcement.Shanghai()).Year()
+	for i := 1; i <= n; i++ {
+		if want := fmt.Sprintf("青市监罚〔%d〕%d号", year, i); !seen[want] {
+			t.Errorf("number %s missing; got %v", want, seen)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct numbers for %d cases", len(seen), n)
+	}
+}
+
+func TestCaseLifecycleAndRecords(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	steps := []map[string]any{
+		{"to": "investigating"},
+		{"to": "notified"},
+		{"to": "decided", "statement_waived": true, "decision": map[string]any{"outcome": "penalty", "fine_amount": 500000, "text": "罚款伍仟元"}},
+		{"to": "served"},
+		{"to": "executed"},
+		{"to": "closed"},
+		{"to": "archived"},
+	}
+	if r := s.move(f.tok, id, map[string]any{"to": "decided"}); r.Status != 409 || !hasHan(r.ErrorMessage()) {
+		t.Errorf("filed → decided = %d %s, want 409 with a reason", r.Status, r.Body)
+	}
+	reviewer := s.login("reviewer1")
+	if r := s.move(reviewer, id, steps[0]); r.Status != 403 {
+		t.Errorf("a non-handler moves the case = %d, want 403", r.Status)
+	}
+	rec := s.call("POST", "/api/v1/cases/"+id+"/records", f.tok, map[string]any{"kind": "onsite", "note": "现场检查", "location": map[string]float64{"lat": 25.1, "lng": 115.4}})
+	if rec.Status != 201 || rec.JSON()["seq"] != float64(2) || len(rec.JSON()["hash"].(string)) != 64 {
+		t.Fatalf("record = %d %s", rec.Status, rec.Body)
+	}
+	for _, st := range steps {
+		if r := s.move(f.tok, id, st); r.Status != 200 || r.JSON()["state"] != st["to"] {
+			t.Fatalf("move to %s = %d %s", st["to"], r.Status, r.Body)
+		}
+	}
+	if r := s.move(f.tok, id, map[string]any{"to": "withdrawn", "reason": "x"}); r.Status != 409 {
+		t.Errorf("withdrawing an archived case = %d, want 409", r.Status)
+	}
+	v := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()
+	recs := v["records"].([]any)
+	if len(recs) != 9 || len(v["history"].([]any)) != 8 {
+		t.Errorf("a filed, recorded and archived case has %d records and %d moves, want 9 and 8", len(recs), len(v["history"].([]any)))
+	}
+	dec := v["decision"].(map[string]any)
+	if dec["fine_amount"] != float64(500000) || v["clocks"].(map[string]any)["serve_by"] == nil {
+		t.Errorf("decision %v or clocks %v missing", dec, v["clocks"])
+	}
+	if r := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); r["ok"] != true || r["records_checked"] != float64(9) {
+		t.Errorf("verify = %v", r)
+	}
+	// Outcomes are recorded after the decision, and land in the chain too.
+	o := s.call("POST", "/api/v1/cases/"+id+"/outcomes", f.tok, map[string]any{"type": "reconsideration", "result": "upheld", "decided_at": "2026-11-22T09:00:00+08:00"})
+	if o.Status != 201 {
+		t.Errorf("outcome = %d %s", o.Status, o.Body)
+	}
+	if r := s.call("POST", "/api/v1/cases/"+id+"/outcomes", f.tok, map[string]any{"type": "appeal", "result": "upheld", "decided_at": "2026-11-22T09:00:00+08:00"}); r.Status != 422 || r.ErrorField() != "type" {
+		t.Errorf("bad outcome type = %d %s", r.Status, r.Body)
+	}
+	// Records can be neither changed nor removed, through the API or in the database.
+	rid := rec.JSON()["id"].(string)
+	for _, m := range []string{"PUT", "PATCH", "DELETE"} {
+		if r := s.call(m, "/api/v1/records/"+rid, f.tok, map[string]any{}); r.Status != 405 {
+			t.Errorf("%s record = %d, want 405", m, r.Status)
+		}
+	}
+	conn := dbConn(t, s)
+	if _, err := conn.Exec(context.Background(), `UPDATE records SET note = 'x' WHERE id = $1`, rid); err == nil {
+		t.Error("the database allowed an UPDATE on a record")
+	}
+	if _, err := conn.Exec(context.Background(), `DELETE FROM records WHERE id = $1`, rid); err == nil {
+		t.Error("the database allowed a DELETE on a record")
+	}
+	// A correction points at what it corrects.
+	bad := s.call("POST", "/api/v1/cases/"+id+"/records", f.tok, map[string]any{"kind": "correction", "note": "更正"})
+	if bad.Status != 422 || bad.ErrorField() != "corrects" {
+		t.Errorf("correction without target = %d %s", bad.Status, bad.Body)
+	}
+	cor := s.call("POST", "/api/v1/cases/"+id+"/records", f.tok, map[string]any{"kind": "correction", "note": "检查地点应为解放路14号", "corrects": rid})
+	if cor.Status != 201 || cor.JSON()["corrects"] != rid {
+		t.Errorf("correction = %d %s", cor.Status, cor.Body)
+	}
+}
+
+func TestCaseScope(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	for _, c := range []struct {
+		user string
+		want int
+	}{{"officer2", 200}, {"reviewer1", 200}, {"supervisor1", 200}, {"admin", 200}, {"reviewer2", 403}} {
+		if r := s.call("GET", "/api/v1/cases/"+id, s.login(c.user), nil); r.Status != c.want {
+			t.Errorf("%s opens the case = %d, want %d", c.user, r.Status, c.want)
+		}
+	}
+	if r := s.call("GET", "/api/v1/cases?mine=true", f.tok, nil); total(r) != 1 {
+		t.Errorf("my cases = %d, want 1", total(r))
+	}
+	if r := s.call("GET", "/api/v1/cases?q="+"张三", s.login("supervisor1"), nil); total(r) != 1 {
+		t.Errorf("search by party = %d, want 1", total(r))
+	}
+	if r := s.call("GET", "/api/v1/cases", s.login("reviewer2"), nil); total(r) != 0 {
+		t.Errorf("a justice-bureau reviewer sees %d market-regulation cases", total(r))
+	}
+}
+
+// Two officers add records to one case at once: every record lands in one unbroken chain.
+func TestConcurrentRecordsKeepOneChain(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	o2 := s.login("officer2")
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		tok := f.tok
+		if i%2 == 1 {
+			tok = o2
+		}
+		go func(i int) {
+			defer wg.Done()
+			if r := s.call("POST", "/api/v1/cases/"+id+"/records", tok, map[string]any{"kind": "text", "note": fmt.Sprintf("记录 %d", i)}); r.Status != 201 {
+				t.Errorf("record %d = %d %s", i, r.Status, r.Body)
+			}
+		}(i)
+	}
+	wg.Wait()
+	v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON()
+	if v["ok"] != true || v["records_checked"] != float64(41) {
+		t.Errorf("after 40 concurrent records: %v", v)
+	}
+}
+
+// Tampering straight in PostgreSQL, with the trigger switched off, is caught precisely.
+func TestVerifyCatchesTampering(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	conn := dbConn(t, s)
+	ctx := context.Background()
+	tamper := func(sql string, args ...any) {
+		t.Helper()
+		for _, q := range []string{`ALTER TABLE records DISABLE TRIGGER records_append_only`, sql, `ALTER TABLE records ENABLE TRIGGER records_append_only`} {
+			a := args
+			if q != sql {
+				a = nil
+			}
+			if _, err := conn.Exec(ctx, q, a...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	mk := func() string {
+		id := s.newCase(f)
+		for i := 0; i < 3; i++ {
+			s.call("POST", "/api/v1/cases/"+id+"/records", f.tok, map[string]any{"kind": "text", "note": fmt.Sprintf("第%d次询问", i)})
+		}
+		return id
+	}
+	codes := func(id string) string {
+		v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON()
+		var out []string
+		for _, p := range v["problems"].([]any) {
+			pm := p.(map[string]any)
+			out = append(out, fmt.Sprintf("%s@%v", pm["code"], pm["seq"]))
+		}
+		return strings.Join(out, ",")
+	}
+	edited := mk()
+	tamper(`UPDATE records SET note = '已改动' WHERE case_id = $1 AND seq = 2`, edited)
+	if got := codes(edited); got != "hash_mismatch@2" {
+		t.Errorf("edited note: problems %q, want hash_mismatch@2", got)
+	}
+	middle := mk()
+	tamper(`DELETE FROM records WHERE case_id = $1 AND seq = 3`, middle)
+	if got := codes(middle); !strings.Contains(got, "missing_record@4") || !strings.Contains(got, "chain_break@4") {
+		t.Errorf("removed middle record: problems %q", got)
+	}
+	tail := mk()
+	tamper(`DELETE FROM records WHERE case_id = $1 AND seq = 4`, tail)
+	if got := codes(tail); got != "head_mismatch@4" {
+		t.Errorf("removed last record: problems %q, want head_mismatch@4", got)
+	}
+	if got := codes(mk()); got != "" {
+		t.Errorf("an untouched case reports %q", got)
+	}
+	// The command line says the same and fails.
+	var out bytes.Buffer
+	err := app.Run(ctx, []string{"verify"}, testenv.Getenv(s.env), &out)
+	if err == nil || !strings.Contains(out.String(), "与其哈希不符") || !strings.Contains(out.String(), "3 个案件有问题") {
+		t.Errorf("zhifa verify: %v\n%s", err, out.String())
+	}
+	if err := app.Run(ctx, []string{"verify", "--case", edited}, testenv.Getenv(s.env), io.Discard); err == nil {
+		t.Error("zhifa verify --case on a tampered case succeeded")
+	}
+}
+
+func TestOverdueCases(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	late := s.newCase(f)
+	s.newCase(f)
+	conn := dbConn(t, s)
+	if _, err := conn.Exec(context.Background(), `UPDATE cases SET filed_at = now() - interval '120 days' WHERE id = $1`, late); err != nil {
+		t.Fatal(err)
+	}
+	r := s.call("GET", "/api/v1/cases?overdue=true", s.login("supervisor1"), nil)
+	if total(r) != 1 || items(r)[0]["id"] != late {
+		t.Errorf("overdue cases = %s, want only the late one", r.Body)
+	}
+}

@@ -1,0 +1,204 @@
+package enforcement
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zhifa/fault"
+)
+
+// CreateCase lets an officer file a case in their own agency, handled by two or more
+// officers of that agency whose certificates are valid today (行政处罚法 art. 42).
+func (s *Service) CreateCase(ctx context.Context, a Actor, in CaseInput) (Case, error) {
+	if err := a.Require(RoleOfficer); err != nil || a.OfficerID == nil {
+		return Case{}, fault.New(fault.Forbidden, "只有执法人员可以立案")
+	}
+	now := s.Now()
+	if err := in.Validate(now); err != nil {
+		return Case{}, err
+	}
+	if in.AgencyID != a.AgencyID {
+		return Case{}, fault.New(fault.Forbidden, "只能以本单位名义立案")
+	}
+	today := DateOf(now)
+	for _, id := range uniqueIDs(in.HandlerIDs) {
+		o, err := s.Store.FindOfficer(ctx, id)
+		if fault.Is(err, fault.NotFound) {
+			return Case{}, fault.Field("handler_ids", "执法人员 %s 不存在", id)
+		}
+		if err != nil {
+			return Case{}, err
+		}
+		if o.AgencyID != in.AgencyID {
+			return Case{}, fault.Field("handler_ids", "执法人员%s不属于本单位", o.Name)
+		}
+		if !o.CanEnforce(today) {
+			return Case{}, fault.Field("handler_ids", "执法人员%s的执法证%s，不能承办案件", o.Name, o.EffectiveStatus(today).Label())
+		}
+	}
+	return s.Store.CreateCase(ctx, in, a, now)
+}
+
+// FindCase returns a case the actor may see, with its handlers.
+func (s *Service) FindCase(ctx context.Context, a Actor, id uuid.UUID) (Case, error) {
+	c, err := s.Store.FindCase(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if err := s.inScope(ctx, a, c.AgencyID); err != nil {
+		return Case{}, err
+	}
+	today := s.Today()
+	for _, h := range c.HandlerIDs {
+		o, err := s.Store.FindOfficer(ctx, h)
+		if err != nil {
+			return Case{}, err
+		}
+		c.Handlers = append(c.Handlers, o.AsOf(today))
+	}
+	return c, nil
+}
+
+// ListCases lists the cases the actor may see.
+func (s *Service) ListCases(ctx context.Context, a Actor, f CaseFilter) (List[Case], error) {
+	f.Scope = a.Scope()
+	if f.State != "" && !ValidState(f.State) {
+		return List[Case]{}, fault.Field("state", "未知的案件状态“%s”", f.State)
+	}
+	if _, ok := caseKinds[f.Kind]; f.Kind != "" && !ok {
+		return List[Case]{}, fault.Field("kind", "未知的案件类型“%s”", f.Kind)
+	}
+	return s.Store.ListCases(ctx, f)
+}
+
+// IsHandler reports whether the actor is one of the case's officers.
+func (a Actor) IsHandler(c Case) bool {
+	if a.OfficerID == nil {
+		return false
+	}
+	for _, h := range c.HandlerIDs {
+		if h == *a.OfficerID {
+			return true
+		}
+	}
+	return false
+}
+
+// RequireHandler refuses anyone but the case's own officers.
+func (a Actor) RequireHandler(c Case) error {
+	if !a.IsHandler(c) {
+		return fault.New(fault.Forbidden, "只有本案承办执法人员可以办理此操作")
+	}
+	return nil
+}
+
+// MoveCase lets a handler move the case; the move and its record commit together.
+func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (Case, error) {
+	c, err := s.FindCase(ctx, a, id)
+	if err != nil {
+		return c, err
+	}
+	if err := a.RequireHandler(c); err != nil {
+		return Case{}, err
+	}
+	cal, err := s.Store.Calendar(ctx)
+	if err != nil {
+		return Case{}, err
+	}
+	now := s.Now()
+	return s.Store.UpdateCase(ctx, id, func(c *Case) (*TimelineEntry, error) {
+		from := c.State
+		if err := c.Apply(m, cal, now); err != nil {
+			return nil, err
+		}
+		note := from.Label() + " → " + c.State.Label()
+		if r := strings.TrimSpace(m.Reason); r != "" {
+			note += "：" + r
+		}
+		data := map[string]any{"from": from, "to": c.State}
+		if m.Decision != nil && c.State == Decided {
+			data["decision"] = m.Decision
+		}
+		if m.Reason != "" {
+			data["reason"] = strings.TrimSpace(m.Reason)
+		}
+		return &TimelineEntry{Stage: c.State, Kind: "transition", Note: note, Data: data, OccurredAt: now,
+			AuthorID: &a.UserID, AuthorName: a.Name}, nil
+	})
+}
+
+// OutcomeInput records a reconsideration or litigation result.
+type OutcomeInput struct {
+	Type      string    `json:"type"`
+	Result    string    `json:"result"`
+	DecidedAt time.Time `json:"decided_at"`
+	Note      string    `json:"note"`
+}
+
+// AddOutcome lets a handler or an administrator record what a reconsideration body or a
+// court decided about the case's decision.
+func (s *Service) AddOutcome(ctx context.Context, a Actor, id uuid.UUID, in OutcomeInput) (Outcome, error) {
+	c, err := s.FindCase(ctx, a, id)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !a.IsHandler(c) && !a.Has(RoleAdmin) {
+		return Outcome{}, fault.New(fault.Forbidden, "只有本案承办人员或管理员可以登记复议诉讼结果")
+	}
+	if outcomeLabel(in.Type) == "" {
+		return Outcome{}, fault.Field("type", "类型应为 reconsideration（行政复议）或 litigation（行政诉讼）")
+	}
+	if resultLabel(in.Result) == "" {
+		return Outcome{}, fault.Field("result", "结果应为 upheld、revoked、changed、confirmed_illegal、terminated 或 pending")
+	}
+	if in.DecidedAt.IsZero() || in.DecidedAt.After(s.Now().Add(time.Hour)) {
+		return Outcome{}, fault.Field("decided_at", "请填写复议或判决日期，且不能晚于今天")
+	}
+	if c.DecidedAt == nil {
+		return Outcome{}, fault.New(fault.Conflict, "案件尚未作出决定，不能登记复议诉讼结果")
+	}
+	return s.Store.AddOutcome(ctx, Outcome{CaseID: id, Type: in.Type, Result: in.Result, DecidedAt: in.DecidedAt,
+		Note: strings.TrimSpace(in.Note)}, a, c.State)
+}
+
+// CaseClocks computes a case's statutory deadlines on the current calendar.
+func (s *Service) CaseClocks(ctx context.Context, c Case) (Clocks, error) {
+	cal, err := s.Store.Calendar(ctx)
+	if err != nil {
+		return Clocks{}, err
+	}
+	return c.Clocks(cal, s.Now()), nil
+}
+
+// OverdueCase is an open case past a statutory deadline.
+type OverdueCase struct {
+	Case
+	Clocks Clocks `json:"clocks"`
+}
+
+// OverdueCases lists the open cases in the actor's scope that are past a deadline.
+func (s *Service) OverdueCases(ctx context.Context, a Actor) ([]OverdueCase, error) {
+	cal, err := s.Store.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	out := []OverdueCase{}
+	for p := 1; ; p++ {
+		l, err := s.Store.ListCases(ctx, CaseFilter{Scope: a.Scope(), Open: true, Page: Page{Number: p, Size: 200}})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range l.Items {
+			if k := c.Clocks(cal, now); len(k.Overdue) > 0 {
+				out = append(out, OverdueCase{c, k})
+			}
+		}
+		if p*200 >= l.Total {
+			return out, nil
+		}
+	}
+}

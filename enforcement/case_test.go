@@ -1,0 +1,83 @@
+package enforcement
+
+import (
+	"testing"
+	"time"
+)
+
+func at(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, shanghai) }
+
+func TestCaseMoves(t *testing.T) {
+	cal := cal2026()
+	now := at(2026, 11, 23, 10)
+	notifiedLongAgo := at(2026, 11, 2, 10)
+	notifiedToday := at(2026, 11, 23, 9)
+	decision := &Decision{Outcome: "penalty", FineAmount: 500000, Text: "罚款五千元"}
+	hearingSoon, hearingLater := at(2026, 11, 25, 9), at(2026, 12, 10, 9)
+	tests := []struct {
+		name     string
+		state    State
+		notified *time.Time
+		move     Move
+		ok       bool
+	}{
+		{"filed to investigating", Filed, nil, Move{To: Investigating}, true},
+		{"filed straight to decided", Filed, nil, Move{To: Decided, Decision: decision}, false},
+		{"investigating to decided without notice", Investigating, nil, Move{To: Decided, Decision: decision}, false},
+		{"decided after the statement period", Notified, &notifiedLongAgo, Move{To: Decided, Decision: decision}, true},
+		{"decided within the statement period", Notified, &notifiedToday, Move{To: Decided, Decision: decision}, false},
+		{"decided within the period, party waived", Notified, &notifiedToday, Move{To: Decided, Decision: decision, StatementWaived: true}, true},
+		{"decided without a decision", Notified, &notifiedLongAgo, Move{To: Decided}, false},
+		{"decision claims a hearing that was not held", Notified, &notifiedLongAgo,
+			Move{To: Decided, Decision: &Decision{Outcome: "penalty", HearingHeld: true, Text: "x"}}, false},
+		{"hearing noticed too late", Notified, &notifiedToday, Move{To: Hearing, HearingAt: &hearingSoon}, false},
+		{"hearing noticed 7 working days ahead", Notified, &notifiedToday, Move{To: Hearing, HearingAt: &hearingLater}, true},
+		{"served to closed", Served, &notifiedLongAgo, Move{To: Closed}, true},
+		{"closed to archived", Closed, &notifiedLongAgo, Move{To: Archived}, true},
+		{"archived back to filed", Archived, &notifiedLongAgo, Move{To: Filed}, false},
+		{"withdrawn with a reason", Investigating, nil, Move{To: Withdrawn, Reason: "违法事实不能成立"}, true},
+		{"withdrawn without a reason", Investigating, nil, Move{To: Withdrawn}, false},
+		{"transferred from notified", Notified, &notifiedToday, Move{To: Transferred, Reason: "涉嫌犯罪"}, true},
+		{"withdrawing a closed case", Closed, &notifiedLongAgo, Move{To: Withdrawn, Reason: "x"}, false},
+		{"unknown state", Filed, nil, Move{To: "done"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Case{State: tt.state, FiledAt: at(2026, 10, 20, 9), NotifiedAt: tt.notified}
+			err := c.Apply(tt.move, cal, now)
+			if (err == nil) != tt.ok {
+				t.Fatalf("Apply(%s → %s) = %v, want ok=%v", tt.state, tt.move.To, err, tt.ok)
+			}
+			if err == nil && c.State != tt.move.To {
+				t.Errorf("state = %s, want %s", c.State, tt.move.To)
+			}
+			if err != nil && c.State != tt.state {
+				t.Errorf("a refused move changed the state to %s", c.State)
+			}
+		})
+	}
+}
+
+func TestCaseClocks(t *testing.T) {
+	cal := cal2026()
+	decided := at(2026, 9, 29, 15)
+	c := &Case{State: Decided, FiledAt: at(2026, 7, 1, 9), DecidedAt: &decided}
+	k := c.Clocks(cal, at(2026, 10, 12, 9))
+	if k.DecideBy != MustDate(2026, 9, 29) {
+		t.Errorf("decide by %s, want 2026-09-29 (90 days after 07-01)", k.DecideBy)
+	}
+	if want := cal.AddWorkingDays(MustDate(2026, 9, 29), 7); k.ServeBy != want {
+		t.Errorf("serve by %s, want %s", k.ServeBy, want)
+	}
+	if len(k.Overdue) != 0 {
+		t.Errorf("overdue on the last day: %v", k.Overdue)
+	}
+	late := c.Clocks(cal, at(2026, 10, 20, 9))
+	if len(late.Overdue) != 1 {
+		t.Errorf("serving overdue not reported: %v", late.Overdue)
+	}
+	open := &Case{State: Investigating, FiledAt: at(2026, 7, 1, 9)}
+	if k := open.Clocks(cal, at(2026, 10, 1, 9)); len(k.Overdue) != 1 {
+		t.Errorf("decision overdue not reported: %v", k.Overdue)
+	}
+}

@@ -1,0 +1,29 @@
+package enforcement
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// TimelineEntry is a record the case engine writes into a case's full-process record:
+// one for every state move and outcome.
+type TimelineEntry struct {
+	CaseID     uuid.UUID
+	Stage      State
+	Kind       string
+	Note       string
+	Data       map[string]any
+	OccurredAt time.Time
+	AuthorID   *uuid.UUID
+	AuthorName string
+}
+
+// Timeline appends to the full-process record inside the case engine's transaction, so a
+// move and its record commit together or not at all. Package evidence implements it and
+// app wires it in; the case engine cannot import evidence, which depends on it.
+type Timeline interface {
+	AppendEntryTx(ctx context.Context, tx pgx.Tx, e TimelineEntry) error
+}

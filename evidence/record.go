@@ -1,0 +1,202 @@
+package evidence
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"zhifa/enforcement"
+	"zhifa/fault"
+)
+
+// Kind is what a record holds.
+type Kind string
+
+// Kinds an officer records; transition and outcome are written by the case engine.
+var kinds = map[Kind]string{
+	"text": "文字记录", "interview": "询问笔录", "onsite": "现场检查", "photo": "照片", "audio": "录音",
+	"video": "录像", "document": "文书", "correction": "更正", "transition": "状态变更", "outcome": "复议诉讼结果",
+}
+
+// Label is the kind as people read it.
+func (k Kind) Label() string { return kinds[k] }
+
+// Record is one entry of a case's full-process record. Its hash covers its content and
+// its predecessor's hash, so no entry can change or vanish without breaking the chain.
+type Record struct {
+	ID         uuid.UUID         `json:"id"`
+	CaseID     uuid.UUID         `json:"case_id"`
+	Seq        int               `json:"seq"`
+	Stage      enforcement.State `json:"stage"`
+	Kind       Kind              `json:"kind"`
+	Note       string            `json:"note"`
+	Data       json.RawMessage   `json:"data"`
+	OccurredAt time.Time         `json:"occurred_at"`
+	Location   *Location         `json:"location"`
+	Corrects   *uuid.UUID        `json:"corrects"`
+	AuthorID   *uuid.UUID        `json:"author_id"`
+	AuthorName string            `json:"author_name"`
+	CreatedAt  time.Time         `json:"created_at"`
+	PrevHash   string            `json:"prev_hash"`
+	Hash       string            `json:"hash"`
+}
+
+// Location is where a record was made, from the phone's position.
+type Location struct {
+	Lat float64 `json:"lat"`
+	Lng float64 `json:"lng"`
+}
+
+// canonical is the exact content a record's hash covers, in a fixed field order. Times
+// are UTC at the microsecond precision PostgreSQL keeps.
+type canonical struct {
+	ID         string          `json:"id"`
+	CaseID     string          `json:"case_id"`
+	Seq        int             `json:"seq"`
+	Stage      string          `json:"stage"`
+	Kind       string          `json:"kind"`
+	Note       string          `json:"note"`
+	Data       json.RawMessage `json:"data"`
+	OccurredAt string          `json:"occurred_at"`
+	Location   *Location       `json:"location"`
+	Corrects   *uuid.UUID      `json:"corrects"`
+	AuthorID   *uuid.UUID      `json:"author_id"`
+	AuthorName string          `json:"author_name"`
+	CreatedAt  string          `json:"created_at"`
+	PrevHash   string          `json:"prev_hash"`
+}
+
+func stamp(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano) }
+
+// ComputeHash returns the SHA-256 of the record's canonical content, hex-encoded.
+func (r *Record) ComputeHash() string {
+	b, _ := json.Marshal(canonical{
+		ID: r.ID.String(), CaseID: r.CaseID.String(), Seq: r.Seq, Stage: string(r.Stage), Kind: string(r.Kind),
+		Note: r.Note, Data: r.Data, OccurredAt: stamp(r.OccurredAt), Location: r.Location, Corrects: r.Corrects,
+		AuthorID: r.AuthorID, AuthorName: r.AuthorName, CreatedAt: stamp(r.CreatedAt), PrevHash: r.PrevHash,
+	})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// canonicalData renders extra data as compact JSON with sorted keys.
+func canonicalData(m map[string]any) json.RawMessage {
+	if len(m) == 0 {
+		return json.RawMessage("{}")
+	}
+	b, err := json.Marshal(m) // maps marshal with sorted keys
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	return b
+}
+
+// RecordInput is what an officer sends to add a record.
+type RecordInput struct {
+	Stage      enforcement.State `json:"stage"`
+	Kind       Kind              `json:"kind"`
+	Note       string            `json:"note"`
+	OccurredAt time.Time         `json:"occurred_at"`
+	Location   *Location         `json:"location"`
+	Corrects   *uuid.UUID        `json:"corrects"`
+}
+
+// Validate checks the input against the case's current state.
+func (in *RecordInput) Validate(current enforcement.State, now time.Time) error {
+	in.Note = strings.TrimSpace(in.Note)
+	if in.Kind == "transition" || in.Kind == "outcome" {
+		return fault.Field("kind", "状态变更和复议诉讼结果由系统自动记录")
+	}
+	if _, ok := kinds[in.Kind]; !ok {
+		return fault.Field("kind", "记录类型应为 text、interview、onsite、photo、audio、video、document 或 correction")
+	}
+	if in.Stage == "" {
+		in.Stage = current
+	}
+	if !enforcement.ValidState(in.Stage) {
+		return fault.Field("stage", "未知的办案环节“%s”", in.Stage)
+	}
+	if in.Note == "" && (in.Kind == "text" || in.Kind == "correction") {
+		return fault.Field("note", "请填写记录内容")
+	}
+	if utf8.RuneCountInString(in.Note) > 20000 {
+		return fault.Field("note", "记录内容不超过 20000 字")
+	}
+	if (in.Kind == "correction") != (in.Corrects != nil) {
+		return fault.Field("corrects", "更正记录须指明被更正的记录，其他记录不能填写此项")
+	}
+	if in.OccurredAt.IsZero() {
+		in.OccurredAt = now
+	}
+	if in.OccurredAt.After(now.Add(10 * time.Minute)) {
+		return fault.Field("occurred_at", "记录时间不能晚于现在")
+	}
+	if l := in.Location; l != nil && (l.Lat < -90 || l.Lat > 90 || l.Lng < -180 || l.Lng > 180) {
+		return fault.Field("location", "经纬度超出范围")
+	}
+	return nil
+}
+
+// Problem is one break that verification found.
+type Problem struct {
+	RecordID *uuid.UUID `json:"record_id,omitempty"`
+	MediaID  *uuid.UUID `json:"media_id,omitempty"`
+	Seq      int        `json:"seq,omitempty"`
+	Code     string     `json:"code"`
+	Message  string     `json:"message"`
+}
+
+// Verification is the result of recomputing a case's chain.
+type Verification struct {
+	OK             bool      `json:"ok"`
+	RecordsChecked int       `json:"records_checked"`
+	MediaChecked   int       `json:"media_checked"`
+	Problems       []Problem `json:"problems"`
+}
+
+// verifyChain recomputes hashes and links of records ordered by seq, against the head the
+// case row keeps.
+func verifyChain(records []Record, headSeq int, headHash string) []Problem {
+	problems := []Problem{}
+	prev, want := "", 1
+	for i := range records {
+		r := &records[i]
+		id := r.ID
+		if r.Seq != want {
+			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "missing_record",
+				Message: "缺少第 " + itoa(want) + " 至 " + itoa(r.Seq-1) + " 条记录"})
+		}
+		if got := r.ComputeHash(); got != r.Hash {
+			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "hash_mismatch",
+				Message: "第 " + itoa(r.Seq) + " 条记录的内容与其哈希不符（存储 " + short(r.Hash) + "，重算 " + short(got) + "），记录已被改动"})
+		}
+		if r.PrevHash != prev {
+			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "chain_break",
+				Message: "第 " + itoa(r.Seq) + " 条记录指向的前一哈希 " + short(r.PrevHash) + " 与前一条记录 " + short(prev) + " 不符"})
+		}
+		prev, want = r.Hash, r.Seq+1
+	}
+	if headSeq != want-1 || headHash != prev {
+		problems = append(problems, Problem{Seq: headSeq, Code: "head_mismatch",
+			Message: "案件登记的最后一条记录为第 " + itoa(headSeq) + " 条（" + short(headHash) + "），实际为第 " + itoa(want-1) + " 条（" + short(prev) + "），记录可能被删除"})
+	}
+	return problems
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	if h == "" {
+		return "（空）"
+	}
+	return h
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

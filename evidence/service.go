@@ -1,0 +1,66 @@
+package evidence
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zhifa/enforcement"
+)
+
+// Service applies who may read and write the full-process record.
+type Service struct {
+	Store *Store
+	Cases *enforcement.Service
+	Now   func() time.Time
+}
+
+// NewService returns the evidence service.
+func NewService(st *Store, cases *enforcement.Service) *Service {
+	return &Service{Store: st, Cases: cases, Now: time.Now}
+}
+
+// AddRecord lets one of the case's officers add a record to its chain.
+func (s *Service) AddRecord(ctx context.Context, a enforcement.Actor, caseID uuid.UUID, in RecordInput) (Record, error) {
+	c, err := s.Cases.FindCase(ctx, a, caseID)
+	if err != nil {
+		return Record{}, err
+	}
+	if err := a.RequireHandler(c); err != nil {
+		return Record{}, err
+	}
+	if err := in.Validate(c.State, s.Now()); err != nil {
+		return Record{}, err
+	}
+	return s.Store.Append(ctx, Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note, Data: canonicalData(nil),
+		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name})
+}
+
+// Records lists a case's records for anyone who may see the case.
+func (s *Service) Records(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) ([]Record, error) {
+	if _, err := s.Cases.FindCase(ctx, a, caseID); err != nil {
+		return nil, err
+	}
+	return s.Store.List(ctx, caseID)
+}
+
+// FindRecord returns one record of a case the actor may see.
+func (s *Service) FindRecord(ctx context.Context, a enforcement.Actor, id uuid.UUID) (Record, error) {
+	r, err := s.Store.Find(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	if _, err := s.Cases.FindCase(ctx, a, r.CaseID); err != nil {
+		return Record{}, err
+	}
+	return r, nil
+}
+
+// Verify recomputes a case's chain for anyone who may see the case.
+func (s *Service) Verify(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) (Verification, error) {
+	if _, err := s.Cases.FindCase(ctx, a, caseID); err != nil {
+		return Verification{}, err
+	}
+	return s.Store.Verify(ctx, caseID)
+}

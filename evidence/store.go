@@ -1,0 +1,130 @@
+package evidence
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"zhifa/enforcement"
+	"zhifa/fault"
+)
+
+// Store keeps the full-process record in PostgreSQL.
+type Store struct {
+	db  *pgxpool.Pool
+	now func() time.Time
+}
+
+// NewStore returns a store over a pool.
+func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db, now: time.Now} }
+
+const recordCols = `id, case_id, seq, stage, kind, note, data, occurred_at, lat, lng, corrects, author_id, author_name,
+	created_at, prev_hash, hash`
+
+func scanRecord(row pgx.CollectableRow) (Record, error) {
+	var r Record
+	var data string
+	var lat, lng *float64
+	err := row.Scan(&r.ID, &r.CaseID, &r.Seq, &r.Stage, &r.Kind, &r.Note, &data, &r.OccurredAt, &lat, &lng,
+		&r.Corrects, &r.AuthorID, &r.AuthorName, &r.CreatedAt, &r.PrevHash, &r.Hash)
+	r.Data = json.RawMessage(data)
+	if lat != nil && lng != nil {
+		r.Location = &Location{Lat: *lat, Lng: *lng}
+	}
+	return r, err
+}
+
+// appendTx adds r to its case's chain. The case row is locked first, so concurrent
+// writers to one case queue up and each links to the record before it.
+func (s *Store) appendTx(ctx context.Context, tx pgx.Tx, r *Record) error {
+	var head int
+	err := tx.QueryRow(ctx, `SELECT head_seq, head_hash FROM cases WHERE id = $1 FOR UPDATE`, r.CaseID).Scan(&head, &r.PrevHash)
+	if err != nil {
+		return enforcement.DBError(err, "案件")
+	}
+	if r.Corrects != nil {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM records WHERE id = $1 AND case_id = $2)`, *r.Corrects, r.CaseID).Scan(&ok); err != nil {
+			return enforcement.DBError(err, "记录")
+		}
+		if !ok {
+			return fault.Field("corrects", "被更正的记录不属于本案")
+		}
+	}
+	r.ID, r.Seq = uuid.New(), head+1
+	r.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
+	r.OccurredAt = r.OccurredAt.UTC().Truncate(time.Microsecond)
+	if len(r.Data) == 0 {
+		r.Data = json.RawMessage("{}")
+	}
+	r.Hash = r.ComputeHash()
+	var lat, lng *float64
+	if r.Location != nil {
+		lat, lng = &r.Location.Lat, &r.Location.Lng
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO records (`+recordCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		r.ID, r.CaseID, r.Seq, r.Stage, r.Kind, r.Note, string(r.Data), r.OccurredAt, lat, lng, r.Corrects, r.AuthorID,
+		r.AuthorName, r.CreatedAt, r.PrevHash, r.Hash)
+	if err != nil {
+		return enforcement.DBError(err, "记录")
+	}
+	_, err = tx.Exec(ctx, `UPDATE cases SET head_seq = $2, head_hash = $3 WHERE id = $1`, r.CaseID, r.Seq, r.Hash)
+	return enforcement.DBError(err, "案件")
+}
+
+// AppendEntryTx writes a record of the case engine inside its transaction.
+func (s *Store) AppendEntryTx(ctx context.Context, tx pgx.Tx, e enforcement.TimelineEntry) error {
+	r := Record{CaseID: e.CaseID, Stage: e.Stage, Kind: Kind(e.Kind), Note: e.Note, Data: canonicalData(e.Data),
+		OccurredAt: e.OccurredAt, AuthorID: e.AuthorID, AuthorName: e.AuthorName}
+	return s.appendTx(ctx, tx, &r)
+}
+
+// Append adds a record in a transaction of its own.
+func (s *Store) Append(ctx context.Context, r Record) (Record, error) {
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return s.appendTx(ctx, tx, &r) })
+	return r, enforcement.DBError(err, "记录")
+}
+
+// List returns a case's records in order.
+func (s *Store) List(ctx context.Context, caseID uuid.UUID) ([]Record, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+recordCols+` FROM records WHERE case_id = $1 ORDER BY seq`, caseID)
+	rs, err := pgx.CollectRows(rows, scanRecord)
+	if rs == nil {
+		rs = []Record{}
+	}
+	return rs, enforcement.DBError(err, "记录")
+}
+
+// Find returns one record.
+func (s *Store) Find(ctx context.Context, id uuid.UUID) (Record, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+recordCols+` FROM records WHERE id = $1`, id)
+	r, err := pgx.CollectExactlyOneRow(rows, scanRecord)
+	return r, enforcement.DBError(err, "记录")
+}
+
+// Verify recomputes a case's chain from what PostgreSQL holds now.
+func (s *Store) Verify(ctx context.Context, caseID uuid.UUID) (Verification, error) {
+	var headSeq int
+	var headHash string
+	if err := s.db.QueryRow(ctx, `SELECT head_seq, head_hash FROM cases WHERE id = $1`, caseID).Scan(&headSeq, &headHash); err != nil {
+		return Verification{}, enforcement.DBError(err, "案件")
+	}
+	rs, err := s.List(ctx, caseID)
+	if err != nil {
+		return Verification{}, err
+	}
+	v := Verification{RecordsChecked: len(rs), Problems: verifyChain(rs, headSeq, headHash)}
+	v.OK = len(v.Problems) == 0
+	return v, nil
+}
+
+// CaseIDs lists every case, for verifying them all.
+func (s *Store) CaseIDs(ctx context.Context) ([]uuid.UUID, error) {
+	rows, _ := s.db.Query(ctx, `SELECT id FROM cases ORDER BY filed_at`)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	return ids, enforcement.DBError(err, "案件")
+}
