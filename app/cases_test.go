@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -133,18 +136,22 @@ func TestCaseNumbersUnderConcurrency(t *testing.T) {
 	}
 	wg.Wait()
 	close(numbers)
-	seen := map[string]bool{}
-	for num := range numbers {
-		seen[num] = true
-	}
+	// The demo county has filed cases already: the new numbers must be n consecutive ones.
 	year := time.Now().In(enforcement.Shanghai()).Year()
-	for i := 1; i <= n; i++ {
-		if want := fmt.Sprintf("青市监罚〔%d〕%d号", year, i); !seen[want] {
-			t.Errorf("number %s missing; got %v", want, seen)
+	re := regexp.MustCompile(fmt.Sprintf(`^青市监罚〔%d〕(\d+)号$`, year))
+	seqs := map[int]bool{}
+	lo, hi := 1<<30, 0
+	for num := range numbers {
+		m := re.FindStringSubmatch(num)
+		if m == nil {
+			t.Fatalf("number %q does not follow the pattern", num)
 		}
+		n, _ := strconv.Atoi(m[1])
+		seqs[n] = true
+		lo, hi = min(lo, n), max(hi, n)
 	}
-	if len(seen) != n {
-		t.Errorf("%d distinct numbers for %d cases", len(seen), n)
+	if len(seqs) != n || hi-lo+1 != n {
+		t.Errorf("%d cases got %d distinct numbers from %d to %d: some repeated or skipped", n, len(seqs), lo, hi)
 	}
 }
 
@@ -237,14 +244,21 @@ func TestCaseScope(t *testing.T) {
 			t.Errorf("%s opens the case = %d, want %d", c.user, r.Status, c.want)
 		}
 	}
-	if r := s.call("GET", "/api/v1/cases?mine=true", f.tok, nil); total(r) != 1 {
-		t.Errorf("my cases = %d, want 1", total(r))
+	mine := total(s.call("GET", "/api/v1/cases?mine=true", f.tok, nil))
+	s.newCase(f)
+	if r := s.call("GET", "/api/v1/cases?mine=true", f.tok, nil); total(r) != mine+1 {
+		t.Errorf("my cases after filing one = %d, want %d", total(r), mine+1)
 	}
-	if r := s.call("GET", "/api/v1/cases?q="+"张三", s.login("supervisor1"), nil); total(r) != 1 {
+	in := f.input()
+	in["parties"] = []map[string]any{{"type": "org", "name": "青山县测试检索专用有限公司", "id_number": "91350100M000100Y43"}}
+	s.call("POST", "/api/v1/cases", f.tok, in)
+	if r := s.call("GET", "/api/v1/cases?q="+url.QueryEscape("测试检索专用"), s.login("supervisor1"), nil); total(r) != 1 {
 		t.Errorf("search by party = %d, want 1", total(r))
 	}
-	if r := s.call("GET", "/api/v1/cases", s.login("reviewer2"), nil); total(r) != 0 {
-		t.Errorf("a justice-bureau reviewer sees %d market-regulation cases", total(r))
+	for _, c := range items(s.call("GET", "/api/v1/cases?page_size=200", s.login("reviewer2"), nil)) {
+		if c["agency_id"] == f.agency {
+			t.Errorf("a justice-bureau reviewer sees market-regulation case %v", c["number"])
+		}
 	}
 }
 
@@ -341,14 +355,25 @@ func TestVerifyCatchesTampering(t *testing.T) {
 func TestOverdueCases(t *testing.T) {
 	s := start(t)
 	f := fixture(s)
-	late := s.newCase(f)
-	s.newCase(f)
+	late, fresh := s.newCase(f), s.newCase(f)
 	conn := dbConn(t, s)
 	if _, err := conn.Exec(context.Background(), `UPDATE cases SET filed_at = now() - interval '120 days' WHERE id = $1`, late); err != nil {
 		t.Fatal(err)
 	}
 	r := s.call("GET", "/api/v1/cases?overdue=true", s.login("supervisor1"), nil)
-	if total(r) != 1 || items(r)[0]["id"] != late {
-		t.Errorf("overdue cases = %s, want only the late one", r.Body)
+	found := false
+	for _, c := range items(r) {
+		if c["id"] == fresh {
+			t.Error("a case filed today is listed as overdue")
+		}
+		if c["id"] == late {
+			found = true
+		}
+		if len(c["clocks"].(map[string]any)["overdue"].([]any)) == 0 {
+			t.Errorf("case %v listed without a reason", c["number"])
+		}
+	}
+	if !found {
+		t.Errorf("the case filed 120 days ago is not listed as overdue")
 	}
 }

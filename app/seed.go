@@ -212,6 +212,17 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	} else {
 		fmt.Fprintln(out, "演示县已存在，未重复载入")
 	}
+	// Each later part seeds its own data when none of it is there yet, so a seed that
+	// stopped part way is completed by the next run.
+	if n, err := st.CountCases(ctx); err != nil {
+		return err
+	} else if n == 0 {
+		cases, err := a.seedCases(ctx, b, time.Now())
+		if err != nil {
+			return fmt.Errorf("demo cases: %w", err)
+		}
+		fmt.Fprintf(out, "演示案件已载入：%d 件\n", cases)
+	}
 	fmt.Fprintf(out, "演示账号（密码均为 %s）：\n", DemoPassword)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-12s %s · %s\n", l.Username, l.Role, l.Agency)

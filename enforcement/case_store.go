@@ -230,3 +230,10 @@ func resultLabel(r string) string {
 	return map[string]string{"upheld": "维持", "revoked": "撤销", "changed": "变更", "confirmed_illegal": "确认违法",
 		"terminated": "终止", "pending": "尚未审结"}[r]
 }
+
+// CountCases counts every case.
+func (s *Store) CountCases(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM cases`).Scan(&n)
+	return n, DBError(err, "案件")
+}

@@ -1,0 +1,210 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zhifa/enforcement"
+	"zhifa/evidence"
+)
+
+// demoCauses are typical causes per enforcement field, as county case lists show them.
+var demoCauses = map[string][]string{
+	"市场监管":   {"销售过期食品", "未取得食品经营许可从事食品经营", "发布虚假广告", "销售不符合安全标准的产品"},
+	"城市管理":   {"占道经营", "擅自设置户外广告设施", "未经批准进行违法建设", "运输建筑垃圾沿途撒漏"},
+	"生态环境":   {"超标排放大气污染物", "建设项目未批先建", "未按规定贮存危险废物"},
+	"农业":     {"经营假农药", "违规使用禁用兽药", "无证收购生鲜乳"},
+	"交通运输":   {"未取得道路运输经营许可从事道路运输", "货车超限运输", "出租车拒载"},
+	"文化市场":   {"网吧接纳未成年人", "擅自从事营业性演出"},
+	"安全生产":   {"未按规定开展安全生产教育培训", "未按规定排查治理事故隐患"},
+	"公共卫生":   {"公共场所卫生许可证逾期", "非法行医"},
+	"自然资源":   {"非法占用土地建房", "未经许可采矿"},
+	"综合行政执法": {"违法搭建", "焚烧秸秆", "擅自占用道路堆放物品"},
+}
+
+var demoBasis = map[string]string{
+	"市场监管": "《中华人民共和国食品安全法》", "城市管理": "《城市市容和环境卫生管理条例》", "生态环境": "《中华人民共和国大气污染防治法》",
+	"农业": "《农药管理条例》", "交通运输": "《中华人民共和国道路运输条例》", "文化市场": "《互联网上网服务营业场所管理条例》",
+	"安全生产": "《中华人民共和国安全生产法》", "公共卫生": "《公共场所卫生管理条例》", "自然资源": "《中华人民共和国土地管理法》",
+	"综合行政执法": "《江西省乡镇综合行政执法条例》",
+}
+
+// demoPath is the sequence of moves that brings a case to its final state.
+var demoPaths = []struct {
+	weight int
+	path   []enforcement.State
+}{
+	{4, nil},
+	{12, []enforcement.State{enforcement.Investigating}},
+	{8, []enforcement.State{enforcement.Investigating, enforcement.Notified}},
+	{2, []enforcement.State{enforcement.Investigating, enforcement.Notified, enforcement.Hearing}},
+	{7, []enforcement.State{enforcement.Investigating, enforcement.Notified, enforcement.Decided}},
+	{7, []enforcement.State{enforcement.Investigating, enforcement.Notified, enforcement.Decided, enforcement.Served}},
+	{5, []enforcement.State{enforcement.Investigating, enforcement.Notified, enforcement.Decided, enforcement.Served, enforcement.Executed}},
+	{25, []enforcement.State{enforcement.Investigating, enforcement.Notified, enforcement.Decided, enforcement.Served, enforcement.Executed, enforcement.Closed}},
+	{4, []enforcement.State{enforcement.Investigating, enforcement.Notified, enforcement.Hearing, enforcement.Decided, enforcement.Served, enforcement.Closed}},
+	{18, []enforcement.State{enforcement.Investigating, enforcement.Notified, enforcement.Decided, enforcement.Served, enforcement.Executed, enforcement.Closed, enforcement.Archived}},
+	{5, []enforcement.State{enforcement.Investigating, enforcement.Withdrawn}},
+	{3, []enforcement.State{enforcement.Investigating, enforcement.Transferred}},
+}
+
+func pickPath(r *rand.Rand) []enforcement.State {
+	n := r.IntN(100)
+	for _, p := range demoPaths {
+		if n < p.weight {
+			return p.path
+		}
+		n -= p.weight
+	}
+	return nil
+}
+
+// demoPerson makes a natural person with a valid resident ID number of the county.
+func demoPerson(r *rand.Rand) enforcement.Party {
+	first := fmt.Sprintf("360799%04d%02d%02d%03d", 1960+r.IntN(45), 1+r.IntN(12), 1+r.IntN(28), r.IntN(1000))
+	return enforcement.Party{Type: "person", Name: demoName(r), IDNumber: first + string(enforcement.IDCheckChar(first)),
+		Address: "青山县城关镇" + []string{"解放路", "建设路", "人民路", "滨江路"}[r.IntN(4)] + fmt.Sprint(1+r.IntN(200)) + "号",
+		Phone:   fmt.Sprintf("139%08d", r.IntN(100000000))}
+}
+
+// demoOrg makes a company with a valid unified social credit code of the county.
+func demoOrg(r *rand.Rand) enforcement.Party {
+	first := fmt.Sprintf("91360799MA%07d", r.IntN(10000000))
+	name := "青山县" + []string{"鸿运", "兴旺", "金盛", "绿源", "恒通", "佳美", "顺达", "惠民"}[r.IntN(8)] +
+		[]string{"商贸", "食品", "建材", "运输", "餐饮", "农业开发"}[r.IntN(6)] + "有限公司"
+	return enforcement.Party{Type: "org", Name: name, IDNumber: first + string(enforcement.CreditCheckChar(first))}
+}
+
+// seedCases files cases over the past year in agencies that have at least two officers
+// with valid certificates, and walks each along a path to its state, with records.
+func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) (int, error) {
+	r := rand.New(rand.NewPCG(20261122, 3))
+	st, ev := a.enforcement.Store, a.evidence.Store
+	cal, err := st.Calendar(ctx)
+	if err != nil {
+		return 0, err
+	}
+	today := enforcement.DateOf(now)
+	valid := map[uuid.UUID][]enforcement.Officer{}
+	for _, o := range b.Officers {
+		if o.CanEnforce(today) {
+			valid[o.AgencyID] = append(valid[o.AgencyID], o)
+		}
+	}
+	users := map[string]enforcement.User{}
+	for _, u := range b.Users {
+		users[u.Username] = u
+	}
+	actorOf := func(u enforcement.User, name string) enforcement.Actor {
+		return enforcement.Actor{UserID: u.ID, Username: u.Username, Name: name, Roles: u.Roles, AgencyID: u.AgencyID}
+	}
+	count := 0
+	for _, ag := range b.Agencies {
+		officers := valid[ag.ID]
+		if ag.Kind == enforcement.KindGovernment || len(officers) < 2 {
+			continue
+		}
+		field := officers[0].Fields[0]
+		causes, basis := demoCauses[field], demoBasis[field]
+		if len(causes) == 0 {
+			causes, basis = []string{"违反" + field + "管理规定", "未按规定履行" + field + "相关义务"}, "有关"+field+"的法律、法规"
+		}
+		n := 3 + len(officers)/3
+		if ag.Name == "青山县市场监督管理局" {
+			n = 60
+		}
+		for i := 0; i < n; i++ {
+			h1, h2 := officers[r.IntN(len(officers))], officers[r.IntN(len(officers))]
+			for h2.ID == h1.ID {
+				h2 = officers[r.IntN(len(officers))]
+			}
+			by := actorOf(users["admin"], h1.Name)
+			if ag.Name == "青山县市场监督管理局" && i%2 == 0 {
+				// The demo officers handle half of their bureau's cases.
+				h1, h2 = officerByName(b, "李明"), officerByName(b, "王芳")
+				by = actorOf(users["officer1"], "李明")
+			}
+			party := demoPerson(r)
+			if r.IntN(2) == 0 {
+				party = demoOrg(r)
+			}
+			cause := causes[r.IntN(len(causes))]
+			filed := now.Add(-time.Duration(5+r.IntN(320)) * 24 * time.Hour).Add(-time.Duration(r.IntN(8)) * time.Hour)
+			c, err := st.CreateCase(ctx, enforcement.CaseInput{AgencyID: ag.ID, Kind: "penalty", Cause: cause,
+				LegalBasis: basis, Parties: []enforcement.Party{party}, HandlerIDs: []uuid.UUID{h1.ID, h2.ID},
+				OccurredAt: filed.Add(-48 * time.Hour), Location: party.Address}, by, filed)
+			if err != nil {
+				return count, err
+			}
+			t := filed
+			for _, to := range pickPath(r) {
+				t = t.Add(time.Duration(2+r.IntN(6)) * 24 * time.Hour)
+				if to == enforcement.Decided || to == enforcement.Hearing {
+					t = t.Add(10 * 24 * time.Hour)
+				}
+				if t.After(now) {
+					break
+				}
+				if to == enforcement.Notified {
+					if _, err := ev.Append(ctx, evidence.Record{CaseID: c.ID, Stage: enforcement.Investigating, Kind: "onsite",
+						Note: "现场检查：" + cause + "，制作现场检查笔录并拍照取证", OccurredAt: t.Add(-24 * time.Hour),
+						AuthorID: &by.UserID, AuthorName: h1.Name}); err != nil {
+						return count, err
+					}
+				}
+				m := enforcement.Move{To: to}
+				switch to {
+				case enforcement.Hearing:
+					at := cal.AddWorkingDays(enforcement.DateOf(t), 8).StartIn().Add(9 * time.Hour)
+					m.HearingAt = &at
+				case enforcement.Decided:
+					// Decide only once the party's statement period has run, holidays counted.
+					if c.NotifiedAt != nil {
+						if after := cal.AddWorkingDays(enforcement.DateOf(*c.NotifiedAt), 6).StartIn().Add(10 * time.Hour); t.Before(after) {
+							t = after
+						}
+						if c.HearingAt != nil && t.Before(c.HearingAt.Add(48*time.Hour)) {
+							t = c.HearingAt.Add(48 * time.Hour)
+						}
+					}
+					m.Decision = &enforcement.Decision{Outcome: "penalty", FineAmount: int64(1+r.IntN(50)) * 100000,
+						Text: "责令改正，并处罚款", HearingHeld: c.HearingAt != nil}
+				case enforcement.Withdrawn:
+					m.Reason = "违法事实不能成立"
+				case enforcement.Transferred:
+					m.Reason = "涉嫌犯罪，移送公安机关"
+				}
+				if t.After(now) {
+					break
+				}
+				moveAt, number := t, c.Number
+				c, err = st.UpdateCase(ctx, c.ID, func(cs *enforcement.Case) (*enforcement.TimelineEntry, error) {
+					from := cs.State
+					if err := cs.Apply(m, cal, moveAt); err != nil {
+						return nil, err
+					}
+					return &enforcement.TimelineEntry{Stage: cs.State, Kind: "transition", Note: from.Label() + " → " + cs.State.Label(),
+						Data: map[string]any{"from": from, "to": cs.State}, OccurredAt: moveAt, AuthorID: &by.UserID, AuthorName: h1.Name}, nil
+				})
+				if err != nil {
+					return count, fmt.Errorf("demo case %s to %s: %w", number, to, err)
+				}
+			}
+			count++
+		}
+	}
+	return count, nil
+}
+
+func officerByName(b enforcement.Bulk, name string) enforcement.Officer {
+	for _, o := range b.Officers {
+		if o.Name == name {
+			return o
+		}
+	}
+	return enforcement.Officer{}
+}
