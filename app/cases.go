@@ -1,9 +1,12 @@
 package app
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"zhifa/enforcement"
+	"zhifa/evidence"
 	"zhifa/fault"
 )
 
@@ -78,7 +81,7 @@ func (a *App) createCase(c *fiber.Ctx) error {
 type caseView struct {
 	enforcement.Case
 	Clocks   enforcement.Clocks    `json:"clocks"`
-	Records  any                   `json:"records"`
+	Records  []evidence.Record     `json:"records"`
 	History  []historyItem         `json:"history"`
 	Outcomes []enforcement.Outcome `json:"outcomes"`
 }
@@ -86,7 +89,7 @@ type caseView struct {
 type historyItem struct {
 	From enforcement.State `json:"from"`
 	To   enforcement.State `json:"to"`
-	At   any               `json:"at"`
+	At   time.Time         `json:"at"`
 	By   string            `json:"by"`
 	Note string            `json:"note"`
 }
@@ -105,7 +108,7 @@ func (a *App) loadCase(c *fiber.Ctx) (caseView, error) {
 	if v.Clocks, err = a.enforcement.CaseClocks(ctx, cs); err != nil {
 		return v, err
 	}
-	recs, err := a.evidence.Records(ctx, act, id)
+	recs, err := a.evidence.Store.List(ctx, id) // FindCase has checked the scope
 	if err != nil {
 		return v, err
 	}

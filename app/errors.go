@@ -16,6 +16,9 @@ import (
 // well-formed body with a bad field answers 422.
 const malformed fault.Kind = "malformed"
 
+// methodNotAllowed marks a route that exists but refuses the method; it answers 405.
+const methodNotAllowed fault.Kind = "method_not_allowed"
+
 // statusOf is the one table from error kinds to HTTP statuses and API codes.
 var statusOf = map[fault.Kind]struct {
 	status int
@@ -39,7 +42,7 @@ func fromFiber(e *fiber.Error) *fault.Error {
 	case fiber.StatusNotFound:
 		return fault.New(fault.NotFound, "页面或接口不存在")
 	case fiber.StatusMethodNotAllowed:
-		return &fault.Error{Kind: "method", Message: "不支持该请求方法"}
+		return &fault.Error{Kind: methodNotAllowed, Message: "不支持该请求方法"}
 	case fiber.StatusRequestEntityTooLarge:
 		return fault.New(fault.TooLarge, "请求内容过大")
 	case fiber.StatusBadRequest:
@@ -70,7 +73,7 @@ func classify(err error) (*fault.Error, int, string) {
 	default:
 		fe = fault.Wrap(err, fault.Internal, "服务器内部错误，请稍后重试")
 	}
-	if fe.Kind == "method" {
+	if fe.Kind == methodNotAllowed {
 		return fe, fiber.StatusMethodNotAllowed, "method_not_allowed"
 	}
 	s, ok := statusOf[fe.Kind]

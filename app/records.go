@@ -22,7 +22,7 @@ func (a *App) recordRoutes(r fiber.Router) {
 }
 
 func refuseRecordChange(*fiber.Ctx) error {
-	return &fault.Error{Kind: "method", Message: "全过程记录只能追加，不能修改或删除；如需更正，请新增一条更正记录"}
+	return &fault.Error{Kind: methodNotAllowed, Message: "全过程记录只能追加，不能修改或删除；如需更正，请新增一条更正记录"}
 }
 
 // historyOf reads the state moves out of a case's records.

@@ -183,12 +183,7 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 				}
 				moveAt, number := t, c.Number
 				c, err = st.UpdateCase(ctx, c.ID, func(cs *enforcement.Case) (*enforcement.TimelineEntry, error) {
-					from := cs.State
-					if err := cs.Apply(m, cal, moveAt); err != nil {
-						return nil, err
-					}
-					return &enforcement.TimelineEntry{Stage: cs.State, Kind: "transition", Note: from.Label() + " → " + cs.State.Label(),
-						Data: map[string]any{"from": from, "to": cs.State}, OccurredAt: moveAt, AuthorID: &by.UserID, AuthorName: h1.Name}, nil
+					return cs.Transition(m, cal, moveAt, by.UserID, h1.Name)
 				})
 				if err != nil {
 					return count, fmt.Errorf("demo case %s to %s: %w", number, to, err)

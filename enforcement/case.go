@@ -265,6 +265,25 @@ func (c *Case) Clocks(cal *Calendar, now time.Time) Clocks {
 	return k
 }
 
+// Transition applies a move and returns the record it leaves in the case's timeline.
+func (c *Case) Transition(m Move, cal *Calendar, now time.Time, authorID uuid.UUID, authorName string) (*TimelineEntry, error) {
+	from := c.State
+	if err := c.Apply(m, cal, now); err != nil {
+		return nil, err
+	}
+	note := from.Label() + " → " + c.State.Label()
+	data := map[string]any{"from": from, "to": c.State}
+	if r := strings.TrimSpace(m.Reason); r != "" {
+		note += "：" + r
+		data["reason"] = r
+	}
+	if m.Decision != nil && c.State == Decided {
+		data["decision"] = m.Decision
+	}
+	return &TimelineEntry{Stage: c.State, Kind: "transition", Note: note, Data: data, OccurredAt: now,
+		AuthorID: &authorID, AuthorName: authorName}, nil
+}
+
 // Apply moves the case, refusing moves the law or the lifecycle does not allow. The
 // reason says in plain words what is missing.
 func (c *Case) Apply(m Move, cal *Calendar, now time.Time) error {

@@ -42,14 +42,24 @@ func (s *Service) CreateCase(ctx context.Context, a Actor, in CaseInput) (Case, 
 	return s.Store.CreateCase(ctx, in, a, now)
 }
 
-// FindCase returns a case the actor may see, with its handlers.
-func (s *Service) FindCase(ctx context.Context, a Actor, id uuid.UUID) (Case, error) {
+// CaseInScope returns a case the actor may see, without its handlers' records: the check
+// every read and write of a case starts with.
+func (s *Service) CaseInScope(ctx context.Context, a Actor, id uuid.UUID) (Case, error) {
 	c, err := s.Store.FindCase(ctx, id)
 	if err != nil {
 		return c, err
 	}
 	if err := s.inScope(ctx, a, c.AgencyID); err != nil {
 		return Case{}, err
+	}
+	return c, nil
+}
+
+// FindCase returns a case the actor may see, with its handlers, as the case page shows it.
+func (s *Service) FindCase(ctx context.Context, a Actor, id uuid.UUID) (Case, error) {
+	c, err := s.CaseInScope(ctx, a, id)
+	if err != nil {
+		return c, err
 	}
 	today := s.Today()
 	for _, h := range c.HandlerIDs {
@@ -97,7 +107,7 @@ func (a Actor) RequireHandler(c Case) error {
 
 // MoveCase lets a handler move the case; the move and its record commit together.
 func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (Case, error) {
-	c, err := s.FindCase(ctx, a, id)
+	c, err := s.CaseInScope(ctx, a, id)
 	if err != nil {
 		return c, err
 	}
@@ -110,23 +120,7 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 	}
 	now := s.Now()
 	return s.Store.UpdateCase(ctx, id, func(c *Case) (*TimelineEntry, error) {
-		from := c.State
-		if err := c.Apply(m, cal, now); err != nil {
-			return nil, err
-		}
-		note := from.Label() + " → " + c.State.Label()
-		if r := strings.TrimSpace(m.Reason); r != "" {
-			note += "：" + r
-		}
-		data := map[string]any{"from": from, "to": c.State}
-		if m.Decision != nil && c.State == Decided {
-			data["decision"] = m.Decision
-		}
-		if m.Reason != "" {
-			data["reason"] = strings.TrimSpace(m.Reason)
-		}
-		return &TimelineEntry{Stage: c.State, Kind: "transition", Note: note, Data: data, OccurredAt: now,
-			AuthorID: &a.UserID, AuthorName: a.Name}, nil
+		return c.Transition(m, cal, now, a.UserID, a.Name)
 	})
 }
 
@@ -141,7 +135,7 @@ type OutcomeInput struct {
 // AddOutcome lets a handler or an administrator record what a reconsideration body or a
 // court decided about the case's decision.
 func (s *Service) AddOutcome(ctx context.Context, a Actor, id uuid.UUID, in OutcomeInput) (Outcome, error) {
-	c, err := s.FindCase(ctx, a, id)
+	c, err := s.CaseInScope(ctx, a, id)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -2,6 +2,7 @@ package enforcement
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -25,23 +26,15 @@ func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db} }
 func scopeSQL(s Scope, alias string, args *[]any) string {
 	if s.RegionPrefix != "" {
 		*args = append(*args, s.RegionPrefix+"%")
-		return alias + ".region_code LIKE $" + itoa(len(*args))
+		return alias + ".region_code LIKE $" + strconv.Itoa(len(*args))
 	}
 	*args = append(*args, s.AgencyID)
-	return alias + ".id = $" + itoa(len(*args))
-}
-
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n < 10 {
-		return digits[n : n+1]
-	}
-	return itoa(n/10) + digits[n%10:n%10+1]
+	return alias + ".id = $" + strconv.Itoa(len(*args))
 }
 
 func arg(args *[]any, v any) string {
 	*args = append(*args, v)
-	return "$" + itoa(len(*args))
+	return "$" + strconv.Itoa(len(*args))
 }
 
 // --- agencies ---

@@ -170,21 +170,21 @@ func verifyChain(records []Record, headSeq int, headHash string) []Problem {
 		id := r.ID
 		if r.Seq != want {
 			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "missing_record",
-				Message: "缺少第 " + itoa(want) + " 至 " + itoa(r.Seq-1) + " 条记录"})
+				Message: "缺少第 " + strconv.Itoa(want) + " 至 " + strconv.Itoa(r.Seq-1) + " 条记录"})
 		}
 		if got := r.ComputeHash(); got != r.Hash {
 			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "hash_mismatch",
-				Message: "第 " + itoa(r.Seq) + " 条记录的内容与其哈希不符（存储 " + short(r.Hash) + "，重算 " + short(got) + "），记录已被改动"})
+				Message: "第 " + strconv.Itoa(r.Seq) + " 条记录的内容与其哈希不符（存储 " + short(r.Hash) + "，重算 " + short(got) + "），记录已被改动"})
 		}
 		if r.PrevHash != prev {
 			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "chain_break",
-				Message: "第 " + itoa(r.Seq) + " 条记录指向的前一哈希 " + short(r.PrevHash) + " 与前一条记录 " + short(prev) + " 不符"})
+				Message: "第 " + strconv.Itoa(r.Seq) + " 条记录指向的前一哈希 " + short(r.PrevHash) + " 与前一条记录 " + short(prev) + " 不符"})
 		}
 		prev, want = r.Hash, r.Seq+1
 	}
 	if headSeq != want-1 || headHash != prev {
 		problems = append(problems, Problem{Seq: headSeq, Code: "head_mismatch",
-			Message: "案件登记的最后一条记录为第 " + itoa(headSeq) + " 条（" + short(headHash) + "），实际为第 " + itoa(want-1) + " 条（" + short(prev) + "），记录可能被删除"})
+			Message: "案件登记的最后一条记录为第 " + strconv.Itoa(headSeq) + " 条（" + short(headHash) + "），实际为第 " + strconv.Itoa(want-1) + " 条（" + short(prev) + "），记录可能被删除"})
 	}
 	return problems
 }
@@ -198,5 +198,3 @@ func short(h string) string {
 	}
 	return h
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

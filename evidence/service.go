@@ -23,7 +23,7 @@ func NewService(st *Store, cases *enforcement.Service) *Service {
 
 // AddRecord lets one of the case's officers add a record to its chain.
 func (s *Service) AddRecord(ctx context.Context, a enforcement.Actor, caseID uuid.UUID, in RecordInput) (Record, error) {
-	c, err := s.Cases.FindCase(ctx, a, caseID)
+	c, err := s.Cases.CaseInScope(ctx, a, caseID)
 	if err != nil {
 		return Record{}, err
 	}
@@ -39,7 +39,7 @@ func (s *Service) AddRecord(ctx context.Context, a enforcement.Actor, caseID uui
 
 // Records lists a case's records for anyone who may see the case.
 func (s *Service) Records(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) ([]Record, error) {
-	if _, err := s.Cases.FindCase(ctx, a, caseID); err != nil {
+	if _, err := s.Cases.CaseInScope(ctx, a, caseID); err != nil {
 		return nil, err
 	}
 	return s.Store.List(ctx, caseID)
@@ -51,7 +51,7 @@ func (s *Service) FindRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 	if err != nil {
 		return r, err
 	}
-	if _, err := s.Cases.FindCase(ctx, a, r.CaseID); err != nil {
+	if _, err := s.Cases.CaseInScope(ctx, a, r.CaseID); err != nil {
 		return Record{}, err
 	}
 	return r, nil
@@ -59,7 +59,7 @@ func (s *Service) FindRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 
 // Verify recomputes a case's chain for anyone who may see the case.
 func (s *Service) Verify(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) (Verification, error) {
-	if _, err := s.Cases.FindCase(ctx, a, caseID); err != nil {
+	if _, err := s.Cases.CaseInScope(ctx, a, caseID); err != nil {
 		return Verification{}, err
 	}
 	return s.Store.Verify(ctx, caseID)
