@@ -61,19 +61,32 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	}
 	ropt.DialTimeout, ropt.ReadTimeout, ropt.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
 	a.rdb = redis.NewClient(ropt)
-	a.minio, err = minio.New(cfg.MinIOEndpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(cfg.MinIOAccessKey, cfg.MinIOSecretKey, ""),
-		Secure: cfg.MinIOSecure,
-	})
+	creds := credentials.NewStaticV4(cfg.MinIOAccessKey, cfg.MinIOSecretKey, "")
+	// A fixed region spares a bucket-location request before every presign.
+	a.minio, err = minio.New(cfg.MinIOEndpoint, &minio.Options{Creds: creds, Secure: cfg.MinIOSecure, Region: minioRegion})
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("minio: %w", err)
 	}
+	presigner := a.minio
+	if pub := cfg.minioPublic(); pub.Host != cfg.MinIOEndpoint || (pub.Scheme == "https") != cfg.MinIOSecure {
+		if presigner, err = minio.New(pub.Host, &minio.Options{Creds: creds, Secure: pub.Scheme == "https", Region: minioRegion}); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("minio public url: %w", err)
+		}
+	}
+	mode := minio.Governance
+	if cfg.RetentionMode == "compliance" {
+		mode = minio.Compliance
+	}
+	objects := &evidence.Objects{Client: a.minio, Presigner: presigner, Bucket: cfg.MinIOBucket,
+		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, Mode: mode, PartSize: 16 << 20}
 	est := enforcement.NewStore(a.db)
 	evs := evidence.NewStore(a.db)
 	est.UseTimeline(evs)
 	a.enforcement = enforcement.NewService(est)
-	a.evidence = evidence.NewService(evs, a.enforcement)
+	a.evidence = evidence.NewService(evs, a.enforcement, objects, cfg.UploadLimit)
+	a.evidence.Warn = func(msg string, err error) { log.Warn(msg, zap.Error(err)) }
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
 	a.metrics = newMetrics(a.db, a.rdb)
 	a.server = a.newServer()
@@ -113,6 +126,7 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.server.Listener(a.ln) }()
+	go a.sweepEvery(ctx, 10*time.Minute)
 	a.log.Info("zhifa serving", zap.String("addr", a.ln.Addr().String()))
 	select {
 	case err := <-done:
@@ -148,4 +162,23 @@ func (a *App) EnsureBucket(ctx context.Context) (created bool, err error) {
 	}
 	err = a.minio.MakeBucket(ctx, a.cfg.MinIOBucket, minio.MakeBucketOptions{ObjectLocking: true})
 	return err == nil, err
+}
+
+// sweepEvery removes abandoned uploads and retries failed retention locks until ctx ends.
+// Several replicas sweeping at once is harmless: each removal is idempotent.
+func (a *App) sweepEvery(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if res, err := a.evidence.Sweep(ctx); err != nil {
+				a.log.Warn("evidence sweep", zap.Error(err))
+			} else if res.UploadsRemoved+res.Locked > 0 {
+				a.log.Info("evidence sweep", zap.Int("uploads_removed", res.UploadsRemoved), zap.Int("locked", res.Locked))
+			}
+		}
+	}
 }

@@ -82,6 +82,7 @@ type caseView struct {
 	enforcement.Case
 	Clocks   enforcement.Clocks    `json:"clocks"`
 	Records  []evidence.Record     `json:"records"`
+	Media    []evidence.Media      `json:"media"`
 	History  []historyItem         `json:"history"`
 	Outcomes []enforcement.Outcome `json:"outcomes"`
 }
@@ -113,6 +114,9 @@ func (a *App) loadCase(c *fiber.Ctx) (caseView, error) {
 		return v, err
 	}
 	v.Records, v.History = recs, historyOf(recs)
+	if v.Media, err = a.evidence.Store.CaseMedia(ctx, id); err != nil {
+		return v, err
+	}
 	v.Outcomes, err = a.enforcement.Store.Outcomes(ctx, id)
 	return v, err
 }

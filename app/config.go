@@ -26,6 +26,9 @@ type Config struct {
 	MinIOSecretKey  string        // MinIO secret key
 	MinIOBucket     string        // bucket for evidence
 	MinIOSecure     bool          // TLS to MinIO
+	MinIOPublicURL  string        // how phones reach MinIO for presigned part uploads; default the endpoint
+	RetentionDays   int           // evidence objects cannot be deleted for this long
+	RetentionMode   string        // governance (administrators may lift it) or compliance (nobody may)
 	SessionLifetime time.Duration // how long a login lasts
 	BodyLimit       int           // largest JSON or form body, in bytes
 	UploadLimit     int64         // largest evidence file, in bytes
@@ -53,6 +56,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MinIOSecretKey:  e.secretFile("ZHIFA_MINIO_SECRET_KEY", localdev.MinIOSecretFile(getenv)),
 		MinIOBucket:     e.str("ZHIFA_MINIO_BUCKET", "zhifa-evidence"),
 		MinIOSecure:     e.bool("ZHIFA_MINIO_SECURE", false),
+		MinIOPublicURL:  e.str("ZHIFA_MINIO_PUBLIC_URL", ""),
+		RetentionDays:   int(e.int("ZHIFA_RETENTION_DAYS", 30*365)),
+		RetentionMode:   e.str("ZHIFA_RETENTION_MODE", "governance"),
 		SessionLifetime: e.dur("ZHIFA_SESSION_LIFETIME", 12*time.Hour),
 		BodyLimit:       int(e.int("ZHIFA_BODY_LIMIT", 4<<20)),
 		UploadLimit:     e.int("ZHIFA_UPLOAD_LIMIT", 4<<30),
@@ -87,6 +93,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_MINIO_ENDPOINT must be host:port")
 	case c.MinIOBucket == "":
 		return fmt.Errorf("ZHIFA_MINIO_BUCKET must be set")
+	case c.RetentionMode != "governance" && c.RetentionMode != "compliance":
+		return fmt.Errorf("ZHIFA_RETENTION_MODE must be governance or compliance")
+	case c.RetentionDays < 0:
+		return fmt.Errorf("ZHIFA_RETENTION_DAYS must not be negative")
 	case c.SessionLifetime < time.Minute:
 		return fmt.Errorf("ZHIFA_SESSION_LIFETIME must be at least a minute")
 	case c.BodyLimit < 1<<10:
@@ -99,6 +109,12 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_LOGIN_MAX_FAILS and ZHIFA_LOGIN_IP_MAX_FAILS must be positive")
 	case c.Env == "production" && c.MinIOSecretKey == "":
 		return fmt.Errorf("ZHIFA_MINIO_SECRET_KEY (or _FILE) must be set in production")
+	}
+	if c.MinIOPublicURL != "" {
+		u, err := url.Parse(c.MinIOPublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("ZHIFA_MINIO_PUBLIC_URL must be http(s)://host[:port]")
+		}
 	}
 	if _, err := zap.ParseAtomicLevel(c.LogLevel); err != nil {
 		return fmt.Errorf("ZHIFA_LOG_LEVEL: %w", err)
@@ -114,6 +130,8 @@ func (c Config) Masked() []zap.Field {
 		zap.String("redis_prefix", c.RedisPrefix), zap.String("minio_endpoint", c.MinIOEndpoint),
 		zap.String("minio_access_key", c.MinIOAccessKey), zap.String("minio_secret_key", maskSecret(c.MinIOSecretKey)),
 		zap.String("minio_bucket", c.MinIOBucket), zap.Bool("minio_secure", c.MinIOSecure),
+		zap.String("minio_public_url", c.MinIOPublicURL), zap.Int("retention_days", c.RetentionDays),
+		zap.String("retention_mode", c.RetentionMode),
 		zap.Duration("session_lifetime", c.SessionLifetime), zap.Int("body_limit", c.BodyLimit),
 		zap.Int64("upload_limit", c.UploadLimit), zap.Duration("request_timeout", c.RequestTimeout),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout), zap.String("log_level", c.LogLevel),
@@ -230,4 +248,20 @@ func (e *envReader) fail(err error) {
 	if e.err == nil {
 		e.err = err
 	}
+}
+
+// minioRegion is the region zhifa names for MinIO, which ignores it.
+const minioRegion = "us-east-1"
+
+// minioPublic is the address phones send upload parts to.
+func (c Config) minioPublic() *url.URL {
+	if c.MinIOPublicURL != "" {
+		u, _ := url.Parse(c.MinIOPublicURL)
+		return u
+	}
+	scheme := "http"
+	if c.MinIOSecure {
+		scheme = "https"
+	}
+	return &url.URL{Scheme: scheme, Host: c.MinIOEndpoint}
 }

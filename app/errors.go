@@ -19,21 +19,26 @@ const malformed fault.Kind = "malformed"
 // methodNotAllowed marks a route that exists but refuses the method; it answers 405.
 const methodNotAllowed fault.Kind = "method_not_allowed"
 
+// rangeNotSatisfiable marks a byte range past the end of a file; it answers 416.
+const rangeNotSatisfiable fault.Kind = "range_not_satisfiable"
+
 // statusOf is the one table from error kinds to HTTP statuses and API codes.
 var statusOf = map[fault.Kind]struct {
 	status int
 	code   string
 }{
-	fault.Invalid:      {fiber.StatusUnprocessableEntity, "invalid"},
-	malformed:          {fiber.StatusBadRequest, "invalid"},
-	fault.Unauthorized: {fiber.StatusUnauthorized, "unauthorized"},
-	fault.Forbidden:    {fiber.StatusForbidden, "forbidden"},
-	fault.NotFound:     {fiber.StatusNotFound, "not_found"},
-	fault.Conflict:     {fiber.StatusConflict, "conflict"},
-	fault.TooLarge:     {fiber.StatusRequestEntityTooLarge, "too_large"},
-	fault.TooMany:      {fiber.StatusTooManyRequests, "too_many"},
-	fault.Unavailable:  {fiber.StatusServiceUnavailable, "unavailable"},
-	fault.Internal:     {fiber.StatusInternalServerError, "internal"},
+	fault.Invalid:       {fiber.StatusUnprocessableEntity, "invalid"},
+	malformed:           {fiber.StatusBadRequest, "invalid"},
+	fault.Unauthorized:  {fiber.StatusUnauthorized, "unauthorized"},
+	fault.Forbidden:     {fiber.StatusForbidden, "forbidden"},
+	fault.NotFound:      {fiber.StatusNotFound, "not_found"},
+	fault.Conflict:      {fiber.StatusConflict, "conflict"},
+	fault.TooLarge:      {fiber.StatusRequestEntityTooLarge, "too_large"},
+	fault.TooMany:       {fiber.StatusTooManyRequests, "too_many"},
+	fault.Unavailable:   {fiber.StatusServiceUnavailable, "unavailable"},
+	fault.Internal:      {fiber.StatusInternalServerError, "internal"},
+	methodNotAllowed:    {fiber.StatusMethodNotAllowed, "method_not_allowed"},
+	rangeNotSatisfiable: {fiber.StatusRequestedRangeNotSatisfiable, "range_not_satisfiable"},
 }
 
 // Errors that Fiber itself raises before a handler runs, translated to faults.
@@ -72,9 +77,6 @@ func classify(err error) (*fault.Error, int, string) {
 		fe = fromFiber(fbe)
 	default:
 		fe = fault.Wrap(err, fault.Internal, "服务器内部错误，请稍后重试")
-	}
-	if fe.Kind == methodNotAllowed {
-		return fe, fiber.StatusMethodNotAllowed, "method_not_allowed"
 	}
 	s, ok := statusOf[fe.Kind]
 	if !ok {

@@ -25,7 +25,10 @@ commands:
   serve     serve the web pages and the API (the default)
   migrate   bring the database schema up to date and create the evidence bucket
   seed      load the demo county (refused when ZHIFA_ENV=production)
-  verify    recompute every case's record chain [--case ID]; exits 1 on any break
+  verify    recompute every case's record chain and evidence file hashes [--case ID];
+            exits 1 on any break
+  sweep     remove abandoned uploads and lock evidence whose retention lock failed
+            (serve also does this every 10 minutes)
   help      print this text
 
 Configuration comes from ZHIFA_* environment variables; see README.md.
@@ -49,7 +52,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cmd = args[0]
 	}
 	switch cmd {
-	case "serve", "migrate", "seed", "verify":
+	case "serve", "migrate", "seed", "verify", "sweep":
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
@@ -79,7 +82,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if cfg.Env == "production" {
 			return errors.New("seed loads demo data and is refused when ZHIFA_ENV=production")
 		}
-		return a.Seed(ctx, stdout)
+		if err := a.Seed(ctx, stdout); err != nil {
+			return err
+		}
+		return a.SeedMedia(ctx, stdout)
+	case "sweep":
+		res, err := a.evidence.Sweep(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sweep: %d abandoned uploads removed, %d files locked\n", res.UploadsRemoved, res.Locked)
+		return nil
 	case "verify":
 		return a.VerifyAll(ctx, args[1:], stdout)
 	}
@@ -148,7 +161,7 @@ func (a *App) VerifyAll(ctx context.Context, args []string, out io.Writer) error
 	}
 	broken, records := 0, 0
 	for _, id := range ids {
-		v, err := a.evidence.Store.Verify(ctx, id)
+		v, err := a.evidence.VerifyCase(ctx, id)
 		if err != nil {
 			return fmt.Errorf("case %s: %w", id, err)
 		}

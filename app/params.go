@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -101,3 +102,12 @@ func timeQuery(c *fiber.Ctx, name string) (*time.Time, error) {
 }
 
 func parseUUID(s string) (uuid.UUID, error) { return uuid.Parse(strings.TrimSpace(s)) }
+
+// contextFor gives a handler whose work outlasts the request deadline (a download, a
+// hash of a large upload) its own context: limited to d when d > 0.
+func contextFor(d time.Duration) (context.Context, context.CancelFunc) {
+	if d > 0 {
+		return context.WithTimeout(context.Background(), d)
+	}
+	return context.WithCancel(context.Background())
+}

@@ -25,6 +25,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.calendarRoutes(api)
 	a.caseRoutes(api)
 	a.recordRoutes(api)
+	a.mediaRoutes(api)
 
 	a.pageRoutes(srv)
 }

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"regexp"
@@ -37,20 +38,24 @@ func (a *App) newServer() *fiber.App {
 		ErrorHandler: a.handleError,
 		// Values from the context must outlive the handler when they reach the log or
 		// a domain call; immutable strings make that safe.
-		Immutable:               true,
-		BodyLimit:               a.cfg.BodyLimit,
-		ReadTimeout:             60 * time.Second,
-		WriteTimeout:            60 * time.Second,
-		IdleTimeout:             120 * time.Second,
-		DisableStartupMessage:   true,
-		EnableTrustedProxyCheck: len(a.cfg.TrustedProxies) > 0,
-		TrustedProxies:          a.cfg.TrustedProxies,
+		Immutable: true,
+		// Evidence files stream through to MinIO instead of being read whole into memory;
+		// bodyGuard gives every other route the usual bounded, fully read body.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    a.cfg.BodyLimit,
+		ReadTimeout:                  60 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		DisableStartupMessage:        true,
+		EnableTrustedProxyCheck:      len(a.cfg.TrustedProxies) > 0,
+		TrustedProxies:               a.cfg.TrustedProxies,
 	}
 	if len(a.cfg.TrustedProxies) > 0 {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	srv := fiber.New(cfg)
-	srv.Use(a.observe, a.deadline, securityHeaders)
+	srv.Use(a.observe, a.bodyGuard, a.deadline, a.securityHeaders)
 	srv.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600}))
 	a.routes(srv)
 	return srv
@@ -87,6 +92,11 @@ func (a *App) observe(c *fiber.Ctx) (err error) {
 		}
 	}
 	status := c.Response().StatusCode()
+	if status >= 400 && isStreaming(c) {
+		// The upload may have been refused before its body was read: never reuse the
+		// connection, or the rest of the body would be parsed as the next request.
+		c.Response().SetConnectionClose()
+	}
 	route := c.Route().Path
 	elapsed := time.Since(start)
 	a.metrics.observe(c.Method(), route, status, elapsed)
@@ -109,17 +119,66 @@ func (a *App) observe(c *fiber.Ctx) (err error) {
 // deadline gives every request a context that ends after the configured timeout; store
 // calls take it from c.UserContext(). fasthttp's own context is never cancelled.
 func (a *App) deadline(c *fiber.Ctx) error {
+	if isStreaming(c) {
+		// An upload lasts as long as bytes keep coming; its handler sets idle deadlines.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.RequestTimeout)
 	defer cancel()
 	c.SetUserContext(ctx)
 	return c.Next()
 }
 
-func securityHeaders(c *fiber.Ctx) error {
+func (a *App) securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Referrer-Policy", "same-origin")
-	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	// Phones send upload parts straight to MinIO, so pages may connect there too.
+	pub := a.cfg.minioPublic()
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
+		"connect-src 'self' "+pub.Scheme+"://"+pub.Host+"; frame-ancestors 'none'; form-action 'self'")
+	return c.Next()
+}
+
+// streamingRoute matches the one route whose body is streamed by its handler.
+var streamingRoute = regexp.MustCompile(`^/api/v1/records/[^/]+/media/?$`)
+
+func isStreaming(c *fiber.Ctx) bool {
+	return c.Method() == fiber.MethodPost && streamingRoute.MatchString(c.Path())
+}
+
+// bodyGuard: with streamed request bodies, fasthttp hands over at most the first 8 KiB
+// and leaves the rest on the connection. Every ordinary route gets its body read here,
+// whole and within the limit; the streaming upload route reads its own, and when it
+// answers without reading all of it the connection is closed, so leftover bytes are
+// never taken for the next request.
+func (a *App) bodyGuard(c *fiber.Ctx) error {
+	req := c.Request()
+	if isStreaming(c) {
+		return c.Next()
+	}
+	n := req.Header.ContentLength()
+	switch {
+	case n > a.cfg.BodyLimit:
+		c.Response().SetConnectionClose()
+		return fault.New(fault.TooLarge, "请求体超过 %d 字节的上限", a.cfg.BodyLimit)
+	case n == -1 && req.IsBodyStream(): // chunked: read up to the limit
+		body, err := io.ReadAll(io.LimitReader(req.BodyStream(), int64(a.cfg.BodyLimit)+1))
+		if err != nil {
+			c.Response().SetConnectionClose()
+			return &fault.Error{Kind: malformed, Message: "请求体读取失败", Err: err}
+		}
+		if len(body) > a.cfg.BodyLimit {
+			c.Response().SetConnectionClose()
+			return fault.New(fault.TooLarge, "请求体超过 %d 字节的上限", a.cfg.BodyLimit)
+		}
+		req.SetBodyRaw(body)
+	case n > 0:
+		_ = c.Body() // reads the rest of the stream into the request
+	}
 	return c.Next()
 }
 

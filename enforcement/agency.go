@@ -33,6 +33,7 @@ type Agency struct {
 	ParentID   *uuid.UUID `json:"parent_id"`
 	Kind       AgencyKind `json:"kind"`
 	CreatedAt  time.Time  `json:"created_at"`
+	AVMeasures []string   `json:"av_measures"` // measures needing an audio-video record besides the statutory ones
 }
 
 // AgencyInput is what an administrator gives to create an agency.

@@ -168,12 +168,15 @@ type Case struct {
 	Decision        *Decision   `json:"decision"`
 	StatementWaived bool        `json:"statement_waived"`
 	EndReason       string      `json:"end_reason,omitempty"`
+	Measures        []string    `json:"measures"`
 	Parties         []Party     `json:"parties"`
 	HandlerIDs      []uuid.UUID `json:"handler_ids"`
 	Handlers        []Officer   `json:"handlers,omitempty"`
 	CreatedBy       uuid.UUID   `json:"created_by"`
 	CreatedAt       time.Time   `json:"created_at"`
 	UpdatedAt       time.Time   `json:"updated_at"`
+
+	agencyAV []string // measures the agency adds to the audio-video list
 }
 
 // CaseInput opens a case.
@@ -186,6 +189,7 @@ type CaseInput struct {
 	HandlerIDs []uuid.UUID `json:"handler_ids"`
 	OccurredAt time.Time   `json:"occurred_at"`
 	Location   string      `json:"location"`
+	Measures   []string    `json:"measures"`
 }
 
 // Validate checks the input; handlers are checked against the officer records by the service.
@@ -224,7 +228,9 @@ func (in *CaseInput) Validate(now time.Time) error {
 	if utf8.RuneCountInString(in.Location) > 200 {
 		return fault.Field("location", "地点不超过 200 字")
 	}
-	return nil
+	var err error
+	in.Measures, err = checkMeasures("measures", in.Measures)
+	return err
 }
 
 // Move is a request to change a case's state.

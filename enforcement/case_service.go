@@ -2,6 +2,7 @@ package enforcement
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -195,4 +196,56 @@ func (s *Service) OverdueCases(ctx context.Context, a Actor) ([]OverdueCase, err
 			return out, nil
 		}
 	}
+}
+
+// SetAVMeasures lets an administrator set which measures beyond the statutory ones need
+// an audio-video record in an agency's cases.
+func (s *Service) SetAVMeasures(ctx context.Context, a Actor, agencyID uuid.UUID, in AVMeasuresInput) (Agency, error) {
+	if err := a.Require(RoleAdmin); err != nil {
+		return Agency{}, err
+	}
+	if _, err := s.FindAgency(ctx, a, agencyID); err != nil {
+		return Agency{}, err
+	}
+	codes, err := checkMeasures("measures", in.Measures)
+	if err != nil {
+		return Agency{}, err
+	}
+	if err := s.Store.SetAVMeasures(ctx, agencyID, codes); err != nil {
+		return Agency{}, err
+	}
+	return s.Store.FindAgency(ctx, agencyID)
+}
+
+// AddMeasure notes that a case involves a measure decided on during the case; the
+// record it leaves says who decided and why.
+func (s *Service) AddMeasure(ctx context.Context, a Actor, id uuid.UUID, in MeasureInput) (Case, error) {
+	c, err := s.CaseInScope(ctx, a, id)
+	if err != nil {
+		return c, err
+	}
+	if err := a.RequireHandler(c); err != nil {
+		return Case{}, err
+	}
+	m, ok := MeasureByCode(strings.TrimSpace(in.Measure))
+	if !ok {
+		_, err := checkMeasures("measure", []string{in.Measure})
+		return Case{}, err
+	}
+	now := s.Now()
+	return s.Store.UpdateCase(ctx, id, func(c *Case) (*TimelineEntry, error) {
+		if !c.State.Open() {
+			return nil, fault.New(fault.Conflict, "案件已%s，不能再采取执法措施", c.State.Label())
+		}
+		if slices.Contains(c.Measures, m.Code) {
+			return nil, fault.Field("measure", "本案已登记“%s”", m.Label)
+		}
+		c.Measures = append(c.Measures, m.Code)
+		note := "采取执法措施：" + m.Label
+		if r := strings.TrimSpace(in.Reason); r != "" {
+			note += "（" + r + "）"
+		}
+		return &TimelineEntry{Stage: c.State, Kind: "measure", Note: note, Data: map[string]any{"measure": m.Code},
+			OccurredAt: now, AuthorID: &a.UserID, AuthorName: a.Name}, nil
+	})
 }

@@ -17,14 +17,14 @@ func (s *Store) UseTimeline(t Timeline) { s.timeline = t }
 
 const caseCols = `c.id, c.agency_id, a.name, c.number, c.kind, c.cause, c.legal_basis, c.state, c.occurred_at, c.location,
 	c.filed_at, c.notified_at, c.hearing_at, c.decided_at, c.served_at, c.closed_at, c.decision, c.statement_waived,
-	c.end_reason, c.created_by, c.created_at, c.updated_at,
+	c.end_reason, c.created_by, c.created_at, c.updated_at, c.measures, a.av_measures,
 	ARRAY(SELECT officer_id FROM case_handlers h WHERE h.case_id = c.id ORDER BY officer_id)`
 
 func scanCase(row pgx.CollectableRow) (Case, error) {
 	var c Case
 	err := row.Scan(&c.ID, &c.AgencyID, &c.AgencyName, &c.Number, &c.Kind, &c.Cause, &c.LegalBasis, &c.State,
 		&c.OccurredAt, &c.Location, &c.FiledAt, &c.NotifiedAt, &c.HearingAt, &c.DecidedAt, &c.ServedAt, &c.ClosedAt,
-		&c.Decision, &c.StatementWaived, &c.EndReason, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.HandlerIDs)
+		&c.Decision, &c.StatementWaived, &c.EndReason, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.Measures, &c.agencyAV, &c.HandlerIDs)
 	return c, err
 }
 
@@ -53,9 +53,9 @@ func (s *Store) CreateCase(ctx context.Context, in CaseInput, by Actor, now time
 			return err
 		}
 		number := strings.ReplaceAll(prefix, "{seq}", strconv.Itoa(seq))
-		if _, err := tx.Exec(ctx, `INSERT INTO cases (id, agency_id, number, kind, cause, legal_basis, state, occurred_at, location, filed_at, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, 'filed', $7, $8, $9, $10)`,
-			id, in.AgencyID, number, in.Kind, in.Cause, in.LegalBasis, in.OccurredAt, in.Location, now, by.UserID); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO cases (id, agency_id, number, kind, cause, legal_basis, state, occurred_at, location, filed_at, created_by, measures)
+			VALUES ($1, $2, $3, $4, $5, $6, 'filed', $7, $8, $9, $10, $11)`,
+			id, in.AgencyID, number, in.Kind, in.Cause, in.LegalBasis, in.OccurredAt, in.Location, now, by.UserID, nonNil(in.Measures)); err != nil {
 			return err
 		}
 		for i, p := range in.Parties {
@@ -83,6 +83,32 @@ func (s *Store) record(ctx context.Context, tx pgx.Tx, e TimelineEntry) error {
 		return fault.New(fault.Internal, "全过程记录未接入")
 	}
 	return s.timeline.AppendEntryTx(ctx, tx, e)
+}
+
+// avGate refuses to move a case on from a stage in which a measure needing an
+// audio-video record was carried out without one. Withdrawal and transfer end the case
+// and are not held up. It reads inside the transaction that holds the case row, so a
+// file being attached concurrently is either seen or waited for.
+func (s *Store) avGate(ctx context.Context, tx pgx.Tx, c *Case, from State) error {
+	if c.State == from || c.State == Withdrawn || c.State == Transferred {
+		return nil
+	}
+	need := c.AVRequired(from)
+	if len(need) == 0 {
+		return nil
+	}
+	ok, err := s.timeline.HasAudioVideo(ctx, tx, c.ID, from)
+	if err != nil || ok {
+		return err
+	}
+	return avGateMessage(from, need)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func uniqueIDs(ids []uuid.UUID) []uuid.UUID {
@@ -165,13 +191,18 @@ func (s *Store) UpdateCase(ctx context.Context, id uuid.UUID, fn func(*Case) (*T
 		if err != nil {
 			return err
 		}
+		from := c.State
 		entry, err := fn(&c)
 		if err != nil {
 			return err
 		}
+		if err := s.avGate(ctx, tx, &c, from); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE cases SET state = $2, notified_at = $3, hearing_at = $4, decided_at = $5, served_at = $6,
-			closed_at = $7, decision = $8, statement_waived = $9, end_reason = $10, updated_at = now() WHERE id = $1`,
-			id, c.State, c.NotifiedAt, c.HearingAt, c.DecidedAt, c.ServedAt, c.ClosedAt, c.Decision, c.StatementWaived, c.EndReason); err != nil {
+			closed_at = $7, decision = $8, statement_waived = $9, end_reason = $10, measures = $11, updated_at = now() WHERE id = $1`,
+			id, c.State, c.NotifiedAt, c.HearingAt, c.DecidedAt, c.ServedAt, c.ClosedAt, c.Decision, c.StatementWaived, c.EndReason,
+			nonNil(c.Measures)); err != nil {
 			return err
 		}
 		if entry != nil {

@@ -39,11 +39,11 @@ func arg(args *[]any, v any) string {
 
 // --- agencies ---
 
-const agencyCols = `a.id, a.name, a.short_name, a.code, a.region_code, a.parent_id, a.kind, a.created_at`
+const agencyCols = `a.id, a.name, a.short_name, a.code, a.region_code, a.parent_id, a.kind, a.created_at, a.av_measures`
 
 func scanAgency(row pgx.CollectableRow) (Agency, error) {
 	var a Agency
-	err := row.Scan(&a.ID, &a.Name, &a.ShortName, &a.Code, &a.RegionCode, &a.ParentID, &a.Kind, &a.CreatedAt)
+	err := row.Scan(&a.ID, &a.Name, &a.ShortName, &a.Code, &a.RegionCode, &a.ParentID, &a.Kind, &a.CreatedAt, &a.AVMeasures)
 	return a, err
 }
 
@@ -445,3 +445,9 @@ func (s *Store) ListActivity(ctx context.Context, f ActivityFilter) (List[Activi
 
 // Ping checks that PostgreSQL answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// SetAVMeasures replaces an agency's own list of measures needing an audio-video record.
+func (s *Store) SetAVMeasures(ctx context.Context, id uuid.UUID, codes []string) error {
+	_, err := s.db.Exec(ctx, `UPDATE agencies SET av_measures = $2 WHERE id = $1`, id, codes)
+	return DBError(err, "机构")
+}

@@ -26,4 +26,6 @@ type TimelineEntry struct {
 // app wires it in; the case engine cannot import evidence, which depends on it.
 type Timeline interface {
 	AppendEntryTx(ctx context.Context, tx pgx.Tx, e TimelineEntry) error
+	// HasAudioVideo reports whether an audio or video file was recorded in a stage.
+	HasAudioVideo(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, stage State) (bool, error)
 }

@@ -21,8 +21,12 @@ type Kind string
 // Kinds an officer records; transition and outcome are written by the case engine.
 var kinds = map[Kind]string{
 	"text": "文字记录", "interview": "询问笔录", "onsite": "现场检查", "photo": "照片", "audio": "录音",
-	"video": "录像", "document": "文书", "correction": "更正", "transition": "状态变更", "outcome": "复议诉讼结果",
+	"video": "录像", "document": "文书", "correction": "更正", "transition": "状态变更", "outcome": "复议诉讼结果", "attachment": "附件",
+	"measure": "执法措施",
 }
+
+// systemKinds are written by zhifa itself, never sent by an officer.
+var systemKinds = map[Kind]bool{"transition": true, "outcome": true, "attachment": true, "measure": true}
 
 // Label is the kind as people read it.
 func (k Kind) Label() string { return kinds[k] }
@@ -110,8 +114,8 @@ type RecordInput struct {
 // Validate checks the input against the case's current state.
 func (in *RecordInput) Validate(current enforcement.State, now time.Time) error {
 	in.Note = strings.TrimSpace(in.Note)
-	if in.Kind == "transition" || in.Kind == "outcome" {
-		return fault.Field("kind", "状态变更和复议诉讼结果由系统自动记录")
+	if systemKinds[in.Kind] {
+		return fault.Field("kind", "状态变更、复议诉讼结果、附件和执法措施由系统自动记录")
 	}
 	if _, ok := kinds[in.Kind]; !ok {
 		return fault.Field("kind", "记录类型应为 text、interview、onsite、photo、audio、video、document 或 correction")

@@ -11,14 +11,17 @@ import (
 
 // Service applies who may read and write the full-process record.
 type Service struct {
-	Store *Store
-	Cases *enforcement.Service
-	Now   func() time.Time
+	Store   *Store
+	Cases   *enforcement.Service
+	Objects *Objects
+	Limit   int64                       // largest file, in bytes
+	Warn    func(msg string, err error) // cleanup failures that the sweeper will retry
+	Now     func() time.Time
 }
 
 // NewService returns the evidence service.
-func NewService(st *Store, cases *enforcement.Service) *Service {
-	return &Service{Store: st, Cases: cases, Now: time.Now}
+func NewService(st *Store, cases *enforcement.Service, objects *Objects, limit int64) *Service {
+	return &Service{Store: st, Cases: cases, Objects: objects, Limit: limit, Now: time.Now}
 }
 
 // AddRecord lets one of the case's officers add a record to its chain.
@@ -62,5 +65,5 @@ func (s *Service) Verify(ctx context.Context, a enforcement.Actor, caseID uuid.U
 	if _, err := s.Cases.CaseInScope(ctx, a, caseID); err != nil {
 		return Verification{}, err
 	}
-	return s.Store.Verify(ctx, caseID)
+	return s.VerifyCase(ctx, caseID)
 }
