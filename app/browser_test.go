@@ -95,3 +95,87 @@ func TestBrowserLoginOnPhone(t *testing.T) {
 		t.Errorf("wrong password shows %q", msg)
 	}
 }
+
+// An officer on a phone opens a case, attaches a video (sent to MinIO in parts), sees
+// the file's hash and the record's, and moves the case on.
+func TestBrowserOfficerAttachesVideoAndMovesCase(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	number := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["number"].(string)
+	video := mp4Bytes(9 << 20) // two parts
+	path := t.TempDir() + "/执法记录仪.mp4"
+	if err := os.WriteFile(path, video, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserContext(t)
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+"/login?next=/cases"),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), "officer1"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=case-list]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/cases/`+id+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=case-number]`)),
+		chromedp.SetValue(chromedp.CSS(`#kind`), "video"),
+		chromedp.SendKeys(chromedp.CSS(`#note`), "现场执法录像"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{path}),
+		chromedp.Click(chromedp.CSS(`#record-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=media-hash]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text(`[data-testid=case-number]`); got != number {
+		t.Errorf("case page shows %q", got)
+	}
+	if got := text(`[data-testid=media-hash]`); got != sum(video) {
+		t.Errorf("page shows file hash %q, want %s", got, sum(video))
+	}
+	recordHash := text(`[data-testid=record-hash]`)
+	if len(recordHash) != 12 {
+		t.Errorf("record hash shown as %q", recordHash)
+	}
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if width > 390 {
+		t.Errorf("case page is %d px wide on a 390 px screen", width)
+	}
+	if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
+		if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+			_ = os.WriteFile(dir+"/case-officer.png", shot, 0o644)
+		}
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#to`), "investigating"),
+		chromedp.Click(chromedp.CSS(`#move-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text(`[data-testid=case-state]`); got != "调查取证" {
+		t.Errorf("state after the move: %q", got)
+	}
+	// What the page did is what the API and the chain say.
+	cv := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()
+	media := cv["media"].([]any)
+	if len(media) != 1 || media[0].(map[string]any)["sha256"] != sum(video) || cv["state"] != "investigating" {
+		t.Errorf("case after the browser: state %v, media %v", cv["state"], media)
+	}
+	if v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); v["ok"] != true {
+		t.Errorf("verify = %v", v)
+	}
+}

@@ -33,6 +33,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	srv.Get("/calendar/:year", append(login, a.calendarPage)...)
 	srv.Post("/calendar/:year", append(write, a.calendarSubmit)...)
 	srv.Get("/activity", append(login, a.activityPage)...)
+	a.casePageRoutes(srv, login, write)
 }
 
 var templateFuncs = template.FuncMap{
@@ -42,9 +43,11 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.In(enforcement.Shanghai()).Format("2006-01-02 15:04")
 	},
-	"join":  strings.Join,
-	"add":   func(a, b int) int { return a + b },
-	"query": url.QueryEscape,
+	"join": strings.Join,
+	// mediaKind is the family of a content type: image, video, audio or application.
+	"mediaKind": func(ct string) string { k, _, _ := strings.Cut(ct, "/"); return k },
+	"add":       func(a, b int) int { return a + b },
+	"query":     url.QueryEscape,
 	"percent": func(n, d int) string {
 		if d == 0 {
 			return "—"
@@ -59,7 +62,7 @@ type navItem struct {
 
 // nav lists the sections a role may open; later parts add their own.
 func nav(a enforcement.Actor) []navItem {
-	items := []navItem{{"/", "首页"}}
+	items := []navItem{{"/", "首页"}, {"/cases", "案件"}}
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
 		items = append(items, navItem{"/agencies", "执法主体"})
 	}

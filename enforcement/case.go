@@ -348,3 +348,13 @@ func (c *Case) Apply(m Move, cal *Calendar, now time.Time) error {
 	c.State = m.To
 	return nil
 }
+
+// NextStates lists where a case may go from s: its ordinary next steps, then withdrawal
+// and transfer while it is open.
+func NextStates(s State) []State {
+	out := slices.Clone(next[s])
+	if s.Open() {
+		out = append(out, Withdrawn, Transferred)
+	}
+	return out
+}

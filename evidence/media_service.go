@@ -181,7 +181,8 @@ func (s *Service) StartUpload(ctx context.Context, a enforcement.Actor, recordID
 		return Upload{}, fault.Field("size", "请填写文件大小（字节）")
 	case in.Size > s.Limit:
 		return Upload{}, s.tooLarge()
-	case !AllowedDeclared(in.ContentType):
+	// Phones do not always know a file's type (HEIC, AMR); the bytes decide at completion.
+	case in.ContentType != "" && in.ContentType != "application/octet-stream" && !AllowedDeclared(in.ContentType):
 		return Upload{}, fault.Field("content_type", "文件类型应为 %s 之一", AllowedTypesText)
 	}
 	if in.SHA256, err = CheckSHA256(in.SHA256); err != nil {

@@ -1,0 +1,240 @@
+package app
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"zhifa/enforcement"
+	"zhifa/evidence"
+	"zhifa/fault"
+)
+
+func (a *App) casePageRoutes(srv *fiber.App, login, write []fiber.Handler) {
+	srv.Get("/cases", append(login, a.casesPage)...)
+	srv.Get("/cases/new", append(login, a.newCasePage)...)
+	srv.Post("/cases/new", append(write, a.newCaseSubmit)...)
+	srv.Get("/cases/:id", append(login, a.casePage)...)
+	srv.Post("/cases/:id/move", append(write, a.moveSubmit)...)
+	srv.Post("/cases/:id/records", append(write, a.recordSubmit)...)
+	srv.Get("/cases/:id/print", append(login, a.casePrintPage)...)
+}
+
+// GET /cases — an officer sees their own cases first; others their scope.
+func (a *App) casesPage(c *fiber.Ctx) error {
+	act := actor(c)
+	if c.Query("mine") == "" && act.OfficerID != nil && c.Query("q") == "" && c.Query("state") == "" {
+		c.Request().URI().QueryArgs().Set("mine", "true")
+	}
+	f, err := a.caseFilter(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.ListCases(c.UserContext(), act, f)
+	if err != nil {
+		return err
+	}
+	states := []enforcement.State{enforcement.Filed, enforcement.Investigating, enforcement.Notified, enforcement.Hearing,
+		enforcement.Review, enforcement.Decided, enforcement.Served, enforcement.Executed, enforcement.Closed,
+		enforcement.Archived, enforcement.Withdrawn, enforcement.Transferred}
+	return c.Render("cases", a.view(c, "案件", fiber.Map{"List": l, "Q": c.Query("q"), "State": c.Query("state"),
+		"Mine": f.OfficerID != nil, "States": states, "CanFile": act.OfficerID != nil, "Pager": pager(c, f.Page, l.Total)}))
+}
+
+// newCaseData is what the filing form needs: the agency's officers with valid certificates.
+func (a *App) newCaseData(c *fiber.Ctx, data fiber.Map) (fiber.Map, error) {
+	act := actor(c)
+	if act.OfficerID == nil {
+		return nil, fault.New(fault.Forbidden, "只有执法人员可以立案")
+	}
+	l, err := a.enforcement.ListOfficers(c.UserContext(), act, enforcement.OfficerFilter{AgencyID: &act.AgencyID,
+		Status: enforcement.OfficerActive, Page: enforcement.Page{Number: 1, Size: 200}})
+	if err != nil {
+		return nil, err
+	}
+	data["Officers"], data["Measures"] = l.Items, enforcement.Measures
+	data["Kinds"] = []enforcement.CaseKind{"penalty", "coercion", "license", "inspection", "levy", "confirmation", "other"}
+	if data["Form"] == nil {
+		data["Form"] = fiber.Map{"occurred_at": time.Now().In(enforcement.Shanghai()).Format("2006-01-02T15:04"), "kind": "penalty"}
+	}
+	if data["Handlers"] == nil {
+		data["Handlers"] = map[string]bool{act.OfficerID.String(): true}
+	}
+	return data, nil
+}
+
+// GET /cases/new
+func (a *App) newCasePage(c *fiber.Ctx) error {
+	data, err := a.newCaseData(c, fiber.Map{})
+	if err != nil {
+		return err
+	}
+	return c.Render("case_new", a.view(c, "立案", data))
+}
+
+// POST /cases/new
+func (a *App) newCaseSubmit(c *fiber.Ctx) error {
+	act := actor(c)
+	args := c.Request().PostArgs()
+	in := enforcement.CaseInput{AgencyID: act.AgencyID, Kind: enforcement.CaseKind(c.FormValue("kind")),
+		Cause: c.FormValue("cause"), LegalBasis: c.FormValue("legal_basis"), Location: c.FormValue("location"),
+		Parties: []enforcement.Party{{Type: c.FormValue("party_type"), Name: c.FormValue("party_name"),
+			IDNumber: c.FormValue("party_id_number"), Address: c.FormValue("party_address"), Phone: c.FormValue("party_phone")}}}
+	handlers := map[string]bool{}
+	for _, v := range args.PeekMulti("handler_ids") {
+		if id, err := uuid.Parse(string(v)); err == nil {
+			in.HandlerIDs = append(in.HandlerIDs, id)
+			handlers[id.String()] = true
+		}
+	}
+	for _, v := range args.PeekMulti("measures") {
+		in.Measures = append(in.Measures, string(v))
+	}
+	if t, err := time.ParseInLocation("2006-01-02T15:04", c.FormValue("occurred_at"), enforcement.Shanghai()); err == nil {
+		in.OccurredAt = t
+	}
+	cs, err := a.enforcement.CreateCase(c.UserContext(), act, in)
+	if data, ok := formError(err); ok {
+		data["ErrorField"] = strings.Replace(data["ErrorField"].(string), "parties[0].", "party_", 1)
+		form := fiber.Map{}
+		args.VisitAll(func(k, v []byte) { form[string(k)] = string(v) })
+		data["Form"], data["Handlers"] = form, handlers
+		if data, err = a.newCaseData(c, data); err != nil {
+			return err
+		}
+		c.Status(fiber.StatusUnprocessableEntity)
+		return c.Render("case_new", a.view(c, "立案", data))
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/cases/"+cs.ID.String(), "已立案："+cs.Number)
+}
+
+// timelineItem is one record as the case page shows it, with its files.
+type timelineItem struct {
+	evidence.Record
+	Media []evidence.Media
+}
+
+// moveOption is a state a handler may move the case to from the page.
+type moveOption struct {
+	To    enforcement.State
+	Label string
+}
+
+// GET /cases/{id}
+func (a *App) casePage(c *fiber.Ctx) error {
+	return a.renderCase(c, fiber.Map{})
+}
+
+func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
+	v, err := a.loadCase(c)
+	if err != nil {
+		return err
+	}
+	act := actor(c)
+	byRecord := map[uuid.UUID][]evidence.Media{}
+	for _, m := range v.Media {
+		byRecord[m.RecordID] = append(byRecord[m.RecordID], m)
+	}
+	items := make([]timelineItem, 0, len(v.Records))
+	for i := len(v.Records) - 1; i >= 0; i-- { // newest first: what a phone user wants to see
+		r := v.Records[i]
+		if r.Kind == "attachment" {
+			continue // shown under the record it belongs to
+		}
+		items = append(items, timelineItem{Record: r, Media: byRecord[r.ID]})
+	}
+	var moves []moveOption
+	for _, s := range enforcement.NextStates(v.State) {
+		moves = append(moves, moveOption{s, s.Label()})
+	}
+	var av []string
+	for _, m := range v.AVRequired(v.State) {
+		av = append(av, m.Label)
+	}
+	var measures []string
+	for _, code := range v.Measures {
+		if m, ok := enforcement.MeasureByCode(code); ok {
+			measures = append(measures, m.Label)
+		}
+	}
+	data["Case"], data["Timeline"], data["Moves"], data["AVNeeded"] = v, items, moves, av
+	data["MeasureLabels"] = measures
+	data["IsHandler"] = act.IsHandler(v.Case) && v.State.Open()
+	data["RecordKinds"] = []evidence.Kind{"onsite", "interview", "photo", "video", "audio", "document", "text"}
+	data["Accept"] = "image/*,video/*,audio/*,application/pdf,.heic,.amr,.m4a"
+	return c.Render("case", a.view(c, v.Number, data))
+}
+
+// POST /cases/{id}/move
+func (a *App) moveSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	m := enforcement.Move{To: enforcement.State(c.FormValue("to")), Reason: c.FormValue("reason"),
+		StatementWaived: c.FormValue("statement_waived") == "on"}
+	if m.To == enforcement.Decided {
+		d := enforcement.Decision{Outcome: c.FormValue("outcome"), Text: c.FormValue("decision_text")}
+		if s := strings.TrimSpace(c.FormValue("fine_yuan")); s != "" {
+			yuan, err := strconv.ParseFloat(s, 64)
+			if err != nil || yuan < 0 {
+				return a.renderCase(c.Status(fiber.StatusUnprocessableEntity), fiber.Map{"MoveError": "罚款金额应为不小于 0 的数（单位：元）"})
+			}
+			d.FineAmount = int64(yuan*100 + 0.5)
+		}
+		m.Decision = &d
+	}
+	if m.To == enforcement.Hearing {
+		if t, err := time.ParseInLocation("2006-01-02T15:04", c.FormValue("hearing_at"), enforcement.Shanghai()); err == nil {
+			m.HearingAt = &t
+		}
+	}
+	cs, err := a.enforcement.MoveCase(c.UserContext(), actor(c), id, m)
+	if data, ok := formError(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		if fault.KindOf(err) == fault.Conflict {
+			c.Status(fiber.StatusConflict)
+		}
+		return a.renderCase(c, fiber.Map{"MoveError": data["Error"]})
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/cases/"+cs.ID.String(), "案件已转为“"+cs.State.Label()+"”")
+}
+
+// POST /cases/{id}/records — a record without files (the page's script adds files
+// through the API, so large videos go straight to MinIO).
+func (a *App) recordSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	in := evidence.RecordInput{Kind: evidence.Kind(c.FormValue("kind")), Note: c.FormValue("note")}
+	r, err := a.evidence.AddRecord(c.UserContext(), actor(c), id, in)
+	if data, ok := formError(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.renderCase(c, fiber.Map{"RecordError": data["Error"]})
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/cases/"+id.String(), "已记录第 "+strconv.Itoa(r.Seq)+" 条："+r.Kind.Label())
+}
+
+// GET /cases/{id}/print — the printable summary that the archive also carries.
+func (a *App) casePrintPage(c *fiber.Ctx) error {
+	v, err := a.loadCase(c)
+	if err != nil {
+		return err
+	}
+	// The summary carries its own styles so that it prints the same inside an archive.
+	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	return c.Render("case_print", fiber.Map{"Case": v, "Printed": time.Now(), "By": actor(c).Name}, "")
+}
