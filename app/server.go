@@ -94,7 +94,13 @@ func (a *App) observe(c *fiber.Ctx) (err error) {
 	status := c.Response().StatusCode()
 	if status >= 400 && isStreaming(c) {
 		// The upload may have been refused before its body was read: never reuse the
-		// connection, or the rest of the body would be parsed as the next request.
+		// connection, or the rest of the body would be parsed as the next request. A
+		// client still sending would see a reset instead of the answer, so a few MiB
+		// are read and dropped first, as net/http does.
+		if body := c.Context().RequestBodyStream(); body != nil {
+			_ = c.Context().Conn().SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, _ = io.Copy(io.Discard, io.LimitReader(body, 8<<20))
+		}
 		c.Response().SetConnectionClose()
 	}
 	route := c.Route().Path
