@@ -80,7 +80,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 		mode = minio.Compliance
 	}
 	objects := &evidence.Objects{Client: a.minio, Presigner: presigner, Bucket: cfg.MinIOBucket,
-		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, Mode: mode, PartSize: 16 << 20}
+		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, Mode: mode, PartSize: 8 << 20}
 	est := enforcement.NewStore(a.db)
 	evs := evidence.NewStore(a.db)
 	est.UseTimeline(evs)

@@ -141,8 +141,8 @@ func (a *App) Migrate(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-// VerifyAll recomputes the record chain of one case (--case ID) or of every case and
-// prints each break; it fails when any is found.
+// VerifyAll recomputes the record chain and every evidence file's hash of one case
+// (--case ID) or of every case and prints each break; it fails when any is found.
 func (a *App) VerifyAll(ctx context.Context, args []string, out io.Writer) error {
 	var ids []uuid.UUID
 	if len(args) == 2 && args[0] == "--case" {
@@ -159,13 +159,14 @@ func (a *App) VerifyAll(ctx context.Context, args []string, out io.Writer) error
 			return err
 		}
 	}
-	broken, records := 0, 0
+	broken, records, media := 0, 0, 0
 	for _, id := range ids {
 		v, err := a.evidence.VerifyCase(ctx, id)
 		if err != nil {
 			return fmt.Errorf("case %s: %w", id, err)
 		}
 		records += v.RecordsChecked
+		media += v.MediaChecked
 		for _, p := range v.Problems {
 			fmt.Fprintf(out, "案件 %s：%s\n", id, p.Message)
 		}
@@ -173,7 +174,7 @@ func (a *App) VerifyAll(ctx context.Context, args []string, out io.Writer) error
 			broken++
 		}
 	}
-	fmt.Fprintf(out, "核验 %d 个案件、%d 条记录，%d 个案件有问题\n", len(ids), records, broken)
+	fmt.Fprintf(out, "核验 %d 个案件、%d 条记录、%d 个证据文件，%d 个案件有问题\n", len(ids), records, media, broken)
 	if broken > 0 {
 		return fmt.Errorf("%d case(s) failed verification", broken)
 	}

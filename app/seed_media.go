@@ -25,12 +25,13 @@ func (a *App) SeedMedia(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "media: %d demo files already there\n", have)
 		return nil
 	}
-	// Open cases with a handler who has an account, so the upload goes the usual way.
-	rows, err := a.db.Query(ctx, `SELECT DISTINCT ON (c.id) c.id, r.id, u.id
+	// The first officer's record of about one case in three, uploaded by the handler's
+	// account where there is one and by whoever filed the case otherwise.
+	rows, err := a.db.Query(ctx, `SELECT DISTINCT ON (c.id) c.id, r.id,
+			COALESCE((SELECT u.id FROM case_handlers h JOIN users u ON u.officer_id = h.officer_id WHERE h.case_id = c.id LIMIT 1), c.created_by)
 		FROM cases c JOIN records r ON r.case_id = c.id AND r.kind NOT IN ('transition', 'outcome', 'attachment', 'measure')
-		JOIN case_handlers h ON h.case_id = c.id JOIN users u ON u.officer_id = h.officer_id
-		WHERE c.state NOT IN ('closed', 'archived', 'withdrawn', 'transferred')
-		ORDER BY c.id, r.seq LIMIT 40`)
+		WHERE get_byte(decode(md5(c.id::text), 'hex'), 0) % 3 = 0
+		ORDER BY c.id, r.seq`)
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func (a *App) SeedMedia(ctx context.Context, out io.Writer) error {
 			return err
 		}
 		f := files[i%len(files)]
-		_, err = a.evidence.AddMedia(ctx, act, t.recordID, evidence.DirectUpload{Filename: f.name, Size: int64(len(f.body)), Body: bytes.NewReader(f.body)})
+		_, err = a.evidence.ImportMedia(ctx, act, t.recordID, evidence.DirectUpload{Filename: f.name, Size: int64(len(f.body)), Body: bytes.NewReader(f.body)})
 		if err != nil {
 			return fmt.Errorf("demo file for case %s: %w", t.caseID, err)
 		}

@@ -26,6 +26,9 @@ type Objects struct {
 	PartSize  uint64
 }
 
+// streamThreads is how many parts of one streamed upload are in flight to MinIO.
+const streamThreads = 3
+
 func (o *Objects) core() minio.Core { return minio.Core{Client: o.Client} }
 
 // objectError maps what MinIO says to the error kinds: an answer from MinIO about a
@@ -56,6 +59,10 @@ func (o *Objects) Put(ctx context.Context, key string, r io.Reader, size int64, 
 	info, err := o.Client.PutObject(ctx, o.Bucket, key, r, size, minio.PutObjectOptions{
 		ContentType: contentType,
 		PartSize:    o.PartSize,
+		// Parts are read from the client serially and sent to MinIO in parallel, so
+		// receiving and storing overlap; memory stays at NumThreads parts.
+		ConcurrentStreamParts: true,
+		NumThreads:            streamThreads,
 		// zhifa hashes every byte itself; signing the payload again would only halve throughput.
 		DisableContentSha256: true,
 	})
