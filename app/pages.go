@@ -44,6 +44,8 @@ var templateFuncs = template.FuncMap{
 		return t.In(enforcement.Shanghai()).Format("2006-01-02 15:04")
 	},
 	"join": strings.Join,
+	// yuan prints an amount kept in fen.
+	"yuan": func(fen int64) string { return fmt.Sprintf("%d.%02d 元", fen/100, fen%100) },
 	// mediaKind is the family of a content type: image, video, audio or application.
 	"mediaKind": func(ct string) string { k, _, _ := strings.Cut(ct, "/"); return k },
 	"add":       func(a, b int) int { return a + b },
