@@ -66,14 +66,14 @@ func (s *Store) appendTx(ctx context.Context, tx pgx.Tx, r *Record) error {
 	if r.Location != nil {
 		lat, lng = &r.Location.Lat, &r.Location.Lng
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO records (`+recordCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	// One statement writes the record and moves the case's head, so the case row is held
+	// for two round trips and the commit.
+	_, err = tx.Exec(ctx, `WITH ins AS (INSERT INTO records (`+recordCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING case_id, seq, hash)
+		UPDATE cases c SET head_seq = ins.seq, head_hash = ins.hash FROM ins WHERE c.id = ins.case_id`,
 		r.ID, r.CaseID, r.Seq, r.Stage, r.Kind, r.Note, string(r.Data), r.OccurredAt, lat, lng, r.Corrects, r.AuthorID,
 		r.AuthorName, r.CreatedAt, r.PrevHash, r.Hash)
-	if err != nil {
-		return enforcement.DBError(err, "记录")
-	}
-	_, err = tx.Exec(ctx, `UPDATE cases SET head_seq = $2, head_hash = $3 WHERE id = $1`, r.CaseID, r.Seq, r.Hash)
-	return enforcement.DBError(err, "案件")
+	return enforcement.DBError(err, "记录")
 }
 
 // AppendEntryTx writes a record of the case engine inside its transaction.
