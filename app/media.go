@@ -71,9 +71,12 @@ func (a *App) uploadMedia(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		in.Filename, body = part.FileName(), part
-	} else if n := c.Request().Header.ContentLength(); n >= 0 {
-		in.Size = int64(n)
+		in.Filename, in.Type, body = part.FileName(), part.Header.Get("Content-Type"), part
+	} else {
+		in.Type = ct
+		if n := c.Request().Header.ContentLength(); n >= 0 {
+			in.Size = int64(n)
+		}
 	}
 	in.Body = body
 	if in.Size == 0 {

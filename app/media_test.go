@@ -226,6 +226,9 @@ func TestMediaRefusalsLeaveNothing(t *testing.T) {
 		t.Errorf("chunked over the limit = %d %s", r.Status, r.Body)
 	}
 	photo := jpegBytes(10_000)
+	if r := s.upload(f.tok, rec, "x.png", photo, "Content-Type", "image/png"); r.Status != 422 || !strings.Contains(r.ErrorMessage(), "与声明的类型 image/png 不符") {
+		t.Errorf("JPEG bytes declared as PNG = %d %s", r.Status, r.Body)
+	}
 	if r := s.upload(f.tok, rec, "x.jpg", photo, "X-Content-SHA256", sum([]byte("else"))); r.Status != 422 || r.ErrorField() != "sha256" {
 		t.Errorf("wrong declared hash = %d %s", r.Status, r.Body)
 	}
@@ -391,6 +394,15 @@ func TestMultipartUploadResumesAfterInterruption(t *testing.T) {
 	}
 	if r := s.call("POST", "/api/v1/uploads/"+up.ID+"/complete", f.tok, nil); r.Status != 422 || r.ErrorField() != "sha256" {
 		t.Errorf("complete with the wrong hash = %d %s", r.Status, r.Body)
+	}
+	// Bytes that are not what was declared: nothing is kept.
+	r = s.call("POST", "/api/v1/records/"+rec+"/uploads", f.tok, map[string]any{"content_type": "video/mp4", "size": 1000})
+	_ = json.Unmarshal(r.Body, &up)
+	if err := putPart(t, up.Parts[0].URL, jpegBytes(1000), 0); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.call("POST", "/api/v1/uploads/"+up.ID+"/complete", f.tok, nil); r.Status != 422 || r.ErrorField() != "file" {
+		t.Errorf("complete with a photo declared as video = %d %s", r.Status, r.Body)
 	}
 	// An abandoned upload is cancelled with its parts.
 	r = s.call("POST", "/api/v1/records/"+rec+"/uploads", f.tok, map[string]any{"content_type": "image/jpeg", "size": 9 << 20})

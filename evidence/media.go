@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,13 +79,46 @@ func Sniff(head []byte) (string, error) {
 // AllowedDeclared reports whether a type a client declares for a multipart upload is on
 // the allow-list; the bytes are sniffed again when the upload completes.
 func AllowedDeclared(t string) bool {
-	t = strings.ToLower(strings.TrimSpace(strings.SplitN(t, ";", 2)[0]))
+	t = normalType(t)
 	for _, a := range allowedTypes {
 		if mimetype.Lookup(a.mime) != nil && mimetype.Lookup(a.mime).Is(t) {
 			return true
 		}
 	}
 	return false
+}
+
+// normalType lowers a declared type, drops its parameters and maps the common
+// non-standard names phones and browsers send.
+func normalType(t string) string {
+	t = strings.ToLower(strings.TrimSpace(strings.SplitN(t, ";", 2)[0]))
+	if std, ok := map[string]string{"image/jpg": "image/jpeg", "audio/mp3": "audio/mpeg", "audio/m4a": "audio/mp4"}[t]; ok {
+		return std
+	}
+	return t
+}
+
+// sameFamilies are types that one container format carries under different names, so a
+// phone's label and the sniffed type may differ without the file being something else.
+var sameFamilies = [][]string{{"video/mp4", "video/quicktime"}, {"audio/mp4", "audio/x-m4a", "audio/aac"}, {"image/heic", "image/heif"}}
+
+// CheckDeclared refuses a file whose bytes are not the type the client declared. No
+// declaration, or a generic one, leaves the decision to the bytes.
+func CheckDeclared(declared, sniffed string) error {
+	declared = normalType(declared)
+	switch declared {
+	case "", "application/octet-stream", "multipart/form-data", "binary/octet-stream":
+		return nil
+	}
+	if m := mimetype.Lookup(sniffed); m != nil && m.Is(declared) || canonicalType(declared) == sniffed {
+		return nil
+	}
+	for _, fam := range sameFamilies {
+		if slices.Contains(fam, declared) && slices.Contains(fam, sniffed) {
+			return nil
+		}
+	}
+	return fault.Field("file", "文件内容为 %s，与声明的类型 %s 不符，文件未保存", sniffed, declared)
 }
 
 // canonicalType stores M4A under one name whichever alias was recognised.

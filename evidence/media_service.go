@@ -52,6 +52,7 @@ func (s *Service) attachableRecord(ctx context.Context, a enforcement.Actor, rec
 // DirectUpload is a file sent in one request body.
 type DirectUpload struct {
 	Filename string
+	Type     string // what the client says the file is; checked against its bytes
 	Size     int64 // from Content-Length; -1 when unknown
 	SHA256   string
 	Body     io.Reader
@@ -93,6 +94,9 @@ func (s *Service) addMedia(ctx context.Context, a enforcement.Actor, rec Record,
 	head = head[:n]
 	ct, err := Sniff(head)
 	if err != nil {
+		return Media{}, err
+	}
+	if err := CheckDeclared(in.Type, ct); err != nil {
 		return Media{}, err
 	}
 	now := s.Now().UTC().Truncate(time.Microsecond)
@@ -343,6 +347,9 @@ func (s *Service) checkStored(ctx context.Context, up *Upload, version string) (
 	}
 	ct, err := Sniff(head[:n])
 	if err != nil {
+		return Media{}, err
+	}
+	if err := CheckDeclared(up.ContentType, ct); err != nil {
 		return Media{}, err
 	}
 	if _, err := io.Copy(io.Discard, hr); err != nil {
