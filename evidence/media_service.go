@@ -53,7 +53,7 @@ func (s *Service) attachableRecord(ctx context.Context, a enforcement.Actor, rec
 type DirectUpload struct {
 	Filename string
 	Type     string // what the client says the file is; checked against its bytes
-	Size     int64 // from Content-Length; -1 when unknown
+	Size     int64  // from Content-Length; -1 when unknown
 	SHA256   string
 	Body     io.Reader
 }
