@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"zhifa/app"
+	"zhifa/app/testenv"
 )
 
 // browserContext starts Debian's Chromium headless at a phone's size (390×844). Without
@@ -176,6 +177,62 @@ func TestBrowserOfficerAttachesVideoAndMovesCase(t *testing.T) {
 		t.Errorf("case after the browser: state %v, media %v", cv["state"], media)
 	}
 	if v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); v["ok"] != true {
+		t.Errorf("verify = %v", v)
+	}
+}
+
+// The phone's connection to MinIO drops in the middle of a video: the page waits, asks
+// zhifa which parts arrived, sends only the rest, and the file is recorded whole.
+func TestBrowserUploadSurvivesDroppedConnection(t *testing.T) {
+	px := testenv.NewProxy(t, testenv.MinIOEndpoint())
+	s := start(t, func(env map[string]string) { env["ZHIFA_MINIO_PUBLIC_URL"] = "http://" + px.Addr() })
+	f := fixture(s)
+	id := s.newCase(f)
+	video := mp4Bytes(20 << 20) // three parts of 8 MiB
+	path := t.TempDir() + "/录像.mp4"
+	if err := os.WriteFile(path, video, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+"/login?next=/cases/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), "officer1"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#record-form`)),
+		chromedp.SetValue(chromedp.CSS(`#kind`), "video"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{path}),
+		chromedp.Click(chromedp.CSS(`#record-submit`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut the line once the first part is through, and bring it back a moment later.
+	deadline := time.Now().Add(30 * time.Second)
+	for px.Sent() < 9<<20 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	px.Cut()
+	if sent := px.Sent(); sent >= int64(len(video)) {
+		t.Fatalf("the whole file (%d bytes) was through before the cut", sent)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	px.Restore()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=media-hash]`))); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=media-hash]`))); strings.TrimSpace(got) != sum(video) {
+		t.Errorf("page shows %q, want %s", got, sum(video))
+	}
+	// Resent: at most the part that was cut (plus request headers), never the whole file.
+	extra := px.Sent() - int64(len(video))
+	t.Logf("bytes sent beyond the file after the drop: %d", extra)
+	if extra > 8<<20+64<<10 {
+		t.Errorf("%d bytes sent beyond the file: parts that had arrived were sent again", extra)
+	}
+	if v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); v["ok"] != true || v["media_checked"] != float64(1) {
 		t.Errorf("verify = %v", v)
 	}
 }

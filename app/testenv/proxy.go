@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -15,7 +16,11 @@ type Proxy struct {
 	mu     sync.Mutex
 	down   bool
 	conns  map[net.Conn]bool
+	sent   atomic.Int64 // bytes from clients to the server
 }
+
+// Sent is how many bytes clients sent through the proxy.
+func (p *Proxy) Sent() int64 { return p.sent.Load() }
 
 // NewProxy listens on a free loopback port and forwards to target.
 func NewProxy(t testing.TB, target string) *Proxy {
@@ -71,13 +76,29 @@ func (p *Proxy) accept() {
 		}
 		p.conns[c], p.conns[up] = true, true
 		p.mu.Unlock()
+		go pipe(up, countingReader{c, &p.sent})
 		go pipe(c, up)
-		go pipe(up, c)
 	}
 }
 
-func pipe(dst, src net.Conn) {
+func pipe(dst net.Conn, src io.Reader) {
 	_, _ = io.Copy(dst, src)
 	_ = dst.Close()
-	_ = src.Close()
+	if c, ok := src.(io.Closer); ok {
+		_ = c.Close()
+	}
 }
+
+// countingReader counts what it reads; it has no WriteTo, so io.Copy goes through Read.
+type countingReader struct {
+	c net.Conn
+	n *atomic.Int64
+}
+
+func (r countingReader) Read(b []byte) (int, error) {
+	n, err := r.c.Read(b)
+	r.n.Add(int64(n))
+	return n, err
+}
+
+func (r countingReader) Close() error { return r.c.Close() }
