@@ -38,18 +38,24 @@ func browserContext(t *testing.T) context.Context {
 	return ctx
 }
 
+// phoneLogin signs a demo account in on a phone-sized screen and follows next.
+func phoneLogin(s *server, username, next string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL + "/login?next=" + next),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), username),
+		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+	}
+}
+
 func TestBrowserLoginOnPhone(t *testing.T) {
 	s := start(t)
 	ctx := browserContext(t)
-	err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
-		chromedp.Navigate(s.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`#username`)),
-		chromedp.SendKeys(chromedp.CSS(`#username`), "officer1"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
-		chromedp.Click(chromedp.CSS(`#login-submit`)),
+	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=stats]`)),
-	)
+	)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,13 +124,7 @@ func TestBrowserOfficerAttachesVideoAndMovesCase(t *testing.T) {
 		}
 		return strings.TrimSpace(v)
 	}
-	err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
-		chromedp.Navigate(s.URL+"/login?next=/cases"),
-		chromedp.WaitVisible(chromedp.CSS(`#username`)),
-		chromedp.SendKeys(chromedp.CSS(`#username`), "officer1"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
-		chromedp.Click(chromedp.CSS(`#login-submit`)),
+	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/cases"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=case-list]`)),
 		chromedp.Click(chromedp.CSS(`a[href="/cases/`+id+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=case-number]`)),
@@ -133,7 +133,7 @@ func TestBrowserOfficerAttachesVideoAndMovesCase(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{path}),
 		chromedp.Click(chromedp.CSS(`#record-submit`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=media-hash]`)),
-	)
+	)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,18 +194,12 @@ func TestBrowserUploadSurvivesDroppedConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := browserContext(t)
-	err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
-		chromedp.Navigate(s.URL+"/login?next=/cases/"+id),
-		chromedp.WaitVisible(chromedp.CSS(`#username`)),
-		chromedp.SendKeys(chromedp.CSS(`#username`), "officer1"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
-		chromedp.Click(chromedp.CSS(`#login-submit`)),
+	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/cases/"+id),
 		chromedp.WaitVisible(chromedp.CSS(`#record-form`)),
 		chromedp.SetValue(chromedp.CSS(`#kind`), "video"),
 		chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{path}),
 		chromedp.Click(chromedp.CSS(`#record-submit`)),
-	)
+	)...)
 	if err != nil {
 		t.Fatal(err)
 	}

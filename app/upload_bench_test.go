@@ -155,9 +155,13 @@ func BenchmarkUpload1GiB(b *testing.B) {
 
 // benchRecord files a case and a video record for the demo officer.
 func benchRecord(b *testing.B, s *server) (tok, recordID string) {
-	post := func(path, tok string, body any) map[string]any {
-		raw, _ := json.Marshal(body)
-		req, _ := http.NewRequest("POST", s.URL+path, strings.NewReader(string(raw)))
+	send := func(method, path, tok string, body any) map[string]any {
+		var rd io.Reader
+		if body != nil {
+			raw, _ := json.Marshal(body)
+			rd = strings.NewReader(string(raw))
+		}
+		req, _ := http.NewRequest(method, s.URL+path, rd)
 		req.Header.Set("Content-Type", "application/json")
 		if tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
@@ -174,18 +178,8 @@ func benchRecord(b *testing.B, s *server) (tok, recordID string) {
 		}
 		return m
 	}
-	get := func(path, tok string) map[string]any {
-		req, _ := http.NewRequest("GET", s.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return m
-	}
+	post := func(path, tok string, body any) map[string]any { return send("POST", path, tok, body) }
+	get := func(path, tok string) map[string]any { return send("GET", path, tok, nil) }
 	tok = post("/api/v1/auth/login", "", map[string]string{"username": "officer1", "password": "demo1234"})["token"].(string)
 	tok2 := post("/api/v1/auth/login", "", map[string]string{"username": "officer2", "password": "demo1234"})["token"].(string)
 	me, me2 := get("/api/v1/me", tok), get("/api/v1/me", tok2)
