@@ -16,11 +16,13 @@ import (
 func (a *App) casePageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Get("/cases", append(login, a.casesPage)...)
 	srv.Get("/cases/new", append(login, a.newCasePage)...)
+	srv.Get("/cases/overdue", append(login, a.overduePage)...)
 	srv.Post("/cases/new", append(write, a.newCaseSubmit)...)
 	srv.Get("/cases/:id", append(login, a.casePage)...)
 	srv.Post("/cases/:id/move", append(write, a.moveSubmit)...)
 	srv.Post("/cases/:id/records", append(write, a.recordSubmit)...)
 	srv.Get("/cases/:id/print", append(login, a.casePrintPage)...)
+	srv.Get("/media/:id/access-log", append(login, a.accessLogPage)...)
 }
 
 // GET /cases — an officer sees their own cases first; others their scope.
@@ -42,6 +44,16 @@ func (a *App) casesPage(c *fiber.Ctx) error {
 		enforcement.Archived, enforcement.Withdrawn, enforcement.Transferred}
 	return c.Render("cases", a.view(c, "案件", fiber.Map{"List": l, "Q": c.Query("q"), "State": c.Query("state"),
 		"Mine": f.OfficerID != nil, "States": states, "CanFile": act.OfficerID != nil, "Pager": pager(c, f.Page, l.Total)}))
+}
+
+// GET /cases/overdue — open cases past a statutory deadline, for supervisors and
+// anyone else, in their scope.
+func (a *App) overduePage(c *fiber.Ctx) error {
+	l, err := a.enforcement.OverdueCases(c.UserContext(), actor(c))
+	if err != nil {
+		return err
+	}
+	return c.Render("cases_overdue", a.view(c, "超期案件", fiber.Map{"List": l}))
 }
 
 // newCaseData is what the filing form needs: the agency's officers with valid certificates.
@@ -237,4 +249,25 @@ func (a *App) casePrintPage(c *fiber.Ctx) error {
 	// The summary carries its own styles so that it prints the same inside an archive.
 	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	return c.Render("case_print", fiber.Map{"Case": v, "Printed": time.Now(), "By": actor(c).Name}, "")
+}
+
+// GET /media/{id}/access-log — who opened an evidence file, when and from where.
+func (a *App) accessLogPage(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	m, err := a.evidence.FindMedia(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	l, err := a.evidence.AccessLog(c.UserContext(), actor(c), id, p)
+	if err != nil {
+		return err
+	}
+	return c.Render("access_log", a.view(c, "访问日志", fiber.Map{"Media": m, "List": l, "Pager": pager(c, p, l.Total)}))
 }

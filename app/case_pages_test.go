@@ -79,6 +79,9 @@ func TestCasePagesFileMoveAndRecord(t *testing.T) {
 	}
 	// Someone who does not handle the case sees it without the forms.
 	sup, _ := webLogin(t, s, "supervisor1")
+	if r := s.get(sup, "/cases/overdue"); r.Status != 200 || !strings.Contains(string(r.Body), "立案满 90 日仍未作出决定") {
+		t.Errorf("overdue page = %d", r.Status)
+	}
 	if body := string(s.get(sup, page).Body); strings.Contains(body, "record-form") || !strings.Contains(body, "违法建设") {
 		t.Error("supervisor's view of the case")
 	}

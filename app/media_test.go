@@ -192,7 +192,11 @@ func TestMediaUploadDownloadRangeAndAccessLog(t *testing.T) {
 	if entry["username"] != "officer1" || entry["ip"] != "127.0.0.1" || entry["range"] != "49990-49999" || entry["user_agent"] != "zhifa-test" {
 		t.Errorf("newest access = %v", entry)
 	}
-	// Someone outside the case's region sees neither file nor log.
+	b, _ := webLogin(t, s, "supervisor1")
+	if r := s.get(b, "/media/"+mid+"/access-log"); r.Status != 200 || !strings.Contains(string(r.Body), "49990-49999") {
+		t.Errorf("access log page = %d", r.Status)
+	}
+	// Without a login there is neither file nor log.
 	if r := s.call("GET", "/api/v1/media/"+mid, "", nil); r.Status != 401 {
 		t.Errorf("anonymous download = %d", r.Status)
 	}

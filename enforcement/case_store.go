@@ -268,3 +268,7 @@ func (s *Store) CountCases(ctx context.Context) (int, error) {
 	err := s.db.QueryRow(ctx, `SELECT count(*) FROM cases`).Scan(&n)
 	return n, DBError(err, "案件")
 }
+
+// TypeLabel and ResultLabel are the outcome as people read it.
+func (o Outcome) TypeLabel() string   { return outcomeLabel(o.Type) }
+func (o Outcome) ResultLabel() string { return resultLabel(o.Result) }
