@@ -80,11 +80,12 @@ func (a *App) createCase(c *fiber.Ctx) error {
 // caseView is a case with everything about it, as the case page and API show it.
 type caseView struct {
 	enforcement.Case
-	Clocks   enforcement.Clocks    `json:"clocks"`
-	Records  []evidence.Record     `json:"records"`
-	Media    []evidence.Media      `json:"media"`
-	History  []historyItem         `json:"history"`
-	Outcomes []enforcement.Outcome `json:"outcomes"`
+	Clocks   enforcement.Clocks        `json:"clocks"`
+	Records  []evidence.Record         `json:"records"`
+	Media    []evidence.Media          `json:"media"`
+	Reviews  []enforcement.LegalReview `json:"reviews"`
+	History  []historyItem             `json:"history"`
+	Outcomes []enforcement.Outcome     `json:"outcomes"`
 }
 
 type historyItem struct {
@@ -115,6 +116,9 @@ func (a *App) loadCase(c *fiber.Ctx) (caseView, error) {
 	}
 	v.Records, v.History = recs, historyOf(recs)
 	if v.Media, err = a.evidence.Store.CaseMedia(ctx, id); err != nil {
+		return v, err
+	}
+	if v.Reviews, err = a.enforcement.CaseReviews(ctx, act, id); err != nil {
 		return v, err
 	}
 	v.Outcomes, err = a.enforcement.Store.Outcomes(ctx, id)

@@ -26,6 +26,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.caseRoutes(api)
 	a.recordRoutes(api)
 	a.mediaRoutes(api)
+	a.reviewRoutes(api)
 
 	a.pageRoutes(srv)
 }

@@ -50,6 +50,7 @@ type Actor struct {
 	AgencyID       uuid.UUID
 	AgencyName     string
 	RegionCode     string
+	AgencyKind     AgencyKind
 	OfficerID      *uuid.UUID
 	LegalQualified bool
 }
@@ -68,7 +69,8 @@ func (a Actor) Require(roles ...Role) error {
 }
 
 // Scope is the set of agencies an actor may see: officers and reviewers their own
-// agency, supervisors and administrators every agency in their region.
+// agency, supervisors and administrators every agency in their region, and reviewers of
+// the justice bureau too, since they review for the whole region.
 type Scope struct {
 	AgencyID     uuid.UUID // set when the scope is a single agency
 	RegionPrefix string    // set when the scope is a region
@@ -76,7 +78,7 @@ type Scope struct {
 
 // Scope returns what the actor may see.
 func (a Actor) Scope() Scope {
-	if a.Has(RoleAdmin) || a.Has(RoleSupervisor) {
+	if a.Has(RoleAdmin) || a.Has(RoleSupervisor) || (a.Has(RoleReviewer) && a.AgencyKind == KindJustice) {
 		return Scope{RegionPrefix: RegionPrefix(a.RegionCode)}
 	}
 	return Scope{AgencyID: a.AgencyID}

@@ -169,6 +169,9 @@ type Case struct {
 	StatementWaived bool        `json:"statement_waived"`
 	EndReason       string      `json:"end_reason,omitempty"`
 	Measures        []string    `json:"measures"`
+	PublicInterest  bool        `json:"public_interest"`
+	Complex         bool        `json:"complex"`
+	MajorKinds      []string    `json:"major_kinds"`
 	Parties         []Party     `json:"parties"`
 	HandlerIDs      []uuid.UUID `json:"handler_ids"`
 	Handlers        []Officer   `json:"handlers,omitempty"`

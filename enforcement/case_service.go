@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"zhifa/fault"
 )
@@ -120,8 +121,17 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 		return Case{}, err
 	}
 	now := s.Now()
-	return s.Store.UpdateCase(ctx, id, func(c *Case) (*TimelineEntry, error) {
-		return c.Transition(m, cal, now, a.UserID, a.Name)
+	return s.Store.UpdateCaseTx(ctx, id, func(tx pgx.Tx, c *Case) (*TimelineEntry, error) {
+		e, err := c.Transition(m, cal, now, a.UserID, a.Name)
+		if err != nil {
+			return nil, err
+		}
+		if c.State == Decided {
+			if err := s.reviewGate(ctx, tx, c, *c.Decision); err != nil {
+				return nil, err
+			}
+		}
+		return e, nil
 	})
 }
 

@@ -293,10 +293,10 @@ func (s *Store) FindUserByUsername(ctx context.Context, username string) (User, 
 func (s *Store) FindActor(ctx context.Context, userID uuid.UUID) (Actor, error) {
 	var a Actor
 	var disabled bool
-	err := s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.roles, u.agency_id, a.name, a.region_code,
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.username, u.name, u.roles, u.agency_id, a.name, a.region_code, a.kind,
 		u.officer_id, u.legal_qualified, u.disabled_at IS NOT NULL
 		FROM users u JOIN agencies a ON a.id = u.agency_id WHERE u.id = $1`, userID).
-		Scan(&a.UserID, &a.Username, &a.Name, &a.Roles, &a.AgencyID, &a.AgencyName, &a.RegionCode,
+		Scan(&a.UserID, &a.Username, &a.Name, &a.Roles, &a.AgencyID, &a.AgencyName, &a.RegionCode, &a.AgencyKind,
 			&a.OfficerID, &a.LegalQualified, &disabled)
 	if err != nil {
 		return Actor{}, DBError(err, "用户")

@@ -28,4 +28,6 @@ type Timeline interface {
 	AppendEntryTx(ctx context.Context, tx pgx.Tx, e TimelineEntry) error
 	// HasAudioVideo reports whether an audio or video file was recorded in a stage.
 	HasAudioVideo(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, stage State) (bool, error)
+	// HasRecordKind reports whether the case's chain holds a record of a kind.
+	HasRecordKind(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, kind string) (bool, error)
 }

@@ -177,3 +177,11 @@ func (s *Store) HasAudioVideo(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, 
 		caseID, stage).Scan(&ok)
 	return ok, enforcement.DBError(err, "证据文件")
 }
+
+// HasRecordKind reports whether a case holds a record of a kind, inside the mover's
+// transaction.
+func (s *Store) HasRecordKind(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, kind string) (bool, error) {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM records WHERE case_id = $1 AND kind = $2)`, caseID, kind).Scan(&ok)
+	return ok, enforcement.DBError(err, "记录")
+}

@@ -21,12 +21,13 @@ type Kind string
 // Kinds an officer records; transition and outcome are written by the case engine.
 var kinds = map[Kind]string{
 	"text": "文字记录", "interview": "询问笔录", "onsite": "现场检查", "photo": "照片", "audio": "录音",
-	"video": "录像", "document": "文书", "correction": "更正", "transition": "状态变更", "outcome": "复议诉讼结果", "attachment": "附件",
-	"measure": "执法措施",
+	"video": "录像", "document": "文书", "correction": "更正", "collective": "集体讨论", "transition": "状态变更", "outcome": "复议诉讼结果",
+	"attachment": "附件", "measure": "执法措施", "review": "法制审核", "flags": "重大情形标注",
 }
 
 // systemKinds are written by zhifa itself, never sent by an officer.
-var systemKinds = map[Kind]bool{"transition": true, "outcome": true, "attachment": true, "measure": true}
+var systemKinds = map[Kind]bool{"transition": true, "outcome": true, "attachment": true, "measure": true,
+	"review": true, "flags": true}
 
 // Label is the kind as people read it.
 func (k Kind) Label() string { return kinds[k] }
@@ -109,6 +110,8 @@ type RecordInput struct {
 	OccurredAt time.Time         `json:"occurred_at"`
 	Location   *Location         `json:"location"`
 	Corrects   *uuid.UUID        `json:"corrects"`
+	// Participants of a collective discussion (集体讨论); its note is the conclusion.
+	Participants []string `json:"participants"`
 }
 
 // Validate checks the input against the case's current state.
@@ -118,7 +121,7 @@ func (in *RecordInput) Validate(current enforcement.State, now time.Time) error 
 		return fault.Field("kind", "状态变更、复议诉讼结果、附件和执法措施由系统自动记录")
 	}
 	if _, ok := kinds[in.Kind]; !ok {
-		return fault.Field("kind", "记录类型应为 text、interview、onsite、photo、audio、video、document 或 correction")
+		return fault.Field("kind", "记录类型应为 text、interview、onsite、photo、audio、video、document、collective 或 correction")
 	}
 	if in.Stage == "" {
 		in.Stage = current
@@ -131,6 +134,23 @@ func (in *RecordInput) Validate(current enforcement.State, now time.Time) error 
 	}
 	if utf8.RuneCountInString(in.Note) > 20000 {
 		return fault.Field("note", "记录内容不超过 20000 字")
+	}
+	if in.Kind == "collective" {
+		names := []string{}
+		for _, p := range in.Participants {
+			if p = strings.TrimSpace(p); p != "" {
+				names = append(names, p)
+			}
+		}
+		if len(names) < 3 {
+			return fault.Field("participants", "集体讨论须列明参加讨论的机关负责人，不少于三人")
+		}
+		if in.Note == "" {
+			return fault.Field("note", "请填写集体讨论的结论")
+		}
+		in.Participants = names
+	} else if len(in.Participants) > 0 {
+		return fault.Field("participants", "只有集体讨论记录填写参加人员")
 	}
 	if (in.Kind == "correction") != (in.Corrects != nil) {
 		return fault.Field("corrects", "更正记录须指明被更正的记录，其他记录不能填写此项")

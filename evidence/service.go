@@ -36,7 +36,11 @@ func (s *Service) AddRecord(ctx context.Context, a enforcement.Actor, caseID uui
 	if err := in.Validate(c.State, s.Now()); err != nil {
 		return Record{}, err
 	}
-	return s.Store.Append(ctx, Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note, Data: canonicalData(nil),
+	var data map[string]any
+	if len(in.Participants) > 0 {
+		data = map[string]any{"participants": in.Participants}
+	}
+	return s.Store.Append(ctx, Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note, Data: canonicalData(data),
 		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name})
 }
 

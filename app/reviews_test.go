@@ -1,0 +1,281 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// allOK is a checklist with every item ok, except those named.
+func checklist(failed ...string) map[string]any {
+	out := map[string]any{}
+	for _, k := range []string{"subject", "qualification", "authority", "facts", "evidence", "procedure", "law", "discretion", "documents", "criminal_transfer"} {
+		ok := true
+		for _, f := range failed {
+			ok = ok && f != k
+		}
+		out[k] = map[string]any{"ok": ok, "note": ""}
+	}
+	return out
+}
+
+// notifiedCase files a case and brings it to the point where a decision can be drafted.
+func (s *server) notifiedCase(f caseFixture) string {
+	s.t.Helper()
+	id := s.newCase(f)
+	for _, to := range []string{"investigating", "notified"} {
+		if r := s.move(f.tok, id, map[string]any{"to": to}); r.Status != 200 {
+			s.t.Fatalf("move to %s = %d %s", to, r.Status, r.Body)
+		}
+	}
+	return id
+}
+
+func fine(yuan int64) map[string]any {
+	return map[string]any{"outcome": "penalty", "fine_amount": yuan * 100, "text": fmt.Sprintf("罚款人民币%d元", yuan)}
+}
+
+func TestLegalReviewRoundTrip(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	rev := s.login("reviewer1")
+	id := s.notifiedCase(f)
+
+	chk := s.call("POST", "/api/v1/cases/"+id+"/decision-check", f.tok, map[string]any{"decision": fine(20000)}).JSON()
+	if chk["major"] != true || !strings.Contains(fmt.Sprint(chk["reasons"]), "10000 元") {
+		t.Fatalf("decision check = %v", chk)
+	}
+	if r := s.call("POST", "/api/v1/cases/"+id+"/decision-check", f.tok, map[string]any{"decision": fine(500)}); r.JSON()["major"] != false {
+		t.Errorf("small fine checked as major: %s", r.Body)
+	}
+	decide := func(d map[string]any) response {
+		return s.move(f.tok, id, map[string]any{"to": "decided", "decision": d, "statement_waived": true})
+	}
+	if r := decide(fine(20000)); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "须经法制审核通过") {
+		t.Fatalf("deciding a major decision unreviewed = %d %s", r.Status, r.Body)
+	}
+
+	// Round 1: submitted, returned with an opinion; the case goes back to the handlers.
+	r := s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(20000)})
+	if r.Status != 201 || r.JSON()["state"] != "pending" || r.JSON()["due_at"] == "" || r.JSON()["round"] != float64(1) {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	r1 := r.JSON()["id"].(string)
+	if st := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["state"]; st != "review" {
+		t.Errorf("case state after submitting = %v", st)
+	}
+	if r := s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(20000)}); r.Status != 409 {
+		t.Errorf("second submission while pending = %d", r.Status)
+	}
+	queue := items(s.call("GET", "/api/v1/reviews?state=pending", rev, nil))
+	found := false
+	for _, q := range queue {
+		found = found || q["id"] == r1
+	}
+	if !found {
+		t.Errorf("the review is not in reviewer1's queue")
+	}
+	missing := checklist()
+	delete(missing, "evidence")
+	delete(missing, "law")
+	if r := s.call("POST", "/api/v1/reviews/"+r1+"/decision", rev, map[string]any{"outcome": "approved", "checklist": missing, "opinion": "同意"}); r.Status != 422 || r.ErrorField() != "checklist" || !strings.Contains(r.ErrorMessage(), "evidence") || !strings.Contains(r.ErrorMessage(), "law") {
+		t.Errorf("checklist with items missing = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/reviews/"+r1+"/decision", rev, map[string]any{"outcome": "approved", "checklist": checklist("evidence"), "opinion": "同意"}); r.Status != 422 {
+		t.Errorf("approval with an item not ok = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/reviews/"+r1+"/decision", rev, map[string]any{"outcome": "returned", "checklist": checklist("evidence"), "opinion": "证据不足，请补充现场检查笔录"}); r.Status != 200 || r.JSON()["state"] != "returned" {
+		t.Fatalf("return = %d %s", r.Status, r.Body)
+	}
+	if st := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["state"]; st != "notified" {
+		t.Errorf("case state after the return = %v", st)
+	}
+
+	// Round 2: resubmitted and approved; the handler decides the approved decision.
+	r = s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(20000)})
+	if r.Status != 201 || r.JSON()["round"] != float64(2) {
+		t.Fatalf("resubmit = %d %s", r.Status, r.Body)
+	}
+	r2 := r.JSON()["id"].(string)
+	if r := s.call("POST", "/api/v1/reviews/"+r2+"/decision", rev, map[string]any{"outcome": "approved", "checklist": checklist(), "opinion": "事实清楚，证据充分，同意"}); r.Status != 200 {
+		t.Fatalf("approve = %d %s", r.Status, r.Body)
+	}
+	// A higher fine than approved loses the approval.
+	if r := decide(fine(30000)); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "高于审核通过的") {
+		t.Errorf("deciding a higher fine = %d %s", r.Status, r.Body)
+	}
+	withRevocation := fine(20000)
+	withRevocation["license_revoked"] = true
+	if r := decide(withRevocation); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "吊销许可证件") {
+		t.Errorf("deciding a new sanction = %d %s", r.Status, r.Body)
+	}
+	if r := decide(fine(18000)); r.Status != 200 || r.JSON()["state"] != "decided" {
+		t.Fatalf("deciding what was approved (a lower fine) = %d %s", r.Status, r.Body)
+	}
+	rounds := items(s.call("GET", "/api/v1/cases/"+id+"/reviews", f.tok, nil))
+	if len(rounds) != 2 || rounds[0]["state"] != "returned" || rounds[1]["state"] != "approved" || rounds[0]["opinion"] == "" {
+		t.Errorf("rounds = %v", rounds)
+	}
+	// Each step is in the chain, which is intact.
+	var kinds []string
+	for _, rec := range s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["records"].([]any) {
+		kinds = append(kinds, rec.(map[string]any)["kind"].(string))
+	}
+	if got := strings.Join(kinds, ","); !strings.Contains(got, "transition,transition,transition,transition,review,transition") {
+		t.Errorf("record kinds = %s", got)
+	}
+	if v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); v["ok"] != true {
+		t.Errorf("verify = %v", v)
+	}
+	// A decided review cannot be decided again.
+	if r := s.call("POST", "/api/v1/reviews/"+r2+"/decision", rev, map[string]any{"outcome": "rejected", "checklist": checklist(), "opinion": "x"}); r.Status != 409 {
+		t.Errorf("deciding twice = %d", r.Status)
+	}
+}
+
+func TestLegalReviewRefusals(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	admin := s.login("admin")
+	id := s.notifiedCase(f)
+	sub := s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(50000)})
+	rid := sub.JSON()["id"].(string)
+	decision := map[string]any{"outcome": "approved", "checklist": checklist(), "opinion": "同意"}
+
+	// Not a reviewer; a handler who is also a qualified reviewer; a reviewer elsewhere.
+	if r := s.call("POST", "/api/v1/reviews/"+rid+"/decision", f.tok, decision); r.Status != 403 {
+		t.Errorf("officer deciding = %d", r.Status)
+	}
+	var spare string
+	for _, o := range items(s.call("GET", "/api/v1/officers?status=active&page_size=50&agency_id="+f.agency, admin, nil)) {
+		if o["id"] != f.o1 && o["id"] != f.o2 {
+			spare = o["id"].(string)
+			break
+		}
+	}
+	if r := s.call("POST", "/api/v1/users", admin, map[string]any{"username": "handlerrev", "password": "correct-horse-9", "name": "兼任审核",
+		"roles": []string{"officer", "reviewer"}, "agency_id": f.agency, "officer_id": spare, "legal_qualified": true}); r.Status != 201 {
+		t.Fatalf("create user = %d %s", r.Status, r.Body)
+	}
+	in := f.input()
+	in["handler_ids"] = []string{f.o1, spare}
+	own := s.call("POST", "/api/v1/cases", f.tok, in).JSON()["id"].(string)
+	s.move(f.tok, own, map[string]any{"to": "investigating"})
+	s.move(f.tok, own, map[string]any{"to": "notified"})
+	ownReview := s.call("POST", "/api/v1/cases/"+own+"/reviews", f.tok, map[string]any{"decision": fine(50000)}).JSON()["id"].(string)
+	hr := s.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "handlerrev", "password": "correct-horse-9"}).JSON()["token"].(string)
+	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/decision", hr, decision); r.Status != 403 || !strings.Contains(r.ErrorMessage(), "承办人员不能审核") {
+		t.Errorf("handler reviewing own case = %d %s", r.Status, r.Body)
+	}
+	// The justice bureau's reviewer serves the whole county and may decide it.
+	if r := s.call("GET", "/api/v1/reviews/"+ownReview, s.login("reviewer2"), nil); r.Status != 200 {
+		t.Errorf("justice reviewer opening = %d", r.Status)
+	}
+	// Two reviewers at once: exactly one decision lands.
+	toks := []string{s.login("reviewer1"), s.login("reviewer2")}
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	for i := range toks {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			codes[i] = s.call("POST", "/api/v1/reviews/"+rid+"/decision", toks[i], decision).Status
+		}(i)
+	}
+	wg.Wait()
+	if !(codes[0] == 200 && codes[1] == 409 || codes[0] == 409 && codes[1] == 200) {
+		t.Errorf("two reviewers at once answered %v, want one 200 and one 409", codes)
+	}
+	var n int
+	conn := dbConn(t, s)
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM records WHERE case_id = $1 AND kind = 'review'`, id).Scan(&n); err != nil || n != 1 {
+		t.Errorf("review records = %d, %v", n, err)
+	}
+	// A review on a case not awaiting review.
+	idle := s.newCase(f)
+	if r := s.call("POST", "/api/v1/cases/"+idle+"/reviews", f.tok, map[string]any{"decision": fine(50000)}); r.Status != 409 {
+		t.Errorf("submitting a case just filed = %d", r.Status)
+	}
+	// A reviewer whose qualification is withdrawn loses the queue.
+	if _, err := conn.Exec(context.Background(), `UPDATE users SET legal_qualified = false WHERE username = 'reviewer1'`); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.call("GET", "/api/v1/reviews?state=pending", toks[0], nil); r.Status != 403 {
+		t.Errorf("queue of an unqualified reviewer = %d", r.Status)
+	}
+	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/decision", toks[0], decision); r.Status != 403 {
+		t.Errorf("unqualified reviewer deciding = %d", r.Status)
+	}
+	// Extending: once, with a reason.
+	rv := s.login("reviewer2")
+	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/extend", rv, map[string]any{"reason": ""}); r.Status != 422 {
+		t.Errorf("extend without reason = %d", r.Status)
+	}
+	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/extend", rv, map[string]any{"reason": "需征求公安机关意见"}); r.Status != 200 || r.JSON()["extension_reason"] == "" {
+		t.Errorf("extend = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/extend", rv, map[string]any{"reason": "再次延长"}); r.Status != 409 {
+		t.Errorf("second extension = %d", r.Status)
+	}
+}
+
+func TestMajorCriteriaAndCollectiveDiscussion(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	admin := s.login("admin")
+	base := "/api/v1/agencies/" + f.agency + "/major-criteria"
+	if r := s.call("GET", base, f.tok, nil); r.Status != 200 || r.JSON()["version"] != float64(0) {
+		t.Fatalf("default criteria = %d %s", r.Status, r.Body)
+	}
+	crit := map[string]any{"fine_person_min": 2_000_000, "fine_org_min": 5_000_000, "confiscation_min": 5_000_000, "license_revocation": true,
+		"business_suspension": true, "hearing": true, "public_interest": true, "complex": true, "extra_kinds": []string{"涉及食品安全事故"}, "review_days": 5}
+	if r := s.call("PUT", base, f.tok, crit); r.Status != 403 {
+		t.Errorf("officer setting criteria = %d", r.Status)
+	}
+	if r := s.call("PUT", base, admin, crit); r.Status != 200 || r.JSON()["version"] != float64(1) {
+		t.Fatalf("set criteria = %d %s", r.Status, r.Body)
+	}
+	crit["review_days"] = 0
+	if r := s.call("PUT", base, admin, crit); r.Status != 422 || r.ErrorField() != "review_days" {
+		t.Errorf("bad review days = %d", r.Status)
+	}
+	id := s.notifiedCase(f)
+	check := func() map[string]any {
+		return s.call("POST", "/api/v1/cases/"+id+"/decision-check", f.tok, map[string]any{"decision": fine(15000)}).JSON()
+	}
+	if c := check(); c["major"] != false || c["criteria_version"] != float64(1) {
+		t.Errorf("1.5万 under a 2万 threshold = %v", c)
+	}
+	if r := s.call("PUT", "/api/v1/cases/"+id+"/flags", f.tok, map[string]any{"complex": true, "major_kinds": []string{"涉及食品安全事故"}}); r.Status != 200 {
+		t.Fatalf("flags = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("PUT", "/api/v1/cases/"+id+"/flags", f.tok, map[string]any{"major_kinds": []string{"自编情形"}}); r.Status != 422 {
+		t.Errorf("unknown kind = %d", r.Status)
+	}
+	c := check()
+	if c["major"] != true || c["needs_collective_discussion"] != true || !strings.Contains(fmt.Sprint(c["reasons"]), "涉及食品安全事故") {
+		t.Fatalf("flagged case check = %v", c)
+	}
+	rid := s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(15000)}).JSON()["id"].(string)
+	if r := s.call("POST", "/api/v1/reviews/"+rid+"/decision", s.login("reviewer1"), map[string]any{"outcome": "approved", "checklist": checklist(), "opinion": "同意"}); r.Status != 200 {
+		t.Fatalf("approve = %d %s", r.Status, r.Body)
+	}
+	decide := func() response {
+		return s.move(f.tok, id, map[string]any{"to": "decided", "decision": fine(15000), "statement_waived": true})
+	}
+	if r := decide(); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "集体讨论") {
+		t.Errorf("deciding a complex case without collective discussion = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/cases/"+id+"/records", f.tok, map[string]any{"kind": "collective", "note": "同意罚款", "participants": []string{"局长甲", "副局长乙"}}); r.Status != 422 || r.ErrorField() != "participants" {
+		t.Errorf("collective discussion with two = %d", r.Status)
+	}
+	if r := s.call("POST", "/api/v1/cases/"+id+"/records", f.tok, map[string]any{"kind": "collective", "note": "经集体讨论，同意罚款一万五千元",
+		"participants": []string{"局长甲", "副局长乙", "副局长丙"}}); r.Status != 201 {
+		t.Fatalf("collective discussion = %d %s", r.Status, r.Body)
+	}
+	if r := decide(); r.Status != 200 {
+		t.Errorf("decide after review and discussion = %d %s", r.Status, r.Body)
+	}
+}

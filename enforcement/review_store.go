@@ -1,0 +1,170 @@
+package enforcement
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"zhifa/fault"
+)
+
+const criteriaCols = `agency_id, version, fine_person_min, fine_org_min, confiscation_min, license_revocation,
+	business_suspension, hearing, public_interest, complex, extra_kinds, review_days, created_at`
+
+func scanCriteria(row pgx.CollectableRow) (MajorCriteria, error) {
+	var m MajorCriteria
+	err := row.Scan(&m.AgencyID, &m.Version, &m.FinePersonMin, &m.FineOrgMin, &m.ConfiscationMin, &m.LicenseRevocation,
+		&m.BusinessSuspension, &m.Hearing, &m.PublicInterest, &m.Complex, &m.ExtraKinds, &m.ReviewDays, &m.CreatedAt)
+	return m, err
+}
+
+// Criteria returns an agency's current catalogue, or the default (version 0) when it has
+// none of its own. q may be a transaction.
+func (s *Store) criteria(ctx context.Context, q pgx.Tx, agencyID uuid.UUID) (MajorCriteria, error) {
+	var rows pgx.Rows
+	const sql = `SELECT ` + criteriaCols + ` FROM major_criteria WHERE agency_id = $1 ORDER BY version DESC LIMIT 1`
+	if q != nil {
+		rows, _ = q.Query(ctx, sql, agencyID)
+	} else {
+		rows, _ = s.db.Query(ctx, sql, agencyID)
+	}
+	ms, err := pgx.CollectRows(rows, scanCriteria)
+	if err != nil {
+		return MajorCriteria{}, DBError(err, "重大执法决定标准")
+	}
+	if len(ms) == 0 {
+		return DefaultCriteria(agencyID), nil
+	}
+	return ms[0], nil
+}
+
+// Criteria returns an agency's current catalogue.
+func (s *Store) Criteria(ctx context.Context, agencyID uuid.UUID) (MajorCriteria, error) {
+	return s.criteria(ctx, nil, agencyID)
+}
+
+// AddCriteria stores a new version of an agency's catalogue; earlier versions stay, so a
+// review can say which one it was judged against.
+func (s *Store) AddCriteria(ctx context.Context, m MajorCriteria, by uuid.UUID) (MajorCriteria, error) {
+	rows, _ := s.db.Query(ctx, `INSERT INTO major_criteria (agency_id, version, fine_person_min, fine_org_min, confiscation_min,
+		license_revocation, business_suspension, hearing, public_interest, complex, extra_kinds, review_days, changed_by)
+		SELECT $1, COALESCE(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM major_criteria WHERE agency_id = $1
+		RETURNING `+criteriaCols,
+		m.AgencyID, m.FinePersonMin, m.FineOrgMin, m.ConfiscationMin, m.LicenseRevocation, m.BusinessSuspension, m.Hearing,
+		m.PublicInterest, m.Complex, m.ExtraKinds, m.ReviewDays, by)
+	out, err := pgx.CollectExactlyOneRow(rows, scanCriteria)
+	if err != nil {
+		// Two administrators saving at once: the second may retry.
+		return out, DBError(err, "重大执法决定标准")
+	}
+	return out, nil
+}
+
+const reviewCols = `r.id, r.case_id, c.number, c.cause, c.agency_id, a.name, r.round, r.state, r.decision, r.major_reasons,
+	r.criteria_version, r.from_state, r.submitted_by, r.submitted_name, r.submitted_at, r.due_on, r.extension_reason,
+	r.reviewer_id, r.reviewer_name, r.decided_at, r.checklist, r.opinion`
+
+const reviewFrom = `reviews r JOIN cases c ON c.id = r.case_id JOIN agencies a ON a.id = c.agency_id`
+
+func scanReview(row pgx.CollectableRow) (LegalReview, error) {
+	var r LegalReview
+	var reasons []byte
+	var checklist []byte
+	err := row.Scan(&r.ID, &r.CaseID, &r.CaseNumber, &r.CaseCause, &r.AgencyID, &r.AgencyName, &r.Round, &r.State, &r.Decision,
+		&reasons, &r.CriteriaVersion, &r.FromState, &r.SubmittedBy, &r.SubmittedName, &r.SubmittedAt, &r.DueOn,
+		&r.ExtensionReason, &r.ReviewerID, &r.ReviewerName, &r.DecidedAt, &checklist, &r.Opinion)
+	if err != nil {
+		return r, err
+	}
+	_ = json.Unmarshal(reasons, &r.MajorReasons)
+	if len(checklist) > 0 {
+		_ = json.Unmarshal(checklist, &r.Checklist)
+	}
+	return r, nil
+}
+
+// FindReview returns one review.
+func (s *Store) FindReview(ctx context.Context, id uuid.UUID) (LegalReview, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+reviewCols+` FROM `+reviewFrom+` WHERE r.id = $1`, id)
+	r, err := pgx.CollectExactlyOneRow(rows, scanReview)
+	return r, DBError(err, "法制审核")
+}
+
+// CaseReviews lists a case's review rounds, oldest first.
+func (s *Store) CaseReviews(ctx context.Context, caseID uuid.UUID) ([]LegalReview, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+reviewCols+` FROM `+reviewFrom+` WHERE r.case_id = $1 ORDER BY r.round`, caseID)
+	rs, err := pgx.CollectRows(rows, scanReview)
+	if rs == nil {
+		rs = []LegalReview{}
+	}
+	return rs, DBError(err, "法制审核")
+}
+
+// ReviewFilter narrows the queue.
+type ReviewFilter struct {
+	Scope Scope
+	State ReviewState
+	Page  Page
+}
+
+// ListReviews lists reviews in a scope, the earliest due first.
+func (s *Store) ListReviews(ctx context.Context, f ReviewFilter) (List[LegalReview], error) {
+	var args []any
+	where := []string{scopeSQL(f.Scope, "a", &args)}
+	if f.State != "" {
+		where = append(where, "r.state = "+arg(&args, f.State))
+	}
+	return ListPage(ctx, s.db, Query{Select: reviewCols, From: reviewFrom, Where: where,
+		Order: "r.due_on, r.submitted_at", Args: args}, f.Page, scanReview)
+}
+
+// lastReviewTx returns the latest round of a case's review, if any.
+func (s *Store) lastReviewTx(ctx context.Context, tx pgx.Tx, caseID uuid.UUID) (*LegalReview, error) {
+	rows, _ := tx.Query(ctx, `SELECT `+reviewCols+` FROM `+reviewFrom+` WHERE r.case_id = $1 ORDER BY r.round DESC LIMIT 1`, caseID)
+	rs, err := pgx.CollectRows(rows, scanReview)
+	if err != nil || len(rs) == 0 {
+		return nil, DBError(err, "法制审核")
+	}
+	return &rs[0], nil
+}
+
+// insertReviewTx adds a round.
+func (s *Store) insertReviewTx(ctx context.Context, tx pgx.Tx, r *LegalReview) error {
+	reasons, _ := json.Marshal(r.MajorReasons)
+	_, err := tx.Exec(ctx, `INSERT INTO reviews (id, case_id, round, state, decision, major_reasons, criteria_version, from_state,
+		submitted_by, submitted_name, submitted_at, due_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		r.ID, r.CaseID, r.Round, r.State, r.Decision, reasons, r.CriteriaVersion, r.FromState, r.SubmittedBy, r.SubmittedName,
+		r.SubmittedAt, r.DueOn)
+	return DBError(err, "法制审核")
+}
+
+// decideReviewTx records a reviewer's decision on a pending round. Only one decision can
+// land: the row is changed only while it is still pending.
+func (s *Store) decideReviewTx(ctx context.Context, tx pgx.Tx, id uuid.UUID, d ReviewDecision, by Actor, at time.Time) error {
+	checklist, _ := json.Marshal(d.checklistMap())
+	tag, err := tx.Exec(ctx, `UPDATE reviews SET state = $2, checklist = $3, opinion = $4, reviewer_id = $5, reviewer_name = $6,
+		decided_at = $7 WHERE id = $1 AND state = 'pending'`, id, d.Outcome, checklist, d.Opinion, by.UserID, by.Name, at)
+	if err != nil {
+		return DBError(err, "法制审核")
+	}
+	if tag.RowsAffected() == 0 {
+		return fault.New(fault.Conflict, "该审核已由其他审核人员作出结论，请刷新后查看")
+	}
+	return nil
+}
+
+// ExtendReview moves a pending review's due date once, with the reason.
+func (s *Store) ExtendReview(ctx context.Context, id uuid.UUID, due Date, reason string) error {
+	tag, err := s.db.Exec(ctx, `UPDATE reviews SET due_on = $2, extension_reason = $3
+		WHERE id = $1 AND state = 'pending' AND extension_reason = ''`, id, due, reason)
+	if err != nil {
+		return DBError(err, "法制审核")
+	}
+	if tag.RowsAffected() == 0 {
+		return fault.New(fault.Conflict, "审核期限只能延长一次，且只能延长待审核的事项")
+	}
+	return nil
+}
