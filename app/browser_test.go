@@ -230,3 +230,49 @@ func TestBrowserUploadSurvivesDroppedConnection(t *testing.T) {
 		t.Errorf("verify = %v", v)
 	}
 }
+
+// A reviewer on a phone opens the queue, approves a draft decision item by item, and the
+// handler then decides the case.
+func TestBrowserReviewerApprovesOnPhone(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.notifiedCase(f)
+	r := s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(20000)})
+	if r.Status != 201 {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	rid := r.JSON()["id"].(string)
+	ctx := browserContext(t)
+	steps := append(phoneLogin(s, "reviewer1", "/reviews"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=review-queue]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/reviews/`+rid+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#review-form`)),
+	)
+	for _, k := range []string{"subject", "qualification", "authority", "facts", "evidence", "procedure", "law", "discretion", "documents", "criminal_transfer"} {
+		steps = append(steps, chromedp.Click(chromedp.CSS(`#ok_`+k)))
+	}
+	steps = append(steps,
+		chromedp.SetValue(chromedp.CSS(`#outcome`), "approved"),
+		chromedp.SendKeys(chromedp.CSS(`#opinion`), "事实清楚，证据确凿，程序合法，同意"),
+		chromedp.Click(chromedp.CSS(`#review-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=checklist]`)),
+	)
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+	state, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=review-state]`)))
+	if err != nil || strings.TrimSpace(state) != "审核通过" {
+		t.Fatalf("review state on the page = %q, %v", state, err)
+	}
+	width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if width > 390 {
+		t.Errorf("review page is %d px wide", width)
+	}
+	if r := s.move(f.tok, id, map[string]any{"to": "decided", "decision": fine(20000), "statement_waived": true}); r.Status != 200 {
+		t.Fatalf("handler decides after approval = %d %s", r.Status, r.Body)
+	}
+	rv := s.call("GET", "/api/v1/reviews/"+rid, f.tok, nil).JSON()
+	if rv["state"] != "approved" || rv["reviewer_name"] != "陈静" || len(rv["checklist"].(map[string]any)) != 10 {
+		t.Errorf("review after the page = %v", rv)
+	}
+}

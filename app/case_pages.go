@@ -178,6 +178,11 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 	data["Case"], data["Timeline"], data["Moves"], data["AVNeeded"] = v, items, moves, av
 	data["MeasureLabels"] = measures
 	data["IsHandler"] = act.IsHandler(v.Case) && v.State.Open()
+	data["CanSubmitReview"] = data["IsHandler"] == true && (v.State == enforcement.Notified || v.State == enforcement.Hearing ||
+		(v.State == enforcement.Review && (len(v.Reviews) == 0 || v.Reviews[len(v.Reviews)-1].State != enforcement.ReviewPending)))
+	if data["Draft"] == nil {
+		data["Draft"] = fiber.Map{"outcome": "penalty"}
+	}
 	data["RecordKinds"] = []evidence.Kind{"onsite", "interview", "photo", "video", "audio", "document", "text"}
 	data["Accept"] = "image/*,video/*,audio/*,application/pdf,.heic,.amr,.m4a"
 	return c.Render("case", a.view(c, v.Number, data))

@@ -34,6 +34,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	srv.Post("/calendar/:year", append(write, a.calendarSubmit)...)
 	srv.Get("/activity", append(login, a.activityPage)...)
 	a.casePageRoutes(srv, login, write)
+	a.reviewPageRoutes(srv, login, write)
 }
 
 var templateFuncs = template.FuncMap{
@@ -67,6 +68,9 @@ func nav(a enforcement.Actor) []navItem {
 	items := []navItem{{"/", "首页"}, {"/cases", "案件"}}
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
 		items = append(items, navItem{"/agencies", "执法主体"})
+	}
+	if a.Has(enforcement.RoleReviewer) || a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
+		items = append(items, navItem{"/reviews", "法制审核"})
 	}
 	items = append(items, navItem{"/officers", "执法人员"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {

@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -277,5 +279,55 @@ func TestMajorCriteriaAndCollectiveDiscussion(t *testing.T) {
 	}
 	if r := decide(); r.Status != 200 {
 		t.Errorf("decide after review and discussion = %d %s", r.Status, r.Body)
+	}
+}
+
+func TestReviewPages(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.notifiedCase(f)
+	b, csrf := webLogin(t, s, "officer1")
+	page := "/cases/" + id
+	draft := url.Values{"_csrf": {csrf}, "outcome": {"penalty"}, "fine_yuan": {"20000"}, "decision_text": {"罚款人民币二万元"}}
+	check := url.Values{}
+	for k, v := range draft {
+		check[k] = v
+	}
+	check.Set("check", "1")
+	if r := s.form(b, page+"/review", check); r.Status != 200 || !strings.Contains(string(r.Body), "属于重大执法决定") || !strings.Contains(string(r.Body), `value="20000"`) {
+		t.Fatalf("decision check on the case page = %d", r.Status)
+	}
+	if r := s.form(b, page+"/review", draft); r.Status != 303 {
+		t.Fatalf("submit from the case page = %d %s", r.Status, r.Body)
+	}
+	if body := string(s.get(b, page).Body); !strings.Contains(body, "待审核") || !strings.Contains(body, "法制审核") {
+		t.Error("case page does not show the pending review")
+	}
+	rb, rcsrf := webLogin(t, s, "reviewer1")
+	queue := string(s.get(rb, "/reviews").Body)
+	m := regexp.MustCompile(`href="/reviews/([0-9a-f-]{36})"`).FindStringSubmatch(queue)
+	if m == nil {
+		t.Fatal("queue page lists no review")
+	}
+	rid := m[1]
+	form := url.Values{"_csrf": {rcsrf}, "outcome": {"approved"}, "opinion": {"同意"}, "item_subject": {"ok"}}
+	if r := s.form(rb, "/reviews/"+rid, form); r.Status != 422 || !strings.Contains(string(r.Body), "审核清单缺少") || !strings.Contains(string(r.Body), `value="ok" id="ok_subject" checked`) {
+		t.Errorf("incomplete checklist = %d", r.Status)
+	}
+	for _, k := range []string{"qualification", "authority", "facts", "evidence", "procedure", "law", "discretion", "documents", "criminal_transfer"} {
+		form.Set("item_"+k, "ok")
+	}
+	form.Set("item_evidence", "no")
+	form.Set("note_evidence", "缺少抽样检验报告")
+	form.Set("outcome", "returned")
+	form.Set("opinion", "请补充检验报告后再送审")
+	if r := s.form(rb, "/reviews/"+rid, form); r.Status != 303 {
+		t.Fatalf("return = %d %s", r.Status, r.Body)
+	}
+	if r := s.get(rb, "/reviews/"+rid+"/print"); r.Status != 200 || !strings.Contains(string(r.Body), "法制审核意见书") || !strings.Contains(string(r.Body), "缺少抽样检验报告") {
+		t.Errorf("printed opinion = %d", r.Status)
+	}
+	if body := string(s.get(b, page).Body); !strings.Contains(body, "请补充检验报告后再送审") || !strings.Contains(body, "退回补正") {
+		t.Error("the handler does not see the opinion on the case page")
 	}
 }
