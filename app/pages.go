@@ -74,7 +74,7 @@ func nav(a enforcement.Actor) []navItem {
 	}
 	items = append(items, navItem{"/officers", "执法人员"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
-		items = append(items, navItem{"/users", "账号"}, navItem{"/activity", "操作日志"})
+		items = append(items, navItem{"/reviewers", "审核人员配备"}, navItem{"/users", "账号"}, navItem{"/activity", "操作日志"})
 	}
 	items = append(items, navItem{"/calendar", "工作日历"})
 	return items

@@ -18,6 +18,7 @@ func (a *App) reviewPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Post("/reviews/:id/extend", append(write, a.extendSubmit)...)
 	srv.Get("/reviews/:id/print", append(login, a.reviewPrintPage)...)
 	srv.Post("/cases/:id/review", append(write, a.submitReviewPage)...)
+	srv.Get("/reviewers", append(login, a.reviewersPage)...)
 }
 
 // GET /reviews — the queue, earliest due first, overdue ones marked.
@@ -180,4 +181,19 @@ func (a *App) submitReviewPage(c *fiber.Ctx) error {
 		return a.renderCase(c, fiber.Map{"ReviewError": data["Error"], "Draft": form})
 	}
 	return err
+}
+
+// GET /reviewers — reviewers against 5% of officers, agencies below it first.
+func (a *App) reviewersPage(c *fiber.Ctx) error {
+	rs, err := a.enforcement.ReviewerRatios(c.UserContext(), actor(c))
+	if err != nil {
+		return err
+	}
+	below := 0
+	for _, r := range rs {
+		if r.Below {
+			below++
+		}
+	}
+	return c.Render("reviewers", a.view(c, "法制审核人员配备", fiber.Map{"List": rs, "Below": below}))
 }

@@ -18,6 +18,7 @@ func (a *App) reviewRoutes(r fiber.Router) {
 	r.Get("/reviews/:id", a.getReview)
 	r.Post("/reviews/:id/decision", a.decideReview)
 	r.Post("/reviews/:id/extend", a.extendReview)
+	r.Get("/reviewer-ratios", a.reviewerRatios)
 }
 
 // GET /api/v1/agencies/{id}/major-criteria
@@ -189,4 +190,13 @@ func (a *App) extendReview(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(r)
+}
+
+// GET /api/v1/reviewer-ratios — each agency's qualified reviewers against 5% of its officers.
+func (a *App) reviewerRatios(c *fiber.Ctx) error {
+	rs, err := a.enforcement.ReviewerRatios(c.UserContext(), actor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(enforcement.List[enforcement.ReviewerRatio]{Items: rs, Total: len(rs)})
 }

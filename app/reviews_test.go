@@ -331,3 +331,33 @@ func TestReviewPages(t *testing.T) {
 		t.Error("the handler does not see the opinion on the case page")
 	}
 }
+
+func TestReviewerRatios(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	sup := s.login("supervisor1")
+	if r := s.call("GET", "/api/v1/reviewer-ratios", f.tok, nil); r.Status != 403 {
+		t.Errorf("officer reading ratios = %d", r.Status)
+	}
+	rs := items(s.call("GET", "/api/v1/reviewer-ratios", sup, nil))
+	var market map[string]any
+	for _, r := range rs {
+		if r["agency_id"] == f.agency {
+			market = r
+		}
+	}
+	if market == nil {
+		t.Fatal("the market bureau is missing")
+	}
+	officers, reviewers := int(market["officers"].(float64)), int(market["reviewers"].(float64))
+	if reviewers < 1 || market["required"] != float64((officers*5+99)/100) || market["below"] != (reviewers < (officers*5+99)/100) {
+		t.Errorf("market bureau = %v", market)
+	}
+	if len(rs) > 1 && rs[0]["below"] == false && rs[len(rs)-1]["below"] == true {
+		t.Error("agencies below 5% are not listed first")
+	}
+	b, _ := webLogin(t, s, "supervisor1")
+	if r := s.get(b, "/reviewers"); r.Status != 200 || !strings.Contains(string(r.Body), "青山县市场监督管理局") {
+		t.Errorf("ratio page = %d", r.Status)
+	}
+}

@@ -330,3 +330,12 @@ func (s *Service) reviewGate(ctx context.Context, tx pgx.Tx, c *Case, d Decision
 	}
 	return nil
 }
+
+// ReviewerRatios shows admins and supervisors each agency's reviewers against 5% of its
+// officers.
+func (s *Service) ReviewerRatios(ctx context.Context, a Actor) ([]ReviewerRatio, error) {
+	if err := a.Require(RoleAdmin, RoleSupervisor); err != nil {
+		return nil, err
+	}
+	return s.Store.ReviewerRatios(ctx, a.Scope(), DateOf(s.Now()))
+}

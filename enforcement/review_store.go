@@ -3,6 +3,7 @@ package enforcement
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -167,4 +168,55 @@ func (s *Store) ExtendReview(ctx context.Context, id uuid.UUID, due Date, reason
 		return fault.New(fault.Conflict, "审核期限只能延长一次，且只能延长待审核的事项")
 	}
 	return nil
+}
+
+// ReviewerRatio is one agency's qualified reviewers against its officers (法制审核人员
+// 原则上不少于本单位执法人员总数的 5%).
+type ReviewerRatio struct {
+	AgencyID   uuid.UUID `json:"agency_id"`
+	AgencyName string    `json:"agency_name"`
+	Officers   int       `json:"officers"`  // with a valid certificate today
+	Reviewers  int       `json:"reviewers"` // active accounts with the role and the qualification
+	Required   int       `json:"required"`  // 5% of officers, rounded up
+	Ratio      float64   `json:"ratio"`
+	Below      bool      `json:"below"`
+}
+
+// ReviewerRatios lists every agency in a scope that has officers, those below 5% first.
+func (s *Store) ReviewerRatios(ctx context.Context, sc Scope, today Date) ([]ReviewerRatio, error) {
+	var args []any
+	cond := scopeSQL(sc, "a", &args)
+	t := arg(&args, today)
+	rows, _ := s.db.Query(ctx, `SELECT a.id, a.name,
+		(SELECT count(*) FROM officers o WHERE o.agency_id = a.id AND o.status = 'active' AND o.cert_valid_until >= `+t+`),
+		(SELECT count(*) FROM users u WHERE u.agency_id = a.id AND 'reviewer' = ANY (u.roles) AND u.legal_qualified AND u.disabled_at IS NULL)
+		FROM agencies a WHERE `+cond+` ORDER BY a.region_code, a.name`, args...)
+	out := []ReviewerRatio{}
+	for rows.Next() {
+		var r ReviewerRatio
+		if err := rows.Scan(&r.AgencyID, &r.AgencyName, &r.Officers, &r.Reviewers); err != nil {
+			rows.Close()
+			return nil, DBError(err, "统计")
+		}
+		if r.Officers == 0 {
+			continue
+		}
+		r.Required = (r.Officers*5 + 99) / 100
+		r.Ratio = float64(r.Reviewers) / float64(r.Officers)
+		r.Below = r.Reviewers < r.Required
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, DBError(err, "统计")
+	}
+	slices.SortStableFunc(out, func(x, y ReviewerRatio) int {
+		if x.Below != y.Below {
+			if x.Below {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	return out, nil
 }
