@@ -183,7 +183,7 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 	if data["Draft"] == nil {
 		data["Draft"] = fiber.Map{"outcome": "penalty"}
 	}
-	data["RecordKinds"] = []evidence.Kind{"onsite", "interview", "photo", "video", "audio", "document", "text"}
+	data["RecordKinds"] = []evidence.Kind{"onsite", "interview", "photo", "video", "audio", "document", "text", "collective"}
 	data["Accept"] = "image/*,video/*,audio/*,application/pdf,.heic,.amr,.m4a"
 	return c.Render("case", a.view(c, v.Number, data))
 }
@@ -233,7 +233,8 @@ func (a *App) recordSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := evidence.RecordInput{Kind: evidence.Kind(c.FormValue("kind")), Note: c.FormValue("note")}
+	in := evidence.RecordInput{Kind: evidence.Kind(c.FormValue("kind")), Note: c.FormValue("note"),
+		Participants: splitNames(c.FormValue("participants"))}
 	r, err := a.evidence.AddRecord(c.UserContext(), actor(c), id, in)
 	if data, ok := formError(err); ok {
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -275,4 +276,9 @@ func (a *App) accessLogPage(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Render("access_log", a.view(c, "访问日志", fiber.Map{"Media": m, "List": l, "Pager": pager(c, p, l.Total)}))
+}
+
+// splitNames reads a list of names typed with Chinese or Latin separators.
+func splitNames(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("、,，;；\n ", r) })
 }

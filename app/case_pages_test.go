@@ -50,6 +50,9 @@ func TestCasePagesFileMoveAndRecord(t *testing.T) {
 	if r := s.form(b, page+"/records", url.Values{"_csrf": {csrf}, "kind": {"text"}, "note": {"责令限期拆除"}}); r.Status != 303 {
 		t.Errorf("add record = %d", r.Status)
 	}
+	if r := s.form(b, page+"/records", url.Values{"_csrf": {csrf}, "kind": {"collective"}, "note": {"同意拆除"}, "participants": {"局长甲、副局长乙、副局长丙"}}); r.Status != 303 {
+		t.Errorf("collective discussion from the page = %d %s", r.Status, r.Body)
+	}
 	if r := s.form(b, page+"/move", url.Values{"_csrf": {csrf}, "to": {"served"}}); r.Status != 409 || !strings.Contains(string(r.Body), "不能直接转为") {
 		t.Errorf("illegal move = %d", r.Status)
 	}

@@ -116,8 +116,11 @@
     ev.preventDefault();
     var button = document.getElementById('record-submit');
     button.disabled = true;
-    var kind = form.kind.value, note = form.note.value;
-    api('POST', '/api/v1/cases/' + caseID + '/records', { kind: kind, note: note }).then(function (rec) {
+    var kind = form.kind.value, note = form.note.value, body = { kind: kind, note: note };
+    if (kind === 'collective') {
+      body.participants = form.participants.value.split(/[、,，;；\s]+/).filter(function (s) { return s; });
+    }
+    api('POST', '/api/v1/cases/' + caseID + '/records', body).then(function (rec) {
       var chain = Promise.resolve();
       files.forEach(function (item) { chain = chain.then(function () { return upload(rec.id, item); }); });
       return chain;
