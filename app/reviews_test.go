@@ -200,9 +200,21 @@ func TestLegalReviewRefusals(t *testing.T) {
 	if r := s.call("POST", "/api/v1/cases/"+idle+"/reviews", f.tok, map[string]any{"decision": fine(50000)}); r.Status != 409 {
 		t.Errorf("submitting a case just filed = %d", r.Status)
 	}
-	// A reviewer whose qualification is withdrawn loses the queue.
-	if _, err := conn.Exec(context.Background(), `UPDATE users SET legal_qualified = false WHERE username = 'reviewer1'`); err != nil {
-		t.Fatal(err)
+	// A reviewer whose qualification is withdrawn loses the queue; a disabled one, the login.
+	var rv1, rv2 string
+	for _, u := range items(s.call("GET", "/api/v1/users?role=reviewer&page_size=200", admin, nil)) {
+		switch u["username"] {
+		case "reviewer1":
+			rv1 = u["id"].(string)
+		case "reviewer2":
+			rv2 = u["id"].(string)
+		}
+	}
+	if r := s.call("PATCH", "/api/v1/users/"+rv1, f.tok, map[string]any{"legal_qualified": false}); r.Status != 403 {
+		t.Errorf("officer withdrawing a qualification = %d", r.Status)
+	}
+	if r := s.call("PATCH", "/api/v1/users/"+rv1, admin, map[string]any{"legal_qualified": false}); r.Status != 200 || r.JSON()["legal_qualified"] != false {
+		t.Fatalf("withdraw qualification = %d %s", r.Status, r.Body)
 	}
 	if r := s.call("GET", "/api/v1/reviews?state=pending", toks[0], nil); r.Status != 403 {
 		t.Errorf("queue of an unqualified reviewer = %d", r.Status)
@@ -212,6 +224,14 @@ func TestLegalReviewRefusals(t *testing.T) {
 	}
 	// Extending: once, with a reason.
 	rv := s.login("reviewer2")
+	defer func() {
+		if r := s.call("PATCH", "/api/v1/users/"+rv2, admin, map[string]any{"disabled": true}); r.Status != 200 {
+			t.Errorf("disable = %d", r.Status)
+		}
+		if r := s.call("GET", "/api/v1/reviews?state=pending", rv, nil); r.Status != 401 {
+			t.Errorf("queue of a disabled reviewer = %d", r.Status)
+		}
+	}()
 	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/extend", rv, map[string]any{"reason": ""}); r.Status != 422 {
 		t.Errorf("extend without reason = %d", r.Status)
 	}

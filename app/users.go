@@ -9,6 +9,7 @@ import (
 func (a *App) userRoutes(r fiber.Router) {
 	r.Get("/users", a.listUsers)
 	r.Post("/users", a.createUser)
+	r.Patch("/users/:id", a.patchUser)
 	r.Get("/activity", a.listActivity)
 }
 
@@ -69,4 +70,27 @@ func (a *App) listActivity(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(l)
+}
+
+// PATCH /api/v1/users/{id} {legal_qualified?, disabled?} — a disabled account's sessions
+// end at once.
+func (a *App) patchUser(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var p enforcement.UserPatch
+	if err := parseBody(c, &p); err != nil {
+		return err
+	}
+	u, err := a.enforcement.UpdateUser(c.UserContext(), actor(c), id, p)
+	if err != nil {
+		return err
+	}
+	if u.Disabled {
+		if err := a.sessions.RevokeUser(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+	}
+	return c.JSON(u)
 }

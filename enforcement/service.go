@@ -246,3 +246,39 @@ func (s *Service) ListActivity(ctx context.Context, a Actor, f ActivityFilter) (
 func (s *Service) Counts(ctx context.Context, a Actor) (OfficerCounts, error) {
 	return s.Store.CountOfficers(ctx, a.Scope(), s.Today())
 }
+
+// UserPatch withdraws or restores an account's legal qualification, or disables it.
+type UserPatch struct {
+	LegalQualified *bool `json:"legal_qualified"`
+	Disabled       *bool `json:"disabled"`
+}
+
+// UpdateUser lets an administrator of the region change an account's qualification or
+// disable it; a withdrawn reviewer loses the review queue at their next request.
+func (s *Service) UpdateUser(ctx context.Context, a Actor, id uuid.UUID, p UserPatch) (User, error) {
+	if err := a.Require(RoleAdmin); err != nil {
+		return User{}, err
+	}
+	u, err := s.Store.FindUser(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	ag, err := s.Store.FindAgency(ctx, u.AgencyID)
+	if err != nil {
+		return User{}, err
+	}
+	if !a.Scope().Covers(ag) {
+		return User{}, outOfScope()
+	}
+	if u.ID == a.UserID && p.Disabled != nil && *p.Disabled {
+		return User{}, fault.Field("disabled", "不能停用自己的账号")
+	}
+	q, d := u.LegalQualified, u.Disabled
+	if p.LegalQualified != nil {
+		q = *p.LegalQualified
+	}
+	if p.Disabled != nil {
+		d = *p.Disabled
+	}
+	return s.Store.UpdateUserFlags(ctx, id, q, d)
+}

@@ -451,3 +451,11 @@ func (s *Store) SetAVMeasures(ctx context.Context, id uuid.UUID, codes []string)
 	_, err := s.db.Exec(ctx, `UPDATE agencies SET av_measures = $2 WHERE id = $1`, id, codes)
 	return DBError(err, "机构")
 }
+
+// UpdateUserFlags changes an account's qualification and whether it is disabled.
+func (s *Store) UpdateUserFlags(ctx context.Context, id uuid.UUID, qualified, disabled bool) (User, error) {
+	rows, _ := s.db.Query(ctx, `UPDATE users AS u SET legal_qualified = $2,
+		disabled_at = CASE WHEN $3 THEN COALESCE(disabled_at, now()) END WHERE id = $1 RETURNING `+userCols, id, qualified, disabled)
+	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
+	return u, DBError(err, "用户")
+}
