@@ -223,6 +223,9 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "演示案件已载入：%d 件\n", cases)
 	}
+	if err := a.seedReviews(ctx, out, time.Now()); err != nil {
+		return fmt.Errorf("demo reviews: %w", err)
+	}
 	fmt.Fprintf(out, "演示账号（密码均为 %s）：\n", DemoPassword)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-12s %s · %s\n", l.Username, l.Role, l.Agency)
