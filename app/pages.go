@@ -197,6 +197,31 @@ func (a *App) homePage(c *fiber.Ctx) error {
 	}
 	if act.Has(enforcement.RoleAdmin) || act.Has(enforcement.RoleSupervisor) {
 		data["Region"] = true
+		rs, err := a.enforcement.ReviewerRatios(ctx, act)
+		if err != nil {
+			return err
+		}
+		below := 0
+		for _, r := range rs {
+			if r.Below {
+				below++
+			}
+		}
+		data["RatioBelow"] = below
+	}
+	if act.Has(enforcement.RoleReviewer) && act.LegalQualified {
+		// The whole pending queue is small (a county has tens at a time).
+		l, err := a.enforcement.ListReviews(ctx, act, enforcement.ReviewPending, enforcement.Page{Number: 1, Size: 200})
+		if err != nil {
+			return err
+		}
+		overdue := 0
+		for _, r := range l.Items {
+			if r.Overdue {
+				overdue++
+			}
+		}
+		data["Pending"], data["PendingOverdue"] = l.Total, overdue
 	}
 	return c.Render("home", a.view(c, "首页", data))
 }

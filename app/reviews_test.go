@@ -325,6 +325,9 @@ func TestReviewPages(t *testing.T) {
 		t.Error("case page does not show the pending review")
 	}
 	rb, rcsrf := webLogin(t, s, "reviewer1")
+	if home := string(s.get(rb, "/").Body); !strings.Contains(home, "待审核") || !strings.Contains(home, "已超期") {
+		t.Error("the reviewer's home page does not show the queue and its overdue items")
+	}
 	rid := items(s.call("GET", "/api/v1/cases/"+id+"/reviews", f.tok, nil))[0]["id"].(string)
 	queue := string(s.get(rb, "/reviews").Body)
 	if !strings.Contains(queue, `href="/reviews/`+rid+`"`) || !strings.Contains(queue, `data-testid="overdue"`) {
