@@ -22,6 +22,7 @@ func (a *App) casePageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Post("/cases/:id/move", append(write, a.moveSubmit)...)
 	srv.Post("/cases/:id/records", append(write, a.recordSubmit)...)
 	srv.Get("/cases/:id/print", append(login, a.casePrintPage)...)
+	srv.Post("/cases/:id/flags", append(write, a.flagsSubmit)...)
 	srv.Get("/media/:id/access-log", append(login, a.accessLogPage)...)
 }
 
@@ -183,6 +184,17 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 	if data["Draft"] == nil {
 		data["Draft"] = fiber.Map{"outcome": "penalty"}
 	}
+	if data["CanSubmitReview"] == true {
+		crit, err := a.enforcement.Store.Criteria(c.UserContext(), v.AgencyID)
+		if err != nil {
+			return err
+		}
+		marked := map[string]bool{}
+		for _, k := range v.MajorKinds {
+			marked[k] = true
+		}
+		data["ExtraKinds"], data["MarkedKinds"] = crit.ExtraKinds, marked
+	}
 	data["RecordKinds"] = []evidence.Kind{"onsite", "interview", "photo", "video", "audio", "document", "text", "collective"}
 	data["Accept"] = "image/*,video/*,audio/*,application/pdf,.heic,.amr,.m4a"
 	return c.Render("case", a.view(c, v.Number, data))
@@ -281,4 +293,26 @@ func (a *App) accessLogPage(c *fiber.Ctx) error {
 // splitNames reads a list of names typed with Chinese or Latin separators.
 func splitNames(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("、,，;；\n ", r) })
+}
+
+// POST /cases/{id}/flags — what the catalogue of major decisions asks about the case.
+func (a *App) flagsSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	f := enforcement.CaseFlags{PublicInterest: c.FormValue("public_interest") == "on", Complex: c.FormValue("complex") == "on",
+		Serious: c.FormValue("serious") == "on"}
+	for _, v := range c.Request().PostArgs().PeekMulti("major_kinds") {
+		f.MajorKinds = append(f.MajorKinds, string(v))
+	}
+	_, err = a.enforcement.SetCaseFlags(c.UserContext(), actor(c), id, f)
+	if data, ok := formError(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.renderCase(c, fiber.Map{"ReviewError": data["Error"]})
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/cases/"+id.String(), "已保存重大情形标注")
 }

@@ -170,6 +170,21 @@ func TestLegalReviewRefusals(t *testing.T) {
 	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/decision", hr, decision); r.Status != 403 || !strings.Contains(r.ErrorMessage(), "承办人员不能审核") {
 		t.Errorf("handler reviewing own case = %d %s", r.Status, r.Body)
 	}
+	// A qualified reviewer of another department is outside the case's scope.
+	forestry := agencyID(s, admin, "青山县林业局")
+	if r := s.call("POST", "/api/v1/users", admin, map[string]any{"username": "forestrev", "password": "correct-horse-9", "name": "林业审核",
+		"roles": []string{"reviewer"}, "agency_id": forestry, "legal_qualified": true}); r.Status != 201 {
+		t.Fatalf("create forestry reviewer = %d %s", r.Status, r.Body)
+	}
+	fr := s.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "forestrev", "password": "correct-horse-9"}).JSON()["token"].(string)
+	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/decision", fr, decision); r.Status != 403 || !strings.Contains(r.ErrorMessage(), "不属于您审核的机构") {
+		t.Errorf("reviewer of another agency = %d %s", r.Status, r.Body)
+	}
+	for _, q := range items(s.call("GET", "/api/v1/reviews?state=pending", fr, nil)) {
+		if q["agency_id"] != forestry {
+			t.Errorf("the forestry reviewer's queue holds %v", q["case_number"])
+		}
+	}
 	// The justice bureau's reviewer serves the whole county and may decide it.
 	if r := s.call("GET", "/api/v1/reviews/"+ownReview, s.login("reviewer2"), nil); r.Status != 200 {
 		t.Errorf("justice reviewer opening = %d", r.Status)
@@ -323,6 +338,13 @@ func TestReviewPages(t *testing.T) {
 	}
 	if body := string(s.get(b, page).Body); !strings.Contains(body, "待审核") || !strings.Contains(body, "法制审核") {
 		t.Error("case page does not show the pending review")
+	}
+	// Marking the case as a serious violation from the page.
+	if r := s.form(b, page+"/flags", url.Values{"_csrf": {csrf}, "serious": {"on"}, "major_kinds": {"涉及食品安全事故"}}); r.Status != 303 {
+		t.Errorf("flags from the page = %d %s", r.Status, r.Body)
+	}
+	if cv := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON(); cv["serious"] != true || fmt.Sprint(cv["major_kinds"]) != "[涉及食品安全事故]" {
+		t.Errorf("case flags = %v %v", cv["serious"], cv["major_kinds"])
 	}
 	rb, rcsrf := webLogin(t, s, "reviewer1")
 	if home := string(s.get(rb, "/").Body); !strings.Contains(home, "待审核") || !strings.Contains(home, "已超期") {

@@ -171,6 +171,7 @@ type Case struct {
 	Measures        []string    `json:"measures"`
 	PublicInterest  bool        `json:"public_interest"`
 	Complex         bool        `json:"complex"`
+	Serious         bool        `json:"serious"`
 	MajorKinds      []string    `json:"major_kinds"`
 	Parties         []Party     `json:"parties"`
 	HandlerIDs      []uuid.UUID `json:"handler_ids"`

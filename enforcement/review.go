@@ -243,8 +243,13 @@ func (d *ReviewDecision) checklistMap() map[string]CheckItem {
 type CaseFlags struct {
 	PublicInterest bool     `json:"public_interest"`
 	Complex        bool     `json:"complex"`
+	Serious        bool     `json:"serious"` // a major violation (重大违法行为)
 	MajorKinds     []string `json:"major_kinds"`
 }
+
+// NeedsCollective reports whether the decision needs the leadership's collective
+// discussion (行政处罚法 art. 57): the case is complex or the violation serious.
+func (c *Case) NeedsCollective() bool { return c.Complex || c.Serious }
 
 // DecisionCheck says whether a draft decision is major and why.
 type DecisionCheck struct {

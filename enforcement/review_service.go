@@ -64,7 +64,7 @@ func (s *Service) SetCaseFlags(ctx context.Context, a Actor, id uuid.UUID, f Cas
 		if !c.State.Open() || c.DecidedAt != nil {
 			return nil, fault.New(fault.Conflict, "案件已作出决定或已办结，不能再变更重大情形")
 		}
-		c.PublicInterest, c.Complex, c.MajorKinds = f.PublicInterest, f.Complex, kinds
+		c.PublicInterest, c.Complex, c.Serious, c.MajorKinds = f.PublicInterest, f.Complex, f.Serious, kinds
 		var marks []string
 		if f.PublicInterest {
 			marks = append(marks, "涉及重大公共利益")
@@ -72,13 +72,16 @@ func (s *Service) SetCaseFlags(ctx context.Context, a Actor, id uuid.UUID, f Cas
 		if f.Complex {
 			marks = append(marks, "疑难复杂、涉及多个法律关系")
 		}
+		if f.Serious {
+			marks = append(marks, "重大违法行为")
+		}
 		marks = append(marks, kinds...)
 		note := "标注重大情形：无"
 		if len(marks) > 0 {
 			note = "标注重大情形：" + strings.Join(marks, "、")
 		}
 		return &TimelineEntry{Stage: c.State, Kind: "flags", Note: note, OccurredAt: now, AuthorID: &a.UserID, AuthorName: a.Name,
-			Data: map[string]any{"public_interest": f.PublicInterest, "complex": f.Complex, "major_kinds": kinds}}, nil
+			Data: map[string]any{"public_interest": f.PublicInterest, "complex": f.Complex, "serious": f.Serious, "major_kinds": kinds}}, nil
 	})
 }
 
@@ -97,7 +100,7 @@ func (s *Service) CheckDecision(ctx context.Context, a Actor, id uuid.UUID, d De
 		return DecisionCheck{}, err
 	}
 	reasons := crit.Reasons(&c, d)
-	return DecisionCheck{Major: len(reasons) > 0, Reasons: reasons, CriteriaVersion: crit.Version, NeedsCollective: c.Complex}, nil
+	return DecisionCheck{Major: len(reasons) > 0, Reasons: reasons, CriteriaVersion: crit.Version, NeedsCollective: c.NeedsCollective()}, nil
 }
 
 // SubmitReview lets a handler send the draft decision to legal review. The case moves
@@ -299,13 +302,13 @@ func (s *Service) reviewGate(ctx context.Context, tx pgx.Tx, c *Case, d Decision
 	if err != nil {
 		return err
 	}
-	if c.Complex {
+	if c.NeedsCollective() {
 		ok, err := s.Store.timeline.HasRecordKind(ctx, tx, c.ID, "collective")
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return fault.New(fault.Conflict, "本案标注为疑难复杂，作出决定前须经机关负责人集体讨论（行政处罚法第五十七条），请先记录集体讨论")
+			return fault.New(fault.Conflict, "本案标注为情节复杂或重大违法行为，作出决定前须经机关负责人集体讨论（行政处罚法第五十七条），请先记录集体讨论")
 		}
 	}
 	reasons := crit.Reasons(c, d)

@@ -22,6 +22,7 @@ CREATE TABLE major_criteria (
 -- What handlers say about a case that the catalogue asks about.
 ALTER TABLE cases ADD COLUMN public_interest boolean NOT NULL DEFAULT false;
 ALTER TABLE cases ADD COLUMN complex boolean NOT NULL DEFAULT false;
+ALTER TABLE cases ADD COLUMN serious boolean NOT NULL DEFAULT false;  -- 重大违法行为 (art. 57)
 ALTER TABLE cases ADD COLUMN major_kinds text[] NOT NULL DEFAULT '{}';
 
 -- One row per submission; a returned review stays as it was and the resubmission is the
