@@ -47,6 +47,8 @@ var templateFuncs = template.FuncMap{
 	"join": strings.Join,
 	// yuan prints an amount kept in fen.
 	"yuan": func(fen int64) string { return fmt.Sprintf("%d.%02d 元", fen/100, fen%100) },
+	// yuanNumber prints fen as a number of yuan for a form field.
+	"yuanNumber": func(fen int64) string { return strconv.FormatFloat(float64(fen)/100, 'f', -1, 64) },
 	// mediaKind is the family of a content type: image, video, audio or application.
 	"mediaKind": func(ct string) string { k, _, _ := strings.Cut(ct, "/"); return k },
 	"add":       func(a, b int) int { return a + b },

@@ -19,6 +19,8 @@ func (a *App) reviewPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Get("/reviews/:id/print", append(login, a.reviewPrintPage)...)
 	srv.Post("/cases/:id/review", append(write, a.submitReviewPage)...)
 	srv.Get("/reviewers", append(login, a.reviewersPage)...)
+	srv.Get("/agencies/:id/criteria", append(login, a.criteriaPage)...)
+	srv.Post("/agencies/:id/criteria", append(write, a.criteriaSubmit)...)
 }
 
 // GET /reviews — the queue, earliest due first, overdue ones marked.
@@ -196,4 +198,55 @@ func (a *App) reviewersPage(c *fiber.Ctx) error {
 		}
 	}
 	return c.Render("reviewers", a.view(c, "法制审核人员配备", fiber.Map{"List": rs, "Below": below}))
+}
+
+// GET /agencies/{id}/criteria — the catalogue of major decisions; administrators edit it.
+func (a *App) criteriaPage(c *fiber.Ctx) error {
+	return a.renderCriteria(c, fiber.Map{})
+}
+
+func (a *App) renderCriteria(c *fiber.Ctx, data fiber.Map) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ag, err := a.enforcement.FindAgency(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	m, err := a.enforcement.MajorCriteria(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	data["Agency"], data["Criteria"], data["CanEdit"] = ag, m, actor(c).Has(enforcement.RoleAdmin)
+	data["ExtraText"] = strings.Join(m.ExtraKinds, "\n")
+	return c.Render("criteria", a.view(c, "重大执法决定标准 · "+ag.Name, data))
+}
+
+// POST /agencies/{id}/criteria — saves a new version; amounts are typed in yuan.
+func (a *App) criteriaSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	in := enforcement.MajorCriteria{LicenseRevocation: c.FormValue("license_revocation") == "on",
+		BusinessSuspension: c.FormValue("business_suspension") == "on", Hearing: c.FormValue("hearing") == "on",
+		PublicInterest: c.FormValue("public_interest") == "on", Complex: c.FormValue("complex") == "on",
+		ExtraKinds: strings.FieldsFunc(c.FormValue("extra_kinds"), func(r rune) bool { return r == '\n' || r == '\r' })}
+	for field, dst := range map[string]*int64{"fine_person_min": &in.FinePersonMin, "fine_org_min": &in.FineOrgMin, "confiscation_min": &in.ConfiscationMin} {
+		yuan, err := strconv.ParseFloat(strings.TrimSpace(c.FormValue(field)), 64)
+		if err != nil || yuan <= 0 {
+			return a.renderCriteria(c.Status(fiber.StatusUnprocessableEntity), fiber.Map{"Error": "金额应为正数（单位：元）", "ErrorField": field})
+		}
+		*dst = int64(yuan*100 + 0.5)
+	}
+	in.ReviewDays, _ = strconv.Atoi(c.FormValue("review_days"))
+	m, err := a.enforcement.SetMajorCriteria(c.UserContext(), actor(c), id, in)
+	if data, ok := formError(err); ok {
+		return a.renderCriteria(c.Status(fiber.StatusUnprocessableEntity), data)
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/agencies/"+id.String()+"/criteria", "已保存为第 "+strconv.Itoa(m.Version)+" 版")
 }

@@ -406,3 +406,30 @@ func TestReviewerRatios(t *testing.T) {
 		t.Errorf("ratio page = %d", r.Status)
 	}
 }
+
+func TestCriteriaPage(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	b, csrf := webLogin(t, s, "admin")
+	page := "/agencies/" + f.agency + "/criteria"
+	if r := s.get(b, page); r.Status != 200 || !strings.Contains(string(r.Body), "10000.00 元") {
+		t.Fatalf("criteria page = %d", r.Status)
+	}
+	form := url.Values{"_csrf": {csrf}, "fine_person_min": {"20000"}, "fine_org_min": {"50000"}, "confiscation_min": {"50000"},
+		"license_revocation": {"on"}, "hearing": {"on"}, "extra_kinds": {"涉及食品安全事故\r\n涉及校园周边"}, "review_days": {"7"}}
+	if r := s.form(b, page, form); r.Status != 303 {
+		t.Fatalf("save = %d %s", r.Status, r.Body)
+	}
+	m := s.call("GET", "/api/v1/agencies/"+f.agency+"/major-criteria", f.tok, nil).JSON()
+	if m["fine_person_min"] != float64(2_000_000) || m["review_days"] != float64(7) || m["business_suspension"] != false || len(m["extra_kinds"].([]any)) != 2 {
+		t.Errorf("criteria after the page = %v", m)
+	}
+	form.Set("fine_org_min", "-1")
+	if r := s.form(b, page, form); r.Status != 422 {
+		t.Errorf("negative amount = %d", r.Status)
+	}
+	ob, _ := webLogin(t, s, "officer1")
+	if body := string(s.get(ob, page).Body); strings.Contains(body, "修订") || !strings.Contains(body, "20000.00 元") {
+		t.Error("an officer sees the form, or not the catalogue")
+	}
+}
