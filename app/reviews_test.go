@@ -209,6 +209,24 @@ func TestLegalReviewRefusals(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM records WHERE case_id = $1 AND kind = 'review'`, id).Scan(&n); err != nil || n != 1 {
 		t.Errorf("review records = %d, %v", n, err)
 	}
+	// A case whose review is pending cannot be moved on by hand; withdrawn, it leaves the
+	// queue and its review can no longer be decided.
+	if r := s.move(f.tok, own, map[string]any{"to": "investigating"}); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "尚未作出结论") {
+		t.Errorf("moving a case under review = %d %s", r.Status, r.Body)
+	}
+	gone := s.notifiedCase(f)
+	goneReview := s.call("POST", "/api/v1/cases/"+gone+"/reviews", f.tok, map[string]any{"decision": fine(50000)}).JSON()["id"].(string)
+	if r := s.move(f.tok, gone, map[string]any{"to": "withdrawn", "reason": "当事人已死亡"}); r.Status != 200 {
+		t.Errorf("withdrawing a case under review = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/reviews/"+goneReview+"/decision", s.login("reviewer2"), decision); r.Status != 409 {
+		t.Errorf("deciding the review of a withdrawn case = %d", r.Status)
+	}
+	for _, q := range items(s.call("GET", "/api/v1/reviews?state=pending&page_size=200", s.login("reviewer2"), nil)) {
+		if q["id"] == goneReview {
+			t.Error("the withdrawn case is still in the queue")
+		}
+	}
 	// A review on a case not awaiting review.
 	idle := s.newCase(f)
 	if r := s.call("POST", "/api/v1/cases/"+idle+"/reviews", f.tok, map[string]any{"decision": fine(50000)}); r.Status != 409 {

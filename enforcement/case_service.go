@@ -122,6 +122,14 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 	}
 	now := s.Now()
 	return s.Store.UpdateCaseTx(ctx, id, func(tx pgx.Tx, c *Case) (*TimelineEntry, error) {
+		if c.State == Review && m.To != Withdrawn && m.To != Transferred {
+			// While a reviewer holds the draft, only its conclusion moves the case back.
+			if last, err := s.Store.lastReviewTx(ctx, tx, id); err != nil {
+				return nil, err
+			} else if last != nil && last.State == ReviewPending {
+				return nil, fault.New(fault.Conflict, "法制审核尚未作出结论（期限至 %s），请等待审核结论", last.DueOn)
+			}
+		}
 		e, err := c.Transition(m, cal, now, a.UserID, a.Name)
 		if err != nil {
 			return nil, err

@@ -198,6 +198,9 @@ func (s *Service) DecideReview(ctx context.Context, a Actor, id uuid.UUID, in Re
 	}
 	now := s.Now()
 	_, err = s.Store.UpdateCaseTx(ctx, r.CaseID, func(tx pgx.Tx, c *Case) (*TimelineEntry, error) {
+		if c.State != Review {
+			return nil, fault.New(fault.Conflict, "案件已%s，不在法制审核环节，无需再审核", c.State.Label())
+		}
 		if err := s.Store.decideReviewTx(ctx, tx, id, in, a, now.UTC()); err != nil {
 			return nil, err
 		}

@@ -118,6 +118,9 @@ func (s *Store) ListReviews(ctx context.Context, f ReviewFilter) (List[LegalRevi
 	if f.State != "" {
 		where = append(where, "r.state = "+arg(&args, f.State))
 	}
+	if f.State == ReviewPending {
+		where = append(where, "c.state = 'review'") // a withdrawn or transferred case needs no review
+	}
 	return ListPage(ctx, s.db, Query{Select: reviewCols, From: reviewFrom, Where: where,
 		Order: "r.due_on, r.submitted_at", Args: args}, f.Page, scanReview)
 }
