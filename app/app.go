@@ -85,6 +85,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	evs := evidence.NewStore(a.db)
 	est.UseTimeline(evs)
 	a.enforcement = enforcement.NewService(est)
+	a.enforcement.Disclosure = enforcement.DisclosurePolicy{DisplayMonths: cfg.DisplayMonths, DisplayMonthsMinor: cfg.DisplayMinor}
 	a.evidence = evidence.NewService(evs, a.enforcement, objects, cfg.UploadLimit)
 	a.evidence.Warn = func(msg string, err error) { log.Warn(msg, zap.Error(err)) }
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}

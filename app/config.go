@@ -40,6 +40,9 @@ type Config struct {
 	LoginMaxFails   int           // failed logins per account before 429
 	LoginIPMaxFails int           // failed logins per address before 429
 	LoginFailWindow time.Duration // window over which failures count
+	DisplayMonths   int           // how long a published decision stays on the portal
+	DisplayMinor    int           // the same for a minor penalty
+	PublicRate      int           // requests per minute one address may make to the portal
 }
 
 // LoadConfig reads the environment through getenv, applies defaults and validates.
@@ -70,6 +73,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LoginMaxFails:   int(e.int("ZHIFA_LOGIN_MAX_FAILS", 5)),
 		LoginIPMaxFails: int(e.int("ZHIFA_LOGIN_IP_MAX_FAILS", 30)),
 		LoginFailWindow: e.dur("ZHIFA_LOGIN_FAIL_WINDOW", 15*time.Minute),
+		DisplayMonths:   int(e.int("ZHIFA_DISPLAY_MONTHS", 36)),
+		DisplayMinor:    int(e.int("ZHIFA_DISPLAY_MONTHS_MINOR", 3)),
+		PublicRate:      int(e.int("ZHIFA_PUBLIC_RATE", 600)),
 	}
 	if e.err != nil {
 		return c, e.err
@@ -95,6 +101,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_MINIO_BUCKET must be set")
 	case c.RetentionMode != "governance" && c.RetentionMode != "compliance":
 		return fmt.Errorf("ZHIFA_RETENTION_MODE must be governance or compliance")
+	case c.DisplayMonths < 1 || c.DisplayMinor < 1:
+		return fmt.Errorf("ZHIFA_DISPLAY_MONTHS and ZHIFA_DISPLAY_MONTHS_MINOR must be at least 1")
+	case c.PublicRate < 1:
+		return fmt.Errorf("ZHIFA_PUBLIC_RATE must be positive")
 	case c.RetentionDays < 0:
 		return fmt.Errorf("ZHIFA_RETENTION_DAYS must not be negative")
 	case c.SessionLifetime < time.Minute:
@@ -131,7 +141,8 @@ func (c Config) Masked() []zap.Field {
 		zap.String("minio_access_key", c.MinIOAccessKey), zap.String("minio_secret_key", maskSecret(c.MinIOSecretKey)),
 		zap.String("minio_bucket", c.MinIOBucket), zap.Bool("minio_secure", c.MinIOSecure),
 		zap.String("minio_public_url", c.MinIOPublicURL), zap.Int("retention_days", c.RetentionDays),
-		zap.String("retention_mode", c.RetentionMode),
+		zap.String("retention_mode", c.RetentionMode), zap.Int("display_months", c.DisplayMonths),
+		zap.Int("display_months_minor", c.DisplayMinor), zap.Int("public_rate", c.PublicRate),
 		zap.Duration("session_lifetime", c.SessionLifetime), zap.Int("body_limit", c.BodyLimit),
 		zap.Int64("upload_limit", c.UploadLimit), zap.Duration("request_timeout", c.RequestTimeout),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout), zap.String("log_level", c.LogLevel),

@@ -13,6 +13,8 @@ func (a *App) routes(srv *fiber.App) {
 	srv.Get("/readyz", a.readyz)
 	srv.Get("/metrics", a.serveMetrics)
 
+	a.publicRoutes(srv)
+
 	api := srv.Group("/api/v1")
 	api.Get("/openapi.json", a.serveOpenAPI)
 	api.Post("/auth/login", a.apiLogin)
@@ -27,6 +29,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.recordRoutes(api)
 	a.mediaRoutes(api)
 	a.reviewRoutes(api)
+	a.disclosureRoutes(api)
 
 	a.pageRoutes(srv)
 }

@@ -138,6 +138,9 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 			if err := s.reviewGate(ctx, tx, c, *c.Decision); err != nil {
 				return nil, err
 			}
+			if err := s.discloseDecisionTx(ctx, tx, c, now); err != nil {
+				return nil, err
+			}
 		}
 		return e, nil
 	})

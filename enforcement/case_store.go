@@ -248,6 +248,14 @@ func (s *Store) AddOutcome(ctx context.Context, o Outcome, by Actor, stage State
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at`, o.ID, o.CaseID, o.Type, o.Result, o.DecidedAt, o.Note, by.UserID).Scan(&o.CreatedAt); err != nil {
 			return err
 		}
+		// A decision revoked, changed or found unlawful comes down from the portal.
+		switch o.Result {
+		case "revoked", "changed", "confirmed_illegal":
+			cause := outcomeLabel(o.Type) + resultLabel(o.Result)
+			if err := s.markWithdrawalTx(ctx, tx, o.CaseID, DateOf(o.DecidedAt), cause); err != nil {
+				return err
+			}
+		}
 		return s.record(ctx, tx, TimelineEntry{CaseID: o.CaseID, Stage: stage, Kind: "outcome", OccurredAt: o.DecidedAt,
 			Note: outcomeLabel(o.Type) + "：" + resultLabel(o.Result), Data: map[string]any{"type": o.Type, "result": o.Result, "outcome_id": o.ID},
 			AuthorID: &by.UserID, AuthorName: by.Name})

@@ -11,12 +11,16 @@ import (
 
 // Service applies the rules of who may see and change what, over the store.
 type Service struct {
-	Store *Store
-	Now   func() time.Time
+	Store      *Store
+	Now        func() time.Time
+	Disclosure DisclosurePolicy
 }
 
-// NewService returns a service over a store with the real clock.
-func NewService(st *Store) *Service { return &Service{Store: st, Now: time.Now} }
+// NewService returns a service over a store with the real clock and the usual display
+// periods (3 years; 3 months for minor penalties).
+func NewService(st *Store) *Service {
+	return &Service{Store: st, Now: time.Now, Disclosure: DisclosurePolicy{DisplayMonths: 36, DisplayMonthsMinor: 3}}
+}
 
 // Today is the current date in Asia/Shanghai.
 func (s *Service) Today() Date { return DateOf(s.Now()) }

@@ -1,0 +1,192 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// secrets are a natural person's data that must never reach a public response.
+var secrets = []string{"王小明", "11010519491231002X", "13907971234", "解放路88号", "6222021234567890123", "13800138000", "360799198507150021"}
+
+// decidedCase files a case whose party and every free-text field carry personal data,
+// and decides a small (not major) fine.
+func (s *server) decidedCase(f caseFixture) (caseID string) {
+	s.t.Helper()
+	in := f.input()
+	in["cause"] = "王小明（电话13800138000）销售过期食品"
+	in["legal_basis"] = "《食品安全法》第三十四条；当事人王小明身份证11010519491231002X"
+	in["location"] = "解放路88号"
+	in["parties"] = []map[string]any{
+		{"type": "person", "name": "王小明", "id_number": "11010519491231002X", "address": "青山县城关镇解放路88号", "phone": "13907971234"},
+		{"type": "org", "name": "青山县惠民食品有限公司", "id_number": "91350100M000100Y43"},
+	}
+	r := s.call("POST", "/api/v1/cases", f.tok, in)
+	if r.Status != 201 {
+		s.t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	id := r.JSON()["id"].(string)
+	s.move(f.tok, id, map[string]any{"to": "investigating"})
+	s.move(f.tok, id, map[string]any{"to": "notified"})
+	d := map[string]any{"outcome": "penalty", "fine_amount": 150000, "text": "对王小明（身份证号11010519491231002X，住青山县城关镇解放路88号，" +
+		"电话13907971234，账户6222021234567890123）及青山县惠民食品有限公司罚款1500元。证人身份证号360799198507150021。"}
+	if r := s.move(f.tok, id, map[string]any{"to": "decided", "decision": d, "statement_waived": true}); r.Status != 200 {
+		s.t.Fatalf("decide = %d %s", r.Status, r.Body)
+	}
+	return id
+}
+
+func (s *server) public(path string) response {
+	s.t.Helper()
+	req, _ := http.NewRequest("GET", s.URL+path, nil)
+	return s.do(req)
+}
+
+func noSecrets(t *testing.T, where string, body []byte) {
+	t.Helper()
+	for _, sec := range secrets {
+		if strings.Contains(string(body), sec) {
+			t.Errorf("%s shows %q", where, sec)
+		}
+	}
+}
+
+func TestDisclosureLifecycleAndRedaction(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.decidedCase(f)
+	l := items(s.call("GET", "/api/v1/disclosures?state=due&case_id="+id, f.tok, nil))
+	if len(l) != 1 || l[0]["due_days"] != float64(7) || l[0]["due_at"] == "" || l[0]["overdue"] != false {
+		t.Fatalf("due item = %v", l)
+	}
+	did := l[0]["id"].(string)
+	noSecrets(t, "the item's content", []byte(fmt.Sprint(l[0]["content"], l[0]["title"])))
+	// Not yet published: the public does not see it.
+	if r := s.public("/public/api/decisions/" + did); r.Status != 404 {
+		t.Errorf("unpublished item = %d", r.Status)
+	}
+	if r := s.call("POST", "/api/v1/disclosures/"+did+"/publish", s.login("reviewer1"), nil); r.Status != 403 {
+		t.Errorf("a reviewer publishing = %d", r.Status)
+	}
+	r := s.call("POST", "/api/v1/disclosures/"+did+"/publish", f.tok, nil)
+	if r.Status != 200 || r.JSON()["state"] != "published" || r.JSON()["display_until"] == nil {
+		t.Fatalf("publish = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/disclosures/"+did+"/publish", f.tok, nil); r.Status != 409 {
+		t.Errorf("publishing twice = %d", r.Status)
+	}
+	number := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["number"].(string)
+	for _, q := range []string{number, "惠民食品", "过期食品"} {
+		r := s.public("/public/api/decisions?q=" + url.QueryEscape(q))
+		found := false
+		for _, it := range items(r) {
+			found = found || it["id"] == did
+		}
+		if !found {
+			t.Errorf("search %q does not find the decision", q)
+		}
+		noSecrets(t, "search "+q, r.Body)
+	}
+	// Searching by a person's name finds nothing: it is not searchable in public.
+	if total(s.public("/public/api/decisions?q="+url.QueryEscape("王小明"))) != 0 {
+		t.Error("a person's name is searchable")
+	}
+	detail := s.public("/public/api/decisions/" + did)
+	noSecrets(t, "public JSON", detail.Body)
+	if !strings.Contains(string(detail.Body), "王*") || !strings.Contains(string(detail.Body), "1101**********002X") || !strings.Contains(string(detail.Body), "青山县惠民食品有限公司") {
+		t.Errorf("public JSON = %s", detail.Body)
+	}
+	for _, p := range []string{"/public/", "/public/?q=" + url.QueryEscape(number), "/public/decisions/" + did} {
+		r := s.public(p)
+		if r.Status != 200 {
+			t.Errorf("%s = %d", p, r.Status)
+		}
+		noSecrets(t, p, r.Body)
+	}
+	// Cached: the second read comes from Redis.
+	if r := s.public("/public/api/decisions/" + did); r.Header.Get("X-Cache") != "hit" {
+		t.Error("second read was not cached")
+	}
+
+	// A court revokes the decision: a withdrawal falls due within 3 working days.
+	if r := s.call("POST", "/api/v1/cases/"+id+"/outcomes", f.tok, map[string]any{"type": "litigation", "result": "revoked",
+		"decided_at": "2026-11-20T10:00:00+08:00"}); r.Status != 201 {
+		t.Fatalf("outcome = %d %s", r.Status, r.Body)
+	}
+	wd := items(s.call("GET", "/api/v1/disclosures?state=withdrawal_due", f.tok, nil))
+	found := false
+	for _, it := range wd {
+		if it["id"] == did {
+			found = it["withdraw_due_at"] == "2026-11-25" && it["withdraw_cause"] == "行政诉讼撤销"
+		}
+	}
+	if !found {
+		t.Errorf("withdrawal due = %v", wd)
+	}
+	if r := s.call("POST", "/api/v1/disclosures/"+did+"/withdraw", f.tok, map[string]any{"reason": ""}); r.Status != 422 {
+		t.Errorf("withdraw without reason = %d", r.Status)
+	}
+	if r := s.call("POST", "/api/v1/disclosures/"+did+"/withdraw", f.tok, map[string]any{"reason": "该决定已被人民法院判决撤销"}); r.Status != 200 {
+		t.Fatalf("withdraw = %d %s", r.Status, r.Body)
+	}
+	pub := s.public("/public/api/decisions/" + did).JSON()
+	if pub["state"] != "withdrawn" || pub["withdraw_reason"] != "该决定已被人民法院判决撤销" || pub["content"] != nil {
+		t.Errorf("withdrawn item in public = %v", pub)
+	}
+	page := s.public("/public/decisions/" + did)
+	if page.Status != 200 || !strings.Contains(string(page.Body), "已撤回公示") || strings.Contains(string(page.Body), "罚款1500元") {
+		t.Errorf("withdrawn page = %d", page.Status)
+	}
+	// Each step is in the case's chain.
+	kinds := ""
+	for _, rec := range s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["records"].([]any) {
+		kinds += rec.(map[string]any)["kind"].(string) + ","
+	}
+	if strings.Count(kinds, "disclosure") != 2 {
+		t.Errorf("records: %s", kinds)
+	}
+}
+
+func TestDisclosureDeadlineFollowsTheCalendar(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.decidedCase(f)
+	due := func() string {
+		return items(s.call("GET", "/api/v1/disclosures?case_id="+id, f.tok, nil))[0]["due_at"].(string)
+	}
+	before := due()
+	// An extra holiday on the next working day moves the running deadline by one day.
+	admin := s.login("admin")
+	cal := s.call("GET", "/api/v1/calendar/2026", admin, nil).JSON()
+	holidays := cal["holidays"].([]any)
+	next := ""
+	for _, d := range []string{"2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"} {
+		if d > items(s.call("GET", "/api/v1/disclosures?case_id="+id, f.tok, nil))[0]["start_on"].(string) {
+			next = d
+			break
+		}
+	}
+	cal["holidays"] = append(holidays, map[string]any{"date": next, "name": "测试假日"})
+	if r := s.call("PUT", "/api/v1/calendar/2026", admin, cal); r.Status != 200 {
+		t.Fatalf("calendar = %d %s", r.Status, r.Body)
+	}
+	if after := due(); after <= before {
+		t.Errorf("due %s before, %s after adding a holiday", before, after)
+	}
+}
+
+func TestPublicRateLimit(t *testing.T) {
+	s := start(t, func(env map[string]string) { env["ZHIFA_PUBLIC_RATE"] = "5" })
+	var last response
+	for i := 0; i < 7; i++ {
+		last = s.public("/public/api/decisions")
+	}
+	if last.Status != 429 || last.Header.Get("Retry-After") == "" || last.ErrorCode() != "too_many" {
+		t.Errorf("seventh request in a minute = %d %s", last.Status, last.Body)
+	}
+	if r := s.call("GET", "/api/v1/me", s.login("officer1"), nil); r.Status != 200 {
+		t.Errorf("officers are not limited with the portal: %d", r.Status)
+	}
+}

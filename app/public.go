@@ -1,0 +1,162 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"zhifa/enforcement"
+	"zhifa/fault"
+)
+
+// The portal is read by anyone, so it is rate-limited per address and its JSON answers
+// are cached in Redis for a short while: a crawl costs Redis lookups, not PostgreSQL
+// queries that officers' requests wait behind. Both fail open when Redis is away: the
+// public still reads, only slower.
+const publicCacheTTL = 30 * time.Second
+
+func (a *App) publicRoutes(srv *fiber.App) {
+	pub := srv.Group("/public", a.publicLimit)
+	pub.Get("/api/decisions", a.publicCached(a.publicDecisionsJSON))
+	pub.Get("/api/decisions/:id", a.publicCached(a.publicDecisionJSON))
+	pub.Get("/", a.portalPage)
+	pub.Get("/decisions/:id", a.portalDecisionPage)
+}
+
+// publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.
+func (a *App) publicLimit(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 200*time.Millisecond)
+	defer cancel()
+	minute := time.Now().Unix() / 60
+	key := a.cfg.RedisPrefix + "pub:rl:" + c.IP() + ":" + strconv.FormatInt(minute, 10)
+	pipe := a.rdb.TxPipeline()
+	incr := pipe.Incr(ctx, key)
+	pipe.Expire(ctx, key, 2*time.Minute)
+	if _, err := pipe.Exec(ctx); err != nil {
+		a.log.Warn("public rate limit unavailable", zap.Error(err))
+		return c.Next()
+	}
+	if incr.Val() > int64(a.cfg.PublicRate) {
+		c.Set(fiber.HeaderRetryAfter, strconv.FormatInt(60-time.Now().Unix()%60, 10))
+		return fault.New(fault.TooMany, "访问过于频繁，请稍后再试")
+	}
+	return c.Next()
+}
+
+// publicCached answers from Redis when it can. The key carries a version that every
+// publication and withdrawal moves on, so nothing stale outlives a change.
+func (a *App) publicCached(h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 200*time.Millisecond)
+		defer cancel()
+		ver, err := a.rdb.Get(ctx, a.cfg.RedisPrefix+"pub:ver").Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return h(c)
+		}
+		key := a.cfg.RedisPrefix + "pub:c:" + ver + ":" + c.OriginalURL()
+		if b, err := a.rdb.Get(ctx, key).Bytes(); err == nil {
+			c.Set("X-Cache", "hit")
+			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+			return c.Send(b)
+		}
+		if err := h(c); err != nil {
+			return err
+		}
+		if c.Response().StatusCode() == fiber.StatusOK {
+			body := append([]byte(nil), c.Response().Body()...)
+			if err := a.rdb.Set(ctx, key, body, publicCacheTTL).Err(); err != nil {
+				a.log.Warn("public cache unavailable", zap.Error(err))
+			}
+		}
+		return nil
+	}
+}
+
+// publicChanged moves the cache version on after a publication or withdrawal.
+func (a *App) publicChanged(c *fiber.Ctx) {
+	if err := a.rdb.Incr(c.UserContext(), a.cfg.RedisPrefix+"pub:ver").Err(); err != nil {
+		a.log.Warn("public cache version not moved; answers may be 30 s stale", zap.Error(err))
+	}
+}
+
+func (a *App) publicFilter(c *fiber.Ctx) (enforcement.PublicFilter, error) {
+	var f enforcement.PublicFilter
+	var err error
+	if f.Page, err = pageOf(c); err != nil {
+		return f, err
+	}
+	if f.AgencyID, err = uuidQuery(c, "agency_id"); err != nil {
+		return f, err
+	}
+	if f.From, err = timeQuery(c, "from"); err != nil {
+		return f, err
+	}
+	if f.To, err = timeQuery(c, "to"); err != nil {
+		return f, err
+	}
+	f.Q = c.Query("q")
+	return f, nil
+}
+
+// GET /public/api/decisions?agency_id=&from=&to=&q=
+func (a *App) publicDecisionsJSON(c *fiber.Ctx) error {
+	f, err := a.publicFilter(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.PublicDecisions(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// GET /public/api/decisions/{id}
+func (a *App) publicDecisionJSON(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := a.enforcement.PublicDecision(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+// GET /public/ — the portal: search published decisions.
+func (a *App) portalPage(c *fiber.Ctx) error {
+	f, err := a.publicFilter(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.PublicDecisions(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return c.Render("portal", a.publicView(c, "行政执法公示", fiber.Map{"List": l, "Q": f.Q, "Pager": pager(c, f.Page, l.Total)}))
+}
+
+// GET /public/decisions/{id}
+func (a *App) portalDecisionPage(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := a.enforcement.PublicDecision(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.Render("portal_decision", a.publicView(c, d.Title, fiber.Map{"D": d}))
+}
+
+// publicView is the data of a public page: no account, no navigation.
+func (a *App) publicView(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
+	data["Title"], data["Public"] = title, true
+	return data
+}
