@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,6 +38,7 @@ type App struct {
 	metrics     *metrics
 	server      *fiber.App
 	ln          net.Listener
+	qrOnce      sync.Once
 }
 
 // New connects to PostgreSQL, Redis and MinIO and builds the services and the server.

@@ -43,6 +43,8 @@ type Config struct {
 	DisplayMonths   int           // how long a published decision stays on the portal
 	DisplayMinor    int           // the same for a minor penalty
 	PublicRate      int           // requests per minute one address may make to the portal
+	PublicURL       string        // how the public reaches zhifa, for the URLs in QR codes
+	QRKey           string        // signs certificate QR codes, so a forged code is recognised
 }
 
 // LoadConfig reads the environment through getenv, applies defaults and validates.
@@ -76,6 +78,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DisplayMonths:   int(e.int("ZHIFA_DISPLAY_MONTHS", 36)),
 		DisplayMinor:    int(e.int("ZHIFA_DISPLAY_MONTHS_MINOR", 3)),
 		PublicRate:      int(e.int("ZHIFA_PUBLIC_RATE", 600)),
+		PublicURL:       strings.TrimRight(e.str("ZHIFA_PUBLIC_URL", "http://localhost:8080"), "/"),
+		QRKey:           e.secretFile("ZHIFA_QR_KEY", localdev.QRKeyFile(getenv)),
 	}
 	if e.err != nil {
 		return c, e.err
@@ -117,8 +121,13 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_REQUEST_TIMEOUT and ZHIFA_SHUTDOWN_TIMEOUT must be positive")
 	case c.LoginMaxFails < 1 || c.LoginIPMaxFails < 1:
 		return fmt.Errorf("ZHIFA_LOGIN_MAX_FAILS and ZHIFA_LOGIN_IP_MAX_FAILS must be positive")
+	case c.Env == "production" && len(c.QRKey) < 16:
+		return fmt.Errorf("ZHIFA_QR_KEY (or _FILE) must be set, 16 characters or more, in production")
 	case c.Env == "production" && c.MinIOSecretKey == "":
 		return fmt.Errorf("ZHIFA_MINIO_SECRET_KEY (or _FILE) must be set in production")
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("ZHIFA_PUBLIC_URL must be http(s)://host[:port][/path]")
 	}
 	if c.MinIOPublicURL != "" {
 		u, err := url.Parse(c.MinIOPublicURL)
@@ -143,6 +152,7 @@ func (c Config) Masked() []zap.Field {
 		zap.String("minio_public_url", c.MinIOPublicURL), zap.Int("retention_days", c.RetentionDays),
 		zap.String("retention_mode", c.RetentionMode), zap.Int("display_months", c.DisplayMonths),
 		zap.Int("display_months_minor", c.DisplayMinor), zap.Int("public_rate", c.PublicRate),
+		zap.String("public_url", c.PublicURL), zap.String("qr_key", maskSecret(c.QRKey)),
 		zap.Duration("session_lifetime", c.SessionLifetime), zap.Int("body_limit", c.BodyLimit),
 		zap.Int64("upload_limit", c.UploadLimit), zap.Duration("request_timeout", c.RequestTimeout),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout), zap.String("log_level", c.LogLevel),

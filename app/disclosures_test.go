@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // secrets are a natural person's data that must never reach a public response.
@@ -189,4 +191,36 @@ func TestPublicRateLimit(t *testing.T) {
 	if r := s.call("GET", "/api/v1/me", s.login("officer1"), nil); r.Status != 200 {
 		t.Errorf("officers are not limited with the portal: %d", r.Status)
 	}
+}
+
+// The portal on a phone: search a published decision and see the person's name masked.
+func TestBrowserFindsPublishedDecision(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.decidedCase(f)
+	did := items(s.call("GET", "/api/v1/disclosures?case_id="+id, f.tok, nil))[0]["id"].(string)
+	if r := s.call("POST", "/api/v1/disclosures/"+did+"/publish", f.tok, nil); r.Status != 200 {
+		t.Fatalf("publish = %d", r.Status)
+	}
+	number := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["number"].(string)
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+"/public/"),
+		chromedp.WaitVisible(chromedp.CSS(`#q`)),
+		chromedp.SendKeys(chromedp.CSS(`#q`), number),
+		chromedp.Submit(chromedp.CSS(`#q`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/public/decisions/`+did+`"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/public/decisions/`+did+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=public-parties]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parties, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=public-parties]`)))
+	if !strings.Contains(parties, "王*") || strings.Contains(parties, "王小明") || !strings.Contains(parties, "青山县惠民食品有限公司") {
+		t.Errorf("parties on the portal: %q", parties)
+	}
+	html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	noSecrets(t, "the portal page in the browser", []byte(html))
 }

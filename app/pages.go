@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,6 +27,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	srv.Get("/agencies", append(login, a.agenciesPage)...)
 	srv.Get("/officers", append(login, a.officersPage)...)
 	srv.Get("/officers/:id", append(login, a.officerPage)...)
+	srv.Get("/officers/:id/card", append(login, a.officerCardPage)...)
 	srv.Post("/officers/:id", append(write, a.officerSubmit)...)
 	srv.Get("/users", append(login, a.usersPage)...)
 	srv.Post("/users", append(write, a.userSubmit)...)
@@ -45,6 +47,8 @@ var templateFuncs = template.FuncMap{
 		return t.In(enforcement.Shanghai()).Format("2006-01-02 15:04")
 	},
 	"join": strings.Join,
+	// first is the first character of a name, for a photo placeholder.
+	"first": func(s string) string { r, _ := utf8.DecodeRuneInString(s); return string(r) },
 	// yuan prints an amount kept in fen.
 	"yuan": func(fen int64) string { return fmt.Sprintf("%d.%02d 元", fen/100, fen%100) },
 	// yuanNumber prints fen as a number of yuan for a form field.
@@ -488,4 +492,18 @@ func pager(c *fiber.Ctx, p enforcement.Page, total int) pagerView {
 		pv.Next = link(p.Number + 1)
 	}
 	return pv
+}
+
+// GET /officers/{id}/card — the certificate with its QR code, full screen on a phone and
+// printable as a card.
+func (a *App) officerCardPage(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := a.enforcement.FindOfficer(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.Render("officer_card", a.view(c, "执法证 · "+o.Name, fiber.Map{"Officer": o, "URL": a.certURL(o.CertNo)}))
 }

@@ -26,6 +26,7 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	pub.Get("/api/decisions/:id", a.publicCached(a.publicDecisionJSON))
 	pub.Get("/", a.portalPage)
 	pub.Get("/decisions/:id", a.portalDecisionPage)
+	a.certificateRoutes(pub)
 }
 
 // publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.

@@ -30,6 +30,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.mediaRoutes(api)
 	a.reviewRoutes(api)
 	a.disclosureRoutes(api)
+	a.qrRoutes(api)
 
 	a.pageRoutes(srv)
 }

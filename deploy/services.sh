@@ -71,6 +71,10 @@ start_minio() {
   say "started MinIO on $MINIO_ADDR (data in $CACHE/minio/data)"
 }
 
+# The key that signs officers' certificate QR codes, generated once per machine.
+mkdir -p "$CACHE"
+[ -s "$CACHE/qr_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/qr_key")
+
 start_postgres
 start_redis
 start_minio

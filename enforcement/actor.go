@@ -74,6 +74,7 @@ func (a Actor) Require(roles ...Role) error {
 type Scope struct {
 	AgencyID     uuid.UUID // set when the scope is a single agency
 	RegionPrefix string    // set when the scope is a region
+	Public       bool      // everything the public portal may list
 }
 
 // Scope returns what the actor may see.
@@ -86,6 +87,9 @@ func (a Actor) Scope() Scope {
 
 // Covers reports whether an agency lies within the scope.
 func (s Scope) Covers(ag Agency) bool {
+	if s.Public {
+		return true
+	}
 	if s.RegionPrefix != "" {
 		return strings.HasPrefix(ag.RegionCode, s.RegionPrefix)
 	}

@@ -24,6 +24,9 @@ func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db} }
 // scopeSQL renders a scope as a condition on an agency table alias, appending its
 // argument to args.
 func scopeSQL(s Scope, alias string, args *[]any) string {
+	if s.Public {
+		return "TRUE"
+	}
 	if s.RegionPrefix != "" {
 		*args = append(*args, s.RegionPrefix+"%")
 		return alias + ".region_code LIKE $" + strconv.Itoa(len(*args))

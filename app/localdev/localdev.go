@@ -35,3 +35,8 @@ func ReadSecret(path string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// QRKeyFile is the file holding the generated key that signs certificate QR codes.
+func QRKeyFile(getenv func(string) string) string {
+	return filepath.Join(CacheDir(getenv), "qr_key")
+}

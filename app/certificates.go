@@ -1,0 +1,212 @@
+package app
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"zhifa/enforcement"
+	"zhifa/fault"
+)
+
+// Every officer's certificate carries a QR code that opens its public page. The URL holds
+// a signature of the certificate number, so a code printed for a number zhifa never
+// issued, or altered, is recognised as forged.
+
+func (a *App) qrRoutes(api fiber.Router) {
+	api.Get("/officers/:id/qr.png", a.officerQR)
+	api.Get("/officers/:id/qr.svg", a.officerQR)
+}
+
+func (a *App) certificateRoutes(pub fiber.Router) {
+	pub.Get("/api/officers", a.publicCached(a.publicOfficersJSON))
+	pub.Get("/api/officers/:cert", a.publicOfficerJSON)
+	pub.Get("/api/agencies", a.publicCached(a.publicAgenciesJSON))
+	pub.Get("/officers/:cert", a.publicOfficerPage)
+}
+
+// qrKey is the signing key; without a configured one a development server makes one up,
+// and its codes then last until it stops.
+func (a *App) qrKey() []byte {
+	if a.cfg.QRKey == "" {
+		a.qrOnce.Do(func() {
+			b := make([]byte, 32)
+			_, _ = rand.Read(b)
+			a.cfg.QRKey = hex.EncodeToString(b)
+			a.log.Warn("ZHIFA_QR_KEY is not set; certificate QR codes are signed with a key that ends with this process")
+		})
+	}
+	return []byte(a.cfg.QRKey)
+}
+
+func (a *App) certSignature(certNo string) string {
+	m := hmac.New(sha256.New, a.qrKey())
+	m.Write([]byte("zhifa-cert:" + certNo))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:22]
+}
+
+// certURL is what an officer's QR code holds.
+func (a *App) certURL(certNo string) string {
+	return a.cfg.PublicURL + "/public/officers/" + url.PathEscape(certNo) + "?s=" + a.certSignature(certNo)
+}
+
+// GET /api/v1/officers/{id}/qr.png and qr.svg
+func (a *App) officerQR(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := a.enforcement.FindOfficer(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	q, err := qrcode.New(a.certURL(o.CertNo), qrcode.Medium)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+	if strings.HasSuffix(c.Path(), ".svg") {
+		c.Set(fiber.HeaderContentType, "image/svg+xml")
+		return c.SendString(qrSVG(q.Bitmap()))
+	}
+	png, err := q.PNG(512)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	return c.Send(png)
+}
+
+// qrSVG draws a QR bitmap as one path of unit squares, crisp at any print size.
+func qrSVG(bits [][]bool) string {
+	n := len(bits)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img" aria-label="执法证二维码">`, n, n)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
+	for y, row := range bits {
+		for x, on := range row {
+			if on {
+				fmt.Fprintf(&b, "M%d %dh1v1h-1z", x, y)
+			}
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	return b.String()
+}
+
+// PublicCertificate is what anyone scanning a code may see: no private data.
+type PublicCertificate struct {
+	CertNo     string   `json:"cert_no"`
+	Found      bool     `json:"found"`
+	Signature  string   `json:"signature"` // valid, invalid or absent
+	Status     string   `json:"status"`    // active, expired, suspended, revoked or unknown
+	StatusText string   `json:"status_text"`
+	ValidToday bool     `json:"valid_today"`
+	Name       string   `json:"name,omitempty"`
+	Agency     string   `json:"agency,omitempty"`
+	Fields     []string `json:"fields,omitempty"`
+	ValidUntil string   `json:"valid_until,omitempty"`
+}
+
+func (a *App) certificate(c *fiber.Ctx) (PublicCertificate, error) {
+	cert, err := url.PathUnescape(c.Params("cert"))
+	if err != nil || cert == "" || len(cert) > 64 {
+		return PublicCertificate{}, fault.New(fault.NotFound, "执法证号无效")
+	}
+	pc := PublicCertificate{CertNo: cert, Signature: "absent", Status: "unknown", StatusText: "查无此证"}
+	if s := c.Query("s"); s != "" {
+		pc.Signature = "invalid"
+		if hmac.Equal([]byte(s), []byte(a.certSignature(cert))) {
+			pc.Signature = "valid"
+		}
+	}
+	o, err := a.enforcement.Store.FindOfficerByCert(c.UserContext(), cert)
+	if fault.Is(err, fault.NotFound) {
+		return pc, nil
+	}
+	if err != nil {
+		return pc, err
+	}
+	st := o.EffectiveStatus(a.enforcement.Today())
+	pc.Found, pc.Status, pc.StatusText = true, string(st), st.Label()
+	pc.ValidToday = st == enforcement.OfficerActive
+	pc.Name, pc.Agency, pc.Fields, pc.ValidUntil = o.Name, o.AgencyName, o.Fields, o.CertValidUntil.String()
+	return pc, nil
+}
+
+// GET /public/api/officers/{cert_no}?s= — never cached: validity is as of this moment.
+func (a *App) publicOfficerJSON(c *fiber.Ctx) error {
+	pc, err := a.certificate(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(pc)
+}
+
+// GET /public/officers/{cert_no}?s= — the page a QR code opens.
+func (a *App) publicOfficerPage(c *fiber.Ctx) error {
+	pc, err := a.certificate(c)
+	if err != nil {
+		return err
+	}
+	return c.Render("public_officer", a.publicView(c, "执法证查验", fiber.Map{"C": pc}))
+}
+
+// GET /public/api/officers?agency_id=&q= — officers as the public may see them.
+func (a *App) publicOfficersJSON(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	agency, err := uuidQuery(c, "agency_id")
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.Store.ListOfficers(c.UserContext(), enforcement.OfficerFilter{Scope: enforcement.Scope{Public: true}, AgencyID: agency, Q: c.Query("q"),
+		Today: a.enforcement.Today(), Page: p})
+	if err != nil {
+		return err
+	}
+	out := enforcement.List[PublicCertificate]{Items: make([]PublicCertificate, len(l.Items)), Total: l.Total}
+	today := a.enforcement.Today()
+	for i, o := range l.Items {
+		st := o.EffectiveStatus(today)
+		out.Items[i] = PublicCertificate{CertNo: o.CertNo, Found: true, Signature: "absent", Status: string(st), StatusText: st.Label(),
+			ValidToday: st == enforcement.OfficerActive, Name: o.Name, Agency: o.AgencyName, Fields: o.Fields, ValidUntil: o.CertValidUntil.String()}
+	}
+	return c.JSON(out)
+}
+
+// PublicAgency is an agency as the public sees it.
+type PublicAgency struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Code       string `json:"code"`
+	RegionCode string `json:"region_code"`
+	Kind       string `json:"kind"`
+}
+
+// GET /public/api/agencies?q=
+func (a *App) publicAgenciesJSON(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.Store.ListAgencies(c.UserContext(), enforcement.AgencyFilter{Scope: enforcement.Scope{Public: true}, Q: c.Query("q"), Page: p})
+	if err != nil {
+		return err
+	}
+	out := enforcement.List[PublicAgency]{Items: make([]PublicAgency, len(l.Items)), Total: l.Total}
+	for i, ag := range l.Items {
+		out.Items[i] = PublicAgency{ID: ag.ID.String(), Name: ag.Name, Code: ag.Code, RegionCode: ag.RegionCode, Kind: string(ag.Kind)}
+	}
+	return c.JSON(out)
+}

@@ -1,0 +1,93 @@
+package app_test
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+var certURLRe = regexp.MustCompile(`<a href="(http[^"]+/public/officers/[^"]+)">`)
+
+// certURL reads the URL an officer's QR code holds off their card page.
+func certURL(t *testing.T, s *server, officer string) string {
+	t.Helper()
+	b, _ := webLogin(t, s, "admin")
+	m := certURLRe.FindStringSubmatch(string(s.get(b, "/officers/"+officer+"/card").Body))
+	if m == nil {
+		t.Fatal("card page shows no QR URL")
+	}
+	u, _ := url.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+	return u.Path + "?" + u.RawQuery
+}
+
+func TestCertificateQRAndPublicCheck(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	for _, ext := range []string{"png", "svg"} {
+		r := s.call("GET", "/api/v1/officers/"+f.o1+"/qr."+ext, f.tok, nil)
+		if r.Status != 200 || (ext == "png" && !strings.HasPrefix(string(r.Body), "\x89PNG")) || (ext == "svg" && !strings.Contains(string(r.Body), "<svg")) {
+			t.Errorf("qr.%s = %d %q", ext, r.Status, r.Header.Get("Content-Type"))
+		}
+	}
+	if r := s.call("GET", "/api/v1/officers/"+f.o1+"/qr.png", "", nil); r.Status != 401 {
+		t.Errorf("QR without login = %d", r.Status)
+	}
+	path := certURL(t, s, f.o1)
+	pc := s.public(strings.Replace(path, "/public/officers/", "/public/api/officers/", 1)).JSON()
+	if pc["valid_today"] != true || pc["signature"] != "valid" || pc["name"] != "李明" || pc["status_text"] != "有效" {
+		t.Errorf("public check = %v", pc)
+	}
+	for k := range pc {
+		if k == "id_number" || k == "phone" || k == "address" {
+			t.Errorf("public check exposes %s", k)
+		}
+	}
+	// An altered signature, and a number that was never issued.
+	forged := path[:len(path)-1] + map[bool]string{true: "B", false: "A"}[strings.HasSuffix(path, "A")]
+	if body := string(s.public(forged).Body); !strings.Contains(body, "可能是伪造的") {
+		t.Error("altered code not recognised")
+	}
+	sig := path[strings.Index(path, "?s=")+3:]
+	if body := string(s.public("/public/officers/FAKE-0001?s=" + sig).Body); !strings.Contains(body, "查无此证") || !strings.Contains(body, "可能是伪造的") {
+		t.Error("a code for an unknown number is not shown as unknown and forged")
+	}
+	// A lapsed certificate is shown as such.
+	admin := s.login("admin")
+	lapsed := items(s.call("GET", "/api/v1/officers?status=expired&page_size=1", admin, nil))[0]["id"].(string)
+	if body := string(s.public(certURL(t, s, lapsed)).Body); !strings.Contains(body, "已过期") || strings.Contains(body, `class="verdict">有效`) {
+		t.Error("expired certificate page")
+	}
+	if l := items(s.public("/public/api/officers?q=" + url.QueryEscape("李明"))); len(l) == 0 || l[0]["cert_no"] == "" {
+		t.Errorf("public officer list = %v", l)
+	}
+	if total(s.public("/public/api/agencies")) < 50 {
+		t.Error("public agency list is short")
+	}
+}
+
+// The QR code's URL opened on a phone: the page says at a glance that the certificate is valid.
+func TestBrowserOpensCertificateFromQR(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	path := certURL(t, s, f.o1)
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+path),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=cert-verdict]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.verdict`)))
+	if strings.TrimSpace(v) != "有效" {
+		t.Errorf("verdict = %q", v)
+	}
+	width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if width > 390 {
+		t.Errorf("certificate page is %d px wide", width)
+	}
+}
