@@ -226,6 +226,9 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	if err := a.seedReviews(ctx, out, time.Now()); err != nil {
 		return fmt.Errorf("demo reviews: %w", err)
 	}
+	if err := a.seedDisclosures(ctx, out, time.Now()); err != nil {
+		return fmt.Errorf("demo disclosures: %w", err)
+	}
 	fmt.Fprintf(out, "演示账号（密码均为 %s）：\n", DemoPassword)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-12s %s · %s\n", l.Username, l.Role, l.Agency)

@@ -90,8 +90,8 @@ func minorPenalty(c *Case, d *Decision) bool {
 	return d.FineAmount <= limit
 }
 
-// newDecisionDisclosure makes the item for a decided case, redacting everything.
-func newDecisionDisclosure(c *Case, now time.Time) Disclosure {
+// DecisionDisclosure makes the item for a case decided at now, redacting everything.
+func DecisionDisclosure(c *Case, now time.Time) Disclosure {
 	red := NewRedaction(c.Parties)
 	d := c.Decision
 	parties := make([]Party, len(c.Parties))
@@ -116,20 +116,20 @@ func newDecisionDisclosure(c *Case, now time.Time) Disclosure {
 // discloseDecisionTx makes the item of a case just decided, inside the move's
 // transaction; an agency that publishes automatically publishes it at once.
 func (s *Service) discloseDecisionTx(ctx context.Context, tx pgx.Tx, c *Case, now time.Time) error {
-	d := newDecisionDisclosure(c, now)
+	d := DecisionDisclosure(c, now)
 	var auto bool
 	if err := tx.QueryRow(ctx, `SELECT auto_publish FROM agencies WHERE id = $1`, c.AgencyID).Scan(&auto); err != nil {
 		return DBError(err, "机构")
 	}
 	if auto {
-		until := s.Disclosure.displayUntil(DateOf(now), d.Minor)
+		until := s.Disclosure.DisplayUntil(DateOf(now), d.Minor)
 		d.State, d.PublishedAt, d.DisplayUntil = "published", &now, &until
 	}
 	return s.Store.insertDisclosureTx(ctx, tx, &d)
 }
 
-// settle fills in what is counted from the calendar and today.
-func (d *Disclosure) settle(cal *Calendar, today Date) {
+// Settle fills in what is counted from the calendar and today.
+func (d *Disclosure) Settle(cal *Calendar, today Date) {
 	d.DueAt = cal.AddWorkingDays(d.StartOn, d.DueDays)
 	d.Overdue = d.State == "due" && today.After(d.DueAt)
 	d.Expired = d.State == "published" && d.DisplayUntil != nil && today.After(*d.DisplayUntil)
@@ -165,15 +165,29 @@ func scanDisclosure(row pgx.CollectableRow) (Disclosure, error) {
 // published at once.
 func (s *Store) insertDisclosureTx(ctx context.Context, tx pgx.Tx, d *Disclosure) error {
 	_, err := tx.Exec(ctx, `INSERT INTO disclosures (id, kind, case_id, check_id, agency_id, state, start_on, due_days, minor, title,
-		content, search, decided_on, published_at, display_until)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		content, search, decided_on, published_at, display_until, withdrawn_at, withdraw_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		d.ID, d.Kind, d.CaseID, d.CheckID, d.AgencyID, d.State, d.StartOn, d.DueDays, d.Minor, d.Title, d.Content, d.search,
-		d.DecidedOn, d.PublishedAt, d.DisplayUntil)
+		d.DecidedOn, d.PublishedAt, d.DisplayUntil, d.WithdrawnAt, d.WithdrawReason)
 	return DBError(err, "公示事项")
 }
 
-// displayUntil is when an item published on day p stops being shown.
-func (p DisclosurePolicy) displayUntil(published Date, minor bool) Date {
+// ImportDisclosures stores items made elsewhere (the demo seed, a migration from an
+// older portal) in one transaction.
+func (s *Store) ImportDisclosures(ctx context.Context, ds []Disclosure) error {
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		for i := range ds {
+			if err := s.insertDisclosureTx(ctx, tx, &ds[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return DBError(err, "公示事项")
+}
+
+// DisplayUntil is when an item published on a day stops being shown.
+func (p DisclosurePolicy) DisplayUntil(published Date, minor bool) Date {
 	months := p.DisplayMonths
 	if minor {
 		months = p.DisplayMonthsMinor
@@ -248,7 +262,7 @@ func (s *Service) ListDisclosures(ctx context.Context, a Actor, f DisclosureFilt
 		return l, err
 	}
 	for i := range l.Items {
-		l.Items[i].settle(cal, today)
+		l.Items[i].Settle(cal, today)
 	}
 	if !derived {
 		return l, nil
@@ -283,7 +297,7 @@ func (s *Service) settleOne(ctx context.Context, d *Disclosure) error {
 	if err != nil {
 		return err
 	}
-	d.settle(cal, DateOf(s.Now()))
+	d.Settle(cal, DateOf(s.Now()))
 	return nil
 }
 
@@ -342,7 +356,7 @@ func (s *Service) PublishDisclosure(ctx context.Context, a Actor, id uuid.UUID) 
 		case d.WithdrawFrom != nil:
 			return "", fault.New(fault.Conflict, "该决定已被%s，不应公示", d.WithdrawCause)
 		}
-		until := s.Disclosure.displayUntil(DateOf(now), d.Minor)
+		until := s.Disclosure.DisplayUntil(DateOf(now), d.Minor)
 		if _, err := tx.Exec(ctx, `UPDATE disclosures SET state = 'published', published_at = $2, published_by = $3, display_until = $4 WHERE id = $1`,
 			d.ID, now, a.UserID, until); err != nil {
 			return "", DBError(err, "公示事项")

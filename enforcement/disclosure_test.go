@@ -5,35 +5,35 @@ import "testing"
 func TestDisclosureDeadlines(t *testing.T) {
 	c := cal2026()
 	d := Disclosure{State: "due", StartOn: MustDate(2026, 9, 30), DueDays: 7}
-	d.settle(c, MustDate(2026, 10, 15))
+	d.Settle(c, MustDate(2026, 10, 15))
 	if d.DueAt != MustDate(2026, 10, 15) || d.Overdue {
 		t.Errorf("decided before National Day: due %s, overdue %v", d.DueAt, d.Overdue)
 	}
-	d.settle(c, MustDate(2026, 10, 16))
+	d.Settle(c, MustDate(2026, 10, 16))
 	if !d.Overdue {
 		t.Error("not overdue the day after")
 	}
 	// A revocation on Friday 9 October: three working days, the make-up Saturday counting.
 	w := MustDate(2026, 10, 9)
 	d.State, d.WithdrawFrom = "published", &w
-	d.settle(c, MustDate(2026, 10, 13))
+	d.Settle(c, MustDate(2026, 10, 13))
 	if d.WithdrawDueAt == nil || *d.WithdrawDueAt != MustDate(2026, 10, 13) || d.WithdrawLate {
 		t.Errorf("withdrawal due %v, late %v", d.WithdrawDueAt, d.WithdrawLate)
 	}
-	d.settle(c, MustDate(2026, 10, 14))
+	d.Settle(c, MustDate(2026, 10, 14))
 	if !d.WithdrawLate {
 		t.Error("withdrawal not late the day after")
 	}
 	p := DisclosurePolicy{DisplayMonths: 36, DisplayMonthsMinor: 3}
-	if got := p.displayUntil(MustDate(2026, 11, 20), false); got != MustDate(2029, 11, 20) {
+	if got := p.DisplayUntil(MustDate(2026, 11, 20), false); got != MustDate(2029, 11, 20) {
 		t.Errorf("display until %s", got)
 	}
-	if got := p.displayUntil(MustDate(2026, 11, 30), true); got != MustDate(2027, 3, 2) {
+	if got := p.DisplayUntil(MustDate(2026, 11, 30), true); got != MustDate(2027, 3, 2) {
 		t.Errorf("minor display until %s", got)
 	}
 	until := MustDate(2027, 3, 2)
 	d = Disclosure{State: "published", DisplayUntil: &until}
-	d.settle(c, MustDate(2027, 3, 3))
+	d.Settle(c, MustDate(2027, 3, 3))
 	if d.PublicState() != "expired" {
 		t.Errorf("public state after the period = %s", d.PublicState())
 	}
