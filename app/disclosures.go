@@ -8,6 +8,8 @@ import (
 
 func (a *App) disclosureRoutes(r fiber.Router) {
 	r.Get("/disclosures", a.listDisclosures)
+	r.Get("/disclosures/stats", a.disclosureStats)
+	r.Put("/agencies/:id/auto-publish", a.putAutoPublish)
 	r.Get("/disclosures/:id", a.getDisclosure)
 	r.Post("/disclosures/:id/publish", a.publishDisclosure)
 	r.Post("/disclosures/:id/withdraw", a.withdrawDisclosure)
@@ -78,4 +80,91 @@ func (a *App) withdrawDisclosure(c *fiber.Ctx) error {
 	}
 	a.publicChanged(c)
 	return c.JSON(d)
+}
+
+// GET /api/v1/disclosures/stats — each agency's on-time rate, lowest first.
+func (a *App) disclosureStats(c *fiber.Ctx) error {
+	st, err := a.enforcement.DisclosureStats(c.UserContext(), actor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(enforcement.List[enforcement.DisclosureStats]{Items: st, Total: len(st)})
+}
+
+// PUT /api/v1/agencies/{id}/auto-publish {auto_publish}
+func (a *App) putAutoPublish(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		AutoPublish bool `json:"auto_publish"`
+	}
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	if err := a.enforcement.SetAutoPublish(c.UserContext(), actor(c), id, in.AutoPublish); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"agency_id": id, "auto_publish": in.AutoPublish})
+}
+
+func (a *App) disclosurePageRoutes(srv *fiber.App, login, write []fiber.Handler) {
+	srv.Get("/disclosures", append(login, a.disclosuresPage)...)
+	srv.Get("/disclosures/stats", append(login, a.disclosureStatsPage)...)
+	srv.Post("/disclosures/:id/publish", append(write, a.publishSubmit)...)
+	srv.Post("/disclosures/:id/withdraw", append(write, a.withdrawSubmit)...)
+}
+
+// GET /disclosures?state= — what is due, overdue, published or withdrawn in the scope.
+func (a *App) disclosuresPage(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	state := c.Query("state", "overdue")
+	l, err := a.enforcement.ListDisclosures(c.UserContext(), actor(c), enforcement.DisclosureFilter{State: state, Page: p})
+	if err != nil {
+		return err
+	}
+	tabs := []struct{ State, Label string }{{"overdue", "逾期未公示"}, {"due", "待公示"}, {"withdrawal_due", "待撤回"},
+		{"published", "公示中"}, {"withdrawn", "已撤回"}, {"expired", "公示期满"}}
+	return c.Render("disclosures", a.view(c, "公示", fiber.Map{"List": l, "State": state, "Tabs": tabs, "Pager": pager(c, p, l.Total)}))
+}
+
+// GET /disclosures/stats
+func (a *App) disclosureStatsPage(c *fiber.Ctx) error {
+	st, err := a.enforcement.DisclosureStats(c.UserContext(), actor(c))
+	if err != nil {
+		return err
+	}
+	return c.Render("disclosure_stats", a.view(c, "公示及时率", fiber.Map{"List": st}))
+}
+
+// POST /disclosures/{id}/publish
+func (a *App) publishSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := a.enforcement.PublishDisclosure(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	return redirectFlash(c, "/disclosures?state=published", "已公示："+d.Title)
+}
+
+// POST /disclosures/{id}/withdraw
+func (a *App) withdrawSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := a.enforcement.WithdrawDisclosure(c.UserContext(), actor(c), id, c.FormValue("reason"))
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	return redirectFlash(c, "/disclosures?state=withdrawn", "已撤回："+d.Title)
 }

@@ -224,3 +224,55 @@ func TestBrowserFindsPublishedDecision(t *testing.T) {
 	html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 	noSecrets(t, "the portal page in the browser", []byte(html))
 }
+
+func TestDisclosureSupervisionAndPages(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	sup := s.login("supervisor1")
+	st := items(s.call("GET", "/api/v1/disclosures/stats", sup, nil))
+	if len(st) == 0 {
+		t.Fatal("no stats")
+	}
+	for i := 1; i < len(st); i++ {
+		if st[i]["on_time_rate"].(float64) < st[i-1]["on_time_rate"].(float64) {
+			t.Fatal("stats not ordered by rate")
+		}
+	}
+	for _, a := range st {
+		if a["due"].(float64) != a["on_time"].(float64)+a["late"].(float64)+a["overdue"].(float64) {
+			t.Errorf("counts do not add up: %v", a)
+		}
+	}
+	if r := s.call("GET", "/api/v1/disclosures/stats", f.tok, nil); r.Status != 403 {
+		t.Errorf("officer reading stats = %d", r.Status)
+	}
+	// The demo has overdue items; the home page of those responsible says so.
+	b, csrf := webLogin(t, s, "admin")
+	if home := string(s.get(b, "/").Body); !strings.Contains(home, "逾期未公示") {
+		t.Error("admin's home page does not mark overdue disclosures")
+	}
+	if r := s.get(b, "/disclosures/stats"); r.Status != 200 || !strings.Contains(string(r.Body), "及时率") {
+		t.Errorf("stats page = %d", r.Status)
+	}
+	// Publish from the page.
+	id := s.decidedCase(f)
+	did := items(s.call("GET", "/api/v1/disclosures?case_id="+id, f.tok, nil))[0]["id"].(string)
+	if r := s.get(b, "/disclosures?state=due"); !strings.Contains(string(r.Body), "/disclosures/"+did+"/publish") {
+		t.Error("due list lacks the new item")
+	}
+	if r := s.form(b, "/disclosures/"+did+"/publish", url.Values{"_csrf": {csrf}}); r.Status != 303 {
+		t.Errorf("publish from the page = %d", r.Status)
+	}
+	if r := s.public("/public/api/decisions/" + did); r.JSON()["state"] != "published" {
+		t.Errorf("public after the page = %s", r.Body)
+	}
+	// With automatic publication, a decision is on the portal the moment it is made.
+	admin := s.login("admin")
+	if r := s.call("PUT", "/api/v1/agencies/"+f.agency+"/auto-publish", admin, map[string]any{"auto_publish": true}); r.Status != 200 {
+		t.Fatalf("auto publish = %d %s", r.Status, r.Body)
+	}
+	id2 := s.decidedCase(f)
+	if d := items(s.call("GET", "/api/v1/disclosures?case_id="+id2, f.tok, nil))[0]; d["state"] != "published" {
+		t.Errorf("auto-published item = %v", d["state"])
+	}
+}

@@ -37,6 +37,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	srv.Get("/activity", append(login, a.activityPage)...)
 	a.casePageRoutes(srv, login, write)
 	a.reviewPageRoutes(srv, login, write)
+	a.disclosurePageRoutes(srv, login, write)
 }
 
 var templateFuncs = template.FuncMap{
@@ -77,6 +78,9 @@ func nav(a enforcement.Actor) []navItem {
 	}
 	if a.Has(enforcement.RoleReviewer) || a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
 		items = append(items, navItem{"/reviews", "法制审核"})
+	}
+	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) || a.OfficerID != nil {
+		items = append(items, navItem{"/disclosures", "公示"})
 	}
 	items = append(items, navItem{"/officers", "执法人员"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
@@ -214,6 +218,13 @@ func (a *App) homePage(c *fiber.Ctx) error {
 			}
 		}
 		data["RatioBelow"] = below
+	}
+	if act.Has(enforcement.RoleAdmin) || act.Has(enforcement.RoleSupervisor) || act.OfficerID != nil {
+		l, err := a.enforcement.ListDisclosures(ctx, act, enforcement.DisclosureFilter{State: "overdue", Page: enforcement.Page{Number: 1, Size: 1}})
+		if err != nil {
+			return err
+		}
+		data["DisclosuresOverdue"] = l.Total
 	}
 	if act.Has(enforcement.RoleReviewer) && act.LegalQualified {
 		// The whole pending queue is small (a county has tens at a time).

@@ -3,6 +3,7 @@ package enforcement
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -250,8 +251,8 @@ func (s *Service) ListDisclosures(ctx context.Context, a Actor, f DisclosureFilt
 	switch f.State {
 	case "", "published", "withdrawn":
 		stored = f.State
-	case "due", "overdue":
-		stored, derived = "due", f.State == "overdue"
+	case "due", "overdue": // due: not published and still within its deadline
+		stored, derived = "due", true
 	case "expired", "withdrawal_due":
 		stored, derived = "published", true
 	default:
@@ -269,7 +270,8 @@ func (s *Service) ListDisclosures(ctx context.Context, a Actor, f DisclosureFilt
 	}
 	var keep []Disclosure
 	for _, d := range l.Items {
-		if (f.State == "overdue" && d.Overdue) || (f.State == "expired" && d.Expired) || (f.State == "withdrawal_due" && d.WithdrawDueAt != nil) {
+		if (f.State == "overdue" && d.Overdue) || (f.State == "due" && !d.Overdue) || (f.State == "expired" && d.Expired) ||
+			(f.State == "withdrawal_due" && d.WithdrawDueAt != nil) {
 			keep = append(keep, d)
 		}
 	}
@@ -474,4 +476,92 @@ func (s *Service) PublicDecision(ctx context.Context, id uuid.UUID) (PublicDecis
 // likeEscape keeps a search's % and _ literal.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// DisclosureStats is one agency's record of publishing on time.
+type DisclosureStats struct {
+	AgencyID   uuid.UUID `json:"agency_id"`
+	AgencyName string    `json:"agency_name"`
+	Due        int       `json:"due"`     // items whose deadline has passed or that were published
+	OnTime     int       `json:"on_time"` // published by the deadline
+	Late       int       `json:"late"`    // published after it
+	Overdue    int       `json:"overdue"` // past the deadline and still not published
+	Withdrawn  int       `json:"withdrawn"`
+	Rate       float64   `json:"on_time_rate"` // on time / due; 1 when nothing was due
+}
+
+// DisclosureStats counts, per agency in the actor's scope, items published on time, late
+// and overdue, deadlines counted on today's calendar. Lowest rate first.
+func (s *Service) DisclosureStats(ctx context.Context, a Actor) ([]DisclosureStats, error) {
+	if err := a.Require(RoleAdmin, RoleSupervisor); err != nil {
+		return nil, err
+	}
+	cal, err := s.Store.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.Store.disclosureRows(ctx, DisclosureFilter{Scope: a.Scope()}, "", true)
+	if err != nil {
+		return nil, err
+	}
+	today := DateOf(s.Now())
+	by := map[uuid.UUID]*DisclosureStats{}
+	var order []uuid.UUID
+	for i := range l.Items {
+		d := &l.Items[i]
+		d.Settle(cal, today)
+		st := by[d.AgencyID]
+		if st == nil {
+			st = &DisclosureStats{AgencyID: d.AgencyID, AgencyName: d.AgencyName}
+			by[d.AgencyID] = st
+			order = append(order, d.AgencyID)
+		}
+		switch {
+		case d.PublishedAt != nil:
+			st.Due++
+			if DateOf(*d.PublishedAt).After(d.DueAt) {
+				st.Late++
+			} else {
+				st.OnTime++
+			}
+			if d.State == "withdrawn" {
+				st.Withdrawn++
+			}
+		case d.Overdue:
+			st.Due++
+			st.Overdue++
+		}
+	}
+	out := make([]DisclosureStats, 0, len(order))
+	for _, id := range order {
+		st := by[id]
+		st.Rate = 1
+		if st.Due > 0 {
+			st.Rate = float64(st.OnTime) / float64(st.Due)
+		}
+		out = append(out, *st)
+	}
+	slices.SortStableFunc(out, func(x, y DisclosureStats) int {
+		switch {
+		case x.Rate < y.Rate:
+			return -1
+		case x.Rate > y.Rate:
+			return 1
+		}
+		return strings.Compare(x.AgencyName, y.AgencyName)
+	})
+	return out, nil
+}
+
+// SetAutoPublish lets an administrator have an agency's decisions published the moment
+// they are made.
+func (s *Service) SetAutoPublish(ctx context.Context, a Actor, agencyID uuid.UUID, on bool) error {
+	if err := a.Require(RoleAdmin); err != nil {
+		return err
+	}
+	if _, err := s.FindAgency(ctx, a, agencyID); err != nil {
+		return err
+	}
+	_, err := s.Store.db.Exec(ctx, `UPDATE agencies SET auto_publish = $2 WHERE id = $1`, agencyID, on)
+	return DBError(err, "机构")
 }
