@@ -276,3 +276,57 @@ func TestDisclosureSupervisionAndPages(t *testing.T) {
 		t.Errorf("auto-published item = %v", d["state"])
 	}
 }
+
+func TestAgencyPublicProfileAndStandards(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	admin := s.login("admin")
+	base := "/api/v1/agencies/" + f.agency
+	prof := map[string]any{"powers": "负责市场主体登记、食品安全监督管理", "legal_basis": "《中华人民共和国食品安全法》",
+		"procedures": "立案、调查取证、告知、决定、送达、执行", "remedies": "可依法申请行政复议或提起行政诉讼"}
+	if r := s.call("PUT", base+"/profile", f.tok, prof); r.Status != 403 {
+		t.Errorf("officer publishing = %d", r.Status)
+	}
+	if r := s.call("PUT", base+"/profile", admin, map[string]any{"powers": "x"}); r.Status != 422 || r.ErrorField() != "legal_basis" {
+		t.Errorf("incomplete profile = %d %s", r.Status, r.Body)
+	}
+	s.call("PUT", base+"/profile", admin, prof)
+	prof["remedies"] = "自收到决定书之日起六十日内申请行政复议，或六个月内提起行政诉讼"
+	if r := s.call("PUT", base+"/profile", admin, prof); r.Status != 200 || r.JSON()["version"] != float64(2) {
+		t.Fatalf("second version = %d %s", r.Status, r.Body)
+	}
+	v := s.call("GET", base+"/profile", f.tok, nil).JSON()
+	if len(v["history"].([]any)) != 2 || !strings.Contains(fmt.Sprint(v["current"]), "六十日") {
+		t.Errorf("profile = %v", v)
+	}
+	st := s.call("POST", base+"/discretion-standards", admin, map[string]any{"title": "食品安全违法行为裁量基准", "body": "初次违法且危害后果轻微的，可以不予处罚……", "effective_on": "2026-01-01"})
+	if st.Status != 201 {
+		t.Fatalf("standard = %d %s", st.Status, st.Body)
+	}
+	old := st.JSON()["id"].(string)
+	if r := s.call("POST", base+"/discretion-standards", admin, map[string]any{"title": "食品安全违法行为裁量基准（2026年修订）", "body": "……", "effective_on": "2026-07-01", "replaces": old}); r.Status != 201 {
+		t.Fatalf("new version = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", base+"/discretion-standards", admin, map[string]any{"title": "再改", "body": "……", "effective_on": "2026-08-01", "replaces": old}); r.Status != 409 {
+		t.Errorf("replacing a replaced version = %d %s", r.Status, r.Body)
+	}
+	if all := items(s.call("GET", base+"/discretion-standards?all=true", f.tok, nil)); len(all) != 2 {
+		t.Errorf("all versions = %d", len(all))
+	}
+	pub := s.public("/public/api/agencies/" + f.agency).JSON()
+	if !strings.Contains(fmt.Sprint(pub["profile"]), "六十日") || len(pub["discretion_standards"].([]any)) != 1 {
+		t.Errorf("public agency = %v", pub)
+	}
+	for _, p := range []string{"/public/agencies", "/public/agencies/" + f.agency, "/public/officers?q=" + url.QueryEscape("李明")} {
+		if r := s.public(p); r.Status != 200 {
+			t.Errorf("%s = %d", p, r.Status)
+		}
+	}
+	if body := string(s.public("/public/agencies/" + f.agency).Body); !strings.Contains(body, "2026年修订") || strings.Contains(body, ">食品安全违法行为裁量基准（2026-01-01") {
+		t.Error("public page does not show only the current standard")
+	}
+	b, _ := webLogin(t, s, "admin")
+	if r := s.get(b, "/agencies/"+f.agency+"/public"); r.Status != 200 || !strings.Contains(string(r.Body), "历史版本（2）") {
+		t.Errorf("maintenance page = %d", r.Status)
+	}
+}

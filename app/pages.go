@@ -38,6 +38,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	a.casePageRoutes(srv, login, write)
 	a.reviewPageRoutes(srv, login, write)
 	a.disclosurePageRoutes(srv, login, write)
+	a.agencyPublicPageRoutes(srv, login, write)
 }
 
 var templateFuncs = template.FuncMap{

@@ -27,6 +27,7 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	pub.Get("/", a.portalPage)
 	pub.Get("/decisions/:id", a.portalDecisionPage)
 	a.certificateRoutes(pub)
+	a.publicAgencyRoutes(pub)
 }
 
 // publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.

@@ -31,6 +31,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.reviewRoutes(api)
 	a.disclosureRoutes(api)
 	a.qrRoutes(api)
+	a.agencyPublicRoutes(api)
 
 	a.pageRoutes(srv)
 }
