@@ -37,43 +37,8 @@ func BenchmarkUpload1GiB(b *testing.B) {
 	writeVideo(b, file, size)
 
 	env := testenv.Env(b, seeded)
-	bin := filepath.Join(dir, "zhifa")
-	if out, err := exec.Command("go", "build", "-o", bin, "zhifa").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
-	env["ZHIFA_LISTEN"], env["ZHIFA_LOG_LEVEL"], env["ZHIFA_UPLOAD_LIMIT"] = addr, "warn", strconv.FormatInt(size+1, 10)
-	cmdEnv := os.Environ()
-	for k, v := range env {
-		cmdEnv = append(cmdEnv, k+"="+v)
-	}
-	mig := exec.Command(bin, "migrate") // also creates the bucket
-	mig.Env = cmdEnv
-	if out, err := mig.CombinedOutput(); err != nil {
-		b.Fatalf("migrate: %v\n%s", err, out)
-	}
-	base := "http://" + addr
-	serve := func() *exec.Cmd {
-		srv := exec.Command(bin, "serve")
-		srv.Env = cmdEnv
-		srv.Stderr = io.Discard
-		if err := srv.Start(); err != nil {
-			b.Fatal(err)
-		}
-		for i := 0; ; i++ {
-			if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
-				resp.Body.Close()
-				return srv
-			}
-			if i > 100 {
-				b.Fatal("zhifa did not become ready")
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	stopServe := func(srv *exec.Cmd) { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }
+	env["ZHIFA_UPLOAD_LIMIT"] = strconv.FormatInt(size+1, 10)
+	base, serve, stopServe := zhifaProcess(b, env)
 	srv := serve()
 	tok, recordID := benchRecord(b, &server{URL: base, env: env})
 	// Logging in hashes passwords with argon2id (64 MiB each); a fresh process, with the
@@ -232,4 +197,47 @@ func maxInt(a, b int64) int64 {
 		return a
 	}
 	return b
+}
+
+// zhifaProcess builds zhifa, migrates the environment's database and returns how to start
+// and stop `zhifa serve` as a process of its own, as a load generator meets it.
+func zhifaProcess(b *testing.B, env map[string]string) (base string, serve func() *exec.Cmd, stop func(*exec.Cmd)) {
+	bin := filepath.Join(b.TempDir(), "zhifa")
+	if out, err := exec.Command("go", "build", "-o", bin, "zhifa").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	env["ZHIFA_LISTEN"], env["ZHIFA_LOG_LEVEL"] = addr, "warn"
+	cmdEnv := os.Environ()
+	for k, v := range env {
+		cmdEnv = append(cmdEnv, k+"="+v)
+	}
+	mig := exec.Command(bin, "migrate") // also creates the bucket
+	mig.Env = cmdEnv
+	if out, err := mig.CombinedOutput(); err != nil {
+		b.Fatalf("migrate: %v\n%s", err, out)
+	}
+	base = "http://" + addr
+	serve = func() *exec.Cmd {
+		srv := exec.Command(bin, "serve")
+		srv.Env = cmdEnv
+		srv.Stderr = io.Discard
+		if err := srv.Start(); err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
+				resp.Body.Close()
+				return srv
+			}
+			if i > 100 {
+				b.Fatal("zhifa did not become ready")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	stop = func(srv *exec.Cmd) { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }
+	return base, serve, stop
 }
