@@ -18,6 +18,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
 	"zhifa/app/migrations"
 	"zhifa/enforcement"
@@ -39,6 +40,8 @@ type App struct {
 	server      *fiber.App
 	ln          net.Listener
 	qrOnce      sync.Once
+	// publicFlight joins identical portal queries that arrive together.
+	publicFlight singleflight.Group
 }
 
 // New connects to PostgreSQL, Redis and MinIO and builds the services and the server.

@@ -66,17 +66,31 @@ func (a *App) publicCached(h fiber.Handler) fiber.Handler {
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 			return c.Send(b)
 		}
-		if err := h(c); err != nil {
+		// Many visitors asking the same thing at once make one query, not one each.
+		v, err, shared := a.publicFlight.Do(key, func() (any, error) {
+			if err := h(c); err != nil {
+				return nil, err
+			}
+			body := append([]byte(nil), c.Response().Body()...)
+			if c.Response().StatusCode() == fiber.StatusOK {
+				if err := a.rdb.Set(context.WithoutCancel(ctx), key, body, publicCacheTTL).Err(); err != nil {
+					a.log.Warn("public cache unavailable", zap.Error(err))
+				}
+			}
+			return publicAnswer{status: c.Response().StatusCode(), body: body}, nil
+		})
+		if err != nil || !shared {
 			return err
 		}
-		if c.Response().StatusCode() == fiber.StatusOK {
-			body := append([]byte(nil), c.Response().Body()...)
-			if err := a.rdb.Set(ctx, key, body, publicCacheTTL).Err(); err != nil {
-				a.log.Warn("public cache unavailable", zap.Error(err))
-			}
-		}
-		return nil
+		ans := v.(publicAnswer)
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Status(ans.status).Send(ans.body)
 	}
+}
+
+type publicAnswer struct {
+	status int
+	body   []byte
 }
 
 // publicChanged moves the cache version on after a publication or withdrawal.

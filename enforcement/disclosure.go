@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -433,8 +434,19 @@ type PublicFilter struct {
 	Page     Page
 }
 
+// PublicList is a page of the portal. Counting every match of a broad search over
+// millions of items costs more than the page itself, so the count stops at PublicCountCap.
+type PublicList struct {
+	Items  []PublicDecision `json:"items"`
+	Total  int              `json:"total"`
+	Capped bool             `json:"total_capped"` // there are at least Total matches
+}
+
+// PublicCountCap is where the portal stops counting; deeper pages are not offered.
+const PublicCountCap = 10_000
+
 // PublicDecisions searches the decisions on display today, newest first.
-func (s *Service) PublicDecisions(ctx context.Context, f PublicFilter) (List[PublicDecision], error) {
+func (s *Service) PublicDecisions(ctx context.Context, f PublicFilter) (PublicList, error) {
 	var args []any
 	where := []string{"d.state = 'published'", "d.display_until >= " + arg(&args, DateOf(s.Now()))}
 	if f.AgencyID != nil {
@@ -449,13 +461,34 @@ func (s *Service) PublicDecisions(ctx context.Context, f PublicFilter) (List[Pub
 	if q := strings.TrimSpace(f.Q); q != "" {
 		where = append(where, "d.search ILIKE "+arg(&args, "%"+likeEscape(q)+"%"))
 	}
-	l, err := ListPage(ctx, s.Store.db, Query{Select: disclosureCols, From: "disclosures d JOIN agencies a ON a.id = d.agency_id",
-		Where: where, Order: "d.published_at DESC, d.id", Args: args}, f.Page, scanDisclosure)
-	out := List[PublicDecision]{Items: make([]PublicDecision, len(l.Items)), Total: l.Total}
-	for i := range l.Items {
-		out.Items[i] = l.Items[i].Public()
+	if f.Page.Offset()+f.Page.Size > PublicCountCap {
+		return PublicList{}, fault.Field("page", "最多显示前 %d 条结果，请缩小检索范围", PublicCountCap)
 	}
-	return out, err
+	cond := strings.Join(where, " AND ")
+	var out PublicList
+	err := s.Store.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM disclosures d WHERE `+cond+` LIMIT `+
+		strconv.Itoa(PublicCountCap+1)+`) t`, args...).Scan(&out.Total)
+	if err != nil {
+		return out, DBError(err, "公示事项")
+	}
+	if out.Total > PublicCountCap {
+		out.Total, out.Capped = PublicCountCap, true
+	}
+	// A narrow search (few matches) is fastest found through the trigram index and then
+	// sorted; a broad one by walking the newest first until the page is full. The count
+	// just taken says which this is.
+	from := "disclosures d"
+	if out.Total < 2000 {
+		from = "(SELECT * FROM disclosures d WHERE " + cond + " OFFSET 0) d"
+	}
+	rows, _ := s.Store.db.Query(ctx, `SELECT `+disclosureCols+` FROM `+from+` JOIN agencies a ON a.id = d.agency_id WHERE `+cond+
+		` ORDER BY d.published_at DESC, d.id LIMIT `+strconv.Itoa(f.Page.Size)+` OFFSET `+strconv.Itoa(f.Page.Offset()), args...)
+	items, err := pgx.CollectRows(rows, scanDisclosure)
+	out.Items = make([]PublicDecision, len(items))
+	for i := range items {
+		out.Items[i] = items[i].Public()
+	}
+	return out, DBError(err, "公示事项")
 }
 
 // PublicDecision returns one item for the portal; an item never published is not found.
