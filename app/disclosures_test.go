@@ -191,6 +191,13 @@ func TestPublicRateLimit(t *testing.T) {
 	if r := s.call("GET", "/api/v1/me", s.login("officer1"), nil); r.Status != 200 {
 		t.Errorf("officers are not limited with the portal: %d", r.Status)
 	}
+	s2 := start(t)
+	if r := s2.public("/public/api/decisions?page=501"); r.Status != 422 || r.ErrorField() != "page" {
+		t.Errorf("a page past the first 10,000 results = %d %s", r.Status, r.Body)
+	}
+	if r := s2.public("/public/api/decisions"); r.JSON()["total_capped"] != false || total(r) == 0 {
+		t.Errorf("portal list = %s", r.Body[:min(200, len(r.Body))])
+	}
 }
 
 // The portal on a phone: search a published decision and see the person's name masked.
