@@ -23,6 +23,7 @@ import (
 	"zhifa/app/migrations"
 	"zhifa/enforcement"
 	"zhifa/evidence"
+	"zhifa/inspection"
 )
 
 // App is one running zhifa: its connections, services and HTTP server.
@@ -35,6 +36,7 @@ type App struct {
 
 	enforcement *enforcement.Service
 	evidence    *evidence.Service
+	inspection  *inspection.Service
 	sessions    *Sessions
 	metrics     *metrics
 	server      *fiber.App
@@ -93,6 +95,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a.enforcement.Disclosure = enforcement.DisclosurePolicy{DisplayMonths: cfg.DisplayMonths, DisplayMonthsMinor: cfg.DisplayMinor}
 	a.evidence = evidence.NewService(evs, a.enforcement, objects, cfg.UploadLimit)
 	a.evidence.Warn = func(msg string, err error) { log.Warn(msg, zap.Error(err)) }
+	a.inspection = inspection.NewService(inspection.NewStore(a.db), a.enforcement)
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
 	a.metrics = newMetrics(a.db, a.rdb)
 	a.server = a.newServer()

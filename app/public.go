@@ -28,6 +28,8 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	pub.Get("/decisions/:id", a.portalDecisionPage)
 	a.certificateRoutes(pub)
 	a.publicAgencyRoutes(pub)
+	pub.Get("/api/matters", a.publicCached(a.publicMattersJSON))
+	pub.Get("/matters", a.publicMattersPage)
 }
 
 // publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.

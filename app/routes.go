@@ -32,6 +32,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.disclosureRoutes(api)
 	a.qrRoutes(api)
 	a.agencyPublicRoutes(api)
+	a.inspectionRoutes(api)
 
 	a.pageRoutes(srv)
 }
