@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -107,6 +109,24 @@ func TestDisclosureLifecycleAndRedaction(t *testing.T) {
 		}
 		noSecrets(t, p, r.Body)
 	}
+	// Agency and period narrow the search; "to" includes its day.
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	for q, want := range map[string]bool{
+		"agency_id=" + f.agency + "&from=" + today + "&to=" + today: true,
+		"agency_id=" + agencyID(s, s.login("admin"), "青山县林业局"):     false,
+		"to=2020-01-01": false,
+	} {
+		found := false
+		for _, it := range items(s.public("/public/api/decisions?page_size=200&" + q)) {
+			found = found || it["id"] == did
+		}
+		if found != want {
+			t.Errorf("search %s finds the decision: %v", q, found)
+		}
+	}
+	if r := s.public("/public/?agency_id=" + f.agency + "&to=" + today); r.Status != 200 || !strings.Contains(string(r.Body), did) {
+		t.Errorf("portal page with agency and period = %d", r.Status)
+	}
 	// Cached: the second read comes from Redis.
 	if r := s.public("/public/api/decisions/" + did); r.Header.Get("X-Cache") != "hit" {
 		t.Error("second read was not cached")
@@ -140,6 +160,19 @@ func TestDisclosureLifecycleAndRedaction(t *testing.T) {
 	page := s.public("/public/decisions/" + did)
 	if page.Status != 200 || !strings.Contains(string(page.Body), "已撤回公示") || strings.Contains(string(page.Body), "罚款1500元") {
 		t.Errorf("withdrawn page = %d", page.Status)
+	}
+	// An item past its display period answers with its state, not its content.
+	other := s.decidedCase(f)
+	oid := items(s.call("GET", "/api/v1/disclosures?case_id="+other, f.tok, nil))[0]["id"].(string)
+	s.call("POST", "/api/v1/disclosures/"+oid+"/publish", f.tok, nil)
+	if _, err := dbConn(t, s).Exec(context.Background(), `UPDATE disclosures SET display_until = current_date - 1 WHERE id = $1`, oid); err != nil {
+		t.Fatal(err)
+	}
+	if pub := s.public("/public/api/decisions/" + oid).JSON(); pub["state"] != "expired" || pub["content"] != nil {
+		t.Errorf("expired item = %v", pub)
+	}
+	if body := string(s.public("/public/decisions/" + oid).Body); !strings.Contains(body, "公示期已满") || strings.Contains(body, "罚款1500元") {
+		t.Error("expired page shows the old content")
 	}
 	// Each step is in the case's chain.
 	kinds := ""

@@ -117,6 +117,11 @@ func (a *App) publicFilter(c *fiber.Ctx) (enforcement.PublicFilter, error) {
 	if f.To, err = timeQuery(c, "to"); err != nil {
 		return f, err
 	}
+	// A date in "to" is a day the visitor includes: the filter runs to the next day's start.
+	if _, derr := enforcement.ParseDate(c.Query("to")); derr == nil && f.To != nil {
+		next := f.To.AddDate(0, 0, 1)
+		f.To = &next
+	}
 	f.Q = c.Query("q")
 	return f, nil
 }
@@ -157,7 +162,13 @@ func (a *App) portalPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("portal", a.publicView(c, "行政执法公示", fiber.Map{"List": l, "Q": f.Q, "Pager": pager(c, f.Page, l.Total)}))
+	ags, err := a.enforcement.Store.ListAgencies(c.UserContext(), enforcement.AgencyFilter{Scope: enforcement.Scope{Public: true},
+		Page: enforcement.Page{Number: 1, Size: 200}})
+	if err != nil {
+		return err
+	}
+	return c.Render("portal", a.publicView(c, "行政执法公示", fiber.Map{"List": l, "Q": f.Q, "Agencies": ags.Items,
+		"AgencyID": c.Query("agency_id"), "From": c.Query("from"), "To": c.Query("to"), "Pager": pager(c, f.Page, l.Total)}))
 }
 
 // GET /public/decisions/{id}
