@@ -113,7 +113,7 @@ func TestDisclosureLifecycleAndRedaction(t *testing.T) {
 	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
 	for q, want := range map[string]bool{
 		"agency_id=" + f.agency + "&from=" + today + "&to=" + today: true,
-		"agency_id=" + agencyID(s, s.login("admin"), "青山县林业局"):     false,
+		"agency_id=" + agencyID(s, s.login("admin"), "青山县林业局"):      false,
 		"to=2020-01-01": false,
 	} {
 		found := false
