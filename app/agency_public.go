@@ -231,16 +231,11 @@ func (a *App) publicAgenciesPage(c *fiber.Ctx) error {
 
 // GET /public/officers?q=
 func (a *App) publicOfficersPage(c *fiber.Ctx) error {
-	p, err := pageOf(c)
+	l, p, err := a.publicOfficerList(c)
 	if err != nil {
 		return err
 	}
 	today := a.enforcement.Today()
-	l, err := a.enforcement.Store.ListOfficers(c.UserContext(), enforcement.OfficerFilter{Scope: enforcement.Scope{Public: true},
-		Q: c.Query("q"), Today: today, Page: p})
-	if err != nil {
-		return err
-	}
 	for i := range l.Items {
 		l.Items[i].Status = l.Items[i].EffectiveStatus(today)
 	}

@@ -6,10 +6,11 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,7 +42,6 @@ type App struct {
 	metrics     *metrics
 	server      *fiber.App
 	ln          net.Listener
-	qrOnce      sync.Once
 	// publicFlight joins identical portal queries that arrive together.
 	publicFlight singleflight.Group
 }
@@ -50,6 +50,12 @@ type App struct {
 // Connections are lazy: New succeeds while a component is down, and readiness says so.
 func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log}
+	if a.cfg.QRKey == "" { // production refuses this in LoadConfig
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		a.cfg.QRKey = hex.EncodeToString(b)
+		log.Warn("ZHIFA_QR_KEY is not set; certificate QR codes are signed with a key that ends with this process")
+	}
 	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("ZHIFA_DATABASE_URL: %w", err)

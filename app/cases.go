@@ -21,16 +21,7 @@ func (a *App) caseRoutes(r fiber.Router) {
 func (a *App) caseFilter(c *fiber.Ctx) (enforcement.CaseFilter, error) {
 	var f enforcement.CaseFilter
 	var err error
-	if f.Page, err = pageOf(c); err != nil {
-		return f, err
-	}
-	if f.AgencyID, err = uuidQuery(c, "agency_id"); err != nil {
-		return f, err
-	}
-	if f.From, err = timeQuery(c, "from"); err != nil {
-		return f, err
-	}
-	if f.To, err = timeQuery(c, "to"); err != nil {
+	if f.Page, f.AgencyID, f.From, f.To, err = listParams(c); err != nil {
 		return f, err
 	}
 	f.State, f.Kind, f.Q = enforcement.State(c.Query("state")), enforcement.CaseKind(c.Query("kind")), c.Query("q")

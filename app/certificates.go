@@ -2,10 +2,8 @@ package app
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
@@ -33,22 +31,8 @@ func (a *App) certificateRoutes(pub fiber.Router) {
 	pub.Get("/officers/:cert", a.publicOfficerPage)
 }
 
-// qrKey is the signing key; without a configured one a development server makes one up,
-// and its codes then last until it stops.
-func (a *App) qrKey() []byte {
-	if a.cfg.QRKey == "" {
-		a.qrOnce.Do(func() {
-			b := make([]byte, 32)
-			_, _ = rand.Read(b)
-			a.cfg.QRKey = hex.EncodeToString(b)
-			a.log.Warn("ZHIFA_QR_KEY is not set; certificate QR codes are signed with a key that ends with this process")
-		})
-	}
-	return []byte(a.cfg.QRKey)
-}
-
 func (a *App) certSignature(certNo string) string {
-	m := hmac.New(sha256.New, a.qrKey())
+	m := hmac.New(sha256.New, []byte(a.cfg.QRKey))
 	m.Write([]byte("zhifa-cert:" + certNo))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:22]
 }
@@ -135,11 +119,30 @@ func (a *App) certificate(c *fiber.Ctx) (PublicCertificate, error) {
 	if err != nil {
 		return pc, err
 	}
-	st := o.EffectiveStatus(a.enforcement.Today())
-	pc.Found, pc.Status, pc.StatusText = true, string(st), st.Label()
-	pc.ValidToday = st == enforcement.OfficerActive
-	pc.Name, pc.Agency, pc.Fields, pc.ValidUntil = o.Name, o.AgencyName, o.Fields, o.CertValidUntil.String()
-	return pc, nil
+	return publicCert(o, a.enforcement.Today(), pc.Signature), nil
+}
+
+// publicCert is what the public may know of a certificate today.
+func publicCert(o enforcement.Officer, today enforcement.Date, signature string) PublicCertificate {
+	st := o.EffectiveStatus(today)
+	return PublicCertificate{CertNo: o.CertNo, Found: true, Signature: signature, Status: string(st), StatusText: st.Label(),
+		ValidToday: st == enforcement.OfficerActive, Name: o.Name, Agency: o.AgencyName, Fields: o.Fields,
+		ValidUntil: o.CertValidUntil.String()}
+}
+
+// publicOfficerList is the portal's officer search, for its page and its JSON.
+func (a *App) publicOfficerList(c *fiber.Ctx) (enforcement.List[enforcement.Officer], enforcement.Page, error) {
+	p, err := pageOf(c)
+	if err != nil {
+		return enforcement.List[enforcement.Officer]{}, p, err
+	}
+	agency, err := uuidQuery(c, "agency_id")
+	if err != nil {
+		return enforcement.List[enforcement.Officer]{}, p, err
+	}
+	l, err := a.enforcement.Store.ListOfficers(c.UserContext(), enforcement.OfficerFilter{Scope: enforcement.Scope{Public: true},
+		AgencyID: agency, Q: c.Query("q"), Today: a.enforcement.Today(), Page: p})
+	return l, p, err
 }
 
 // GET /public/api/officers/{cert_no}?s= — never cached: validity is as of this moment.
@@ -162,25 +165,14 @@ func (a *App) publicOfficerPage(c *fiber.Ctx) error {
 
 // GET /public/api/officers?agency_id=&q= — officers as the public may see them.
 func (a *App) publicOfficersJSON(c *fiber.Ctx) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	agency, err := uuidQuery(c, "agency_id")
-	if err != nil {
-		return err
-	}
-	l, err := a.enforcement.Store.ListOfficers(c.UserContext(), enforcement.OfficerFilter{Scope: enforcement.Scope{Public: true}, AgencyID: agency, Q: c.Query("q"),
-		Today: a.enforcement.Today(), Page: p})
+	l, _, err := a.publicOfficerList(c)
 	if err != nil {
 		return err
 	}
 	out := enforcement.List[PublicCertificate]{Items: make([]PublicCertificate, len(l.Items)), Total: l.Total}
 	today := a.enforcement.Today()
 	for i, o := range l.Items {
-		st := o.EffectiveStatus(today)
-		out.Items[i] = PublicCertificate{CertNo: o.CertNo, Found: true, Signature: "absent", Status: string(st), StatusText: st.Label(),
-			ValidToday: st == enforcement.OfficerActive, Name: o.Name, Agency: o.AgencyName, Fields: o.Fields, ValidUntil: o.CertValidUntil.String()}
+		out.Items[i] = publicCert(o, today, "absent")
 	}
 	return c.JSON(out)
 }

@@ -68,13 +68,11 @@ func (a *App) withdrawDisclosure(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := parseBody(c, &in); err != nil {
+	reason, err := reasonOf(c)
+	if err != nil {
 		return err
 	}
-	d, err := a.enforcement.WithdrawDisclosure(c.UserContext(), actor(c), id, in.Reason)
+	d, err := a.enforcement.WithdrawDisclosure(c.UserContext(), actor(c), id, reason)
 	if err != nil {
 		return err
 	}

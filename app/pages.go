@@ -212,13 +212,7 @@ func (a *App) homePage(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		below := 0
-		for _, r := range rs {
-			if r.Below {
-				below++
-			}
-		}
-		data["RatioBelow"] = below
+		data["RatioBelow"] = enforcement.BelowCount(rs)
 	}
 	if act.Has(enforcement.RoleAdmin) || act.Has(enforcement.RoleSupervisor) || act.OfficerID != nil {
 		l, err := a.enforcement.ListDisclosures(ctx, act, enforcement.DisclosureFilter{State: "overdue", Page: enforcement.Page{Number: 1, Size: 1}})

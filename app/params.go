@@ -111,3 +111,27 @@ func contextFor(d time.Duration) (context.Context, context.CancelFunc) {
 	}
 	return context.WithCancel(context.Background())
 }
+
+// reasonOf reads a body of the form {"reason": "..."}.
+func reasonOf(c *fiber.Ctx) (string, error) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	err := parseBody(c, &in)
+	return in.Reason, err
+}
+
+// listParams reads what list searches share: page, agency_id, from and to.
+func listParams(c *fiber.Ctx) (p enforcement.Page, agency *uuid.UUID, from, to *time.Time, err error) {
+	if p, err = pageOf(c); err != nil {
+		return
+	}
+	if agency, err = uuidQuery(c, "agency_id"); err != nil {
+		return
+	}
+	if from, err = timeQuery(c, "from"); err != nil {
+		return
+	}
+	to, err = timeQuery(c, "to")
+	return
+}

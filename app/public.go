@@ -105,16 +105,7 @@ func (a *App) publicChanged(c *fiber.Ctx) {
 func (a *App) publicFilter(c *fiber.Ctx) (enforcement.PublicFilter, error) {
 	var f enforcement.PublicFilter
 	var err error
-	if f.Page, err = pageOf(c); err != nil {
-		return f, err
-	}
-	if f.AgencyID, err = uuidQuery(c, "agency_id"); err != nil {
-		return f, err
-	}
-	if f.From, err = timeQuery(c, "from"); err != nil {
-		return f, err
-	}
-	if f.To, err = timeQuery(c, "to"); err != nil {
+	if f.Page, f.AgencyID, f.From, f.To, err = listParams(c); err != nil {
 		return f, err
 	}
 	// A date in "to" is a day the visitor includes: the filter runs to the next day's start.

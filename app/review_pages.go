@@ -191,13 +191,7 @@ func (a *App) reviewersPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	below := 0
-	for _, r := range rs {
-		if r.Below {
-			below++
-		}
-	}
-	return c.Render("reviewers", a.view(c, "法制审核人员配备", fiber.Map{"List": rs, "Below": below}))
+	return c.Render("reviewers", a.view(c, "法制审核人员配备", fiber.Map{"List": rs, "Below": enforcement.BelowCount(rs)}))
 }
 
 // GET /agencies/{id}/criteria — the catalogue of major decisions; administrators edit it.

@@ -179,13 +179,11 @@ func (a *App) extendReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := parseBody(c, &in); err != nil {
+	reason, err := reasonOf(c)
+	if err != nil {
 		return err
 	}
-	r, err := a.enforcement.ExtendReview(c.UserContext(), actor(c), id, in.Reason)
+	r, err := a.enforcement.ExtendReview(c.UserContext(), actor(c), id, reason)
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,7 @@ func (a *App) observe(c *fiber.Ctx) (err error) {
 		id = hex.EncodeToString(b[:])
 	}
 	c.Locals(localRequestID, id)
+	c.Locals(localStreaming, c.Method() == fiber.MethodPost && streamingRoute.MatchString(c.Path()))
 	c.Set(fiber.HeaderXRequestID, id)
 	func() {
 		defer func() {
@@ -152,8 +153,10 @@ func (a *App) securityHeaders(c *fiber.Ctx) error {
 // streamingRoute matches the one route whose body is streamed by its handler.
 var streamingRoute = regexp.MustCompile(`^/api/v1/records/[^/]+/media/?$`)
 
+// isStreaming reads what observe decided once for the request.
 func isStreaming(c *fiber.Ctx) bool {
-	return c.Method() == fiber.MethodPost && streamingRoute.MatchString(c.Path())
+	s, _ := c.Locals(localStreaming).(bool)
+	return s
 }
 
 // bodyGuard: with streamed request bodies, fasthttp hands over at most the first 8 KiB
@@ -190,6 +193,7 @@ func (a *App) bodyGuard(c *fiber.Ctx) error {
 
 const (
 	localRequestID = "request_id"
+	localStreaming = "streaming"
 	localActor     = "actor"
 )
 

@@ -258,7 +258,7 @@ func (s *Service) FindReview(ctx context.Context, a Actor, id uuid.UUID) (LegalR
 	if _, err := s.CaseInScope(ctx, a, r.CaseID); err != nil {
 		return LegalReview{}, err
 	}
-	r.Overdue = r.State == ReviewPending && DateOf(s.Now()).After(r.DueOn)
+	r.settle(DateOf(s.Now()))
 	return r, nil
 }
 
@@ -280,7 +280,7 @@ func (s *Service) ListReviews(ctx context.Context, a Actor, state ReviewState, p
 	l, err := s.Store.ListReviews(ctx, ReviewFilter{Scope: a.Scope(), State: state, Page: p})
 	today := DateOf(s.Now())
 	for i := range l.Items {
-		l.Items[i].Overdue = l.Items[i].State == ReviewPending && today.After(l.Items[i].DueOn)
+		l.Items[i].settle(today)
 	}
 	return l, err
 }
@@ -293,7 +293,7 @@ func (s *Service) CaseReviews(ctx context.Context, a Actor, caseID uuid.UUID) ([
 	rs, err := s.Store.CaseReviews(ctx, caseID)
 	today := DateOf(s.Now())
 	for i := range rs {
-		rs[i].Overdue = rs[i].State == ReviewPending && today.After(rs[i].DueOn)
+		rs[i].settle(today)
 	}
 	return rs, err
 }
@@ -344,4 +344,9 @@ func (s *Service) ReviewerRatios(ctx context.Context, a Actor) ([]ReviewerRatio,
 		return nil, err
 	}
 	return s.Store.ReviewerRatios(ctx, a.Scope(), DateOf(s.Now()))
+}
+
+// settle marks a pending review past its due date.
+func (r *LegalReview) settle(today Date) {
+	r.Overdue = r.State == ReviewPending && today.After(r.DueOn)
 }

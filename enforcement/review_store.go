@@ -223,3 +223,14 @@ func (s *Store) ReviewerRatios(ctx context.Context, sc Scope, today Date) ([]Rev
 	})
 	return out, nil
 }
+
+// BelowCount is how many of the agencies fall short of 5%.
+func BelowCount(rs []ReviewerRatio) int {
+	n := 0
+	for _, r := range rs {
+		if r.Below {
+			n++
+		}
+	}
+	return n
+}

@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -249,8 +248,6 @@ func mediaIDOf(key string) uuid.UUID {
 	id, _ := uuid.Parse(path.Base(key))
 	return id
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // humanSize prints a byte count the way people read file sizes.
 func humanSize(n int64) string {

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -107,7 +108,7 @@ func (s *Service) addMedia(ctx context.Context, a enforcement.Actor, rec Record,
 	if err := s.Store.AddUpload(ctx, &up); err != nil {
 		return Media{}, err
 	}
-	hr := newHashingReader(io.MultiReader(bytesReader(head), in.Body), s.Limit)
+	hr := newHashingReader(io.MultiReader(bytes.NewReader(head), in.Body), s.Limit)
 	version, err := s.Objects.Put(ctx, up.objectKey, hr, in.Size, ct)
 	if err != nil {
 		s.discard(ctx, &up, "")
