@@ -101,7 +101,8 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a.enforcement.Disclosure = enforcement.DisclosurePolicy{DisplayMonths: cfg.DisplayMonths, DisplayMonthsMinor: cfg.DisplayMinor}
 	a.evidence = evidence.NewService(evs, a.enforcement, objects, cfg.UploadLimit)
 	a.evidence.Warn = func(msg string, err error) { log.Warn(msg, zap.Error(err)) }
-	a.inspection = inspection.NewService(inspection.NewStore(a.db), a.enforcement)
+	a.inspection = inspection.NewService(inspection.NewStore(a.db), a.enforcement, &inspection.Pools{RDB: a.rdb, Prefix: cfg.RedisPrefix})
+	a.inspection.Warn = a.evidence.Warn
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
 	a.metrics = newMetrics(a.db, a.rdb)
 	a.server = a.newServer()

@@ -1,14 +1,52 @@
 package app
 
 import (
-	"github.com/gofiber/fiber/v2"
+	"bufio"
+	"context"
 
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/valyala/fasthttp"
+
+	"zhifa/enforcement"
+	"zhifa/fault"
 	"zhifa/inspection"
 )
 
 func (a *App) inspectionRoutes(api fiber.Router) {
 	api.Get("/inspection/matters", a.listMatters)
 	api.Post("/inspection/matters", a.addMatter)
+	api.Get("/inspection/targets", a.listTargets)
+	api.Post("/inspection/targets", a.importTargets)
+	api.Get("/inspection/inspectors", a.listInspectors)
+	api.Put("/inspection/inspectors/:id/expertise", a.setExpertise)
+	api.Get("/inspection/conflicts", a.listConflicts)
+	api.Post("/inspection/conflicts", a.addConflict)
+	api.Get("/inspection/floor", a.getFloor)
+	api.Put("/inspection/floor", a.setFloor)
+	api.Get("/inspection/tasks", a.listTasks)
+	api.Post("/inspection/tasks", a.createTask)
+	api.Get("/inspection/tasks/:id", a.getTask)
+	api.Get("/inspection/tasks/:id/pool", a.taskPool)
+	api.Post("/inspection/tasks/:id/draw", a.drawTask)
+	api.Post("/inspection/tasks/:id/redraw", a.redrawTask)
+	api.Get("/inspection/draws/:id", a.getDraw)
+	api.Post("/inspection/draws/:id/cancel", a.cancelDraw)
+	api.Get("/inspection/checks", a.listChecks)
+	api.Get("/inspection/checks/:id", a.getCheck)
+	api.Post("/inspection/checks/:id/record", a.openCheckRecord)
+	api.Post("/inspection/checks/:id/result", a.checkResult)
+	api.Post("/inspection/checks/:id/followup", a.checkFollowup)
+	api.Get("/inspection/result-kinds", a.resultKinds)
+}
+
+func (a *App) publicInspectionRoutes(pub fiber.Router) {
+	pub.Get("/api/draws", a.publicCached(a.publicDraws))
+	pub.Get("/api/draws/:id", a.publicCached(a.publicDraw))
+	pub.Get("/api/draws/:id/verify", a.publicVerify)
+	pub.Get("/api/draws/:id/pool", a.publicPool)
+	pub.Get("/api/draws/:id/result", a.publicResult)
+	pub.Get("/api/results", a.publicCached(a.publicDecisionsJSON))
 }
 
 func (a *App) matterFilter(c *fiber.Ctx) (inspection.MatterFilter, error) {
@@ -66,3 +104,460 @@ func (a *App) publicMattersPage(c *fiber.Ctx) error {
 	}
 	return c.Render("public_matters", a.publicView(c, "随机抽查事项清单", fiber.Map{"List": l, "Q": f.Q, "Pager": pager(c, f.Page, l.Total)}))
 }
+
+// GET /api/v1/inspection/targets?q=&risk=&type=&region_code=&industry=
+func (a *App) listTargets(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.inspection.Targets(c.UserContext(), actor(c), inspection.TargetFilter{Q: c.Query("q"), Risk: c.Query("risk"),
+		Type: c.Query("type"), RegionCode: c.Query("region_code"), Industry: c.Query("industry"), Page: p})
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// POST /api/v1/inspection/targets — a JSON array or a CSV file as the body, streamed.
+func (a *App) importTargets(c *fiber.Ctx) error {
+	body := idleReader{r: c.Context().RequestBodyStream(), conn: c.Context().Conn()}
+	res, err := a.inspection.ImportTargets(c.UserContext(), actor(c), body, string(c.Request().Header.ContentType()))
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+// GET /api/v1/inspection/inspectors?agency_id=&field=&q=
+func (a *App) listInspectors(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	f := inspection.InspectorFilter{Field: c.Query("field"), Q: c.Query("q"), Page: p}
+	ag, err := uuidQuery(c, "agency_id")
+	if err != nil {
+		return err
+	}
+	if ag != nil {
+		f.AgencyIDs = []uuid.UUID{*ag}
+	}
+	l, err := a.inspection.Inspectors(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// PUT /api/v1/inspection/inspectors/{id}/expertise {expertise: [..]}
+func (a *App) setExpertise(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Expertise []string `json:"expertise"`
+	}
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	if err := a.inspection.SetExpertise(c.UserContext(), actor(c), id, in.Expertise); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// GET /api/v1/inspection/conflicts?officer_id=&target_code=
+func (a *App) listConflicts(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	f := inspection.ConflictFilter{TargetCode: c.Query("target_code"), Page: p}
+	if f.OfficerID, err = uuidQuery(c, "officer_id"); err != nil {
+		return err
+	}
+	l, err := a.inspection.Conflicts(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// POST /api/v1/inspection/conflicts
+func (a *App) addConflict(c *fiber.Ctx) error {
+	var in inspection.ConflictInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	cf, err := a.inspection.AddConflict(c.UserContext(), actor(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(cf)
+}
+
+// GET /api/v1/inspection/floor — the region's lowest draw ratio.
+func (a *App) getFloor(c *fiber.Ctx) error {
+	r, err := a.inspection.Floor(c.UserContext(), actor(c).RegionCode)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"ratio": r, "region_code": actor(c).RegionCode})
+}
+
+// PUT /api/v1/inspection/floor {ratio}
+func (a *App) setFloor(c *fiber.Ctx) error {
+	var in struct {
+		Ratio float64 `json:"ratio"`
+	}
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	if err := a.inspection.SetFloor(c.UserContext(), actor(c), in.Ratio); err != nil {
+		return err
+	}
+	return a.getFloor(c)
+}
+
+// GET /api/v1/inspection/tasks?state=
+func (a *App) listTasks(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.inspection.Tasks(c.UserContext(), regionOf(actor(c)), inspection.TaskFilter{State: inspection.TaskState(c.Query("state")), Page: p})
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// POST /api/v1/inspection/tasks — checks the rules and freezes the pools.
+func (a *App) createTask(c *fiber.Ctx) error {
+	var in inspection.TaskInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	ctx, cancel := contextFor(2 * a.cfg.RequestTimeout) // freezing a province's pool takes a while
+	defer cancel()
+	t, err := a.inspection.CreateTask(ctx, actor(c), in)
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	return c.Status(fiber.StatusCreated).JSON(t)
+}
+
+// GET /api/v1/inspection/tasks/{id}
+func (a *App) getTask(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	t, err := a.inspection.FindTask(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+// GET /api/v1/inspection/tasks/{id}/pool — the canonical pool listing.
+func (a *App) taskPool(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	t, err := a.inspection.FindTask(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return a.streamListing(c, t)
+}
+
+func (a *App) streamListing(c *fiber.Ctx, t inspection.Task) error {
+	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="pool-`+t.ID.String()+`.txt"`)
+	c.Set("X-Pool-SHA256", t.PoolHash)
+	c.Context().SetBodyStreamWriter(fasthttp.StreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := contextFor(10 * a.cfg.RequestTimeout)
+		defer cancel()
+		if err := a.inspection.WriteListing(ctx, &t, w); err != nil {
+			a.log.Sugar().Warnw("pool listing cut short", "task", t.ID, "error", err)
+		}
+	}))
+	return nil
+}
+
+// POST /api/v1/inspection/tasks/{id}/draw {witness}
+func (a *App) drawTask(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in inspection.DrawInput
+	if len(c.Body()) > 0 {
+		if err := parseBody(c, &in); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := contextFor(2 * a.cfg.RequestTimeout)
+	defer cancel()
+	d, err := a.inspection.Draw(ctx, actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
+// POST /api/v1/inspection/tasks/{id}/redraw — a new task with the rules of a task whose
+// draw was cancelled.
+func (a *App) redrawTask(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	t, err := a.inspection.Redraw(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	return c.Status(fiber.StatusCreated).JSON(t)
+}
+
+// GET /api/v1/inspection/draws/{id}
+func (a *App) getDraw(c *fiber.Ctx) error {
+	return a.drawJSON(c)
+}
+
+// POST /api/v1/inspection/draws/{id}/cancel {reason}
+func (a *App) cancelDraw(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in inspection.CancelInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	d, err := a.inspection.Cancel(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	return c.JSON(d)
+}
+
+// GET /api/v1/inspection/checks?task_id=&mine=true&state=
+func (a *App) listChecks(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	f := inspection.CheckFilter{Mine: c.QueryBool("mine"), State: c.Query("state"), Page: p}
+	if f.TaskID, err = uuidQuery(c, "task_id"); err != nil {
+		return err
+	}
+	l, err := a.inspection.Checks(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// GET /api/v1/inspection/checks/{id}
+func (a *App) getCheck(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ck, err := a.inspection.FindCheck(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(ck)
+}
+
+// POST /api/v1/inspection/checks/{id}/record — opens the check's record chain.
+func (a *App) openCheckRecord(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ck, err := a.inspection.OpenRecord(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(ck)
+}
+
+// POST /api/v1/inspection/checks/{id}/result {result, findings, record_ids}
+func (a *App) checkResult(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in inspection.ResultInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	ck, err := a.inspection.RecordResult(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	return c.JSON(ck)
+}
+
+// POST /api/v1/inspection/checks/{id}/followup {kind?, cause?, legal_basis?, handler_ids?}
+func (a *App) checkFollowup(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in inspection.FollowupInput
+	if len(c.Body()) > 0 {
+		if err := parseBody(c, &in); err != nil {
+			return err
+		}
+	}
+	cs, err := a.inspection.Followup(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(cs)
+}
+
+// GET /api/v1/inspection/result-kinds
+func (a *App) resultKinds(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"items": inspection.ResultKinds, "total": len(inspection.ResultKinds)})
+}
+
+// GET /public/api/draws — tasks with their commitments, and their draws once made.
+func (a *App) publicDraws(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.inspection.Tasks(c.UserContext(), "", inspection.TaskFilter{Page: p})
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// drawOrTask resolves a public ID: a draw's, or a task's (whose draw it then shows if
+// made, or the frozen task with its commitment).
+func (a *App) drawOrTask(ctx context.Context, id uuid.UUID) (*inspection.Draw, *inspection.Task, error) {
+	d, err := a.inspection.FindDraw(ctx, id)
+	if err == nil {
+		t, err := a.inspection.PublicTask(ctx, d.TaskID)
+		return &d, &t, err
+	}
+	t, terr := a.inspection.PublicTask(ctx, id)
+	if terr != nil {
+		return nil, nil, err
+	}
+	if t.DrawID != nil {
+		d, err := a.inspection.FindDraw(ctx, *t.DrawID)
+		return &d, &t, err
+	}
+	return nil, &t, nil
+}
+
+// GET /public/api/draws/{id} and GET /api/v1/inspection/draws/{id}
+func (a *App) drawJSON(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, t, err := a.drawOrTask(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	out := fiber.Map{"task": t, "draw": d, "listing_url": "/public/api/draws/" + t.ID.String() + "/pool"}
+	if d != nil {
+		p, err := pageOf(c)
+		if err != nil {
+			return err
+		}
+		sel, err := a.inspection.Selected(c.UserContext(), d.ID, p)
+		if err != nil {
+			return err
+		}
+		d.Selected = sel.Items
+		out["selected_total"] = sel.Total
+		out["result_url"] = "/public/api/draws/" + d.ID.String() + "/result"
+		out["verify_url"] = "/public/api/draws/" + d.ID.String() + "/verify"
+	}
+	return c.JSON(out)
+}
+
+func (a *App) publicDraw(c *fiber.Ctx) error { return a.drawJSON(c) }
+
+// GET /public/api/draws/{id}/verify — re-runs the draw from its published data.
+func (a *App) publicVerify(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, _, err := a.drawOrTask(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if d == nil {
+		return fiberNotDrawn()
+	}
+	ctx, cancel := contextFor(4 * a.cfg.RequestTimeout)
+	defer cancel()
+	v, err := a.inspection.Verify(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// GET /public/api/draws/{id}/pool — the pool listing whose SHA-256 is the pool hash.
+func (a *App) publicPool(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	_, t, err := a.drawOrTask(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return a.streamListing(c, *t)
+}
+
+// GET /public/api/draws/{id}/result — the result listing whose SHA-256 is the result hash.
+func (a *App) publicResult(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, _, err := a.drawOrTask(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if d == nil {
+		return fiberNotDrawn()
+	}
+	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+	c.Set("X-Result-SHA256", d.ResultHash)
+	drawID := d.ID
+	c.Context().SetBodyStreamWriter(fasthttp.StreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := contextFor(10 * a.cfg.RequestTimeout)
+		defer cancel()
+		if err := a.inspection.WriteResult(ctx, drawID, w); err != nil {
+			a.log.Sugar().Warnw("result listing cut short", "draw", drawID, "error", err)
+		}
+	}))
+	return nil
+}
+
+func regionOf(a enforcement.Actor) string { return enforcement.RegionPrefix(a.RegionCode) }
+
+func fiberNotDrawn() error { return fault.New(fault.NotFound, "该任务尚未抽取") }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -15,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"zhifa/app/migrations"
+	"zhifa/inspection"
 )
 
 const usage = `zhifa — 行政执法监督平台
@@ -27,6 +30,9 @@ commands:
   seed      load the demo county (refused when ZHIFA_ENV=production)
   verify    recompute every case's record chain and evidence file hashes [--case ID];
             exits 1 on any break
+  verify-draw ID | --url URL
+            re-run an inspection draw and compare it with what was published: from
+            zhifa's records, or from a portal's public downloads alone; exits 1 on a mismatch
   sweep     remove abandoned uploads and lock evidence whose retention lock failed
             (serve also does this every 10 minutes)
   help      print this text
@@ -53,6 +59,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	switch cmd {
 	case "serve", "migrate", "seed", "verify", "sweep":
+	case "verify-draw":
+		if len(args) == 3 && args[1] == "--url" {
+			v, err := inspection.VerifyPublished(ctx, &http.Client{Timeout: 10 * time.Minute}, args[2])
+			if err != nil {
+				return err
+			}
+			return printVerification(stdout, v)
+		}
+		if len(args) != 2 {
+			return errors.New("usage: zhifa verify-draw ID | --url URL")
+		}
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
@@ -95,6 +112,16 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return nil
 	case "verify":
 		return a.VerifyAll(ctx, args[1:], stdout)
+	case "verify-draw":
+		id, err := uuid.Parse(args[1])
+		if err != nil {
+			return fmt.Errorf("draw ID: %w", err)
+		}
+		v, err := a.inspection.Verify(ctx, id)
+		if err != nil {
+			return err
+		}
+		return printVerification(stdout, v)
 	}
 	if err := a.CheckSchema(ctx); err != nil {
 		return err
@@ -179,4 +206,26 @@ func (a *App) VerifyAll(ctx context.Context, args []string, out io.Writer) error
 		return fmt.Errorf("%d case(s) failed verification", broken)
 	}
 	return nil
+}
+
+// printVerification prints a draw's verification and fails when it does not hold.
+func printVerification(out io.Writer, v inspection.Verification) error {
+	fmt.Fprintf(out, "摇号 %s（%s）：对象池 %d 个，抽中 %d 个，用时 %s\n", v.DrawID, v.Algorithm, v.PoolSize, v.Selected, v.Elapsed)
+	fmt.Fprintf(out, "  对象池哈希 %s：%s\n", v.PoolHash, okText(v.PoolHashOK))
+	fmt.Fprintf(out, "  承诺值：%s；种子：%s；结果哈希 %s：%s；公布名单：%s\n", okText(v.CommitmentOK), okText(v.SeedOK), v.ResultHash, okText(v.ResultOK), okText(v.StoredOK))
+	for _, p := range v.Problems {
+		fmt.Fprintln(out, "  问题：", p)
+	}
+	if !v.OK {
+		return errors.New("the draw does not verify")
+	}
+	fmt.Fprintln(out, "复核通过：重新运行的结果与公布的一致")
+	return nil
+}
+
+func okText(ok bool) string {
+	if ok {
+		return "一致"
+	}
+	return "不一致"
 }

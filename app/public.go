@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,6 +31,7 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	a.publicAgencyRoutes(pub)
 	pub.Get("/api/matters", a.publicCached(a.publicMattersJSON))
 	pub.Get("/matters", a.publicMattersPage)
+	a.publicInspectionRoutes(pub)
 }
 
 // publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.
@@ -114,6 +116,10 @@ func (a *App) publicFilter(c *fiber.Ctx) (enforcement.PublicFilter, error) {
 		f.To = &next
 	}
 	f.Q = c.Query("q")
+	f.Kind = "decision"
+	if strings.Contains(c.Path(), "/results") {
+		f.Kind = "inspection_result"
+	}
 	return f, nil
 }
 

@@ -150,8 +150,9 @@ func (a *App) securityHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// streamingRoute matches the one route whose body is streamed by its handler.
-var streamingRoute = regexp.MustCompile(`^/api/v1/records/[^/]+/media/?$`)
+// streamingRoute matches the routes whose bodies are streamed by their handlers: evidence
+// files and bulk imports of targets.
+var streamingRoute = regexp.MustCompile(`^/api/v1/(records/[^/]+/media|inspection/targets)/?$`)
 
 // isStreaming reads what observe decided once for the request.
 func isStreaming(c *fiber.Ctx) bool {

@@ -115,6 +115,44 @@ func DecisionDisclosure(c *Case, now time.Time) Disclosure {
 		search: strings.Join(append([]string{c.Number, red.Text(c.Cause)}, orgs...), " ")}
 }
 
+// CheckResult is what an inspection check's result discloses.
+type CheckResult struct {
+	CheckID    uuid.UUID
+	CaseID     uuid.UUID // the check's record
+	AgencyID   uuid.UUID
+	TaskName   string
+	Matters    string
+	TargetName string
+	TargetCode string
+	Result     string // the standard category, as people read it
+	Findings   string
+}
+
+// DiscloseCheckTx makes the item of an inspection result inside the caller's
+// transaction: due in 20 working days, published at once where the agency publishes
+// automatically.
+func (s *Service) DiscloseCheckTx(ctx context.Context, tx pgx.Tx, r CheckResult) (uuid.UUID, error) {
+	now := s.Now()
+	red := NewRedaction(nil)
+	var agency string
+	var auto bool
+	if err := tx.QueryRow(ctx, `SELECT name, auto_publish FROM agencies WHERE id = $1`, r.AgencyID).Scan(&agency, &auto); err != nil {
+		return uuid.Nil, DBError(err, "机构")
+	}
+	caseID, checkID := r.CaseID, r.CheckID
+	d := Disclosure{ID: uuid.New(), Kind: "inspection_result", CaseID: &caseID, CheckID: &checkID, AgencyID: r.AgencyID,
+		State: "due", StartOn: DateOf(now), DueDays: 20, Title: "双随机抽查结果 " + r.TargetName,
+		Content: DisclosureContent{Number: r.TaskName, Agency: agency, CaseKind: "双随机抽查", Cause: r.Matters,
+			Parties: []Party{{Type: "org", Name: r.TargetName, IDNumber: r.TargetCode}}, Outcome: r.Result,
+			Text: red.Text(r.Findings), DecidedOn: DateOf(now)},
+		DecidedOn: DateOf(now), search: r.TaskName + " " + r.TargetName + " " + r.TargetCode}
+	if auto {
+		until := s.Disclosure.DisplayUntil(DateOf(now), false)
+		d.State, d.PublishedAt, d.DisplayUntil = "published", &now, &until
+	}
+	return d.ID, s.Store.insertDisclosureTx(ctx, tx, &d)
+}
+
 // discloseDecisionTx makes the item of a case just decided, inside the move's
 // transaction; an agency that publishes automatically publishes it at once.
 func (s *Service) discloseDecisionTx(ctx context.Context, tx pgx.Tx, c *Case, now time.Time) error {
@@ -428,6 +466,7 @@ func (d *Disclosure) Public() PublicDecision {
 
 // PublicFilter is a search of the portal.
 type PublicFilter struct {
+	Kind     string // decision or inspection_result; empty for both
 	AgencyID *uuid.UUID
 	From, To *time.Time
 	Q        string
@@ -449,6 +488,9 @@ const PublicCountCap = 10_000
 func (s *Service) PublicDecisions(ctx context.Context, f PublicFilter) (PublicList, error) {
 	var args []any
 	where := []string{"d.state = 'published'", "d.display_until >= " + arg(&args, DateOf(s.Now()))}
+	if f.Kind != "" {
+		where = append(where, "d.kind = "+arg(&args, f.Kind))
+	}
 	if f.AgencyID != nil {
 		where = append(where, "d.agency_id = "+arg(&args, *f.AgencyID))
 	}

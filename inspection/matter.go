@@ -69,15 +69,17 @@ func scanMatter(row pgx.CollectableRow) (Matter, error) {
 	return m, err
 }
 
-// Service applies who may keep the list.
+// Service applies the rules of double-random inspections over the store and the pools.
 type Service struct {
 	Store *Store
 	Cases *enforcement.Service
+	Pools *Pools
+	Warn  func(msg string, err error) // problems worth a log line that do not fail a call
 }
 
 // NewService returns the inspection service.
-func NewService(st *Store, cases *enforcement.Service) *Service {
-	return &Service{Store: st, Cases: cases}
+func NewService(st *Store, cases *enforcement.Service, pools *Pools) *Service {
+	return &Service{Store: st, Cases: cases, Pools: pools}
 }
 
 // AddMatter lets an administrator of the region add a matter to an agency's list.

@@ -1,0 +1,148 @@
+package inspection_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"zhifa/app/testenv"
+	"zhifa/enforcement"
+	"zhifa/inspection"
+)
+
+// drawBench is a province-sized directory: n targets in four risk classes (10/25/40/25%)
+// and 500 inspectors of two agencies, in a database and key prefix of its own.
+type drawBench struct {
+	db      *pgxpool.Pool
+	svc     *inspection.Service
+	actor   enforcement.Actor
+	task    inspection.TaskInput
+	n       int
+	loadDur time.Duration
+}
+
+func newDrawBench(b *testing.B, n int) *drawBench {
+	b.Helper()
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(testenv.Database(b, ""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(db.Close)
+	opt, _ := redis.ParseURL(testenv.RedisURL())
+	rdb := redis.NewClient(opt)
+	b.Cleanup(func() { rdb.Close() })
+	ag1, ag2, user, matter := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	code := func(s string) string { return s + string(enforcement.CreditCheckChar(s)) }
+	start := time.Now()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO agencies (id, name, short_name, code, region_code, kind) VALUES ($1, '甲局', '甲', $3, '360799', 'department'),
+			($2, '乙局', '乙', $4, '360799', 'department')`, []any{ag1, ag2, code("11360799000000001"), code("11360799000000002")}},
+		{`INSERT INTO users (id, username, password_hash, name, roles, agency_id) VALUES ($1, 'sup', 'x', '监督', '{supervisor}', $2)`, []any{user, ag1}},
+		{`INSERT INTO officers (agency_id, name, cert_no, cert_valid_until, status)
+			SELECT CASE WHEN i % 2 = 0 THEN $1::uuid ELSE $2::uuid END, '检查员' || i, 'C' || i, '2030-01-01', 'active' FROM generate_series(1, 500) i`, []any{ag1, ag2}},
+		{`INSERT INTO inspection_matters (id, agency_id, name, legal_basis, method, target_type, created_by)
+			VALUES ($1, $2, '事项', '依据', '现场检查', '企业', $3)`, []any{matter, ag1, user}},
+		// Codes need not carry valid check characters here: the draw never reads them.
+		{`INSERT INTO inspection_targets (code, name, type, region_code, industry, risk)
+			SELECT '91360799' || lpad(i::text, 10, '0'), '对象' || i, '企业', '360799', '制造业',
+				CASE WHEN i % 20 < 2 THEN 'A' WHEN i % 20 < 7 THEN 'B' WHEN i % 20 < 15 THEN 'C' ELSE 'D' END
+			FROM generate_series(1, $1) i`, []any{n}},
+		{`ANALYZE inspection_targets`, nil},
+	} {
+		if _, err := db.Exec(ctx, q.sql, q.args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cases := enforcement.NewService(enforcement.NewStore(db))
+	svc := inspection.NewService(inspection.NewStore(db), cases, &inspection.Pools{RDB: rdb, Prefix: testenv.RedisPrefix(b)})
+	return &drawBench{db: db, svc: svc, n: n, loadDur: time.Since(start),
+		actor: enforcement.Actor{UserID: user, Roles: []enforcement.Role{enforcement.RoleSupervisor}, AgencyID: ag1, RegionCode: "360799"},
+		task: inspection.TaskInput{Name: "基准", MatterIDs: []uuid.UUID{matter}, AgencyIDs: []uuid.UUID{ag1, ag2},
+			Ratios:              map[string]float64{"A": 0.03, "B": 0.03, "C": 0.03, "D": 0.03},
+			InspectorsPerTarget: 2, DueDate: cases.Today().AddDays(30).String()}}
+}
+
+// naive is the same selection done in PostgreSQL the usual way: ORDER BY random() per
+// stratum over the directory.
+func (d *drawBench) naive(b *testing.B, t inspection.Task) time.Duration {
+	start := time.Now()
+	for _, st := range t.Strata {
+		rows, _ := d.db.Query(context.Background(), `SELECT code FROM inspection_targets WHERE region_code LIKE '360799%' AND risk = $1
+			ORDER BY random() LIMIT $2`, st.Risk, st.Take)
+		codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil || len(codes) != st.Take {
+			b.Fatalf("naive stratum %s: %d codes, %v", st.Risk, len(codes), err)
+		}
+	}
+	return time.Since(start)
+}
+
+// BenchmarkDraw freezes a task over the whole directory (timed apart), then draws 3% of
+// it: the draw reads the pool from Redis, selects, assigns and commits every check. The
+// same selection done naively in PostgreSQL and the verification run beside it.
+// 10^7 targets run only with ZHIFA_BENCH_1E7=1 (about 3 GB of database and 5 minutes).
+func BenchmarkDraw(b *testing.B) {
+	sizes := []int{1_000_000}
+	if os.Getenv("ZHIFA_BENCH_1E7") == "1" {
+		sizes = append(sizes, 10_000_000)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("targets=%d", n), func(b *testing.B) {
+			d := newDrawBench(b, n)
+			ctx := context.Background()
+			var freeze, draw, naive, verify time.Duration
+			var selected int
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				start := time.Now()
+				t, err := d.svc.CreateTask(ctx, d.actor, d.task)
+				if err != nil {
+					b.Fatal(err)
+				}
+				freeze += time.Since(start)
+				naive += d.naive(b, t)
+				b.StartTimer()
+				start = time.Now()
+				dr, err := d.svc.Draw(ctx, d.actor, t.ID, inspection.DrawInput{Witness: fmt.Sprint(i)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				draw += time.Since(start)
+				b.StopTimer()
+				selected = dr.SelectedCount
+				start = time.Now()
+				v, err := d.svc.Verify(ctx, dr.ID)
+				if err != nil || !v.OK {
+					b.Fatalf("verify: %v %v", err, v.Problems)
+				}
+				verify += time.Since(start)
+				b.StartTimer()
+			}
+			per := func(x time.Duration) float64 { return float64(x.Milliseconds()) / float64(b.N) }
+			b.ReportMetric(per(draw), "draw-ms")
+			b.ReportMetric(per(naive), "naive-select-ms")
+			b.ReportMetric(per(naive)/per(draw), "naive/draw")
+			b.ReportMetric(per(freeze), "freeze-ms")
+			b.ReportMetric(per(verify), "verify-ms")
+			b.ReportMetric(float64(selected), "selected")
+			b.Logf("%d targets loaded in %s; freeze %.0f ms, draw %.0f ms, naive selection %.0f ms, verify %.0f ms",
+				n, d.loadDur.Round(time.Millisecond), per(freeze), per(draw), per(naive), per(verify))
+		})
+	}
+}

@@ -1,0 +1,104 @@
+package inspection
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"zhifa/fault"
+)
+
+// ResultKind is a standard category of inspection results (抽查结果类型).
+type ResultKind struct {
+	Code    string `json:"code"`
+	Label   string `json:"label"`
+	Problem bool   `json:"problem"` // counts as a problem found
+}
+
+// ResultKinds are the categories results are entered in, as the national enterprise
+// credit publicity system lists them.
+var ResultKinds = []ResultKind{
+	{"no_problem", "未发现问题", false},
+	{"not_disclosed", "未按规定公示应当公示的信息", true},
+	{"false_disclosure", "公示信息隐瞒真实情况弄虚作假", true},
+	{"unreachable", "通过登记的住所（经营场所）无法联系", true},
+	{"no_activity", "未发现开展本次抽查涉及的经营活动", false},
+	{"corrected", "发现问题已责令改正", true},
+	{"uncooperative", "不配合检查情节严重", true},
+	{"followup", "发现问题待后续处理", true},
+	{"other", "其他", false},
+}
+
+// ResultKindOf finds a category by its code or its label.
+func ResultKindOf(s string) (ResultKind, bool) {
+	s = strings.TrimSpace(s)
+	for _, k := range ResultKinds {
+		if k.Code == s || k.Label == s {
+			return k, true
+		}
+	}
+	return ResultKind{}, false
+}
+
+// Check is one drawn target with its inspectors: the unit of work after a draw.
+type Check struct {
+	ID           uuid.UUID   `json:"id"`
+	TaskID       uuid.UUID   `json:"task_id"`
+	TaskName     string      `json:"task_name"`
+	DrawID       uuid.UUID   `json:"draw_id"`
+	Seq          int         `json:"seq"`
+	TargetCode   string      `json:"target_code"`
+	TargetName   string      `json:"target_name"`
+	TargetRisk   string      `json:"target_risk"`
+	Matters      string      `json:"matters"`
+	InspectorIDs []uuid.UUID `json:"inspector_ids"`
+	Inspectors   []string    `json:"inspectors"`
+	State        string      `json:"state"` // assigned, done or cancelled
+	Result       *string     `json:"result"`
+	ResultLabel  string      `json:"result_label,omitempty"`
+	Findings     string      `json:"findings"`
+	RecordIDs    []uuid.UUID `json:"record_ids"`
+	CaseID       *uuid.UUID  `json:"case_id"`
+	FollowupID   *uuid.UUID  `json:"followup_case_id"`
+	DueDate      string      `json:"due_date"`
+	ResultAt     *time.Time  `json:"result_at"`
+	region       string
+}
+
+// Assigned reports whether the officer is one of the check's inspectors.
+func (c *Check) Assigned(officer *uuid.UUID) bool {
+	if officer == nil {
+		return false
+	}
+	for _, id := range c.InspectorIDs {
+		if id == *officer {
+			return true
+		}
+	}
+	return false
+}
+
+// ResultInput enters a check's result.
+type ResultInput struct {
+	Result    string      `json:"result"`
+	Findings  string      `json:"findings"`
+	RecordIDs []uuid.UUID `json:"record_ids"`
+}
+
+// Validate finds the category and limits the findings.
+func (in *ResultInput) Validate() (ResultKind, error) {
+	k, ok := ResultKindOf(in.Result)
+	if !ok {
+		return k, fault.Field("result", "检查结果应为标准类型之一（如“未发现问题”“发现问题已责令改正”）")
+	}
+	in.Findings = strings.TrimSpace(in.Findings)
+	if utf8.RuneCountInString(in.Findings) > 2000 {
+		return k, fault.Field("findings", "检查情况不超过 2000 字")
+	}
+	if k.Problem && in.Findings == "" {
+		return k, fault.Field("findings", "发现问题时请写明检查情况")
+	}
+	return k, nil
+}

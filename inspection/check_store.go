@@ -1,0 +1,215 @@
+package inspection
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"zhifa/enforcement"
+	"zhifa/fault"
+)
+
+const checkCols = `c.id, c.task_id, t.name, c.draw_id, c.seq, c.target_code, coalesce(tg.name, ''), coalesce(tg.risk, ''),
+	(SELECT string_agg(m.name, '、' ORDER BY m.name) FROM inspection_matters m WHERE m.id = ANY(t.matter_ids)),
+	c.inspector_ids, ARRAY(SELECT o.name FROM unnest(c.inspector_ids) WITH ORDINALITY u(id, n) JOIN officers o ON o.id = u.id ORDER BY u.n),
+	c.state, c.result, c.findings, c.record_ids, c.case_id, c.followup_id, t.due_date::text, c.result_at, t.region_code`
+
+const checkFrom = `inspection_checks c JOIN inspection_tasks t ON t.id = c.task_id LEFT JOIN inspection_targets tg ON tg.code = c.target_code`
+
+func scanCheck(row pgx.CollectableRow) (Check, error) {
+	var c Check
+	var matters *string
+	err := row.Scan(&c.ID, &c.TaskID, &c.TaskName, &c.DrawID, &c.Seq, &c.TargetCode, &c.TargetName, &c.TargetRisk, &matters,
+		&c.InspectorIDs, &c.Inspectors, &c.State, &c.Result, &c.Findings, &c.RecordIDs, &c.CaseID, &c.FollowupID, &c.DueDate, &c.ResultAt, &c.region)
+	if matters != nil {
+		c.Matters = *matters
+	}
+	if c.Result != nil {
+		k, _ := ResultKindOf(*c.Result)
+		c.ResultLabel = k.Label
+	}
+	return c, err
+}
+
+// CheckFilter narrows the list of checks.
+type CheckFilter struct {
+	TaskID *uuid.UUID
+	Mine   bool
+	State  string
+	Page   enforcement.Page
+}
+
+// Checks lists checks: an officer's own (mine, or always for officers without a
+// supervising role), or every check of the region for supervisors and administrators.
+func (s *Service) Checks(ctx context.Context, a enforcement.Actor, f CheckFilter) (enforcement.List[Check], error) {
+	var args []any
+	where := []string{"c.state <> 'cancelled'"}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.Mine || !(a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleAdmin)) {
+		if a.OfficerID == nil {
+			return enforcement.List[Check]{Items: []Check{}}, nil
+		}
+		// An inspector's own checks, whichever region's task drew them.
+		add("c.inspector_ids @> ARRAY[?::uuid]", *a.OfficerID)
+	} else {
+		add("t.region_code LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
+	}
+	if f.TaskID != nil {
+		add("c.task_id = ?", *f.TaskID)
+	}
+	switch f.State {
+	case "":
+	case "assigned", "done":
+		add("c.state = ?", f.State)
+	default:
+		return enforcement.List[Check]{}, fault.Field("state", "检查状态应为 assigned 或 done")
+	}
+	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{Select: checkCols, From: checkFrom, Where: where,
+		Order: "c.state, t.due_date, c.seq", Args: args}, f.Page, scanCheck)
+}
+
+// FindCheck returns a check its inspectors, or the region's supervisors, may see.
+func (s *Service) FindCheck(ctx context.Context, a enforcement.Actor, id uuid.UUID) (Check, error) {
+	rows, _ := s.Store.db.Query(ctx, `SELECT `+checkCols+` FROM `+checkFrom+` WHERE c.id = $1`, id)
+	c, err := pgx.CollectExactlyOneRow(rows, scanCheck)
+	if err != nil {
+		return Check{}, enforcement.DBError(err, "检查")
+	}
+	supervises := (a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleAdmin)) && strings.HasPrefix(c.region, enforcement.RegionPrefix(a.RegionCode))
+	if !supervises && !c.Assigned(a.OfficerID) {
+		return Check{}, fault.New(fault.Forbidden, "只有被抽中的检查人员可以查看此项检查")
+	}
+	return c, nil
+}
+
+// OpenRecord gives a check its record chain: a case of kind inspection whose handlers
+// are the check's inspectors, opened once by the first inspector who records.
+func (s *Service) OpenRecord(ctx context.Context, a enforcement.Actor, id uuid.UUID) (Check, error) {
+	c, err := s.FindCheck(ctx, a, id)
+	if err != nil {
+		return c, err
+	}
+	if !c.Assigned(a.OfficerID) {
+		return Check{}, fault.New(fault.Forbidden, "只有被抽中的检查人员可以记录检查")
+	}
+	if c.CaseID != nil {
+		return c, nil
+	}
+	if c.State == "cancelled" {
+		return Check{}, fault.New(fault.Conflict, "本次抽取已作废")
+	}
+	cs, err := s.Cases.OpenInspectionCase(ctx, a, enforcement.CaseInput{
+		Cause:      "双随机抽查：" + c.TaskName,
+		LegalBasis: "抽查事项：" + c.Matters,
+		Parties:    []enforcement.Party{{Type: "org", Name: c.TargetName, IDNumber: c.TargetCode}},
+		HandlerIDs: c.InspectorIDs, OccurredAt: s.Cases.Now(),
+	})
+	if err != nil {
+		return Check{}, err
+	}
+	// Two inspectors opening at once: the first case wins and the other stays unused.
+	if _, err := s.Store.db.Exec(ctx, `UPDATE inspection_checks SET case_id = $2 WHERE id = $1 AND case_id IS NULL`, id, cs.ID); err != nil {
+		return Check{}, enforcement.DBError(err, "检查")
+	}
+	return s.FindCheck(ctx, a, id)
+}
+
+// RecordResult enters an assigned inspector's result in a standard category. The result
+// becomes a disclosure item due in 20 working days, in the same transaction.
+func (s *Service) RecordResult(ctx context.Context, a enforcement.Actor, id uuid.UUID, in ResultInput) (Check, error) {
+	kind, err := in.Validate()
+	if err != nil {
+		return Check{}, err
+	}
+	c, err := s.OpenRecord(ctx, a, id)
+	if err != nil {
+		return Check{}, err
+	}
+	if len(in.RecordIDs) > 0 {
+		var n int
+		if err := s.Store.db.QueryRow(ctx, `SELECT count(*) FROM records WHERE id = ANY($1) AND case_id = $2`,
+			in.RecordIDs, *c.CaseID).Scan(&n); err != nil {
+			return Check{}, enforcement.DBError(err, "记录")
+		}
+		if n != len(slices.Compact(in.RecordIDs)) {
+			return Check{}, fault.Field("record_ids", "引用的记录不属于本项检查")
+		}
+	}
+	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
+		var state string
+		if err := tx.QueryRow(ctx, `SELECT state FROM inspection_checks WHERE id = $1 FOR UPDATE`, id).Scan(&state); err != nil {
+			return err
+		}
+		if state != "assigned" {
+			return fault.New(fault.Conflict, "该检查%s，不能再录入结果", map[string]string{"done": "已录入结果", "cancelled": "所属抽取已作废"}[state])
+		}
+		if _, err := tx.Exec(ctx, `UPDATE inspection_checks SET state = 'done', result = $2, findings = $3, record_ids = $4,
+			result_at = $5, result_by = $6 WHERE id = $1`, id, kind.Code, in.Findings, in.RecordIDs, s.Cases.Now(), a.UserID); err != nil {
+			return err
+		}
+		_, err := s.Cases.DiscloseCheckTx(ctx, tx, enforcement.CheckResult{CheckID: id, CaseID: *c.CaseID, AgencyID: a.AgencyID,
+			TaskName: c.TaskName, Matters: c.Matters, TargetName: c.TargetName, TargetCode: c.TargetCode,
+			Result: kind.Label, Findings: in.Findings})
+		return err
+	})
+	if err != nil {
+		return Check{}, enforcement.DBError(err, "检查结果")
+	}
+	return s.FindCheck(ctx, a, id)
+}
+
+// FollowupInput opens a case from a problem a check found.
+type FollowupInput struct {
+	Kind       enforcement.CaseKind `json:"kind"`
+	Cause      string               `json:"cause"`
+	LegalBasis string               `json:"legal_basis"`
+	HandlerIDs []uuid.UUID          `json:"handler_ids"`
+}
+
+// Followup opens a case pre-filled from the check: the target as party, the check's
+// inspectors of the officer's agency as handlers unless others are named.
+func (s *Service) Followup(ctx context.Context, a enforcement.Actor, id uuid.UUID, in FollowupInput) (enforcement.Case, error) {
+	c, err := s.FindCheck(ctx, a, id)
+	if err != nil {
+		return enforcement.Case{}, err
+	}
+	if c.State != "done" || c.Result == nil {
+		return enforcement.Case{}, fault.New(fault.Conflict, "请先录入检查结果")
+	}
+	if k, _ := ResultKindOf(*c.Result); !k.Problem {
+		return enforcement.Case{}, fault.New(fault.Conflict, "检查结果为“%s”，没有需要立案的问题", k.Label)
+	}
+	if c.FollowupID != nil {
+		return enforcement.Case{}, fault.New(fault.Conflict, "已由本项检查立案")
+	}
+	if in.Kind == "" {
+		in.Kind = "penalty"
+	}
+	if strings.TrimSpace(in.Cause) == "" {
+		in.Cause = c.TargetName + "涉嫌违法（双随机抽查发现：" + c.ResultLabel + "）"
+	}
+	if strings.TrimSpace(in.LegalBasis) == "" {
+		in.LegalBasis = "抽查事项：" + c.Matters
+	}
+	if len(in.HandlerIDs) == 0 {
+		rows, _ := s.Store.db.Query(ctx, `SELECT id FROM officers WHERE id = ANY($1) AND agency_id = $2`, c.InspectorIDs, a.AgencyID)
+		if in.HandlerIDs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]); err != nil {
+			return enforcement.Case{}, enforcement.DBError(err, "执法人员")
+		}
+	}
+	cs, err := s.Cases.CreateCase(ctx, a, enforcement.CaseInput{AgencyID: a.AgencyID, Kind: in.Kind, Cause: in.Cause,
+		LegalBasis: in.LegalBasis, Parties: []enforcement.Party{{Type: "org", Name: c.TargetName, IDNumber: c.TargetCode}},
+		HandlerIDs: in.HandlerIDs, OccurredAt: s.Cases.Now()})
+	if err != nil {
+		return enforcement.Case{}, err
+	}
+	_, err = s.Store.db.Exec(ctx, `UPDATE inspection_checks SET followup_id = $2 WHERE id = $1 AND followup_id IS NULL`, id, cs.ID)
+	return cs, enforcement.DBError(err, "检查")
+}

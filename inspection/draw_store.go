@@ -1,0 +1,290 @@
+package inspection
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"zhifa/enforcement"
+	"zhifa/fault"
+)
+
+// Draw runs a frozen task's draw: the pools come from Redis (rebuilt there first if they
+// were lost), the selection and assignment follow LOTTERY.md, and the draw with all its
+// checks is committed in one transaction or not at all. A task is drawn once.
+func (s *Service) Draw(ctx context.Context, a enforcement.Actor, taskID uuid.UUID, in DrawInput) (Draw, error) {
+	if err := a.Require(enforcement.RoleSupervisor, enforcement.RoleAdmin); err != nil {
+		return Draw{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return Draw{}, err
+	}
+	t, err := s.FindTask(ctx, a, taskID)
+	if err != nil {
+		return Draw{}, err
+	}
+	if t.State != TaskFrozen {
+		return Draw{}, fault.New(fault.Conflict, "该任务已经抽取过（%s），每个任务只能抽取一次", t.State.Label())
+	}
+	h, err := s.Pools.Ensure(ctx, s, &t)
+	if err != nil {
+		return Draw{}, err
+	}
+	seed := Seed(t.secret, in.Witness)
+	sel, err := Run(seed, h, s.Pools.Reader(ctx, t.ID))
+	if errors.Is(err, ErrInfeasible) {
+		return Draw{}, fault.Wrap(err, fault.Conflict, "按冻结的规则无法为抽中的对象分配检查人员，本次未产生抽取结果")
+	}
+	if err != nil {
+		return Draw{}, err
+	}
+	d := Draw{ID: uuid.New(), TaskID: t.ID, TaskName: t.Name, Algorithm: Algorithm, Witness: in.Witness,
+		Seed: hex.EncodeToString(seed), Secret: hex.EncodeToString(t.secret), Commitment: t.SeedCommitment,
+		PoolHash: t.PoolHash, PoolSize: t.PoolSize, ResultHash: ResultHash(h, sel), SelectedCount: len(sel.Codes),
+		State: "valid", DrawnAt: s.Cases.Now()}
+	drawnOn := enforcement.DateOf(d.DrawnAt).String()
+	d.Selected = make([]SelectedItem, len(sel.Codes))
+	for i, code := range sel.Codes {
+		ids := make([]uuid.UUID, len(sel.Inspectors[i]))
+		for j, k := range sel.Inspectors[i] {
+			ids[j] = h.Inspectors[k].OfficerID
+		}
+		d.Selected[i] = SelectedItem{Seq: i + 1, TargetCode: code, InspectorIDs: ids}
+	}
+	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
+		var state TaskState
+		if err := tx.QueryRow(ctx, `SELECT state FROM inspection_tasks WHERE id = $1 FOR UPDATE`, t.ID).Scan(&state); err != nil {
+			return err
+		}
+		if state != TaskFrozen {
+			return fault.New(fault.Conflict, "该任务已经抽取过，每个任务只能抽取一次")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO inspection_draws (id, task_id, witness, seed, result_hash, selected_count, state, drawn_by, drawn_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 'valid', $7, $8)`, d.ID, t.ID, d.Witness, d.Seed, d.ResultHash, d.SelectedCount, a.UserID, d.DrawnAt); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"inspection_checks"},
+			[]string{"id", "draw_id", "task_id", "seq", "target_code", "inspector_ids", "drawn_on", "state"},
+			pgx.CopyFromSlice(len(d.Selected), func(i int) ([]any, error) {
+				it := d.Selected[i]
+				return []any{uuid.New(), d.ID, t.ID, int32(it.Seq), it.TargetCode, it.InspectorIDs, drawnOn, "assigned"}, nil
+			})); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE inspection_tasks SET state = 'drawn' WHERE id = $1`, t.ID)
+		return err
+	})
+	if err != nil {
+		return Draw{}, enforcement.DBError(err, "该任务的抽取结果")
+	}
+	if err := s.Pools.Drop(context.WithoutCancel(ctx), t.ID); err != nil && s.Warn != nil {
+		s.Warn("drawn pool left in Redis", err)
+	}
+	return d, nil
+}
+
+const drawCols = `d.id, d.task_id, t.name, t.algorithm, d.witness, d.seed, t.secret, t.commitment, t.pool_hash, t.pool_size,
+	d.result_hash, d.selected_count, d.state, d.cancel_reason, d.cancelled_at, d.drawn_at`
+
+func scanDraw(row pgx.CollectableRow) (Draw, error) {
+	var d Draw
+	var secret []byte
+	err := row.Scan(&d.ID, &d.TaskID, &d.TaskName, &d.Algorithm, &d.Witness, &d.Seed, &secret, &d.Commitment, &d.PoolHash,
+		&d.PoolSize, &d.ResultHash, &d.SelectedCount, &d.State, &d.CancelReason, &d.CancelledAt, &d.DrawnAt)
+	d.Secret = hex.EncodeToString(secret) // a drawn task's secret is public
+	return d, err
+}
+
+// FindDraw returns a draw of any region: draws are public once made.
+func (s *Service) FindDraw(ctx context.Context, id uuid.UUID) (Draw, error) {
+	rows, _ := s.Store.db.Query(ctx, `SELECT `+drawCols+` FROM inspection_draws d JOIN inspection_tasks t ON t.id = d.task_id WHERE d.id = $1`, id)
+	d, err := pgx.CollectExactlyOneRow(rows, scanDraw)
+	if err != nil {
+		return Draw{}, enforcement.DBError(err, "抽取结果")
+	}
+	return d, nil
+}
+
+// Draws lists draws newest first; prefix "" lists every region.
+func (s *Service) Draws(ctx context.Context, prefix string, p enforcement.Page) (enforcement.List[Draw], error) {
+	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{Select: drawCols,
+		From: "inspection_draws d JOIN inspection_tasks t ON t.id = d.task_id", Where: []string{"t.region_code LIKE $1"},
+		Order: "d.drawn_at DESC", Args: []any{prefix + "%"}}, p, scanDraw)
+}
+
+// Selected lists a draw's targets in the order drawn, with names and inspectors.
+func (s *Service) Selected(ctx context.Context, drawID uuid.UUID, p enforcement.Page) (enforcement.List[SelectedItem], error) {
+	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{
+		Select: `c.seq, c.target_code, coalesce(tg.name, ''), coalesce(tg.risk, ''), c.inspector_ids,
+			ARRAY(SELECT o.name || '（' || ag.name || '）' FROM unnest(c.inspector_ids) WITH ORDINALITY u(id, n)
+				JOIN officers o ON o.id = u.id JOIN agencies ag ON ag.id = o.agency_id ORDER BY u.n)`,
+		From:  "inspection_checks c LEFT JOIN inspection_targets tg ON tg.code = c.target_code",
+		Where: []string{"c.draw_id = $1"}, Order: "c.seq", Args: []any{drawID}}, p,
+		func(row pgx.CollectableRow) (SelectedItem, error) {
+			var it SelectedItem
+			err := row.Scan(&it.Seq, &it.TargetCode, &it.TargetName, &it.Risk, &it.InspectorIDs, &it.Inspectors)
+			return it, err
+		})
+}
+
+// WriteResult writes a draw's result listing as stored, in the canonical form whose
+// hash is the result hash.
+func (s *Service) WriteResult(ctx context.Context, drawID uuid.UUID, w io.Writer) error {
+	rows, _ := s.Store.db.Query(ctx, `SELECT seq, target_code, inspector_ids FROM inspection_checks WHERE draw_id = $1 ORDER BY seq`, drawID)
+	var seq int
+	var code string
+	var ids []uuid.UUID
+	var b strings.Builder
+	_, err := pgx.ForEachRow(rows, []any{&seq, &code, &ids}, func() error {
+		b.Reset()
+		b.WriteString(itoa(seq))
+		b.WriteByte(' ')
+		b.WriteString(code)
+		b.WriteByte(' ')
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(id.String())
+		}
+		b.WriteByte('\n')
+		_, err := io.WriteString(w, b.String())
+		return err
+	})
+	return err
+}
+
+// CancelInput gives the reason a draw is cancelled.
+type CancelInput struct {
+	Reason string `json:"reason"`
+}
+
+// Cancel voids a draw with its reason: it stays on the record, its checks are cancelled
+// and its task can only be drawn again as a new task that refers to it.
+func (s *Service) Cancel(ctx context.Context, a enforcement.Actor, drawID uuid.UUID, in CancelInput) (Draw, error) {
+	if err := a.Require(enforcement.RoleSupervisor, enforcement.RoleAdmin); err != nil {
+		return Draw{}, err
+	}
+	in.Reason = strings.TrimSpace(in.Reason)
+	if in.Reason == "" || utf8.RuneCountInString(in.Reason) > 500 {
+		return Draw{}, fault.Field("reason", "请填写作废理由，不超过 500 字")
+	}
+	err := pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
+		var state string
+		var done int
+		err := tx.QueryRow(ctx, `SELECT d.state, (SELECT count(*) FROM inspection_checks c WHERE c.draw_id = d.id AND c.state = 'done')
+			FROM inspection_draws d JOIN inspection_tasks t ON t.id = d.task_id
+			WHERE d.id = $1 AND t.region_code LIKE $2 || '%' FOR UPDATE OF d`, drawID, enforcement.RegionPrefix(a.RegionCode)).Scan(&state, &done)
+		if err != nil {
+			return err
+		}
+		if state != "valid" {
+			return fault.New(fault.Conflict, "该抽取结果已作废")
+		}
+		if done > 0 {
+			return fault.New(fault.Conflict, "已有 %d 项检查录入了结果，不能作废本次抽取", done)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE inspection_draws SET state = 'cancelled', cancel_reason = $2, cancelled_by = $3, cancelled_at = $4
+			WHERE id = $1`, drawID, in.Reason, a.UserID, s.Cases.Now()); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE inspection_checks SET state = 'cancelled' WHERE draw_id = $1`, drawID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE inspection_tasks SET state = 'cancelled' WHERE id = (SELECT task_id FROM inspection_draws WHERE id = $1)`, drawID)
+		return err
+	})
+	if err != nil {
+		return Draw{}, enforcement.DBError(err, "抽取结果")
+	}
+	return s.FindDraw(ctx, drawID)
+}
+
+// Redraw creates a new task with the rules of a task whose draw was cancelled; its pools
+// are frozen anew from today's directories under a fresh commitment.
+func (s *Service) Redraw(ctx context.Context, a enforcement.Actor, taskID uuid.UUID) (Task, error) {
+	t, err := s.FindTask(ctx, a, taskID)
+	if err != nil {
+		return Task{}, err
+	}
+	due := t.DueDate
+	if today := s.Cases.Today().String(); due < today {
+		due = today
+	}
+	return s.CreateTask(ctx, a, TaskInput{Name: t.Name + "（重新抽取）", MatterIDs: t.MatterIDs, AgencyIDs: t.AgencyIDs,
+		Filter: t.Filter, Ratios: t.Quota.Ratios, Counts: t.Quota.Counts, InspectorsPerTarget: t.InspectorsPerTarget,
+		InspectorField: t.InspectorField, ExcludeDays: t.ExcludeDays, YearlyCap: t.YearlyCap, DueDate: due, RedrawOf: &t.ID})
+}
+
+// Verification is the outcome of re-running a draw from its published data.
+type Verification struct {
+	OK           bool      `json:"ok"`
+	DrawID       uuid.UUID `json:"draw_id"`
+	Algorithm    string    `json:"algorithm"`
+	PoolHash     string    `json:"pool_hash"`
+	PoolHashOK   bool      `json:"pool_hash_ok"`
+	CommitmentOK bool      `json:"commitment_ok"`
+	SeedOK       bool      `json:"seed_ok"`
+	ResultHash   string    `json:"result_hash"`
+	ResultOK     bool      `json:"result_ok"`
+	StoredOK     bool      `json:"stored_result_ok"`
+	PoolSize     int       `json:"pool_size"`
+	Selected     int       `json:"selected"`
+	Problems     []string  `json:"problems"`
+	Elapsed      string    `json:"elapsed"`
+}
+
+// Verify re-runs a draw from what is published: the pool listing (rebuilt from the
+// frozen chunks and hashed), the revealed secret against the commitment, the seed from
+// the secret and the witness input, then the algorithm; the result must match both the
+// published result hash and the checks stored.
+func (s *Service) Verify(ctx context.Context, drawID uuid.UUID) (Verification, error) {
+	start := time.Now()
+	d, err := s.FindDraw(ctx, drawID)
+	if err != nil {
+		return Verification{}, err
+	}
+	t, err := s.findTask(ctx, d.TaskID, "")
+	if err != nil {
+		return Verification{}, err
+	}
+	v := Verification{DrawID: d.ID, Algorithm: d.Algorithm, PoolHash: t.PoolHash, PoolSize: t.PoolSize, Problems: []string{}}
+	if d.Algorithm != Algorithm {
+		v.Problems = append(v.Problems, "算法版本 "+d.Algorithm+" 不是本程序实现的 "+Algorithm)
+		return v, nil
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(s.WriteListing(ctx, &t, pw)) }()
+	l, hash, err := ParseListing(pr)
+	pr.Close()
+	if err != nil {
+		return Verification{}, err
+	}
+	secret, _ := hex.DecodeString(d.Secret)
+	v.PoolHashOK = hash == t.PoolHash
+	v.CommitmentOK = Commit(secret) == t.SeedCommitment && l.Header.Commitment == t.SeedCommitment
+	seed := Seed(secret, d.Witness)
+	v.SeedOK = hex.EncodeToString(seed) == d.Seed
+	sel, err := Run(seed, &l.Header, l.Read)
+	if err != nil {
+		v.Problems = append(v.Problems, "重新运行抽签失败："+err.Error())
+	} else {
+		v.ResultHash = ResultHash(&l.Header, sel)
+		v.ResultOK = v.ResultHash == d.ResultHash
+		v.Selected = len(sel.Codes)
+		sh := newHashWriter()
+		if err := s.WriteResult(ctx, d.ID, sh); err != nil {
+			return Verification{}, err
+		}
+		v.StoredOK = sh.sum() == v.ResultHash
+	}
+	v.finish(start)
+	return v, nil
+}

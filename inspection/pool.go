@@ -1,0 +1,168 @@
+package inspection
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+
+	"zhifa/fault"
+)
+
+// Pools keeps copies of frozen pools in Redis, laid out so that a draw reads only the
+// codes it selects: each stratum is one string of fixed-width codes in listing order,
+// and the code at position i is the range [18i, 18i+18). The header (rules, inspectors,
+// conflicts) sits beside it in a hash whose pool hash field, written last, marks the copy
+// complete. PostgreSQL keeps the frozen pool; Redis can always be rebuilt from it.
+type Pools struct {
+	RDB    *redis.Client
+	Prefix string
+}
+
+// keep is how long an undrawn pool stays in Redis before it must be rebuilt.
+const keep = 90 * 24 * time.Hour
+
+func (p *Pools) key(task uuid.UUID, part string) string {
+	return p.Prefix + "insp:pool:" + task.String() + ":" + part
+}
+
+func unavailable(err error) error {
+	return fault.Wrap(err, fault.Unavailable, "抽签服务（Redis）暂不可用，请稍后再试；本次未产生任何抽取结果")
+}
+
+// Build copies a task's frozen pool from PostgreSQL into Redis, one chunk at a time; the
+// strata are written under temporary names and renamed into place.
+func (p *Pools) Build(ctx context.Context, s *Service, t *Task) error {
+	h, err := s.header(ctx, t)
+	if err != nil {
+		return err
+	}
+	hdr, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	nonce := uuid.NewString()
+	tmp := func(risk string) string { return p.key(t.ID, risk+":build:"+nonce) }
+	if err := p.RDB.Del(ctx, p.key(t.ID, "meta")).Err(); err != nil {
+		return unavailable(err)
+	}
+	rows, _ := s.Store.db.Query(ctx, `SELECT risk, codes FROM inspection_pool_chunks WHERE task_id = $1 ORDER BY risk, chunk`, t.ID)
+	var risk string
+	var codes []byte
+	var rerr error
+	_, err = pgx.ForEachRow(rows, []any{&risk, &codes}, func() error {
+		rerr = p.RDB.Append(ctx, tmp(risk), string(codes)).Err()
+		return rerr
+	})
+	if err != nil {
+		p.RDB.Del(context.WithoutCancel(ctx), tmp("A"), tmp("B"), tmp("C"), tmp("D"))
+		if rerr != nil {
+			return unavailable(rerr)
+		}
+		return err
+	}
+	_, err = p.RDB.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		for _, st := range h.Strata {
+			if st.Size > 0 {
+				pipe.Rename(ctx, tmp(st.Risk), p.key(t.ID, st.Risk))
+				pipe.Expire(ctx, p.key(t.ID, st.Risk), keep)
+			}
+		}
+		pipe.HSet(ctx, p.key(t.ID, "meta"), "header", hdr, "hash", t.PoolHash)
+		pipe.Expire(ctx, p.key(t.ID, "meta"), keep)
+		return nil
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Ensure returns the header of a task's pool from Redis, rebuilding the copy first when
+// Redis lost it (a flush, a restart) or holds a different one.
+func (p *Pools) Ensure(ctx context.Context, s *Service, t *Task) (*Header, error) {
+	for attempt := 0; ; attempt++ {
+		h, err := p.load(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if h != nil {
+			return h, nil
+		}
+		if attempt > 0 {
+			return nil, fault.New(fault.Unavailable, "抽签池重建后仍不完整，请稍后再试")
+		}
+		if err := p.Build(ctx, s, t); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// load reads the header and checks each stratum's length; nil means the copy is missing.
+func (p *Pools) load(ctx context.Context, t *Task) (*Header, error) {
+	pipe := p.RDB.Pipeline()
+	meta := pipe.HMGet(ctx, p.key(t.ID, "meta"), "hash", "header")
+	lens := make([]*redis.IntCmd, len(t.Strata))
+	for i, st := range t.Strata {
+		lens[i] = pipe.StrLen(ctx, p.key(t.ID, st.Risk))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, unavailable(err)
+	}
+	v := meta.Val()
+	if hash, _ := v[0].(string); hash != t.PoolHash {
+		return nil, nil
+	}
+	for i, st := range t.Strata {
+		if lens[i].Val() != int64(st.Size*CodeLen) {
+			return nil, nil
+		}
+	}
+	var h Header
+	raw, _ := v[1].(string)
+	if err := json.Unmarshal([]byte(raw), &h); err != nil {
+		return nil, nil
+	}
+	return &h, nil
+}
+
+// readBatch is how many ranges go in one round trip.
+const readBatch = 8192
+
+// Reader returns a CodeReader over a task's pool in Redis: one GETRANGE per selected
+// position, pipelined, so a draw moves only the codes it selects.
+func (p *Pools) Reader(ctx context.Context, task uuid.UUID) CodeReader {
+	return func(risk string, pos []int) ([]string, error) {
+		key := p.key(task, risk)
+		out := make([]string, 0, len(pos))
+		for start := 0; start < len(pos); start += readBatch {
+			part := pos[start:min(start+readBatch, len(pos))]
+			pipe := p.RDB.Pipeline()
+			cmds := make([]*redis.StringCmd, len(part))
+			for i, at := range part {
+				cmds[i] = pipe.GetRange(ctx, key, int64(at*CodeLen), int64(at*CodeLen+CodeLen-1))
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
+				return nil, unavailable(err)
+			}
+			for i, c := range cmds {
+				v := c.Val()
+				if len(v) != CodeLen {
+					return nil, unavailable(fmt.Errorf("pool %s stratum %s position %s: short read", task, risk, strconv.Itoa(part[i])))
+				}
+				out = append(out, v)
+			}
+		}
+		return out, nil
+	}
+}
+
+// Drop removes a drawn task's copy; PostgreSQL keeps the pool for verification.
+func (p *Pools) Drop(ctx context.Context, task uuid.UUID) error {
+	return p.RDB.Del(ctx, p.key(task, "meta"), p.key(task, "A"), p.key(task, "B"), p.key(task, "C"), p.key(task, "D")).Err()
+}
