@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"zhifa/enforcement"
 	"zhifa/fault"
@@ -49,7 +50,9 @@ func (s *Service) Draw(ctx context.Context, a enforcement.Actor, taskID uuid.UUI
 		Seed: hex.EncodeToString(seed), Secret: hex.EncodeToString(t.secret), Commitment: t.SeedCommitment,
 		PoolHash: t.PoolHash, PoolSize: t.PoolSize, ResultHash: ResultHash(h, sel), SelectedCount: len(sel.Codes),
 		State: "valid", DrawnAt: s.Cases.Now()}
-	drawnOn := enforcement.DateOf(d.DrawnAt).String()
+	day := enforcement.DateOf(d.DrawnAt)
+	drawnOn := pgtype.Date{Time: time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, time.UTC), Valid: true}
+	drawUUID, taskUUID := pgtype.UUID{Bytes: d.ID, Valid: true}, pgtype.UUID{Bytes: t.ID, Valid: true}
 	d.Selected = make([]SelectedItem, len(sel.Codes))
 	for i, code := range sel.Codes {
 		ids := make([]uuid.UUID, len(sel.Inspectors[i]))
@@ -73,8 +76,14 @@ func (s *Service) Draw(ctx context.Context, a enforcement.Actor, taskID uuid.UUI
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"inspection_checks"},
 			[]string{"id", "draw_id", "task_id", "seq", "target_code", "inspector_ids", "drawn_on", "state"},
 			pgx.CopyFromSlice(len(d.Selected), func(i int) ([]any, error) {
+				// pgtype values encode straight to binary; uuid.UUID would go through
+				// driver.Valuer and text for each of the draw's rows.
 				it := d.Selected[i]
-				return []any{uuid.New(), d.ID, t.ID, int32(it.Seq), it.TargetCode, it.InspectorIDs, drawnOn, "assigned"}, nil
+				ids := make([]pgtype.UUID, len(it.InspectorIDs))
+				for j, id := range it.InspectorIDs {
+					ids[j] = pgtype.UUID{Bytes: id, Valid: true}
+				}
+				return []any{pgtype.UUID{Bytes: uuid.Must(uuid.NewV7()), Valid: true}, drawUUID, taskUUID, int32(it.Seq), it.TargetCode, ids, drawnOn, "assigned"}, nil
 			})); err != nil {
 			return err
 		}
