@@ -30,7 +30,7 @@ func (a *App) inspectionRoutes(api fiber.Router) {
 	api.Get("/inspection/tasks/:id/pool", a.taskPool)
 	api.Post("/inspection/tasks/:id/draw", a.drawTask)
 	api.Post("/inspection/tasks/:id/redraw", a.redrawTask)
-	api.Get("/inspection/draws/:id", a.getDraw)
+	api.Get("/inspection/draws/:id", a.drawJSON)
 	api.Post("/inspection/draws/:id/cancel", a.cancelDraw)
 	api.Get("/inspection/checks", a.listChecks)
 	api.Get("/inspection/checks/:id", a.getCheck)
@@ -42,7 +42,7 @@ func (a *App) inspectionRoutes(api fiber.Router) {
 
 func (a *App) publicInspectionRoutes(pub fiber.Router) {
 	pub.Get("/api/draws", a.publicCached(a.publicDraws))
-	pub.Get("/api/draws/:id", a.publicCached(a.publicDraw))
+	pub.Get("/api/draws/:id", a.publicCached(a.drawJSON))
 	pub.Get("/api/draws/:id/verify", a.publicVerify)
 	pub.Get("/api/draws/:id/pool", a.publicPool)
 	pub.Get("/api/draws/:id/result", a.publicResult)
@@ -327,11 +327,6 @@ func (a *App) redrawTask(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(t)
 }
 
-// GET /api/v1/inspection/draws/{id}
-func (a *App) getDraw(c *fiber.Ctx) error {
-	return a.drawJSON(c)
-}
-
 // POST /api/v1/inspection/draws/{id}/cancel {reason}
 func (a *App) cancelDraw(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
@@ -495,8 +490,6 @@ func (a *App) drawJSON(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (a *App) publicDraw(c *fiber.Ctx) error { return a.drawJSON(c) }
-
 // GET /public/api/draws/{id}/verify — re-runs the draw from its published data.
 func (a *App) publicVerify(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
@@ -508,7 +501,7 @@ func (a *App) publicVerify(c *fiber.Ctx) error {
 		return err
 	}
 	if d == nil {
-		return fiberNotDrawn()
+		return errNotDrawn()
 	}
 	ctx, cancel := contextFor(4 * a.cfg.RequestTimeout)
 	defer cancel()
@@ -543,7 +536,7 @@ func (a *App) publicResult(c *fiber.Ctx) error {
 		return err
 	}
 	if d == nil {
-		return fiberNotDrawn()
+		return errNotDrawn()
 	}
 	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 	c.Set("X-Result-SHA256", d.ResultHash)
@@ -560,4 +553,4 @@ func (a *App) publicResult(c *fiber.Ctx) error {
 
 func regionOf(a enforcement.Actor) string { return enforcement.RegionPrefix(a.RegionCode) }
 
-func fiberNotDrawn() error { return fault.New(fault.NotFound, "该任务尚未抽取") }
+func errNotDrawn() error { return fault.New(fault.NotFound, "该任务尚未抽取") }

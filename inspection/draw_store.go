@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -121,13 +122,6 @@ func (s *Service) FindDraw(ctx context.Context, id uuid.UUID) (Draw, error) {
 	return d, nil
 }
 
-// Draws lists draws newest first; prefix "" lists every region.
-func (s *Service) Draws(ctx context.Context, prefix string, p enforcement.Page) (enforcement.List[Draw], error) {
-	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{Select: drawCols,
-		From: "inspection_draws d JOIN inspection_tasks t ON t.id = d.task_id", Where: []string{"t.region_code LIKE $1"},
-		Order: "d.drawn_at DESC", Args: []any{prefix + "%"}}, p, scanDraw)
-}
-
 // Selected lists a draw's targets in the order drawn, with names and inspectors.
 func (s *Service) Selected(ctx context.Context, drawID uuid.UUID, p enforcement.Page) (enforcement.List[SelectedItem], error) {
 	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{
@@ -153,7 +147,7 @@ func (s *Service) WriteResult(ctx context.Context, drawID uuid.UUID, w io.Writer
 	var b strings.Builder
 	_, err := pgx.ForEachRow(rows, []any{&seq, &code, &ids}, func() error {
 		b.Reset()
-		b.WriteString(itoa(seq))
+		b.WriteString(strconv.Itoa(seq))
 		b.WriteByte(' ')
 		b.WriteString(code)
 		b.WriteByte(' ')

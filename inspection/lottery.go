@@ -543,8 +543,6 @@ func ParseListing(r io.Reader) (*Listing, string, error) {
 	return l, hex.EncodeToString(d.Sum(nil)), nil
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // hashWriter is a SHA-256 that reports its sum in hex.
 type hashWriter struct{ h hash.Hash }
 

@@ -283,7 +283,6 @@ type copySource struct {
 	values   []any
 	rejected []Rejection
 	err      error
-	seen     int
 }
 
 func (s *copySource) Next() bool {
@@ -301,7 +300,6 @@ func (s *copySource) Next() bool {
 			s.err = err
 			return false
 		}
-		s.seen++
 		if msg := in.check(s.region); msg != "" {
 			s.rejected = append(s.rejected, Rejection{Line: line, Code: in.Code, Error: msg})
 			continue

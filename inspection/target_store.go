@@ -72,14 +72,10 @@ func (s *Service) ImportTargets(ctx context.Context, a enforcement.Actor, body i
 	}
 	res.Unchanged -= res.Created + res.Updated
 	res.Rejected = append(res.Rejected, src.rejected...)
-	sortRejections(res.Rejected)
-	return res, nil
-}
-
-func sortRejections(r []Rejection) {
 	// Rejections from parsing come in line order and duplicates after them; one stable
-	// merge by line keeps the answer readable.
-	slices.SortStableFunc(r, func(a, b Rejection) int { return a.Line - b.Line })
+	// sort by line keeps the answer readable.
+	slices.SortStableFunc(res.Rejected, func(a, b Rejection) int { return a.Line - b.Line })
+	return res, nil
 }
 
 const targetCols = `code, name, type, region_code, industry, risk, updated_at`

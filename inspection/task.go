@@ -82,15 +82,6 @@ type Task struct {
 // Joint reports whether the task mixes agencies in each team.
 func (t *Task) Joint() bool { return len(t.AgencyIDs) > 1 }
 
-// Selected is how many targets the task draws.
-func (t *Task) Selected() int {
-	n := 0
-	for _, s := range t.Strata {
-		n += s.Take
-	}
-	return n
-}
-
 // TaskInput creates a task.
 type TaskInput struct {
 	Name                string             `json:"name"`
@@ -198,10 +189,8 @@ func checkTeams(h *Header, conflictsByTarget map[string][]uuid.UUID) error {
 	if L < p {
 		return fault.Field("agency_ids", "符合条件的检查人员只有 %d 人，少于每个对象所需的 %d 人", L, p)
 	}
-	agency := map[uuid.UUID]uuid.UUID{}
 	perAgency := map[uuid.UUID]int{}
 	for _, in := range h.Inspectors {
-		agency[in.OfficerID] = in.AgencyID
 		perAgency[in.AgencyID]++
 	}
 	if h.Joint && len(perAgency) < 2 {
