@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"slices"
 	"strconv"
@@ -56,6 +55,18 @@ type Header struct {
 	Strata              []Stratum
 	Inspectors          []PoolInspector // sorted by officer ID as text
 	Conflicts           []PoolConflict  // sorted by officer ID as text, then code
+}
+
+// sortCanonical puts inspectors and conflicts in listing order: officer IDs as text,
+// then codes.
+func (h *Header) sortCanonical() {
+	slices.SortFunc(h.Inspectors, func(a, b PoolInspector) int { return strings.Compare(a.OfficerID.String(), b.OfficerID.String()) })
+	slices.SortFunc(h.Conflicts, func(a, b PoolConflict) int {
+		if c := strings.Compare(a.OfficerID.String(), b.OfficerID.String()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.TargetCode, b.TargetCode)
+	})
 }
 
 // Total is the number of targets the draw selects.
@@ -291,20 +302,32 @@ func Run(seed []byte, h *Header, read CodeReader) (Selection, error) {
 // one line per selected target, "seq code officer-id,officer-id".
 func WriteResult(w io.Writer, h *Header, sel Selection) error {
 	bw := bufio.NewWriter(w)
+	var line []byte
+	ids := make([]uuid.UUID, 0, h.InspectorsPerTarget)
 	for i, code := range sel.Codes {
-		bw.WriteString(strconv.Itoa(i + 1))
-		bw.WriteByte(' ')
-		bw.WriteString(code)
-		bw.WriteByte(' ')
-		for j, in := range sel.Inspectors[i] {
-			if j > 0 {
-				bw.WriteByte(',')
-			}
-			bw.WriteString(h.Inspectors[in].OfficerID.String())
+		ids = ids[:0]
+		for _, in := range sel.Inspectors[i] {
+			ids = append(ids, h.Inspectors[in].OfficerID)
 		}
-		bw.WriteByte('\n')
+		line = appendResultLine(line[:0], i+1, code, ids)
+		bw.Write(line)
 	}
 	return bw.Flush()
+}
+
+// appendResultLine appends one line of the result listing.
+func appendResultLine(b []byte, seq int, code string, ids []uuid.UUID) []byte {
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, ' ')
+	b = append(b, code...)
+	b = append(b, ' ')
+	for j, id := range ids {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, id.String()...)
+	}
+	return append(b, '\n')
 }
 
 // ResultHash is the hex SHA-256 of the result listing.
@@ -542,10 +565,3 @@ func ParseListing(r io.Reader) (*Listing, string, error) {
 	}
 	return l, hex.EncodeToString(d.Sum(nil)), nil
 }
-
-// hashWriter is a SHA-256 that reports its sum in hex.
-type hashWriter struct{ h hash.Hash }
-
-func newHashWriter() *hashWriter                  { return &hashWriter{h: sha256.New()} }
-func (w *hashWriter) Write(p []byte) (int, error) { return w.h.Write(p) }
-func (w *hashWriter) sum() string                 { return hex.EncodeToString(w.h.Sum(nil)) }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -202,9 +201,7 @@ func frozenInspectors(ctx context.Context, tx pgx.Tx, in *TaskInput) ([]PoolInsp
 		args = append(args, in.InspectorField)
 	}
 	rows, _ := tx.Query(ctx, q, args...)
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[PoolInspector])
-	slices.SortFunc(out, func(a, b PoolInspector) int { return strings.Compare(a.OfficerID.String(), b.OfficerID.String()) })
-	return out, err
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[PoolInspector])
 }
 
 func frozenConflicts(ctx context.Context, tx pgx.Tx, h *Header, where string, args []any) (map[string][]uuid.UUID, error) {
@@ -219,13 +216,8 @@ func frozenConflicts(ctx context.Context, tx pgx.Tx, h *Header, where string, ar
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(cs, func(a, b PoolConflict) int {
-		if c := strings.Compare(a.OfficerID.String(), b.OfficerID.String()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.TargetCode, b.TargetCode)
-	})
 	h.Conflicts = cs
+	h.sortCanonical()
 	by := map[string][]uuid.UUID{}
 	for _, c := range cs {
 		by[c.TargetCode] = append(by[c.TargetCode], c.OfficerID)
@@ -315,17 +307,11 @@ func (s *Service) header(ctx context.Context, t *Task) (*Header, error) {
 	if h.Inspectors, err = pgx.CollectRows(rows, pgx.RowToStructByPos[PoolInspector]); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(h.Inspectors, func(a, b PoolInspector) int { return strings.Compare(a.OfficerID.String(), b.OfficerID.String()) })
 	rows, _ = s.Store.db.Query(ctx, `SELECT officer_id, target_code FROM inspection_task_conflicts WHERE task_id = $1`, t.ID)
 	if h.Conflicts, err = pgx.CollectRows(rows, pgx.RowToStructByPos[PoolConflict]); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(h.Conflicts, func(a, b PoolConflict) int {
-		if c := strings.Compare(a.OfficerID.String(), b.OfficerID.String()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.TargetCode, b.TargetCode)
-	})
+	h.sortCanonical()
 	return h, nil
 }
 
