@@ -100,6 +100,14 @@ type Query struct {
 	Args   []any
 }
 
+// Arg adds a value to the query and returns its placeholder.
+func (q *Query) Arg(v any) string { return arg(&q.Args, v) }
+
+// And adds a condition whose every ? stands for v.
+func (q *Query) And(cond string, v any) {
+	q.Where = append(q.Where, strings.ReplaceAll(cond, "?", q.Arg(v)))
+}
+
 // ListPage counts the rows a query matches and fetches one page of them, both in one
 // round trip to the database.
 func ListPage[T any](ctx context.Context, db *pgxpool.Pool, q Query, p Page,

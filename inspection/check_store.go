@@ -3,7 +3,6 @@ package inspection
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -46,33 +45,27 @@ type CheckFilter struct {
 // Checks lists checks: an officer's own (mine, or always for officers without a
 // supervising role), or every check of the region for supervisors and administrators.
 func (s *Service) Checks(ctx context.Context, a enforcement.Actor, f CheckFilter) (enforcement.List[Check], error) {
-	var args []any
-	where := []string{"c.state <> 'cancelled'"}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	q := enforcement.Query{Select: checkCols, From: checkFrom, Where: []string{"c.state <> 'cancelled'"}, Order: "c.state, t.due_date, c.seq"}
 	if f.Mine || !(a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleAdmin)) {
 		if a.OfficerID == nil {
 			return enforcement.List[Check]{Items: []Check{}}, nil
 		}
 		// An inspector's own checks, whichever region's task drew them.
-		add("c.inspector_ids @> ARRAY[?::uuid]", *a.OfficerID)
+		q.And("c.inspector_ids @> ARRAY[?::uuid]", *a.OfficerID)
 	} else {
-		add("t.region_code LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
+		q.And("t.region_code LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
 	}
 	if f.TaskID != nil {
-		add("c.task_id = ?", *f.TaskID)
+		q.And("c.task_id = ?", *f.TaskID)
 	}
 	switch f.State {
 	case "":
 	case "assigned", "done":
-		add("c.state = ?", f.State)
+		q.And("c.state = ?", f.State)
 	default:
 		return enforcement.List[Check]{}, fault.Field("state", "检查状态应为 assigned 或 done")
 	}
-	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{Select: checkCols, From: checkFrom, Where: where,
-		Order: "c.state, t.due_date, c.seq", Args: args}, f.Page, scanCheck)
+	return enforcement.ListPage(ctx, s.Store.db, q, f.Page, scanCheck)
 }
 
 // FindCheck returns a check its inspectors, or the region's supervisors, may see.

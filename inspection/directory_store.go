@@ -2,7 +2,6 @@ package inspection
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,36 +34,28 @@ type InspectorFilter struct {
 	Page      enforcement.Page
 }
 
-// eligible is the condition an officer meets to be drawn on a day ($1).
-const eligible = `o.status = 'active' AND o.cert_valid_until >= $1`
-
 // Inspectors lists officers who may be drawn today, from every agency of the actor's
 // region: joint checks mix agencies.
 func (s *Service) Inspectors(ctx context.Context, a enforcement.Actor, f InspectorFilter) (enforcement.List[Inspector], error) {
-	args := []any{s.Cases.Today().String(), enforcement.RegionPrefix(a.RegionCode) + "%"}
-	where := []string{eligible, "ag.region_code LIKE $2"}
+	q := enforcement.Query{
+		Select: `o.id, o.name, o.cert_no, o.agency_id, ag.name, o.fields, o.expertise, o.cert_valid_until::text`,
+		From:   "officers o JOIN agencies ag ON ag.id = o.agency_id", Order: "ag.name, o.name"}
+	q.And("o.status = 'active' AND o.cert_valid_until >= ?", s.Cases.Today().String())
+	q.And("ag.region_code LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
 	if len(f.AgencyIDs) > 0 {
-		args = append(args, f.AgencyIDs)
-		where = append(where, "o.agency_id = ANY($"+strconv.Itoa(len(args))+")")
+		q.And("o.agency_id = ANY(?)", f.AgencyIDs)
 	}
 	if f.Field != "" {
-		args = append(args, f.Field)
-		n := "$" + strconv.Itoa(len(args))
-		where = append(where, "("+n+" = ANY(o.fields) OR "+n+" = ANY(o.expertise))")
+		q.And("(? = ANY(o.fields) OR ? = ANY(o.expertise))", f.Field)
 	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		args = append(args, "%"+q+"%")
-		n := "$" + strconv.Itoa(len(args))
-		where = append(where, "(o.name LIKE "+n+" OR o.cert_no LIKE "+n+")")
+	if text := strings.TrimSpace(f.Q); text != "" {
+		q.And("(o.name LIKE ? OR o.cert_no LIKE ?)", "%"+text+"%")
 	}
-	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{
-		Select: `o.id, o.name, o.cert_no, o.agency_id, ag.name, o.fields, o.expertise, o.cert_valid_until::text`,
-		From:   "officers o JOIN agencies ag ON ag.id = o.agency_id", Where: where, Order: "ag.name, o.name", Args: args},
-		f.Page, func(row pgx.CollectableRow) (Inspector, error) {
-			var in Inspector
-			err := row.Scan(&in.OfficerID, &in.Name, &in.CertNo, &in.AgencyID, &in.AgencyName, &in.Fields, &in.Expertise, &in.ValidUntil)
-			return in, err
-		})
+	return enforcement.ListPage(ctx, s.Store.db, q, f.Page, func(row pgx.CollectableRow) (Inspector, error) {
+		var in Inspector
+		err := row.Scan(&in.OfficerID, &in.Name, &in.CertNo, &in.AgencyID, &in.AgencyName, &in.Fields, &in.Expertise, &in.ValidUntil)
+		return in, err
+	})
 }
 
 // SetExpertise replaces an officer's expertise tags; administrators keep the directory.
@@ -158,32 +149,28 @@ type ConflictFilter struct {
 
 // Conflicts lists the register within the actor's region; officers see their own.
 func (s *Service) Conflicts(ctx context.Context, a enforcement.Actor, f ConflictFilter) (enforcement.List[Conflict], error) {
-	args := []any{enforcement.RegionPrefix(a.RegionCode) + "%"}
-	where := []string{"ag.region_code LIKE $1"}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	q := enforcement.Query{
+		Select: `c.id, c.officer_id, o.name, c.target_code, coalesce(t.name, ''), c.reason, c.created_at`,
+		From: `inspection_conflicts c JOIN officers o ON o.id = c.officer_id JOIN agencies ag ON ag.id = o.agency_id
+			LEFT JOIN inspection_targets t ON t.code = c.target_code`,
+		Order: "c.created_at DESC"}
+	q.And("ag.region_code LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
 	if !a.Has(enforcement.RoleAdmin) && !a.Has(enforcement.RoleSupervisor) {
 		if a.OfficerID == nil {
 			return enforcement.List[Conflict]{Items: []Conflict{}}, nil
 		}
-		add("c.officer_id = ?", *a.OfficerID)
+		q.And("c.officer_id = ?", *a.OfficerID)
 	}
 	if f.ID != nil {
-		add("c.id = ?", *f.ID)
+		q.And("c.id = ?", *f.ID)
 	}
 	if f.OfficerID != nil {
-		add("c.officer_id = ?", *f.OfficerID)
+		q.And("c.officer_id = ?", *f.OfficerID)
 	}
 	if f.TargetCode != "" {
-		add("c.target_code = upper(?)", f.TargetCode)
+		q.And("c.target_code = upper(?)", f.TargetCode)
 	}
-	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{
-		Select: `c.id, c.officer_id, o.name, c.target_code, coalesce(t.name, ''), c.reason, c.created_at`,
-		From: `inspection_conflicts c JOIN officers o ON o.id = c.officer_id JOIN agencies ag ON ag.id = o.agency_id
-			LEFT JOIN inspection_targets t ON t.code = c.target_code`,
-		Where: where, Order: "c.created_at DESC", Args: args}, f.Page,
+	return enforcement.ListPage(ctx, s.Store.db, q, f.Page,
 		func(row pgx.CollectableRow) (Conflict, error) {
 			var c Conflict
 			err := row.Scan(&c.ID, &c.OfficerID, &c.OfficerName, &c.TargetCode, &c.TargetName, &c.Reason, &c.CreatedAt)

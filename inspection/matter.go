@@ -2,7 +2,6 @@ package inspection
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -120,17 +119,13 @@ type MatterFilter struct {
 
 // Matters lists matters of every agency: the list is public.
 func (s *Service) Matters(ctx context.Context, f MatterFilter) (enforcement.List[Matter], error) {
-	var args []any
-	where := []string{"TRUE"}
+	q := enforcement.Query{Select: matterCols, From: "inspection_matters m JOIN agencies a ON a.id = m.agency_id",
+		Where: []string{"TRUE"}, Order: "a.name, m.name"}
 	if f.AgencyID != nil {
-		args = append(args, *f.AgencyID)
-		where = append(where, "m.agency_id = $1")
+		q.And("m.agency_id = ?", *f.AgencyID)
 	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		args = append(args, "%"+q+"%")
-		n := "$" + strconv.Itoa(len(args))
-		where = append(where, "(m.name ILIKE "+n+" OR m.target_type ILIKE "+n+")")
+	if text := strings.TrimSpace(f.Q); text != "" {
+		q.And("(m.name ILIKE ? OR m.target_type ILIKE ?)", "%"+text+"%")
 	}
-	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{Select: matterCols,
-		From: "inspection_matters m JOIN agencies a ON a.id = m.agency_id", Where: where, Order: "a.name, m.name", Args: args}, f.Page, scanMatter)
+	return enforcement.ListPage(ctx, s.Store.db, q, f.Page, scanMatter)
 }

@@ -88,29 +88,24 @@ func scanTarget(row pgx.CollectableRow) (Target, error) {
 
 // Targets lists the directory within the actor's region.
 func (s *Service) Targets(ctx context.Context, a enforcement.Actor, f TargetFilter) (enforcement.List[Target], error) {
-	args := []any{enforcement.RegionPrefix(a.RegionCode) + "%"}
-	where := []string{"region_code LIKE $1"}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		add("(code = upper(?) OR name LIKE '%' || ? || '%')", q)
+	q := enforcement.Query{Select: targetCols, From: "inspection_targets", Order: "code"}
+	q.And("region_code LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
+	if text := strings.TrimSpace(f.Q); text != "" {
+		q.And("(code = upper(?) OR name LIKE '%' || ? || '%')", text)
 	}
 	if f.Risk != "" {
-		add("risk = ?", f.Risk)
+		q.And("risk = ?", f.Risk)
 	}
 	if f.Type != "" {
-		add("type = ?", f.Type)
+		q.And("type = ?", f.Type)
 	}
 	if f.RegionCode != "" {
-		add("region_code LIKE ? || '%'", enforcement.RegionPrefix(f.RegionCode))
+		q.And("region_code LIKE ? || '%'", enforcement.RegionPrefix(f.RegionCode))
 	}
 	if f.Industry != "" {
-		add("industry = ?", f.Industry)
+		q.And("industry = ?", f.Industry)
 	}
-	return enforcement.ListPage(ctx, s.Store.db, enforcement.Query{Select: targetCols, From: "inspection_targets",
-		Where: where, Order: "code", Args: args}, f.Page, scanTarget)
+	return enforcement.ListPage(ctx, s.Store.db, q, f.Page, scanTarget)
 }
 
 // FindTarget returns one target of the directory.

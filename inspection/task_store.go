@@ -24,20 +24,16 @@ const chunkCodes = 65536
 // for a task: its filter, and not checked within the exclusion window or as often as the
 // yearly cap allows.
 func poolWhere(in *TaskInput, regionPrefix string, today enforcement.Date) (string, []any) {
-	args := []any{regionPrefix + "%"}
-	where := []string{"t.region_code LIKE $1"}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var q enforcement.Query
+	q.And("t.region_code LIKE ?", regionPrefix+"%")
 	if in.Filter.Type != "" {
-		add("t.type = ?", in.Filter.Type)
+		q.And("t.type = ?", in.Filter.Type)
 	}
 	if in.Filter.RegionCode != "" {
-		add("t.region_code LIKE ?", enforcement.RegionPrefix(in.Filter.RegionCode)+"%")
+		q.And("t.region_code LIKE ?", enforcement.RegionPrefix(in.Filter.RegionCode)+"%")
 	}
 	if in.Filter.Industry != "" {
-		add("t.industry = ?", in.Filter.Industry)
+		q.And("t.industry = ?", in.Filter.Industry)
 	}
 	if in.ExcludeDays > 0 || in.YearlyCap > 0 {
 		yearStart := enforcement.MustDate(today.Year, time.January, 1)
@@ -55,13 +51,11 @@ func poolWhere(in *TaskInput, regionPrefix string, today enforcement.Date) (stri
 		if cap == 0 {
 			cap = 1 << 30
 		}
-		args = append(args, from.String(), window.String(), yearStart.String(), cap)
-		n := len(args)
-		where = append(where, `t.code NOT IN (SELECT target_code FROM inspection_checks
-			WHERE state <> 'cancelled' AND drawn_on >= $`+strconv.Itoa(n-3)+`::date GROUP BY target_code
-			HAVING max(drawn_on) > $`+strconv.Itoa(n-2)+`::date OR count(*) FILTER (WHERE drawn_on >= $`+strconv.Itoa(n-1)+`::date) >= $`+strconv.Itoa(n)+`)`)
+		q.Where = append(q.Where, `t.code NOT IN (SELECT target_code FROM inspection_checks
+			WHERE state <> 'cancelled' AND drawn_on >= `+q.Arg(from.String())+`::date GROUP BY target_code
+			HAVING max(drawn_on) > `+q.Arg(window.String())+`::date OR count(*) FILTER (WHERE drawn_on >= `+q.Arg(yearStart.String())+`::date) >= `+q.Arg(cap)+`)`)
 	}
-	return strings.Join(where, " AND "), args
+	return strings.Join(q.Where, " AND "), q.Args
 }
 
 // CreateTask checks the rules against the data and freezes the task's pools in one
