@@ -25,23 +25,32 @@ func (s *Service) CreateCase(ctx context.Context, a Actor, in CaseInput) (Case, 
 	if in.AgencyID != a.AgencyID {
 		return Case{}, fault.New(fault.Forbidden, "只能以本单位名义立案")
 	}
-	today := DateOf(now)
+	if err := s.checkHandlers(ctx, in, DateOf(now), true, "承办案件"); err != nil {
+		return Case{}, err
+	}
+	return s.Store.CreateCase(ctx, in, a, now)
+}
+
+// checkHandlers refuses handlers who do not exist, cannot enforce today or, when
+// sameAgency holds, belong to another agency than the case's; duty says what they
+// could not do.
+func (s *Service) checkHandlers(ctx context.Context, in CaseInput, today Date, sameAgency bool, duty string) error {
 	for _, id := range uniqueIDs(in.HandlerIDs) {
 		o, err := s.Store.FindOfficer(ctx, id)
 		if fault.Is(err, fault.NotFound) {
-			return Case{}, fault.Field("handler_ids", "执法人员 %s 不存在", id)
+			return fault.Field("handler_ids", "执法人员 %s 不存在", id)
 		}
 		if err != nil {
-			return Case{}, err
+			return err
 		}
-		if o.AgencyID != in.AgencyID {
-			return Case{}, fault.Field("handler_ids", "执法人员%s不属于本单位", o.Name)
+		if sameAgency && o.AgencyID != in.AgencyID {
+			return fault.Field("handler_ids", "执法人员%s不属于本单位", o.Name)
 		}
 		if !o.CanEnforce(today) {
-			return Case{}, fault.Field("handler_ids", "执法人员%s的执法证%s，不能承办案件", o.Name, o.EffectiveStatus(today).Label())
+			return fault.Field("handler_ids", "执法人员%s的执法证%s，不能%s", o.Name, o.EffectiveStatus(today).Label(), duty)
 		}
 	}
-	return s.Store.CreateCase(ctx, in, a, now)
+	return nil
 }
 
 // CaseInScope returns a case the actor may see, without its handlers' records: the check
@@ -72,14 +81,8 @@ func (s *Service) OpenInspectionCase(ctx context.Context, a Actor, in CaseInput)
 	if err := in.Validate(now); err != nil {
 		return Case{}, err
 	}
-	for _, id := range uniqueIDs(in.HandlerIDs) {
-		o, err := s.Store.FindOfficer(ctx, id)
-		if err != nil {
-			return Case{}, err
-		}
-		if !o.CanEnforce(DateOf(now)) {
-			return Case{}, fault.Field("handler_ids", "执法人员%s的执法证%s，不能实施检查", o.Name, o.EffectiveStatus(DateOf(now)).Label())
-		}
+	if err := s.checkHandlers(ctx, in, DateOf(now), false, "实施检查"); err != nil {
+		return Case{}, err
 	}
 	return s.Store.CreateCase(ctx, in, a, now)
 }

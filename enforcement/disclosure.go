@@ -120,6 +120,7 @@ type CheckResult struct {
 	CheckID    uuid.UUID
 	CaseID     uuid.UUID // the check's record
 	AgencyID   uuid.UUID
+	AgencyName string
 	TaskName   string
 	Matters    string
 	TargetName string
@@ -134,38 +135,35 @@ type CheckResult struct {
 func (s *Service) DiscloseCheckTx(ctx context.Context, tx pgx.Tx, r CheckResult) (uuid.UUID, error) {
 	now := s.Now()
 	red := NewRedaction(nil)
-	var agency string
-	var auto bool
-	if err := tx.QueryRow(ctx, `SELECT name, auto_publish FROM agencies WHERE id = $1`, r.AgencyID).Scan(&agency, &auto); err != nil {
-		return uuid.Nil, DBError(err, "机构")
-	}
 	caseID, checkID := r.CaseID, r.CheckID
 	d := Disclosure{ID: uuid.New(), Kind: "inspection_result", CaseID: &caseID, CheckID: &checkID, AgencyID: r.AgencyID,
 		State: "due", StartOn: DateOf(now), DueDays: 20, Title: "双随机抽查结果 " + r.TargetName,
-		Content: DisclosureContent{Number: r.TaskName, Agency: agency, CaseKind: "双随机抽查", Cause: r.Matters,
+		Content: DisclosureContent{Number: r.TaskName, Agency: r.AgencyName, CaseKind: "双随机抽查", Cause: r.Matters,
 			Parties: []Party{{Type: "org", Name: r.TargetName, IDNumber: r.TargetCode}}, Outcome: r.Result,
 			Text: red.Text(r.Findings), DecidedOn: DateOf(now)},
 		DecidedOn: DateOf(now), search: r.TaskName + " " + r.TargetName + " " + r.TargetCode}
-	if auto {
-		until := s.Disclosure.DisplayUntil(DateOf(now), false)
-		d.State, d.PublishedAt, d.DisplayUntil = "published", &now, &until
-	}
-	return d.ID, s.Store.insertDisclosureTx(ctx, tx, &d)
+	return d.ID, s.addDisclosureTx(ctx, tx, &d, now)
 }
 
 // discloseDecisionTx makes the item of a case just decided, inside the move's
 // transaction; an agency that publishes automatically publishes it at once.
 func (s *Service) discloseDecisionTx(ctx context.Context, tx pgx.Tx, c *Case, now time.Time) error {
 	d := DecisionDisclosure(c, now)
+	return s.addDisclosureTx(ctx, tx, &d, now)
+}
+
+// addDisclosureTx stores a new item, published at once where its agency publishes
+// automatically.
+func (s *Service) addDisclosureTx(ctx context.Context, tx pgx.Tx, d *Disclosure, now time.Time) error {
 	var auto bool
-	if err := tx.QueryRow(ctx, `SELECT auto_publish FROM agencies WHERE id = $1`, c.AgencyID).Scan(&auto); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT auto_publish FROM agencies WHERE id = $1`, d.AgencyID).Scan(&auto); err != nil {
 		return DBError(err, "机构")
 	}
 	if auto {
 		until := s.Disclosure.DisplayUntil(DateOf(now), d.Minor)
 		d.State, d.PublishedAt, d.DisplayUntil = "published", &now, &until
 	}
-	return s.Store.insertDisclosureTx(ctx, tx, &d)
+	return s.Store.insertDisclosureTx(ctx, tx, d)
 }
 
 // Settle fills in what is counted from the calendar and today.

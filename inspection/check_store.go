@@ -147,7 +147,7 @@ func (s *Service) RecordResult(ctx context.Context, a enforcement.Actor, id uuid
 			result_at = $5, result_by = $6 WHERE id = $1`, id, kind.Code, in.Findings, in.RecordIDs, s.Cases.Now(), a.UserID); err != nil {
 			return err
 		}
-		_, err := s.Cases.DiscloseCheckTx(ctx, tx, enforcement.CheckResult{CheckID: id, CaseID: *c.CaseID, AgencyID: a.AgencyID,
+		_, err := s.Cases.DiscloseCheckTx(ctx, tx, enforcement.CheckResult{CheckID: id, CaseID: *c.CaseID, AgencyID: a.AgencyID, AgencyName: a.AgencyName,
 			TaskName: c.TaskName, Matters: c.Matters, TargetName: c.TargetName, TargetCode: c.TargetCode,
 			Result: kind.Label, Findings: in.Findings})
 		return err
