@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"math"
 	"net"
-	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -45,20 +43,6 @@ func targetsCSV(from, n int) string {
 		fmt.Fprintf(&b, "%s,青山县测试商贸有限公司%d,企业,360799,批发和零售业,%s\n", targetCode(i), i, risk)
 	}
 	return b.String()
-}
-
-func (s *server) send(method, path, token, contentType string, body io.Reader) response {
-	s.t.Helper()
-	req, _ := http.NewRequest(method, s.URL+path, body)
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{resp.StatusCode, resp.Header, b}
 }
 
 func TestTargetImport(t *testing.T) {

@@ -134,18 +134,25 @@ func (r response) ErrorMessage() string {
 // call sends a request with a bearer token (when given) and a JSON body (when not nil).
 func (s *server) call(method, path, token string, body any) response {
 	s.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		if raw, ok := body.(string); ok {
-			rd = strings.NewReader(raw)
-		} else {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
+	if body == nil {
+		return s.send(method, path, token, "", nil)
 	}
-	req, _ := http.NewRequest(method, s.URL+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	var rd io.Reader
+	if raw, ok := body.(string); ok {
+		rd = strings.NewReader(raw)
+	} else {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	return s.send(method, path, token, "application/json", rd)
+}
+
+// send sends a body of the given type (none when empty) with a bearer token (when given).
+func (s *server) send(method, path, token, contentType string, body io.Reader) response {
+	s.t.Helper()
+	req, _ := http.NewRequest(method, s.URL+path, body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -20,13 +20,8 @@ import (
 // Target is an entry of the directory of inspection targets (检查对象名录库): a market
 // entity keyed by its unified social credit code, with its credit-risk class.
 type Target struct {
-	Code       string    `json:"code"`
-	Name       string    `json:"name"`
-	Type       string    `json:"type"`
-	RegionCode string    `json:"region_code"`
-	Industry   string    `json:"industry"`
-	Risk       string    `json:"risk"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	TargetInput
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // TargetInput is one row of a bulk import.
