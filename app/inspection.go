@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"context"
+	"io"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -277,14 +278,22 @@ func (a *App) taskPool(c *fiber.Ctx) error {
 }
 
 func (a *App) streamListing(c *fiber.Ctx, t inspection.Task) error {
-	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="pool-`+t.ID.String()+`.txt"`)
 	c.Set("X-Pool-SHA256", t.PoolHash)
+	return a.streamText(c, "pool listing "+t.ID.String(), func(ctx context.Context, w io.Writer) error {
+		return a.inspection.WriteListing(ctx, &t, w)
+	})
+}
+
+// streamText answers with text that write produces after the handler returns, with a
+// deadline of its own since a province's listing takes a while.
+func (a *App) streamText(c *fiber.Ctx, what string, write func(ctx context.Context, w io.Writer) error) error {
+	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 	c.Context().SetBodyStreamWriter(fasthttp.StreamWriter(func(w *bufio.Writer) {
 		ctx, cancel := contextFor(10 * a.cfg.RequestTimeout)
 		defer cancel()
-		if err := a.inspection.WriteListing(ctx, &t, w); err != nil {
-			a.log.Sugar().Warnw("pool listing cut short", "task", t.ID, "error", err)
+		if err := write(ctx, w); err != nil {
+			a.log.Sugar().Warnw("download cut short", "what", what, "error", err)
 		}
 	}))
 	return nil
@@ -492,20 +501,13 @@ func (a *App) drawJSON(c *fiber.Ctx) error {
 
 // GET /public/api/draws/{id}/verify — re-runs the draw from its published data.
 func (a *App) publicVerify(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	d, t, err := a.drawnOf(c)
 	if err != nil {
 		return err
-	}
-	d, _, err := a.drawOrTask(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	if d == nil {
-		return errNotDrawn()
 	}
 	ctx, cancel := contextFor(4 * a.cfg.RequestTimeout)
 	defer cancel()
-	v, err := a.inspection.Verify(ctx, d.ID)
+	v, err := a.inspection.VerifyDraw(ctx, d, t)
 	if err != nil {
 		return err
 	}
@@ -527,30 +529,31 @@ func (a *App) publicPool(c *fiber.Ctx) error {
 
 // GET /public/api/draws/{id}/result — the result listing whose SHA-256 is the result hash.
 func (a *App) publicResult(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
+	d, _, err := a.drawnOf(c)
 	if err != nil {
 		return err
 	}
-	d, _, err := a.drawOrTask(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	if d == nil {
-		return errNotDrawn()
-	}
-	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 	c.Set("X-Result-SHA256", d.ResultHash)
 	drawID := d.ID
-	c.Context().SetBodyStreamWriter(fasthttp.StreamWriter(func(w *bufio.Writer) {
-		ctx, cancel := contextFor(10 * a.cfg.RequestTimeout)
-		defer cancel()
-		if err := a.inspection.WriteResult(ctx, drawID, w); err != nil {
-			a.log.Sugar().Warnw("result listing cut short", "draw", drawID, "error", err)
-		}
-	}))
-	return nil
+	return a.streamText(c, "result listing "+drawID.String(), func(ctx context.Context, w io.Writer) error {
+		return a.inspection.WriteResult(ctx, drawID, w)
+	})
+}
+
+// drawnOf resolves the route's ID to a draw made and its task.
+func (a *App) drawnOf(c *fiber.Ctx) (*inspection.Draw, *inspection.Task, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	d, t, err := a.drawOrTask(c.UserContext(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d == nil {
+		return nil, nil, fault.New(fault.NotFound, "该任务尚未抽取")
+	}
+	return d, t, nil
 }
 
 func regionOf(a enforcement.Actor) string { return enforcement.RegionPrefix(a.RegionCode) }
-
-func errNotDrawn() error { return fault.New(fault.NotFound, "该任务尚未抽取") }

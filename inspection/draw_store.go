@@ -217,7 +217,6 @@ func (s *Service) Redraw(ctx context.Context, a enforcement.Actor, taskID uuid.U
 // Verify re-runs a draw from zhifa's own records: the pool listing rebuilt from the frozen
 // chunks, and the checks stored.
 func (s *Service) Verify(ctx context.Context, drawID uuid.UUID) (Verification, error) {
-	start := time.Now()
 	d, err := s.FindDraw(ctx, drawID)
 	if err != nil {
 		return Verification{}, err
@@ -226,8 +225,14 @@ func (s *Service) Verify(ctx context.Context, drawID uuid.UUID) (Verification, e
 	if err != nil {
 		return Verification{}, err
 	}
+	return s.VerifyDraw(ctx, &d, &t)
+}
+
+// VerifyDraw is Verify for a draw and its task already loaded.
+func (s *Service) VerifyDraw(ctx context.Context, d *Draw, t *Task) (Verification, error) {
+	start := time.Now()
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(s.WriteListing(ctx, &t, pw)) }()
+	go func() { pw.CloseWithError(s.WriteListing(ctx, t, pw)) }()
 	defer pr.Close()
-	return verifyDraw(start, &d, &t, pr, func(w io.Writer) error { return s.WriteResult(ctx, d.ID, w) })
+	return verifyDraw(start, d, t, pr, func(w io.Writer) error { return s.WriteResult(ctx, d.ID, w) })
 }

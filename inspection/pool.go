@@ -35,13 +35,9 @@ func unavailable(err error) error {
 	return fault.Wrap(err, fault.Unavailable, "抽签服务（Redis）暂不可用，请稍后再试；本次未产生任何抽取结果")
 }
 
-// Build copies a task's frozen pool from PostgreSQL into Redis, one chunk at a time; the
-// strata are written under temporary names and renamed into place.
-func (p *Pools) Build(ctx context.Context, s *Service, t *Task) error {
-	h, err := s.header(ctx, t)
-	if err != nil {
-		return err
-	}
+// Build copies a task's frozen pool, whose header is h, from PostgreSQL into Redis, one
+// chunk at a time; the strata are written under temporary names and renamed into place.
+func (p *Pools) Build(ctx context.Context, s *Service, t *Task, h *Header) error {
 	hdr, err := json.Marshal(h)
 	if err != nil {
 		return err
@@ -97,7 +93,11 @@ func (p *Pools) Ensure(ctx context.Context, s *Service, t *Task) (*Header, error
 		if attempt > 0 {
 			return nil, fault.New(fault.Unavailable, "抽签池重建后仍不完整，请稍后再试")
 		}
-		if err := p.Build(ctx, s, t); err != nil {
+		h, err = s.header(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.Build(ctx, s, t, h); err != nil {
 			return nil, err
 		}
 	}

@@ -80,6 +80,7 @@ func (s *Service) CreateTask(ctx context.Context, a enforcement.Actor, in TaskIn
 		return Task{}, err
 	}
 	id := uuid.New()
+	var h *Header
 	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
 		if err := checkTaskRefs(ctx, tx, &in, prefix); err != nil {
 			return err
@@ -115,7 +116,7 @@ func (s *Service) CreateTask(ctx context.Context, a enforcement.Actor, in TaskIn
 		if err != nil {
 			return err
 		}
-		h := &Header{TaskID: id, Commitment: Commit(secret), InspectorsPerTarget: in.InspectorsPerTarget,
+		h = &Header{TaskID: id, Commitment: Commit(secret), InspectorsPerTarget: in.InspectorsPerTarget,
 			Joint: len(in.AgencyIDs) > 1, Strata: strata}
 		if h.Inspectors, err = frozenInspectors(ctx, tx, &in); err != nil {
 			return err
@@ -156,7 +157,7 @@ func (s *Service) CreateTask(ctx context.Context, a enforcement.Actor, in TaskIn
 		return Task{}, err
 	}
 	// The copy in Redis is made now so the draw is quick; a draw rebuilds it if lost.
-	if err := s.Pools.Build(ctx, s, &t); err != nil && s.Warn != nil {
+	if err := s.Pools.Build(ctx, s, &t, h); err != nil && s.Warn != nil {
 		s.Warn("inspection pool not copied to Redis; the draw will build it", err)
 	}
 	return t, nil
