@@ -208,8 +208,9 @@ func Assign(seed []byte, h *Header, targets []string) ([][]int, error) {
 	}
 	load := make([]int, L)
 	out := make([][]int, len(targets))
+	teams := make([]int, len(targets)*p) // one allocation for every team
 	for t, code := range targets {
-		chosen := make([]int, 0, p)
+		chosen := teams[t*p : t*p : (t+1)*p]
 		barred := conflicts[code]
 		ok := func(c int) bool {
 			if slices.Contains(chosen, c) || slices.Contains(barred, c) {

@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -131,32 +132,77 @@ func (p *Pools) load(ctx context.Context, t *Task) (*Header, error) {
 	return &h, nil
 }
 
-// readBatch is how many ranges go in one round trip.
-const readBatch = 8192
+// Reading ranges: one command costs Redis about as much as sending 2 KB, so selected
+// codes that lie close together are read as one range (gaps of up to spanGap codes are
+// read and thrown away), a range holds at most spanMax codes, and one round trip carries
+// at most batchBytes so memory stays bounded whatever the pool's size. A sparse draw
+// reads only its codes; a dense one reads long ranges, which is cheaper than a command
+// per code (measured: 12,000 codes of a 400,000-code stratum in 17 ms one by one, the
+// whole stratum in 5–8 ms as 256 KB ranges).
+const (
+	spanGap    = 64
+	spanMax    = 16384
+	batchBytes = 8 << 20
+)
 
-// Reader returns a CodeReader over a task's pool in Redis: one GETRANGE per selected
-// position, pipelined, so a draw moves only the codes it selects.
+// span is a range of positions [from, to) and the selected positions it covers, as
+// indexes into the sorted order.
+type span struct{ from, to, first, last int }
+
+// spansOf groups sorted positions into ranges.
+func spansOf(sorted []int) []span {
+	var out []span
+	for i, at := range sorted {
+		if n := len(out); n > 0 && at-out[n-1].to <= spanGap && at+1-out[n-1].from <= spanMax {
+			out[n-1].to, out[n-1].last = at+1, i
+			continue
+		}
+		out = append(out, span{from: at, to: at + 1, first: i, last: i})
+	}
+	return out
+}
+
+// Reader returns a CodeReader over a task's pool in Redis, reading the selected
+// positions in ranges (see spanGap) with pipelined GETRANGE.
 func (p *Pools) Reader(ctx context.Context, task uuid.UUID) CodeReader {
 	return func(risk string, pos []int) ([]string, error) {
 		key := p.key(task, risk)
-		out := make([]string, 0, len(pos))
-		for start := 0; start < len(pos); start += readBatch {
-			part := pos[start:min(start+readBatch, len(pos))]
+		order := make([]int, len(pos)) // order[i] is the index in pos of the i-th smallest
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int { return pos[a] - pos[b] })
+		sorted := make([]int, len(pos))
+		for i, k := range order {
+			sorted[i] = pos[k]
+		}
+		spans := spansOf(sorted)
+		out := make([]string, len(pos))
+		for start := 0; start < len(spans); {
+			end, bytes := start, 0
+			for end < len(spans) && (end == start || bytes+(spans[end].to-spans[end].from)*CodeLen <= batchBytes) {
+				bytes += (spans[end].to - spans[end].from) * CodeLen
+				end++
+			}
 			pipe := p.RDB.Pipeline()
-			cmds := make([]*redis.StringCmd, len(part))
-			for i, at := range part {
-				cmds[i] = pipe.GetRange(ctx, key, int64(at*CodeLen), int64(at*CodeLen+CodeLen-1))
+			cmds := make([]*redis.StringCmd, end-start)
+			for i, sp := range spans[start:end] {
+				cmds[i] = pipe.GetRange(ctx, key, int64(sp.from*CodeLen), int64(sp.to*CodeLen-1))
 			}
 			if _, err := pipe.Exec(ctx); err != nil {
 				return nil, unavailable(err)
 			}
-			for i, c := range cmds {
-				v := c.Val()
-				if len(v) != CodeLen {
-					return nil, unavailable(fmt.Errorf("pool %s stratum %s position %s: short read", task, risk, strconv.Itoa(part[i])))
+			for i, sp := range spans[start:end] {
+				v := cmds[i].Val()
+				if len(v) != (sp.to-sp.from)*CodeLen {
+					return nil, unavailable(fmt.Errorf("pool %s stratum %s: short read at %d", task, risk, sp.from))
 				}
-				out = append(out, v)
+				for j := sp.first; j <= sp.last; j++ {
+					at := (sorted[j] - sp.from) * CodeLen
+					out[order[j]] = strings.Clone(v[at : at+CodeLen]) // let the range go
+				}
 			}
+			start = end
 		}
 		return out, nil
 	}
