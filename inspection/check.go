@@ -100,5 +100,8 @@ func (in *ResultInput) Validate() (ResultKind, error) {
 	if k.Problem && in.Findings == "" {
 		return k, fault.Field("findings", "发现问题时请写明检查情况")
 	}
+	if in.RecordIDs == nil {
+		in.RecordIDs = []uuid.UUID{} // a result may cite no record; the column holds a list
+	}
 	return k, nil
 }
