@@ -266,7 +266,8 @@ func (c *Case) Clocks(cal *Calendar, now time.Time) Clocks {
 	if c.DecidedAt != nil {
 		k.ServeBy = cal.AddWorkingDays(DateOf(*c.DecidedAt), 7)
 	}
-	if c.DecidedAt == nil && c.State.Open() && today.After(k.DecideBy) {
+	// Art. 60 times decisions; an inspection (行政检查) ends in a result instead.
+	if c.DecidedAt == nil && c.State.Open() && c.Kind != "inspection" && today.After(k.DecideBy) {
 		k.Overdue = append(k.Overdue, "立案满 90 日仍未作出决定")
 	}
 	if c.DecidedAt != nil && c.ServedAt == nil && c.State == Decided && today.After(k.ServeBy) {

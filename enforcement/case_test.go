@@ -80,4 +80,9 @@ func TestCaseClocks(t *testing.T) {
 	if k := open.Clocks(cal, at(2026, 10, 1, 9)); len(k.Overdue) != 1 {
 		t.Errorf("decision overdue not reported: %v", k.Overdue)
 	}
+	// An inspection ends in a result, not a decision: art. 60's clock does not run.
+	check := &Case{Kind: "inspection", State: Investigating, FiledAt: at(2026, 7, 1, 9)}
+	if k := check.Clocks(cal, at(2026, 10, 1, 9)); len(k.Overdue) != 0 {
+		t.Errorf("an inspection reported overdue for a decision: %v", k.Overdue)
+	}
 }
