@@ -216,7 +216,7 @@ type csvRows struct {
 // csvHeaders maps accepted column titles, English and Chinese, to fields.
 var csvHeaders = map[string]string{
 	"code": "code", "统一社会信用代码": "code", "name": "name", "名称": "name",
-	"type": "type", "类型": "type", "对象类型": "type", "region_code": "region_code", "行政区划代码": "region_code",
+	"type": "type", "类型": "type", "对象类型": "type", "region_code": "region_code", "行政区划代码": "region_code", "区划代码": "region_code",
 	"industry": "industry", "行业": "industry", "risk": "risk", "风险等级": "risk",
 }
 
