@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/url"
 	"os/exec"
 	"strings"
 	"testing"
@@ -48,6 +49,7 @@ func targetsCSV(from, n int) string {
 func TestTargetImport(t *testing.T) {
 	s := start(t)
 	admin := s.login("admin")
+	demo := total(s.call("GET", "/api/v1/inspection/targets", admin, nil))
 	bad := targetCode(7)
 	bad = bad[:17] + map[bool]string{true: "1", false: "0"}[bad[17] == '0']
 	body := targetsCSV(1, 5) + // lines 2-6
@@ -97,8 +99,8 @@ func TestTargetImport(t *testing.T) {
 	if r.Status != 422 || r.ErrorField() != "body" || !strings.Contains(r.ErrorMessage(), "第 2 行") {
 		t.Errorf("broken JSON = %d %s", r.Status, r.Body)
 	}
-	if n := total(s.call("GET", "/api/v1/inspection/targets", admin, nil)); n != 5 {
-		t.Errorf("directory holds %d targets, want 5", n)
+	if n := total(s.call("GET", "/api/v1/inspection/targets", admin, nil)); n != demo+5 {
+		t.Errorf("directory holds %d targets, want the demo's %d and the file's 5", n, demo)
 	}
 	if got := items(s.call("GET", "/api/v1/inspection/targets?q="+targetCode(1), admin, nil)); len(got) != 1 || got[0]["name"] != "改名后的公司" {
 		t.Errorf("target 1 = %v", got)
@@ -130,7 +132,7 @@ func setupInspection(s *server) inspectionSetup {
 
 func (st inspectionSetup) task(name string, edit ...func(map[string]any)) map[string]any {
 	in := map[string]any{"name": name, "matter_ids": []string{st.matter}, "agency_ids": []string{st.market, st.urban},
-		"filter": map[string]any{"type": "企业"}, "ratios": map[string]float64{"A": 0.5, "B": 0.1, "C": 0.05, "D": 0.03},
+		"filter": map[string]any{"type": "企业", "industry": "批发和零售业"}, "ratios": map[string]float64{"A": 0.5, "B": 0.1, "C": 0.05, "D": 0.03},
 		"inspectors_per_target": 2, "exclude_inspected_within_days": 180, "yearly_cap": 2, "due_date": "2026-12-31"}
 	for _, e := range edit {
 		e(in)
@@ -138,9 +140,19 @@ func (st inspectionSetup) task(name string, edit ...func(map[string]any)) map[st
 	return in
 }
 
+// frozenRows counts what freezing writes: tasks and pool chunks.
+func frozenRows(t *testing.T, s *server) int {
+	var n int
+	if err := dbConn(t, s).QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inspection_tasks) + (SELECT count(*) FROM inspection_pool_chunks)`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestTaskRefusalsFreezeNothing(t *testing.T) {
 	s := start(t)
 	st := setupInspection(s)
+	before := frozenRows(t, s)
 	for _, c := range []struct {
 		name  string
 		edit  func(map[string]any)
@@ -154,7 +166,9 @@ func TestTaskRefusalsFreezeNothing(t *testing.T) {
 			m["counts"] = map[string]int{"A": 41}
 		}, "counts"},
 		{"no inspector with the field", func(m map[string]any) { m["inspector_field"] = "航天器检查" }, "agency_ids"},
-		{"no target matches", func(m map[string]any) { m["filter"] = map[string]any{"type": "个体工商户"} }, "filter"},
+		{"no target matches", func(m map[string]any) {
+			m["filter"] = map[string]any{"type": "个体工商户", "industry": "批发和零售业"}
+		}, "filter"},
 		{"a matter of another agency", func(m map[string]any) { m["agency_ids"] = []string{st.urban} }, "matter_ids"},
 		{"past due date", func(m map[string]any) { m["due_date"] = "2020-01-01" }, "due_date"},
 	} {
@@ -166,9 +180,8 @@ func TestTaskRefusalsFreezeNothing(t *testing.T) {
 	if r := s.call("POST", "/api/v1/inspection/tasks", s.login("officer1"), st.task("x")); r.Status != 403 {
 		t.Errorf("officer creating a task = %d", r.Status)
 	}
-	var n int
-	if err := dbConn(t, s).QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inspection_tasks) + (SELECT count(*) FROM inspection_pool_chunks)`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("refused tasks left %d rows (%v)", n, err)
+	if n := frozenRows(t, s); n != before {
+		t.Errorf("refused tasks left %d rows (the demo had %d)", n, before)
 	}
 }
 
@@ -260,6 +273,9 @@ func TestDrawIsPublicVerifiableAndOnce(t *testing.T) {
 	v := s.public("/public/api/draws/" + drawID + "/verify").JSON()
 	if v["ok"] != true {
 		t.Fatalf("verify = %v", v)
+	}
+	if spec := s.public("/public/lottery.md"); spec.Status != 200 || !strings.Contains(string(spec.Body), "zhifa-lottery-1") {
+		t.Errorf("the algorithm's specification is not public: %d", spec.Status)
 	}
 	// zhifa verify-draw, from the records and from the public downloads alone.
 	for _, args := range [][]string{{"verify-draw", drawID}, {"verify-draw", "--url", s.URL + "/public/api/draws/" + drawID}} {
@@ -382,7 +398,8 @@ func TestDrawWithRedisDown(t *testing.T) {
 	}
 	var draws, checks int
 	conn := dbConn(t, s)
-	if err := conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inspection_draws), (SELECT count(*) FROM inspection_checks)`).Scan(&draws, &checks); err != nil || draws+checks != 0 {
+	if err := conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inspection_draws WHERE task_id = $1),
+		(SELECT count(*) FROM inspection_checks WHERE task_id = $1)`, id).Scan(&draws, &checks); err != nil || draws+checks != 0 {
 		t.Fatalf("a failed draw left %d draws and %d checks (%v)", draws, checks, err)
 	}
 	rs = startRedis() // empty: the session is gone too, so sign in again
@@ -409,14 +426,18 @@ func TestCheckResultsAreDisclosed(t *testing.T) {
 	officer := s.login("officer1")
 	o1 := s.call("GET", "/api/v1/me", officer, nil).JSON()["officer_id"].(string)
 	o2 := s.call("GET", "/api/v1/me", s.login("officer2"), nil).JSON()["officer_id"].(string)
-	if _, err := conn.Exec(context.Background(), `UPDATE inspection_checks SET inspector_ids = ARRAY[$1::uuid, $2::uuid] WHERE task_id = $3 AND seq = 1`, o1, o2, id); err != nil {
+	if _, err := conn.Exec(context.Background(), `UPDATE inspection_checks SET inspector_ids = ARRAY[$1::uuid, $2::uuid] WHERE task_id = $3 AND seq IN (1, 2)`, o1, o2, id); err != nil {
 		t.Fatal(err)
 	}
-	mine := items(s.call("GET", "/api/v1/inspection/checks?mine=true", officer, nil))
-	if len(mine) == 0 {
-		t.Fatal("officer1 has no checks")
+	mine := items(s.call("GET", "/api/v1/inspection/checks?mine=true&task_id="+id, officer, nil))
+	if len(mine) < 2 {
+		t.Fatalf("officer1 has %d checks in the task, want at least 2", len(mine))
 	}
 	check := mine[0]["id"].(string)
+	// A result need not cite a record.
+	if r := s.call("POST", "/api/v1/inspection/checks/"+mine[len(mine)-1]["id"].(string)+"/result", officer, map[string]any{"result": "未发现问题"}); r.Status != 200 {
+		t.Errorf("result without records = %d %s", r.Status, r.Body)
+	}
 	if r := s.call("POST", "/api/v1/inspection/checks/"+check+"/result", officer, map[string]any{"result": "查无此类"}); r.Status != 422 || r.ErrorField() != "result" {
 		t.Errorf("unknown result = %d %s", r.Status, r.Body)
 	}
@@ -447,7 +468,7 @@ func TestCheckResultsAreDisclosed(t *testing.T) {
 	if r := s.call("POST", "/api/v1/disclosures/"+due[0]["id"].(string)+"/publish", st.admin, nil); r.Status != 200 {
 		t.Fatalf("publish = %d %s", r.Status, r.Body)
 	}
-	if res := items(s.public("/public/api/results")); len(res) != 1 {
+	if res := items(s.public("/public/api/results?q=" + url.QueryEscape("结果测试"))); len(res) != 1 {
 		t.Errorf("public results = %v", res)
 	}
 	if res := items(s.public("/public/api/decisions")); len(res) > 0 && res[0]["kind"] == "inspection_result" {

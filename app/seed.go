@@ -232,6 +232,9 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	if err := a.seedMatters(ctx, out); err != nil {
 		return fmt.Errorf("demo inspection matters: %w", err)
 	}
+	if err := a.seedInspection(ctx, out, time.Now()); err != nil {
+		return fmt.Errorf("demo inspections: %w", err)
+	}
 	fmt.Fprintf(out, "演示账号（密码均为 %s）：\n", DemoPassword)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-12s %s · %s\n", l.Username, l.Role, l.Agency)
