@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -24,26 +25,29 @@ type axeViolation struct {
 // pages, then on an officer's pages, at a phone's size and fails on any serious or
 // critical violation.
 func TestBrowserPortalAccessibility(t *testing.T) {
-	axePath := filepath.Join(localdev.CacheDir(os.Getenv), "axe", "node_modules", "axe-core", "axe.min.js")
-	axe, err := os.ReadFile(axePath)
-	if err != nil {
-		if os.Getenv("ZHIFA_REQUIRE_BROWSER") != "" {
-			t.Fatalf("axe-core is not installed (deploy/browser.sh installs it): %v", err)
-		}
-		t.Skip("axe-core is not installed; run deploy/browser.sh")
-	}
+	axe := loadAxe(t)
 	s := start(t)
 	f := fixture(s)
 	id := s.decidedCase(f)
 	did := items(s.call("GET", "/api/v1/disclosures?case_id="+id, f.tok, nil))[0]["id"].(string)
 	s.call("POST", "/api/v1/disclosures/"+did+"/publish", f.tok, nil)
+	// Inspection pages: a drawn demo task on the portal, and a check of officer1's.
+	var drawn string
+	for _, d := range items(s.public("/public/api/draws?page_size=50")) {
+		if d["state"] == "drawn" {
+			drawn = d["id"].(string)
+		}
+	}
+	checks := items(s.call("GET", "/api/v1/inspection/checks?mine=true&state=assigned", s.login("officer1"), nil))
+	if drawn == "" || len(checks) == 0 {
+		t.Fatalf("demo inspections missing: drawn task %q, %d checks of officer1", drawn, len(checks))
+	}
 	pages := []string{"/public/", "/public/decisions/" + did, certURL(t, s, f.o1), "/public/agencies", "/public/agencies/" + f.agency,
-		"/public/officers", "/public/matters", "/login"}
+		"/public/officers", "/public/matters", "/public/draws", "/public/draws/" + drawn, "/public/results", "/login"}
 	ctx := browserContext(t)
 	// The officer's pages come after signing in, on the way through the same browser.
 	pages = append(pages, "LOGIN", "/", "/cases", "/cases/"+id, "/cases/new", "/disclosures", "/officers/"+f.o1+"/card")
-	const run = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}}).then(r =>
-		JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}))))`
+	pages = append(pages, "/inspection/checks", "/inspection/checks/"+checks[0]["id"].(string))
 	for _, p := range pages {
 		if p == "LOGIN" {
 			if err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=stats]`)))...); err != nil {
@@ -59,21 +63,43 @@ func TestBrowserPortalAccessibility(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(axe)+";true")); err != nil {
-			t.Fatalf("load axe on %s: %v", p, err)
-		}
-		out, err := chromedp.Run(ctx, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("axe on %s: %v", p, err)
-		}
-		var vs []axeViolation
-		if err := json.Unmarshal([]byte(out), &vs); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range vs {
-			if v.Impact == "serious" || v.Impact == "critical" {
-				t.Errorf("%s: %s (%s, %d elements): %s", strings.SplitN(p, "?", 2)[0], v.ID, v.Impact, v.Nodes, v.Help)
-			}
+		checkAxe(t, ctx, axe, p)
+	}
+}
+
+// checkAxe runs axe-core (WCAG 2 A and AA) on the page the browser shows and fails the
+// test on any serious or critical violation.
+func checkAxe(t *testing.T, ctx context.Context, axe []byte, page string) {
+	t.Helper()
+	const run = `axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}}).then(r =>
+		JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length}))))`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(axe)+";true")); err != nil {
+		t.Fatalf("load axe on %s: %v", page, err)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe on %s: %v", page, err)
+	}
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("%s: %s (%s, %d elements): %s", strings.SplitN(page, "?", 2)[0], v.ID, v.Impact, v.Nodes, v.Help)
 		}
 	}
+}
+
+// loadAxe reads axe-core as deploy/browser.sh installs it.
+func loadAxe(t *testing.T) []byte {
+	t.Helper()
+	axe, err := os.ReadFile(filepath.Join(localdev.CacheDir(os.Getenv), "axe", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("ZHIFA_REQUIRE_BROWSER") != "" {
+			t.Fatalf("axe-core is not installed (deploy/browser.sh installs it): %v", err)
+		}
+		t.Skip("axe-core is not installed; run deploy/browser.sh")
+	}
+	return axe
 }

@@ -39,6 +39,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	a.reviewPageRoutes(srv, login, write)
 	a.disclosurePageRoutes(srv, login, write)
 	a.agencyPublicPageRoutes(srv, login, write)
+	a.inspectionPageRoutes(srv, login, write)
 }
 
 var templateFuncs = template.FuncMap{
@@ -58,6 +59,7 @@ var templateFuncs = template.FuncMap{
 	// mediaKind is the family of a content type: image, video, audio or application.
 	"mediaKind": func(ct string) string { k, _, _ := strings.Cut(ct, "/"); return k },
 	"add":       func(a, b int) int { return a + b },
+	"mul100":    func(f float64) float64 { return f * 100 },
 	"query":     url.QueryEscape,
 	"percent": func(n, d int) string {
 		if d == 0 {
@@ -82,6 +84,12 @@ func nav(a enforcement.Actor) []navItem {
 	}
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) || a.OfficerID != nil {
 		items = append(items, navItem{"/disclosures", "公示"})
+	}
+	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
+		items = append(items, navItem{"/inspection", "双随机抽查"})
+	}
+	if a.OfficerID != nil {
+		items = append(items, navItem{"/inspection/checks", "我的检查"})
 	}
 	items = append(items, navItem{"/officers", "执法人员"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {

@@ -32,6 +32,7 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	pub.Get("/api/matters", a.publicCached(a.publicMattersJSON))
 	pub.Get("/matters", a.publicMattersPage)
 	a.publicInspectionRoutes(pub)
+	a.publicInspectionPageRoutes(pub)
 }
 
 // publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.
@@ -164,7 +165,11 @@ func (a *App) portalPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Render("portal", a.publicView(c, "行政执法公示", fiber.Map{"List": l, "Q": f.Q, "Agencies": ags.Items,
+	title := "行政执法公示"
+	if f.Kind == "inspection_result" {
+		title = "双随机抽查结果公示"
+	}
+	return c.Render("portal", a.publicView(c, title, fiber.Map{"Results": f.Kind == "inspection_result", "List": l, "Q": f.Q, "Agencies": ags.Items,
 		"AgencyID": c.Query("agency_id"), "From": c.Query("from"), "To": c.Query("to"), "Pager": pager(c, f.Page, l.Total)}))
 }
 

@@ -80,7 +80,7 @@ type Task struct {
 }
 
 // Joint reports whether the task mixes agencies in each team.
-func (t *Task) Joint() bool { return len(t.AgencyIDs) > 1 }
+func (t Task) Joint() bool { return len(t.AgencyIDs) > 1 }
 
 // TaskInput creates a task.
 type TaskInput struct {

@@ -324,3 +324,11 @@ func (s *Service) WriteListing(ctx context.Context, t *Task, w io.Writer) error 
 func (s *Service) PublicTask(ctx context.Context, id uuid.UUID) (Task, error) {
 	return s.findTask(ctx, id, "")
 }
+
+// Names returns the names of a task's matters and agencies, for pages.
+func (s *Service) Names(ctx context.Context, t *Task) (matters, agencies []string, err error) {
+	err = s.Store.db.QueryRow(ctx, `SELECT
+		ARRAY(SELECT m.name FROM inspection_matters m WHERE m.id = ANY($1) ORDER BY m.name),
+		ARRAY(SELECT a.name FROM agencies a WHERE a.id = ANY($2) ORDER BY a.name)`, t.MatterIDs, t.AgencyIDs).Scan(&matters, &agencies)
+	return matters, agencies, err
+}
