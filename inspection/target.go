@@ -116,6 +116,8 @@ func newRowReader(r io.Reader, contentType string) (rowReader, error) {
 	if isJSON {
 		return newJSONRows(br, lc)
 	}
+	lc.off = true // CSV counts its own lines
+	lc.starts = nil
 	return newCSVRows(br)
 }
 
@@ -128,11 +130,12 @@ type lineCounter struct {
 	starts  []int64 // offsets of newlines not yet consumed by lineAt
 	counted int     // newlines before starts[0]
 	front   int64   // offset of bytes dropped before the decoder (leading whitespace)
+	off     bool    // stop remembering: nobody will ask
 }
 
 func (lc *lineCounter) Read(p []byte) (int, error) {
 	n, err := lc.r.Read(p)
-	for i := 0; i < n; {
+	for i := 0; i < n && !lc.off; {
 		j := bytes.IndexByte(p[i:n], '\n')
 		if j < 0 {
 			break
