@@ -501,17 +501,24 @@ func (a *App) drawJSON(c *fiber.Ctx) error {
 
 // GET /public/api/draws/{id}/verify — re-runs the draw from its published data.
 func (a *App) publicVerify(c *fiber.Ctx) error {
-	d, t, err := a.drawnOf(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := contextFor(4 * a.cfg.RequestTimeout)
-	defer cancel()
-	v, err := a.inspection.VerifyDraw(ctx, d, t)
+	_, _, v, err := a.verification(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(v)
+}
+
+// verification re-runs the draw the route names, with a deadline of its own since a
+// province's pool takes seconds.
+func (a *App) verification(c *fiber.Ctx) (*inspection.Draw, *inspection.Task, inspection.Verification, error) {
+	d, t, err := a.drawnOf(c)
+	if err != nil {
+		return nil, nil, inspection.Verification{}, err
+	}
+	ctx, cancel := contextFor(4 * a.cfg.RequestTimeout)
+	defer cancel()
+	v, err := a.inspection.VerifyDraw(ctx, d, t)
+	return d, t, v, err
 }
 
 // GET /public/api/draws/{id}/pool — the pool listing whose SHA-256 is the pool hash.

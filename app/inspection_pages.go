@@ -491,13 +491,7 @@ func (a *App) publicDrawPage(c *fiber.Ctx) error {
 
 // GET /public/draws/{id}/verify — the verification, re-run now, as a page.
 func (a *App) publicVerifyPage(c *fiber.Ctx) error {
-	d, t, err := a.drawnOf(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := contextFor(4 * a.cfg.RequestTimeout)
-	defer cancel()
-	v, err := a.inspection.VerifyDraw(ctx, d, t)
+	d, t, v, err := a.verification(c)
 	if err != nil {
 		return err
 	}

@@ -17,14 +17,16 @@ import (
 
 // demoIndustries are the county's market entities by industry, in the shares a county
 // register shows; each has the type of entity and the share of each risk class.
-var demoIndustries = []struct {
+type demoIndustry struct {
 	name    string
 	weight  int
 	suffix  []string
 	sole    int    // percent registered as sole traders (个体工商户)
 	risk    [4]int // A, B, C, D percent
 	special string // a type other than 企业 / 个体工商户
-}{
+}
+
+var demoIndustries = []demoIndustry{
 	{"餐饮服务", 18, []string{"餐饮有限公司", "饭店", "小吃店", "餐馆"}, 55, [4]int{6, 24, 45, 25}, ""},
 	{"食品销售", 15, []string{"食品商行", "超市有限公司", "副食店", "粮油经营部"}, 50, [4]int{5, 20, 50, 25}, ""},
 	{"批发零售", 24, []string{"贸易有限公司", "商行", "百货店", "五金经营部"}, 40, [4]int{3, 12, 45, 40}, ""},
@@ -50,19 +52,8 @@ func demoTargetRows() []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"统一社会信用代码", "名称", "类型", "区划代码", "行业", "风险等级"})
-	total := 0
-	for _, ind := range demoIndustries {
-		total += ind.weight
-	}
 	for i := range demoTargets {
-		pick, ind := r.IntN(total), demoIndustries[0]
-		for _, x := range demoIndustries {
-			if pick < x.weight {
-				ind = x
-				break
-			}
-			pick -= x.weight
-		}
+		ind := pickWeighted(r, demoIndustries, func(x demoIndustry) int { return x.weight })
 		kind := "企业"
 		switch {
 		case ind.special != "":
@@ -92,11 +83,13 @@ func demoTargetRows() []byte {
 
 // demoResults are the results of the demo's past checks, by weight, with what the
 // inspectors wrote when they found something.
-var demoResults = []struct {
+type demoResult struct {
 	code     string
 	weight   int
 	findings string
-}{
+}
+
+var demoResults = []demoResult{
 	{"no_problem", 68, ""},
 	{"corrected", 9, "检查发现部分商品未明码标价、进货查验记录不全，已当场责令改正，经营者已整改。"},
 	{"not_disclosed", 5, "未按规定报送并公示上一年度年度报告，已责令限期补报。"},
@@ -112,11 +105,7 @@ var demoResults = []struct {
 // drawn last week with results coming in, and one frozen and ready to draw. Each part is
 // skipped when already there.
 func (a *App) seedInspection(ctx context.Context, out io.Writer, now time.Time) error {
-	u, err := a.enforcement.Store.FindUserByUsername(ctx, "admin")
-	if err != nil {
-		return err
-	}
-	admin, err := a.enforcement.Store.FindActor(ctx, u.ID)
+	admin, err := a.demoAdmin(ctx)
 	if err != nil {
 		return err
 	}
@@ -218,10 +207,6 @@ func (a *App) seedInspection(ctx context.Context, out io.Writer, now time.Time) 
 // inspector, spread over the weeks after the draw, and publishes them a few days later.
 func (a *App) seedResults(ctx context.Context, admin enforcement.Actor, r *rand.Rand, d inspection.Draw, now time.Time, ago, percent int) (int, error) {
 	svc := a.enforcement
-	total := 0
-	for _, x := range demoResults {
-		total += x.weight
-	}
 	done := 0
 	for _, it := range d.Selected {
 		if r.IntN(100) >= percent {
@@ -244,14 +229,7 @@ func (a *App) seedResults(ctx context.Context, admin enforcement.Actor, r *rand.
 		day := max(ago-days, 0)
 		resultAt := now.AddDate(0, 0, -day)
 		svc.Now = func() time.Time { return resultAt }
-		pick, res := r.IntN(total), demoResults[0]
-		for _, x := range demoResults {
-			if pick < x.weight {
-				res = x
-				break
-			}
-			pick -= x.weight
-		}
+		res := pickWeighted(r, demoResults, func(x demoResult) int { return x.weight })
 		if _, err := a.inspection.RecordResult(ctx, inspector, ck, inspection.ResultInput{Result: res.code, Findings: res.findings}); err != nil {
 			return done, err
 		}
@@ -271,4 +249,20 @@ func (a *App) seedResults(ctx context.Context, admin enforcement.Actor, r *rand.
 		}
 	}
 	return done, nil
+}
+
+// pickWeighted picks one of items with probability proportional to its weight.
+func pickWeighted[T any](r *rand.Rand, items []T, weight func(T) int) T {
+	total := 0
+	for _, x := range items {
+		total += weight(x)
+	}
+	pick := r.IntN(total)
+	for _, x := range items {
+		if pick < weight(x) {
+			return x
+		}
+		pick -= weight(x)
+	}
+	return items[len(items)-1]
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zhifa/enforcement"
 	"zhifa/inspection"
 )
 
@@ -16,11 +17,7 @@ func (a *App) seedMatters(ctx context.Context, out io.Writer) error {
 	if err := a.db.QueryRow(ctx, `SELECT count(*) FROM inspection_matters`).Scan(&have); err != nil || have > 0 {
 		return err
 	}
-	u, err := a.enforcement.Store.FindUserByUsername(ctx, "admin")
-	if err != nil {
-		return err
-	}
-	admin, err := a.enforcement.Store.FindActor(ctx, u.ID)
+	admin, err := a.demoAdmin(ctx)
 	if err != nil {
 		return err
 	}
@@ -48,4 +45,13 @@ func (a *App) seedMatters(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "演示抽查事项已载入：%d 项\n", n)
 	return nil
+}
+
+// demoAdmin is the demo county's administrator, who loads its lists.
+func (a *App) demoAdmin(ctx context.Context) (enforcement.Actor, error) {
+	u, err := a.enforcement.Store.FindUserByUsername(ctx, "admin")
+	if err != nil {
+		return enforcement.Actor{}, err
+	}
+	return a.enforcement.Store.FindActor(ctx, u.ID)
 }
