@@ -441,20 +441,31 @@ func (a *App) resultKinds(c *fiber.Ctx) error {
 
 // GET /public/api/draws — tasks with their commitments, and their draws once made.
 func (a *App) publicDraws(c *fiber.Ctx) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	l, err := a.inspection.Tasks(c.UserContext(), "", inspection.TaskFilter{Page: p})
+	l, _, err := a.publicTasks(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(l)
 }
 
-// drawOrTask resolves a public ID: a draw's, or a task's (whose draw it then shows if
-// made, or the frozen task with its commitment).
-func (a *App) drawOrTask(ctx context.Context, id uuid.UUID) (*inspection.Draw, *inspection.Task, error) {
+// publicTasks is the requested page of every region's tasks, which are public.
+func (a *App) publicTasks(c *fiber.Ctx) (enforcement.List[inspection.Task], enforcement.Page, error) {
+	p, err := pageOf(c)
+	if err != nil {
+		return enforcement.List[inspection.Task]{}, p, err
+	}
+	l, err := a.inspection.Tasks(c.UserContext(), "", inspection.TaskFilter{Page: p})
+	return l, p, err
+}
+
+// drawOrTask resolves the route's public ID: a draw's, or a task's (whose draw it then
+// shows if made, or the frozen task with its commitment).
+func (a *App) drawOrTask(c *fiber.Ctx) (*inspection.Draw, *inspection.Task, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx := c.UserContext()
 	d, err := a.inspection.FindDraw(ctx, id)
 	if err == nil {
 		t, err := a.inspection.PublicTask(ctx, d.TaskID)
@@ -473,21 +484,13 @@ func (a *App) drawOrTask(ctx context.Context, id uuid.UUID) (*inspection.Draw, *
 
 // GET /public/api/draws/{id} and GET /api/v1/inspection/draws/{id}
 func (a *App) drawJSON(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	d, t, err := a.drawOrTask(c.UserContext(), id)
+	d, t, err := a.drawOrTask(c)
 	if err != nil {
 		return err
 	}
 	out := fiber.Map{"task": t, "draw": d, "listing_url": "/public/api/draws/" + t.ID.String() + "/pool"}
 	if d != nil {
-		p, err := pageOf(c)
-		if err != nil {
-			return err
-		}
-		sel, err := a.inspection.Selected(c.UserContext(), d.ID, p)
+		sel, _, err := a.selectedPage(c, d.ID, 0)
 		if err != nil {
 			return err
 		}
@@ -523,11 +526,7 @@ func (a *App) verification(c *fiber.Ctx) (*inspection.Draw, *inspection.Task, in
 
 // GET /public/api/draws/{id}/pool — the pool listing whose SHA-256 is the pool hash.
 func (a *App) publicPool(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	_, t, err := a.drawOrTask(c.UserContext(), id)
+	_, t, err := a.drawOrTask(c)
 	if err != nil {
 		return err
 	}
@@ -549,11 +548,7 @@ func (a *App) publicResult(c *fiber.Ctx) error {
 
 // drawnOf resolves the route's ID to a draw made and its task.
 func (a *App) drawnOf(c *fiber.Ctx) (*inspection.Draw, *inspection.Task, error) {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return nil, nil, err
-	}
-	d, t, err := a.drawOrTask(c.UserContext(), id)
+	d, t, err := a.drawOrTask(c)
 	if err != nil {
 		return nil, nil, err
 	}

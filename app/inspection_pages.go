@@ -89,25 +89,15 @@ func (a *App) renderNewTask(c *fiber.Ctx, f taskForm, data fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	ms, err := a.inspection.Matters(ctx, inspection.MatterFilter{Page: enforcement.Page{Number: 1, Size: 200}})
+	ms, err := a.inspection.Matters(ctx, inspection.MatterFilter{RegionPrefix: regionOf(act), Page: enforcement.Page{Number: 1, Size: 200}})
 	if err != nil {
 		return err
-	}
-	inRegion := map[uuid.UUID]bool{}
-	for _, ag := range ags.Items {
-		inRegion[ag.ID] = true
-	}
-	var matters []inspection.Matter
-	for _, m := range ms.Items {
-		if inRegion[m.AgencyID] {
-			matters = append(matters, m)
-		}
 	}
 	floor, err := a.inspection.Floor(ctx, act.RegionCode)
 	if err != nil {
 		return err
 	}
-	data["Form"], data["Agencies"], data["Matters"], data["Risks"], data["Floor"] = f, ags.Items, matters, inspection.Risks, floor
+	data["Form"], data["Agencies"], data["Matters"], data["Risks"], data["Floor"] = f, ags.Items, ms.Items, inspection.Risks, floor
 	return c.Render("inspection_task_new", a.view(c, "新建抽查任务", data))
 }
 
@@ -222,18 +212,27 @@ func (a *App) taskView(c *fiber.Ctx, size int) (fiber.Map, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := pageOf(c)
+		sel, pg, err := a.selectedPage(c, d.ID, size)
 		if err != nil {
 			return nil, err
 		}
-		p.Size = size
-		sel, err := a.inspection.Selected(ctx, d.ID, p)
-		if err != nil {
-			return nil, err
-		}
-		data["Draw"], data["Selected"], data["Pager"] = d, sel, pager(c, p, sel.Total)
+		data["Draw"], data["Selected"], data["Pager"] = d, sel, pg
 	}
 	return data, nil
+}
+
+// selectedPage is the page the request asks for of a draw's targets, size to a page
+// (0: the request's own page size).
+func (a *App) selectedPage(c *fiber.Ctx, drawID uuid.UUID, size int) (enforcement.List[inspection.SelectedItem], pagerView, error) {
+	p, err := pageOf(c)
+	if err != nil {
+		return enforcement.List[inspection.SelectedItem]{}, pagerView{}, err
+	}
+	if size > 0 {
+		p.Size = size
+	}
+	sel, err := a.inspection.Selected(c.UserContext(), drawID, p)
+	return sel, pager(c, p, sel.Total), err
 }
 
 // GET /inspection/tasks/{id} — before the draw, the frozen pool and the ceremony form;
@@ -448,11 +447,7 @@ func (a *App) followupSubmit(c *fiber.Ctx) error {
 
 // GET /public/draws — tasks with their commitments and draws.
 func (a *App) publicDrawsPage(c *fiber.Ctx) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	l, err := a.inspection.Tasks(c.UserContext(), "", inspection.TaskFilter{Page: p})
+	l, p, err := a.publicTasks(c)
 	if err != nil {
 		return err
 	}
@@ -462,11 +457,7 @@ func (a *App) publicDrawsPage(c *fiber.Ctx) error {
 // GET /public/draws/{id} — everything needed to re-run a draw, or a frozen task's
 // commitment before it.
 func (a *App) publicDrawPage(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	d, t, err := a.drawOrTask(c.UserContext(), id)
+	d, t, err := a.drawOrTask(c)
 	if err != nil {
 		return err
 	}
@@ -475,16 +466,11 @@ func (a *App) publicDrawPage(c *fiber.Ctx) error {
 		return err
 	}
 	if d != nil {
-		p, err := pageOf(c)
+		sel, pg, err := a.selectedPage(c, d.ID, 50)
 		if err != nil {
 			return err
 		}
-		p.Size = 50
-		sel, err := a.inspection.Selected(c.UserContext(), d.ID, p)
-		if err != nil {
-			return err
-		}
-		data["Selected"], data["Pager"] = sel, pager(c, p, sel.Total)
+		data["Selected"], data["Pager"] = sel, pg
 	}
 	return c.Render("public_draw", a.publicView(c, t.Name, data))
 }

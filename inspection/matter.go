@@ -112,9 +112,10 @@ func (st *Store) find(ctx context.Context, id uuid.UUID) (Matter, error) {
 
 // MatterFilter narrows the list.
 type MatterFilter struct {
-	AgencyID *uuid.UUID
-	Q        string
-	Page     enforcement.Page
+	AgencyID     *uuid.UUID
+	RegionPrefix string // agencies whose region code starts with it; "" for all
+	Q            string
+	Page         enforcement.Page
 }
 
 // Matters lists matters of every agency: the list is public.
@@ -123,6 +124,9 @@ func (s *Service) Matters(ctx context.Context, f MatterFilter) (enforcement.List
 		Where: []string{"TRUE"}, Order: "a.name, m.name"}
 	if f.AgencyID != nil {
 		q.And("m.agency_id = ?", *f.AgencyID)
+	}
+	if f.RegionPrefix != "" {
+		q.And("a.region_code LIKE ?", f.RegionPrefix+"%")
 	}
 	if text := strings.TrimSpace(f.Q); text != "" {
 		q.And("(m.name ILIKE ? OR m.target_type ILIKE ?)", "%"+text+"%")
