@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"zhifa/app/migrations"
+	"zhifa/audit"
 	"zhifa/enforcement"
 	"zhifa/evidence"
 	"zhifa/inspection"
@@ -38,6 +39,7 @@ type App struct {
 	enforcement *enforcement.Service
 	evidence    *evidence.Service
 	inspection  *inspection.Service
+	audit       *audit.Service
 	sessions    *Sessions
 	metrics     *metrics
 	server      *fiber.App
@@ -103,6 +105,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a.evidence.Warn = func(msg string, err error) { log.Warn(msg, zap.Error(err)) }
 	a.inspection = inspection.NewService(inspection.NewStore(a.db), a.enforcement, &inspection.Pools{RDB: a.rdb, Prefix: cfg.RedisPrefix})
 	a.inspection.Warn = a.evidence.Warn
+	a.audit = audit.NewService(a.db, a.enforcement, a.evidence)
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
 	a.metrics = newMetrics(a.db, a.rdb)
 	a.server = a.newServer()

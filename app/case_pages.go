@@ -69,7 +69,7 @@ func (a *App) newCaseData(c *fiber.Ctx, data fiber.Map) (fiber.Map, error) {
 		return nil, err
 	}
 	data["Officers"], data["Measures"] = l.Items, enforcement.Measures
-	data["Kinds"] = []enforcement.CaseKind{"penalty", "coercion", "license", "inspection", "levy", "confirmation", "other"}
+	data["Kinds"] = enforcement.CaseKinds
 	if data["Form"] == nil {
 		data["Form"] = fiber.Map{"occurred_at": time.Now().In(enforcement.Shanghai()).Format("2006-01-02T15:04"), "kind": "penalty"}
 	}

@@ -158,6 +158,11 @@ func (a *App) Migrate(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "schema: version %d → %d\n", from, to)
+	if added, err := a.audit.EnsureDefaultRubric(ctx); err != nil {
+		return fmt.Errorf("default rubric: %w", err)
+	} else if added {
+		fmt.Fprintln(out, "rubric: stored the default case-file evaluation rubric")
+	}
 	created, err := a.EnsureBucket(ctx)
 	if err != nil {
 		return fmt.Errorf("MinIO bucket %s: %w", a.cfg.MinIOBucket, err)

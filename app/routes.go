@@ -33,6 +33,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.qrRoutes(api)
 	a.agencyPublicRoutes(api)
 	a.inspectionRoutes(api)
+	a.auditRoutes(api)
 
 	a.pageRoutes(srv)
 }

@@ -21,6 +21,9 @@ var caseKinds = map[CaseKind]string{
 	"levy": "征", "confirmation": "确", "other": "执",
 }
 
+// CaseKinds lists every kind, in the order pages and reports show them.
+var CaseKinds = []CaseKind{"penalty", "coercion", "license", "inspection", "levy", "confirmation", "other"}
+
 // Label is the kind as people read it.
 func (k CaseKind) Label() string {
 	return map[CaseKind]string{"penalty": "行政处罚", "coercion": "行政强制", "license": "行政许可", "inspection": "行政检查",

@@ -566,3 +566,19 @@ func ParseListing(r io.Reader) (*Listing, string, error) {
 	}
 	return l, hex.EncodeToString(d.Sum(nil)), nil
 }
+
+// Shuffle returns a permutation of 0…n−1 drawn on the stream with the given label: for
+// i = n−1 down to 1, j = uniform(i+1), swap entries i and j (LOTTERY.md §5's refill).
+// Case-file evaluation orders its evaluators with it.
+func Shuffle(seed []byte, label string, n int) []int {
+	s := newStream(seed, label)
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	for i := n - 1; i >= 1; i-- {
+		j := int(s.uniform(uint64(i + 1)))
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}

@@ -1,0 +1,307 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"zhifa/audit"
+	"zhifa/enforcement"
+)
+
+// zeroScores is a scoring with 0 off every scored item of the default rubric, edited by
+// the given item → points.
+func zeroScores(edit map[string]float64, notes map[string]string) []map[string]any {
+	var out []map[string]any
+	for _, it := range audit.DefaultRubric().Items {
+		if it.Group == audit.GroupVeto {
+			continue
+		}
+		out = append(out, map[string]any{"item_code": it.Code, "points": edit[it.Code], "note": notes[it.Code]})
+	}
+	return out
+}
+
+func userID(s *server, tok string) string {
+	return s.call("GET", "/api/v1/me", tok, nil).JSON()["id"].(string)
+}
+
+// campaign is an open campaign over the market bureau's files concluded today, every one
+// sampled, with the justice bureau's reviewer and supervisor and the bureau's own reviewer
+// as evaluators.
+type campaign struct {
+	id, sup, rev1, rev2 string
+	files               []map[string]any
+	mine                []string // the cases this test decided
+}
+
+func openCampaign(t *testing.T, s *server) campaign {
+	t.Helper()
+	f := fixture(s)
+	var cp campaign
+	for range 3 {
+		cp.mine = append(cp.mine, s.decidedCase(f))
+	}
+	cp.sup, cp.rev1, cp.rev2 = s.login("supervisor1"), s.login("reviewer1"), s.login("reviewer2")
+	today := time.Now().In(enforcement.Shanghai()).Format(time.DateOnly)
+	r := s.call("POST", "/api/v1/evaluations", cp.sup, map[string]any{"name": "本日行政处罚案卷评查", "period_from": today, "period_to": today,
+		"agency_ids": []string{f.agency}, "case_kinds": []string{"penalty"}, "sample_ratio": 1.0, "witness": "双色球 2026135",
+		"evaluator_ids": []string{userID(s, cp.sup), userID(s, cp.rev1), userID(s, cp.rev2)}})
+	if r.Status != 201 {
+		t.Fatalf("open campaign = %d %s", r.Status, r.Body)
+	}
+	m := r.JSON()
+	cp.id = m["id"].(string)
+	for _, x := range m["sample"].([]any) {
+		cp.files = append(cp.files, x.(map[string]any))
+	}
+	return cp
+}
+
+// file returns the sampled file of a case.
+func (cp campaign) file(t *testing.T, caseID string) map[string]any {
+	t.Helper()
+	for _, f := range cp.files {
+		if f["case_id"] == caseID {
+			return f
+		}
+	}
+	t.Fatalf("case %s is not in the sample", caseID)
+	return nil
+}
+
+// tokenOf is the token of the evaluator a file was given to.
+func (cp campaign) tokenOf(s *server, f map[string]any) string {
+	for _, tok := range []string{cp.sup, cp.rev2} {
+		if userID(s, tok) == f["evaluator_id"] {
+			return tok
+		}
+	}
+	s.t.Fatalf("file %v went to an evaluator outside the justice bureau", f["case_number"])
+	return ""
+}
+
+func TestEvaluationSampleScoringAndSummary(t *testing.T) {
+	s := start(t)
+	cp := openCampaign(t, s)
+	conn := dbConn(t, s)
+	var pooled int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM cases c JOIN users u ON u.agency_id = c.agency_id
+		WHERE u.username = 'officer1' AND c.kind = 'penalty' AND c.decided_at IS NOT NULL
+		AND (c.decided_at AT TIME ZONE 'Asia/Shanghai')::date = (now() AT TIME ZONE 'Asia/Shanghai')::date`).Scan(&pooled); err != nil {
+		t.Fatal(err)
+	}
+	if len(cp.files) != pooled {
+		t.Fatalf("ratio 1 sampled %d files of %d", len(cp.files), pooled)
+	}
+	// Nobody scores a file of their own agency: every file went to the justice bureau.
+	rev1 := userID(s, cp.rev1)
+	for _, f := range cp.files {
+		if f["evaluator_id"] == rev1 {
+			t.Fatalf("file %v assigned to its own agency's reviewer", f["case_number"])
+		}
+	}
+
+	a, b, c := cp.file(t, cp.mine[0]), cp.file(t, cp.mine[1]), cp.file(t, cp.mine[2])
+	score := func(tok string, f map[string]any, ds []map[string]any) response {
+		return s.call("POST", "/api/v1/evaluations/"+cp.id+"/scores", tok, map[string]any{"case_id": f["case_id"], "deductions": ds})
+	}
+	// Refusals, each before anything is stored.
+	if r := score(cp.rev1, a, zeroScores(nil, nil)); r.Status != 403 || !strings.Contains(r.ErrorMessage(), "本单位") {
+		t.Fatalf("own agency's file = %d %s, want 403", r.Status, r.Body)
+	}
+	other := cp.sup
+	if cp.tokenOf(s, a) == cp.sup {
+		other = cp.rev2
+	}
+	if r := score(other, a, zeroScores(nil, nil)); r.Status != 403 {
+		t.Fatalf("another evaluator's file = %d %s, want 403", r.Status, r.Body)
+	}
+	outside := s.newCase(fixture(s))
+	if r := score(cp.tokenOf(s, a), map[string]any{"case_id": outside}, zeroScores(nil, nil)); r.Status != 422 || r.ErrorField() != "case_id" {
+		t.Fatalf("file outside the sample = %d %s, want 422 on case_id", r.Status, r.Body)
+	}
+	tokA, tokB, tokC := cp.tokenOf(s, a), cp.tokenOf(s, b), cp.tokenOf(s, c)
+	if r := score(tokB, b, zeroScores(map[string]float64{"C2": 15}, map[string]string{"C2": "证据不足"})); r.Status != 422 ||
+		!strings.Contains(r.ErrorMessage(), "最多扣 12 分") {
+		t.Fatalf("over the item's maximum = %d %s", r.Status, r.Body)
+	}
+	if r := score(tokB, b, zeroScores(nil, nil)[:5]); r.Status != 422 || !strings.Contains(r.ErrorMessage(), "未评分") {
+		t.Fatalf("items missing = %d %s", r.Status, r.Body)
+	}
+	// The pre-checks found no service record: zero off C9 without a word is refused.
+	wp := s.call("GET", "/api/v1/evaluations/"+cp.id+"/files/"+cp.mine[0], tokA, nil)
+	if wp.Status != 200 {
+		t.Fatalf("workpaper = %d %s", wp.Status, wp.Body)
+	}
+	var serve map[string]any
+	for _, x := range wp.JSON()["findings"].([]any) {
+		if f := x.(map[string]any); f["check"] == audit.CheckServeDeadline {
+			serve = f
+		}
+	}
+	if serve["status"] != "fail" || serve["item_code"] != "C9" || serve["suggested_points"] != 4.0 {
+		t.Fatalf("service pre-check = %v", serve)
+	}
+	if r := score(tokA, a, zeroScores(nil, nil)); r.Status != 422 || !strings.Contains(r.ErrorMessage(), "须说明理由") {
+		t.Fatalf("overriding a failed pre-check silently = %d %s", r.Status, r.Body)
+	}
+	var n int
+	_ = conn.QueryRow(context.Background(), `SELECT count(*) FROM evaluation_deductions WHERE evaluation_id = $1`, cp.id).Scan(&n)
+	if n != 0 {
+		t.Fatalf("refused scores left %d deductions", n)
+	}
+
+	// Scores: 96 (excellent), a veto (fail whatever the points), 75 (pass).
+	r := score(tokA, a, zeroScores(map[string]float64{"C9": 4}, map[string]string{"C9": "未见送达回证"}))
+	if m := r.JSON(); r.Status != 200 || m["total"] != 96.0 || m["rating"] != "excellent" || m["rubric_version"] != 1.0 {
+		t.Fatalf("score A = %d %s", r.Status, r.Body)
+	}
+	dsB := append(zeroScores(map[string]float64{"C9": 4, "F2": 1.5}, map[string]string{"C9": "未送达", "F2": "当事人地址不全"}),
+		map[string]any{"item_code": "V4", "veto": true, "note": "关键违法事实仅有当事人陈述"})
+	if r := score(tokB, b, dsB); r.JSON()["rating"] != "fail" || r.JSON()["vetoed"] != true || r.JSON()["total"] != 94.5 {
+		t.Fatalf("score B = %d %s", r.Status, r.Body)
+	}
+	r = score(tokC, c, zeroScores(map[string]float64{"C9": 4, "C2": 12, "C5": 9}, map[string]string{"C9": "未送达", "C2": "证据未相互印证", "C5": "裁量理由缺失"}))
+	if r.JSON()["total"] != 75.0 || r.JSON()["rating"] != "pass" {
+		t.Fatalf("score C = %d %s", r.Status, r.Body)
+	}
+
+	sm := s.call("GET", "/api/v1/evaluations/"+cp.id+"/summary", cp.sup, nil).JSON()
+	by := sm["by_rating"].(map[string]any)
+	if sm["scored"] != 3.0 || by["excellent"] != 1.0 || by["pass"] != 1.0 || by["fail"] != 1.0 || sm["mean"] != 88.5 {
+		t.Fatalf("summary = %v", sm)
+	}
+	top := sm["problems"].([]any)[0].(map[string]any)
+	if top["code"] != "C9" || top["files"] != 3.0 || top["points"] != 12.0 {
+		t.Fatalf("most frequent problem = %v", top)
+	}
+	if ag := sm["agencies"].([]any); len(ag) != 1 || ag[0].(map[string]any)["problems"] != 7.0 {
+		t.Fatalf("per agency = %v", ag)
+	}
+
+	// Rectification of a problem; the agency closes it.
+	if r := s.call("POST", "/api/v1/evaluations/"+cp.id+"/rectifications", cp.sup, map[string]any{"case_id": cp.mine[0], "item_code": "C2",
+		"requirement": "补充证据", "due_on": "2099-01-01"}); r.Status != 422 || r.ErrorField() != "item_code" {
+		t.Fatalf("rectifying an item without a problem = %d %s", r.Status, r.Body)
+	}
+	r = s.call("POST", "/api/v1/evaluations/"+cp.id+"/rectifications", cp.sup, map[string]any{"case_id": cp.mine[0], "item_code": "C9",
+		"requirement": "补正送达并完善送达回证", "due_on": "2099-01-01"})
+	if r.Status != 201 || !strings.Contains(r.JSON()["problem"].(string), "未见送达回证") {
+		t.Fatalf("rectification = %d %s", r.Status, r.Body)
+	}
+	rid := r.JSON()["id"].(string)
+	officer := s.login("officer1")
+	if l := s.call("GET", "/api/v1/rectifications?state=open", officer, nil); !slices.ContainsFunc(items(l), func(m map[string]any) bool { return m["id"] == rid }) {
+		t.Fatalf("the agency does not see its rectification: %s", l.Body)
+	}
+	var stranger string
+	if err := conn.QueryRow(context.Background(), `SELECT u.username FROM users u JOIN agencies ag ON ag.id = u.agency_id
+		WHERE ag.kind = 'township' AND 'reviewer' = ANY(u.roles) ORDER BY u.username LIMIT 1`).Scan(&stranger); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.call("POST", "/api/v1/rectifications/"+rid+"/close", s.login(stranger), map[string]any{"note": "x"}); r.Status != 404 {
+		t.Fatalf("another agency closing = %d %s, want 404", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/rectifications/"+rid+"/close", officer, map[string]any{"note": "已补正送达，回证归档"}); r.Status != 200 || r.JSON()["state"] != "closed" {
+		t.Fatalf("close = %d %s", r.Status, r.Body)
+	}
+	sm = s.call("GET", "/api/v1/evaluations/"+cp.id+"/summary", cp.sup, nil).JSON()
+	if rc := sm["rectifications"].(map[string]any); rc["closed"] != 1.0 || rc["open"] != 0.0 {
+		t.Fatalf("rectifications in summary = %v", rc)
+	}
+}
+
+func TestEvaluationSampleIsPubliclyVerifiable(t *testing.T) {
+	s := start(t)
+	cp := openCampaign(t, s)
+	pub := s.public("/public/api/evaluations/" + cp.id)
+	m := pub.JSON()
+	if pub.Status != 200 || m["algorithm"] != audit.SampleAlgorithm || len(m["sample"].([]any)) != len(cp.files) || m["secret"] == "" {
+		t.Fatalf("public campaign = %d %s", pub.Status, pub.Body)
+	}
+	noSecrets(t, "public campaign", pub.Body)
+	pool := s.public("/public/api/evaluations/" + cp.id + "/pool")
+	listing, err := audit.ParseListing(string(pool.Body))
+	if err != nil || listing.Size() != len(cp.files) {
+		t.Fatalf("pool listing: %v (%d files)", err, listing.Size())
+	}
+	v := s.public("/public/api/evaluations/" + cp.id + "/verify").JSON()
+	if v["ok"] != true {
+		t.Fatalf("verify = %v", v)
+	}
+	// A re-run from the public material alone gives the published result hash.
+	e := audit.Evaluation{PoolHash: m["pool_hash"].(string), Commitment: m["commitment"].(string), Secret: m["secret"].(string),
+		Witness: m["witness"].(string), Seed: m["seed"].(string), ResultHash: m["result_hash"].(string)}
+	var stored strings.Builder
+	for _, x := range m["sample"].([]any) {
+		f := x.(map[string]any)
+		fmt.Fprintf(&stored, "%.0f %s %s\n", f["seq"], f["case_number"], f["evaluator_id"])
+	}
+	if c := audit.CheckSample(&e, string(pool.Body), stored.String()); !c.OK {
+		t.Fatalf("independent check: %v", c.Problems)
+	}
+	// Moving a file to another evaluator behind the lottery's back is caught.
+	conn := dbConn(t, s)
+	if _, err := conn.Exec(context.Background(), `UPDATE evaluation_files SET evaluator_id = (SELECT id FROM users WHERE username = 'reviewer1')
+		WHERE evaluation_id = $1 AND seq = 1`, cp.id); err != nil {
+		t.Fatal(err)
+	}
+	if v := s.public("/public/api/evaluations/" + cp.id + "/verify").JSON(); v["ok"] != false {
+		t.Fatalf("verify after tampering = %v", v)
+	}
+}
+
+func TestEvaluationRefusals(t *testing.T) {
+	s := start(t)
+	sup := s.login("supervisor1")
+	f := fixture(s)
+	me := userID(s, sup)
+	base := func(edit func(m map[string]any)) response {
+		m := map[string]any{"name": "评查", "year": 2026, "agency_ids": []string{f.agency}, "sample_size": 2, "evaluator_ids": []string{me}}
+		edit(m)
+		return s.call("POST", "/api/v1/evaluations", sup, m)
+	}
+	cases := []struct {
+		name, field string
+		edit        func(m map[string]any)
+	}{
+		{"no sample", "sample_size", func(m map[string]any) { delete(m, "sample_size") }},
+		{"both sample kinds", "sample_size", func(m map[string]any) { m["sample_ratio"] = 0.1 }},
+		{"ratio above 1", "sample_ratio", func(m map[string]any) { delete(m, "sample_size"); m["sample_ratio"] = 1.5 }},
+		{"no evaluators", "evaluator_ids", func(m map[string]any) { m["evaluator_ids"] = []string{} }},
+		{"officer as evaluator", "evaluator_ids", func(m map[string]any) { m["evaluator_ids"] = []string{userID(s, f.tok)} }},
+		{"only the agency's own evaluator", "evaluator_ids", func(m map[string]any) { m["evaluator_ids"] = []string{userID(s, s.login("reviewer1"))} }},
+		{"unknown kind", "case_kinds", func(m map[string]any) { m["case_kinds"] = []string{"parking"} }},
+		{"no files in the period", "agency_ids", func(m map[string]any) { m["year"] = 2001 }},
+	}
+	for _, c := range cases {
+		if r := base(c.edit); r.Status != 422 || r.ErrorField() != c.field || !hasHan(r.ErrorMessage()) {
+			t.Errorf("%s = %d %s, want 422 on %s", c.name, r.Status, r.Body, c.field)
+		}
+	}
+	if r := s.call("POST", "/api/v1/evaluations", f.tok, map[string]any{}); r.Status != 403 {
+		t.Errorf("officer opening a campaign = %d", r.Status)
+	}
+	var n int
+	_ = dbConn(t, s).QueryRow(context.Background(), `SELECT count(*) FROM evaluations`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("refused campaigns left %d rows", n)
+	}
+	// Rubrics: 100 points, veto items without points; a new version keeps the old.
+	bad := audit.DefaultRubric()
+	bad.Items[8].MaxPoints = 5
+	if r := s.call("POST", "/api/v1/rubrics", sup, bad); r.Status != 422 || !strings.Contains(r.ErrorMessage(), "101") {
+		t.Errorf("rubric of 101 points = %d %s", r.Status, r.Body)
+	}
+	r := s.call("POST", "/api/v1/rubrics", sup, audit.DefaultRubric())
+	if r.Status != 201 || r.JSON()["version"] != 2.0 {
+		t.Fatalf("second version = %d %s", r.Status, r.Body)
+	}
+	if l := s.call("GET", "/api/v1/rubrics", sup, nil); total(l) != 2 {
+		t.Fatalf("rubric versions = %s", l.Body)
+	}
+}

@@ -1,0 +1,22 @@
+package audit
+
+import (
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"zhifa/enforcement"
+	"zhifa/evidence"
+)
+
+// Service runs case-file evaluation and counts the annual figures. It reads the records
+// of cases, reviews, disclosure and inspections straight from PostgreSQL, which holds
+// them all, and writes only its own tables.
+type Service struct {
+	db       *pgxpool.Pool
+	Cases    *enforcement.Service
+	Evidence *evidence.Service
+}
+
+// NewService builds the service over the shared pool.
+func NewService(db *pgxpool.Pool, cases *enforcement.Service, ev *evidence.Service) *Service {
+	return &Service{db: db, Cases: cases, Evidence: ev}
+}
