@@ -47,7 +47,7 @@ func TestBrowserPortalAccessibility(t *testing.T) {
 	ctx := browserContext(t)
 	// The officer's pages come after signing in, on the way through the same browser.
 	pages = append(pages, "LOGIN", "/", "/cases", "/cases/"+id, "/cases/new", "/disclosures", "/officers/"+f.o1+"/card")
-	pages = append(pages, "/inspection/checks", "/inspection/checks/"+checks[0]["id"].(string))
+	pages = append(pages, "/inspection/checks", "/inspection/checks/"+checks[0]["id"].(string), "/rectifications")
 	for _, p := range pages {
 		if p == "LOGIN" {
 			if err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=stats]`)))...); err != nil {

@@ -40,6 +40,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	a.disclosurePageRoutes(srv, login, write)
 	a.agencyPublicPageRoutes(srv, login, write)
 	a.inspectionPageRoutes(srv, login, write)
+	a.auditPageRoutes(srv, login, write)
 }
 
 var templateFuncs = template.FuncMap{
@@ -59,8 +60,17 @@ var templateFuncs = template.FuncMap{
 	// mediaKind is the family of a content type: image, video, audio or application.
 	"mediaKind": func(ct string) string { k, _, _ := strings.Cut(ct, "/"); return k },
 	"add":       func(a, b int) int { return a + b },
-	"mul100":    func(f float64) float64 { return f * 100 },
-	"query":     url.QueryEscape,
+	"mul":       func(a, b int) int { return a * b },
+	"list":      func(s ...string) []string { return s },
+	// bar is the length of a chart bar for n of most, full length being width.
+	"bar": func(n, most, width int) int {
+		if most <= 0 {
+			return 0
+		}
+		return n * width / most
+	},
+	"mul100": func(f float64) float64 { return f * 100 },
+	"query":  url.QueryEscape,
 	"percent": func(n, d int) string {
 		if d == 0 {
 			return "—"
@@ -91,6 +101,10 @@ func nav(a enforcement.Actor) []navItem {
 	if a.OfficerID != nil {
 		items = append(items, navItem{"/inspection/checks", "我的检查"})
 	}
+	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleReviewer) {
+		items = append(items, navItem{"/evaluations", "案卷评查"})
+	}
+	items = append(items, navItem{"/rectifications", "整改"})
 	items = append(items, navItem{"/officers", "执法人员"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
 		items = append(items, navItem{"/reviewers", "审核人员配备"}, navItem{"/users", "账号"}, navItem{"/activity", "操作日志"})

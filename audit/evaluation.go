@@ -53,7 +53,7 @@ type Evaluation struct {
 }
 
 // StateLabel is the campaign's state as pages show it.
-func (e *Evaluation) StateLabel() string {
+func (e Evaluation) StateLabel() string {
 	if e.State == "closed" {
 		return "已结束"
 	}
@@ -79,7 +79,7 @@ type File struct {
 }
 
 // RatingLabel is the file's rating as pages show it, or 待评查.
-func (f *File) RatingLabel() string {
+func (f File) RatingLabel() string {
 	if f.Rating == nil {
 		return "待评查"
 	}

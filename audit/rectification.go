@@ -36,7 +36,7 @@ type Rectification struct {
 }
 
 // StateLabel is the item's state as pages show it.
-func (r *Rectification) StateLabel() string {
+func (r Rectification) StateLabel() string {
 	switch {
 	case r.State == "closed":
 		return "已整改"

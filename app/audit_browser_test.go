@@ -1,0 +1,133 @@
+package app_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"zhifa/app"
+	"zhifa/enforcement"
+)
+
+// A supervisor opens a campaign in the browser, is given every file, scores them on a
+// tablet-sized screen (a suggestion from the pre-checks prefilled, a deduction over the
+// item's maximum refused with the form kept), closes the campaign and reads the summary.
+func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
+	axe := loadAxe(t)
+	s := start(t)
+	f := fixture(s)
+	s.decidedCase(f)
+	s.decidedCase(f)
+	sup := s.login("supervisor1")
+	me := userID(s, sup)
+	today := time.Now().In(enforcement.Shanghai()).Format(time.DateOnly)
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(s.URL+"/login?next=/evaluations"),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), "supervisor1"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=evaluation-list]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=new-evaluation]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#open-evaluation`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, axe, "/evaluations/new")
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#name`), "浏览器案卷评查"),
+		chromedp.SetValue(chromedp.CSS(`#period_from`), today),
+		chromedp.SetValue(chromedp.CSS(`#period_to`), today),
+		chromedp.Click(chromedp.CSS(`input[name=agency_ids][value="`+f.agency+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name=evaluator_ids][value="`+me+`"]`)),
+		chromedp.SetValue(chromedp.CSS(`#witness`), "体彩 26135 期 03 11 19 25 31"),
+		chromedp.Click(chromedp.CSS(`#open-evaluation`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=file-table]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid=file-table] tbody a')].map(a => a.getAttribute('href'))`))
+	if len(files) < 2 {
+		t.Fatalf("the campaign sampled %d files, want the 2 decided today at least", len(files))
+	}
+	checkAxe(t, ctx, axe, "/evaluations/{id}")
+	// Scoring on a tablet.
+	err = chromedp.Do(ctx,
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.Navigate(s.URL+files[0]),
+		chromedp.WaitVisible(chromedp.CSS(`#submit-score`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	suggested, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#points_C9`)))
+	width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if suggested != "4" || width > 1024 {
+		t.Errorf("scoring page: C9 prefilled %q from the failed service check, page %d px wide", suggested, width)
+	}
+	checkAxe(t, ctx, axe, "/evaluations/{id}/files/{case_id}")
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#points_C2`), "20"),
+		chromedp.SetValue(chromedp.CSS(`#note_C2`), "证据不足"),
+		chromedp.Click(chromedp.CSS(`#submit-score`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=form-error]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=form-error]`)))
+	kept, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#note_C2`)))
+	if !strings.Contains(msg, "最多扣 12 分") || kept != "证据不足" {
+		t.Errorf("over the maximum: error %q, note kept %q", msg, kept)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#points_C2`), "2"),
+		chromedp.Click(chromedp.CSS(`#submit-score`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=file-rating]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rating, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=file-rating]`)))
+	if rating != "94 分 · 优秀" {
+		t.Errorf("first file rated %q, want 94 分 · 优秀", rating)
+	}
+	// The rest: a veto makes one 不合格, the others take the suggestions as they are.
+	for i, href := range files[1:] {
+		actions := []chromedp.Action[chromedp.Void]{chromedp.Navigate(s.URL + href), chromedp.WaitVisible(chromedp.CSS(`#submit-score`))}
+		if i == 0 {
+			actions = append(actions, chromedp.Click(chromedp.CSS(`input[name=veto_V8]`)),
+				chromedp.SetValue(chromedp.CSS(`#note_V8`), "询问笔录仅一名执法人员签名"))
+		}
+		actions = append(actions, chromedp.Click(chromedp.CSS(`#submit-score`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=file-rating]`)))
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(s.URL+strings.Split(files[0], "/files/")[0]),
+		chromedp.WaitVisible(chromedp.CSS(`#close-evaluation`)),
+		chromedp.Click(chromedp.CSS(`#close-evaluation`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=summary-lead]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=summary-lead]`)))
+	fails, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=ratings] tbody tr:nth-child(3) td:nth-child(2)`)))
+	bars, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg rect').length`))
+	if !strings.Contains(lead, "已评查 "+strconv.Itoa(len(files))+" 份") || fails != "1" || bars != 3 {
+		t.Errorf("summary: %q, %q 不合格, %d bars", lead, fails, bars)
+	}
+	if r := s.call("GET", "/api/v1/evaluations?page_size=5", sup, nil); items(r)[0]["state"] != "closed" {
+		t.Errorf("campaign after closing = %v", items(r)[0])
+	}
+}
