@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,4 +132,51 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 	if r := s.call("GET", "/api/v1/evaluations?page_size=5", sup, nil); items(r)[0]["state"] != "closed" {
 		t.Errorf("campaign after closing = %v", items(r)[0])
 	}
+}
+
+// The printable annual report renders in Chromium with its charts; every number is a
+// link to the rows it counts, and the screenshot is kept for a person to read.
+func TestBrowserAnnualReportPrints(t *testing.T) {
+	axe := loadAxe(t)
+	s := start(t)
+	year := strconv.Itoa(time.Now().In(enforcement.Shanghai()).Year())
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1000, 1400),
+		chromedp.Navigate(s.URL+"/login?next=/reports/annual?year="+year),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), "supervisor1"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=section-inspection]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=report-title]`)))
+	lead, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=section-inspection]`)))
+	charts, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg rect').length`))
+	links, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('a[data-figure]').length`))
+	if title != year+" 年度行政执法工作统计" || !strings.Contains(lead, "开展双随机抽查") || charts < 10 || links < 60 {
+		t.Errorf("report: title %q, %q, %d bars, %d linked figures", title, lead, charts, links)
+	}
+	checkAxe(t, ctx, axe, "/reports/annual")
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil || len(shot) < 50_000 {
+		t.Fatalf("screenshot: %v (%d bytes)", err, len(shot))
+	}
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "annual-report.png"), shot, 0o644)
+	}
+	// A figure's link lists what it counts.
+	want, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`a[data-figure=draws]`)))
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[data-figure=draws]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=rows-total]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=rows-total]`)))
+	if got != want || want == "0" {
+		t.Errorf("draws: the report says %q, its rows page %q", want, got)
+	}
+	checkAxe(t, ctx, axe, "/reports/annual/rows")
 }

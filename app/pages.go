@@ -41,6 +41,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	a.agencyPublicPageRoutes(srv, login, write)
 	a.inspectionPageRoutes(srv, login, write)
 	a.auditPageRoutes(srv, login, write)
+	a.reportPageRoutes(srv, login)
 }
 
 var templateFuncs = template.FuncMap{
@@ -105,6 +106,9 @@ func nav(a enforcement.Actor) []navItem {
 		items = append(items, navItem{"/evaluations", "案卷评查"})
 	}
 	items = append(items, navItem{"/rectifications", "整改"})
+	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
+		items = append(items, navItem{"/reports/annual", "年度统计"})
+	}
 	items = append(items, navItem{"/officers", "执法人员"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
 		items = append(items, navItem{"/reviewers", "审核人员配备"}, navItem{"/users", "账号"}, navItem{"/activity", "操作日志"})

@@ -34,6 +34,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.agencyPublicRoutes(api)
 	a.inspectionRoutes(api)
 	a.auditRoutes(api)
+	a.reportRoutes(api)
 
 	a.pageRoutes(srv)
 }

@@ -197,7 +197,7 @@ func (s *Service) AddOutcome(ctx context.Context, a Actor, id uuid.UUID, in Outc
 	if outcomeLabel(in.Type) == "" {
 		return Outcome{}, fault.Field("type", "类型应为 reconsideration（行政复议）或 litigation（行政诉讼）")
 	}
-	if resultLabel(in.Result) == "" {
+	if OutcomeResultLabel(in.Result) == "" {
 		return Outcome{}, fault.Field("result", "结果应为 upheld、revoked、changed、confirmed_illegal、terminated 或 pending")
 	}
 	if in.DecidedAt.IsZero() || in.DecidedAt.After(s.Now().Add(time.Hour)) {

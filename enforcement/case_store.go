@@ -251,13 +251,13 @@ func (s *Store) AddOutcome(ctx context.Context, o Outcome, by Actor, stage State
 		// A decision revoked, changed or found unlawful comes down from the portal.
 		switch o.Result {
 		case "revoked", "changed", "confirmed_illegal":
-			cause := outcomeLabel(o.Type) + resultLabel(o.Result)
+			cause := outcomeLabel(o.Type) + OutcomeResultLabel(o.Result)
 			if err := s.markWithdrawalTx(ctx, tx, o.CaseID, DateOf(o.DecidedAt), cause); err != nil {
 				return err
 			}
 		}
 		return s.record(ctx, tx, TimelineEntry{CaseID: o.CaseID, Stage: stage, Kind: "outcome", OccurredAt: o.DecidedAt,
-			Note: outcomeLabel(o.Type) + "：" + resultLabel(o.Result), Data: map[string]any{"type": o.Type, "result": o.Result, "outcome_id": o.ID},
+			Note: outcomeLabel(o.Type) + "：" + OutcomeResultLabel(o.Result), Data: map[string]any{"type": o.Type, "result": o.Result, "outcome_id": o.ID},
 			AuthorID: &by.UserID, AuthorName: by.Name})
 	})
 	return o, DBError(err, "复议诉讼结果")
@@ -277,7 +277,12 @@ func outcomeLabel(t string) string {
 	return map[string]string{"reconsideration": "行政复议", "litigation": "行政诉讼"}[t]
 }
 
-func resultLabel(r string) string {
+// OutcomeResults are the results a reconsideration or litigation can reach, in the order
+// reports print them.
+var OutcomeResults = []string{"upheld", "revoked", "changed", "confirmed_illegal", "terminated", "pending"}
+
+// OutcomeResultLabel names a reconsideration or litigation result.
+func OutcomeResultLabel(r string) string {
 	return map[string]string{"upheld": "维持", "revoked": "撤销", "changed": "变更", "confirmed_illegal": "确认违法",
 		"terminated": "终止", "pending": "尚未审结"}[r]
 }
@@ -291,4 +296,4 @@ func (s *Store) CountCases(ctx context.Context) (int, error) {
 
 // TypeLabel and ResultLabel are the outcome as people read it.
 func (o Outcome) TypeLabel() string   { return outcomeLabel(o.Type) }
-func (o Outcome) ResultLabel() string { return resultLabel(o.Result) }
+func (o Outcome) ResultLabel() string { return OutcomeResultLabel(o.Result) }

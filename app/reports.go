@@ -1,0 +1,271 @@
+package app
+
+import (
+	"encoding/csv"
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/xuri/excelize/v2"
+
+	"zhifa/audit"
+	"zhifa/fault"
+)
+
+func (a *App) reportRoutes(api fiber.Router) {
+	api.Get("/reports/annual", a.annualReport)
+	api.Get("/reports/annual/rows", a.annualReportRows)
+}
+
+func (a *App) reportPageRoutes(srv *fiber.App, login []fiber.Handler) {
+	srv.Get("/reports/annual", append(login, a.annualReportPage)...)
+	srv.Get("/reports/annual/rows", append(login, a.annualRowsPage)...)
+}
+
+// reportQuery reads ?year=&region_code=; the year defaults to the last full one.
+func (a *App) reportQuery(c *fiber.Ctx) (int, string, error) {
+	year := a.enforcement.Today().Year - 1
+	if s := c.Query("year"); s != "" {
+		y, err := strconv.Atoi(s)
+		if err != nil {
+			return 0, "", fault.Field("year", "统计年度应为四位数字，如 2026")
+		}
+		year = y
+	}
+	return year, c.Query("region_code"), nil
+}
+
+func (a *App) loadReport(c *fiber.Ctx) (audit.Report, error) {
+	year, region, err := a.reportQuery(c)
+	if err != nil {
+		return audit.Report{}, err
+	}
+	return a.audit.AnnualReport(c.UserContext(), actor(c), year, region)
+}
+
+// GET /api/v1/reports/annual?year=&region_code=&format=json|csv|xlsx|html
+func (a *App) annualReport(c *fiber.Ctx) error {
+	format := c.Query("format", "json")
+	switch format {
+	case "json", "csv", "xlsx", "html":
+	default:
+		return fault.Field("format", "格式应为 json、csv、xlsx 或 html")
+	}
+	r, err := a.loadReport(c)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("annual-report-%d-%s", r.Year, r.RegionCode)
+	switch format {
+	case "csv":
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+		return writeReportCSV(c.Response().BodyWriter(), &r)
+	case "xlsx":
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
+		return WriteReportXLSX(c.Response().BodyWriter(), &r)
+	case "html":
+		return a.renderReport(c, &r)
+	}
+	return c.JSON(fiber.Map{"year": r.Year, "region_code": r.RegionCode, "as_of": r.AsOf, "generated_at": r.GeneratedAt,
+		"figures": r.Map(), "sections": reportSections(&r)})
+}
+
+// reportSections is the figures with their labels and units, for clients that print them.
+func reportSections(r *audit.Report) []fiber.Map {
+	var out []fiber.Map
+	for _, s := range r.Sections() {
+		out = append(out, fiber.Map{"name": s.Name, "figures": s.Figures})
+	}
+	return out
+}
+
+// writeReportCSV writes one line per figure and category, with a byte-order mark so that
+// spreadsheet programs read the Chinese text as UTF-8.
+func writeReportCSV(w io.Writer, r *audit.Report) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"年度", "区划代码", "板块", "统计项", "代码", "分类", "数值", "单位"})
+	for _, f := range r.Figures {
+		_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, f.Section, f.Label, f.Key, "", strconv.FormatInt(f.Value, 10), f.Unit})
+		for _, p := range f.Parts {
+			_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, f.Section, f.Label, f.Key + "." + p.Key, p.Label, strconv.FormatInt(p.Value, 10), f.Unit})
+		}
+	}
+	_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, "执法主体与人员", "法制审核人员占执法人员比例", "reviewer_share", "",
+		strconv.FormatFloat(r.ReviewerShare, 'f', 1, 64), "%"})
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteReportXLSX writes the report as a workbook: an overview sheet, then one sheet per
+// section, each written row by row through excelize's stream writer.
+func WriteReportXLSX(w io.Writer, r *audit.Report) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", "总览"); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter("总览")
+	if err != nil {
+		return err
+	}
+	rows := [][]any{{fmt.Sprintf("%d 年度法治政府建设（行政执法）统计", r.Year)}, {"区划代码", r.RegionCode}, {"数据截至", r.AsOf},
+		{"生成时间", r.GeneratedAt.Format(time.DateTime)}, {"说明", "全部数字由平台按业务记录自动统计，未经人工录入"}, {}, {"板块", "统计项", "数值", "单位"}}
+	for _, f := range r.Figures {
+		rows = append(rows, []any{f.Section, f.Label, f.Value, f.Unit})
+	}
+	rows = append(rows, []any{"执法主体与人员", "法制审核人员占执法人员比例", r.ReviewerShare, "%"})
+	if err := streamRows(sw, rows); err != nil {
+		return err
+	}
+	for _, s := range r.Sections() {
+		if _, err := f.NewSheet(s.Name); err != nil {
+			return err
+		}
+		sw, err := f.NewStreamWriter(s.Name)
+		if err != nil {
+			return err
+		}
+		rows := [][]any{{"统计项", "分类", "数值", "单位", "代码"}}
+		for _, fg := range s.Figures {
+			rows = append(rows, []any{fg.Label, "", fg.Value, fg.Unit, fg.Key})
+			for _, p := range fg.Parts {
+				rows = append(rows, []any{fg.Label, p.Label, p.Value, fg.Unit, fg.Key + "." + p.Key})
+			}
+		}
+		if err := streamRows(sw, rows); err != nil {
+			return err
+		}
+	}
+	return f.Write(w)
+}
+
+func streamRows(sw *excelize.StreamWriter, rows [][]any) error {
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, row); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// GET /api/v1/reports/annual/rows?year=&region_code=&figure=&key=
+func (a *App) annualReportRows(c *fiber.Ctx) error {
+	year, region, err := a.reportQuery(c)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.audit.Rows(c.UserContext(), actor(c), year, region, c.Query("figure"), c.Query("key"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// reportView renders a report's figures as links to the rows they count.
+type reportView struct {
+	R    *audit.Report
+	base string // the rows page's query without the figure
+}
+
+// N is a figure (or "figure.part") as a number linked to its rows.
+func (v reportView) N(key string) template.HTML {
+	fig, part, _ := strings.Cut(key, ".")
+	href := v.base + "&figure=" + url.QueryEscape(fig)
+	if part != "" {
+		href += "&key=" + url.QueryEscape(part)
+	}
+	return template.HTML(`<a href="` + html.EscapeString(href) + `" data-figure="` + html.EscapeString(key) + `">` +
+		strconv.FormatInt(v.R.Value(key), 10) + `</a>`)
+}
+
+// Wan is an amount in fen as 万元, linked to its rows.
+func (v reportView) Wan(key string) template.HTML {
+	return template.HTML(`<a href="` + html.EscapeString(v.base+"&figure="+url.QueryEscape(key)) + `" data-figure="` + html.EscapeString(key) + `">` +
+		strconv.FormatFloat(float64(v.R.Value(key))/1e6, 'f', 2, 64) + `</a>`)
+}
+
+// Pct is a over b as a percentage.
+func (v reportView) Pct(a, b string) string {
+	d := v.R.Value(b)
+	if d == 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(float64(v.R.Value(a))*100/float64(d), 'f', 1, 64) + "%"
+}
+
+// Chart is a horizontal bar chart of a figure's categories, as inline SVG.
+func (v reportView) Chart(key string) template.HTML {
+	f := v.R.Figure(key)
+	if len(f.Parts) == 0 {
+		return ""
+	}
+	var most int64 = 1
+	for _, p := range f.Parts {
+		most = max(most, p.Value)
+	}
+	const rowH, labelW, barW = 26, 120, 380
+	h := rowH * len(f.Parts)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg role="img" aria-label="%s" width="%d" height="%d" viewBox="0 0 %d %d">`,
+		html.EscapeString(f.Label+"图"), labelW+barW+60, h, labelW+barW+60, h)
+	for i, p := range f.Parts {
+		y := i * rowH
+		w := int(p.Value * barW / most)
+		fmt.Fprintf(&b, `<text x="0" y="%d">%s</text><rect x="%d" y="%d" width="%d" height="16" fill="#2b6cb0"></rect><text x="%d" y="%d">%d</text>`,
+			y+16, html.EscapeString(p.Label), labelW, y+3, w, labelW+w+6, y+16, p.Value)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+func (a *App) renderReport(c *fiber.Ctx, r *audit.Report) error {
+	base := fmt.Sprintf("/reports/annual/rows?year=%d&region_code=%s", r.Year, r.RegionCode)
+	api := fmt.Sprintf("/api/v1/reports/annual?year=%d&region_code=%s", r.Year, r.RegionCode)
+	return c.Render("report_annual", fiber.Map{"V": reportView{R: r, base: base}, "R": r, "API": api,
+		"Years": []int{r.Year - 1, r.Year + 1}, "By": actor(c).Name}, "")
+}
+
+// GET /reports/annual?year=&region_code= — the printable report with charts.
+func (a *App) annualReportPage(c *fiber.Ctx) error {
+	r, err := a.loadReport(c)
+	if err != nil {
+		return err
+	}
+	return a.renderReport(c, &r)
+}
+
+// GET /reports/annual/rows?year=&region_code=&figure=&key= — what a figure counts.
+func (a *App) annualRowsPage(c *fiber.Ctx) error {
+	year, region, err := a.reportQuery(c)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	figure, key := c.Query("figure"), c.Query("key")
+	l, err := a.audit.Rows(c.UserContext(), actor(c), year, region, figure, key, p)
+	if err != nil {
+		return err
+	}
+	label, _ := audit.FigureLabel(figure, key)
+	return c.Render("report_rows", a.view(c, fmt.Sprintf("%d 年度 · %s", year, label), fiber.Map{"List": l, "Year": year,
+		"Region": region, "Label": label, "Pager": pager(c, p, l.Total)}))
+}
