@@ -1,18 +1,14 @@
 package app
 
 import (
-	"encoding/csv"
 	"fmt"
 	"html"
 	"html/template"
-	"io"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/xuri/excelize/v2"
 
 	"zhifa/audit"
 	"zhifa/fault"
@@ -66,11 +62,11 @@ func (a *App) annualReport(c *fiber.Ctx) error {
 	case "csv":
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
-		return writeReportCSV(c.Response().BodyWriter(), &r)
+		return audit.WriteCSV(c.Response().BodyWriter(), &r)
 	case "xlsx":
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
-		return WriteReportXLSX(c.Response().BodyWriter(), &r)
+		return audit.WriteXLSX(c.Response().BodyWriter(), &r)
 	case "html":
 		return a.renderReport(c, &r)
 	}
@@ -85,79 +81,6 @@ func reportSections(r *audit.Report) []fiber.Map {
 		out = append(out, fiber.Map{"name": s.Name, "figures": s.Figures})
 	}
 	return out
-}
-
-// writeReportCSV writes one line per figure and category, with a byte-order mark so that
-// spreadsheet programs read the Chinese text as UTF-8.
-func writeReportCSV(w io.Writer, r *audit.Report) error {
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"年度", "区划代码", "板块", "统计项", "代码", "分类", "数值", "单位"})
-	for _, f := range r.Figures {
-		_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, f.Section, f.Label, f.Key, "", strconv.FormatInt(f.Value, 10), f.Unit})
-		for _, p := range f.Parts {
-			_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, f.Section, f.Label, f.Key + "." + p.Key, p.Label, strconv.FormatInt(p.Value, 10), f.Unit})
-		}
-	}
-	_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, "执法主体与人员", "法制审核人员占执法人员比例", "reviewer_share", "",
-		strconv.FormatFloat(r.ReviewerShare, 'f', 1, 64), "%"})
-	cw.Flush()
-	return cw.Error()
-}
-
-// WriteReportXLSX writes the report as a workbook: an overview sheet, then one sheet per
-// section, each written row by row through excelize's stream writer.
-func WriteReportXLSX(w io.Writer, r *audit.Report) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", "总览"); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter("总览")
-	if err != nil {
-		return err
-	}
-	rows := [][]any{{fmt.Sprintf("%d 年度法治政府建设（行政执法）统计", r.Year)}, {"区划代码", r.RegionCode}, {"数据截至", r.AsOf},
-		{"生成时间", r.GeneratedAt.Format(time.DateTime)}, {"说明", "全部数字由平台按业务记录自动统计，未经人工录入"}, {}, {"板块", "统计项", "数值", "单位"}}
-	for _, f := range r.Figures {
-		rows = append(rows, []any{f.Section, f.Label, f.Value, f.Unit})
-	}
-	rows = append(rows, []any{"执法主体与人员", "法制审核人员占执法人员比例", r.ReviewerShare, "%"})
-	if err := streamRows(sw, rows); err != nil {
-		return err
-	}
-	for _, s := range r.Sections() {
-		if _, err := f.NewSheet(s.Name); err != nil {
-			return err
-		}
-		sw, err := f.NewStreamWriter(s.Name)
-		if err != nil {
-			return err
-		}
-		rows := [][]any{{"统计项", "分类", "数值", "单位", "代码"}}
-		for _, fg := range s.Figures {
-			rows = append(rows, []any{fg.Label, "", fg.Value, fg.Unit, fg.Key})
-			for _, p := range fg.Parts {
-				rows = append(rows, []any{fg.Label, p.Label, p.Value, fg.Unit, fg.Key + "." + p.Key})
-			}
-		}
-		if err := streamRows(sw, rows); err != nil {
-			return err
-		}
-	}
-	return f.Write(w)
-}
-
-func streamRows(sw *excelize.StreamWriter, rows [][]any) error {
-	for i, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, row); err != nil {
-			return err
-		}
-	}
-	return sw.Flush()
 }
 
 // GET /api/v1/reports/annual/rows?year=&region_code=&figure=&key=

@@ -238,6 +238,9 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	if _, err := a.audit.EnsureDefaultRubric(ctx); err != nil {
 		return fmt.Errorf("default rubric: %w", err)
 	}
+	if err := a.seedAudit(ctx, out, time.Now()); err != nil {
+		return fmt.Errorf("demo evaluations: %w", err)
+	}
 	fmt.Fprintf(out, "演示账号（密码均为 %s）：\n", DemoPassword)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-12s %s · %s\n", l.Username, l.Role, l.Agency)
