@@ -54,18 +54,18 @@ func newReportBench(b *testing.B) (*audit.Service, enforcement.Actor) {
 				CASE WHEN i % 10 >= 6 AND i % 25 IN (7, 8) THEN f + interval '20 days' END,
 				CASE WHEN i % 10 < 6 THEN jsonb_build_object('outcome', CASE WHEN i % 13 = 0 THEN 'no_penalty' ELSE 'penalty' END,
 					'fine_amount', (i % 50) * 10000, 'confiscation_amount', (i % 7) * 5000) END, $1
-			FROM generate_series(1, 1000000) i, LATERAL (SELECT timestamptz '2026-01-01 08:00+08' + (i % 300) * interval '1 day' AS f) t
+			FROM generate_series(1, 1000000) i CROSS JOIN LATERAL (SELECT timestamptz '2026-01-01 08:00+08' + (i % 300) * interval '1 day' AS f) t
 			JOIN ags ON ags.n = i % 20`, []any{user}},
 		{`INSERT INTO disclosures (id, kind, case_id, agency_id, state, start_on, due_days, minor, title, content, search, decided_on, published_at)
 			SELECT gen_random_uuid(), 'decision', c.id, c.agency_id, CASE WHEN n % 10 < 9 THEN 'published' ELSE 'due' END,
 				(c.decided_at AT TIME ZONE 'Asia/Shanghai')::date, CASE WHEN n % 2 = 0 THEN 7 ELSE 20 END, false, '决定', '{}', c.number,
 				(c.decided_at AT TIME ZONE 'Asia/Shanghai')::date, CASE WHEN n % 10 < 9 THEN c.decided_at + (n % 15) * interval '1 day' END
 			FROM (SELECT c.*, row_number() OVER () AS n FROM cases c WHERE c.decided_at IS NOT NULL) c`, nil},
-		{`INSERT INTO reviews (id, case_id, round, state, decision, major_reasons, criteria_version, from_state, submitted_by, submitted_name, submitted_at, due_on)
-			SELECT gen_random_uuid(), id, 1, (ARRAY['approved','approved','returned','rejected','pending'])[1 + (hashtext(number) & 3)], '{}', '[]', 1, 'notified', $1, '甲', decided_at - interval '5 days', (decided_at)::date
+		{`INSERT INTO reviews (id, agency_id, case_id, round, state, decision, major_reasons, criteria_version, from_state, submitted_by, submitted_name, submitted_at, due_on)
+			SELECT gen_random_uuid(), agency_id, id, 1, (ARRAY['approved','approved','returned','rejected','pending'])[1 + (hashtext(number) & 3)], '{}', '[]', 1, 'notified', $1, '甲', decided_at - interval '5 days', (decided_at)::date
 			FROM cases WHERE decided_at IS NOT NULL AND hashtext(number) % 12 = 0`, []any{user}},
-		{`INSERT INTO case_outcomes (case_id, type, result, decided_at, recorded_by)
-			SELECT id, CASE WHEN hashtext(number) % 3 = 0 THEN 'litigation' ELSE 'reconsideration' END,
+		{`INSERT INTO case_outcomes (agency_id, case_id, type, result, decided_at, recorded_by)
+			SELECT agency_id, id, CASE WHEN hashtext(number) % 3 = 0 THEN 'litigation' ELSE 'reconsideration' END,
 				(ARRAY['upheld','revoked','changed','confirmed_illegal','terminated','pending'])[1 + abs(hashtext(number)) % 6], decided_at + interval '40 days', $1
 			FROM cases WHERE decided_at IS NOT NULL AND hashtext(number) % 100 = 0`, []any{user}},
 		{`INSERT INTO inspection_targets (code, name, type, region_code, industry, risk)

@@ -244,8 +244,8 @@ type Outcome struct {
 func (s *Store) AddOutcome(ctx context.Context, o Outcome, by Actor, stage State) (Outcome, error) {
 	o.ID = uuid.New()
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO case_outcomes (id, case_id, type, result, decided_at, note, recorded_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at`, o.ID, o.CaseID, o.Type, o.Result, o.DecidedAt, o.Note, by.UserID).Scan(&o.CreatedAt); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO case_outcomes (id, case_id, type, result, decided_at, note, recorded_by, agency_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT agency_id FROM cases WHERE id = $2)) RETURNING created_at`, o.ID, o.CaseID, o.Type, o.Result, o.DecidedAt, o.Note, by.UserID).Scan(&o.CreatedAt); err != nil {
 			return err
 		}
 		// A decision revoked, changed or found unlawful comes down from the portal.

@@ -139,7 +139,8 @@ func (s *Store) lastReviewTx(ctx context.Context, tx pgx.Tx, caseID uuid.UUID) (
 func (s *Store) insertReviewTx(ctx context.Context, tx pgx.Tx, r *LegalReview) error {
 	reasons, _ := json.Marshal(r.MajorReasons)
 	_, err := tx.Exec(ctx, `INSERT INTO reviews (id, case_id, round, state, decision, major_reasons, criteria_version, from_state,
-		submitted_by, submitted_name, submitted_at, due_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		submitted_by, submitted_name, submitted_at, due_on, agency_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, (SELECT agency_id FROM cases WHERE id = $2))`,
 		r.ID, r.CaseID, r.Round, r.State, r.Decision, reasons, r.CriteriaVersion, r.FromState, r.SubmittedBy, r.SubmittedName,
 		r.SubmittedAt, r.DueOn)
 	return DBError(err, "法制审核")
