@@ -33,6 +33,44 @@ func (a *App) publicAuditRoutes(pub fiber.Router) {
 	pub.Get("/api/evaluations/:id/pool", a.publicEvaluationPool)
 	pub.Get("/api/evaluations/:id/verify", a.publicVerifySample)
 	pub.Get("/sample.md", a.publicSampleSpecification)
+	pub.Get("/evaluations", a.publicEvaluationsPage)
+	pub.Get("/evaluations/:id", a.publicEvaluationPage)
+}
+
+// GET /public/evaluations — every campaign's sample, newest first.
+func (a *App) publicEvaluationsPage(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.audit.PublicEvaluations(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	return c.Render("public_evaluations", a.publicView(c, "案卷评查抽样公示", fiber.Map{"List": l, "Pager": pager(c, p, l.Total)}))
+}
+
+// GET /public/evaluations/{id} — a campaign's sample, re-run and compared as the page loads.
+func (a *App) publicEvaluationPage(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	e, err := a.audit.PublicEvaluation(ctx, id)
+	if err != nil {
+		return err
+	}
+	sample, err := a.audit.PublicSample(ctx, id)
+	if err != nil {
+		return err
+	}
+	v, err := a.audit.VerifySample(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.Render("public_evaluation", a.publicView(c, "评查抽样 · "+e.Name, fiber.Map{"E": e, "Sample": sample, "V": v,
+		"Kinds": audit.KindLabels(e.CaseKinds)}))
 }
 
 // GET /public/sample.md — the sampling algorithm's specification.
@@ -167,11 +205,7 @@ func (a *App) listEvaluationFiles(c *fiber.Ctx) error {
 
 // GET /api/v1/evaluations/{id}/files/{case_id} — the file with its pre-checks and score.
 func (a *App) getEvaluationFile(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	caseID, err := idParam(c, "case_id")
+	id, caseID, err := fileParams(c)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,17 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 		t.Fatalf("the campaign sampled %d files, want the 2 decided today at least", len(files))
 	}
 	checkAxe(t, ctx, axe, "/evaluations/{id}")
+	// Anyone can re-run the sample from the public page.
+	verify, _ := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid=verify-link]`), "href"))
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+verify.Value), chromedp.WaitVisible(chromedp.CSS(`[data-testid=verdict]`))); err != nil {
+		t.Fatal(err)
+	}
+	verdict, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=verdict] .verdict`)))
+	listed, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=public-sample] tbody tr').length`))
+	if verdict != "一致" || listed != len(files) {
+		t.Errorf("public verification says %q and lists %d files of %d", verdict, listed, len(files))
+	}
+	checkAxe(t, ctx, axe, "/public/evaluations/{id}")
 	// Scoring on a tablet.
 	err = chromedp.Do(ctx,
 		chromedp.EmulateViewport(1024, 768),

@@ -231,12 +231,21 @@ type scoreForm struct {
 	Vetoes map[string]bool
 }
 
-func (a *App) renderWorkpaper(c *fiber.Ctx, f *scoreForm, data fiber.Map) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
+func newScoreForm() *scoreForm {
+	return &scoreForm{Points: map[string]string{}, Notes: map[string]string{}, Vetoes: map[string]bool{}}
+}
+
+// fileParams reads the campaign and case IDs of a file's route.
+func fileParams(c *fiber.Ctx) (id, caseID uuid.UUID, err error) {
+	if id, err = idParam(c, "id"); err != nil {
+		return
 	}
-	caseID, err := idParam(c, "case_id")
+	caseID, err = idParam(c, "case_id")
+	return
+}
+
+func (a *App) renderWorkpaper(c *fiber.Ctx, f *scoreForm, data fiber.Map) error {
+	id, caseID, err := fileParams(c)
 	if err != nil {
 		return err
 	}
@@ -245,7 +254,7 @@ func (a *App) renderWorkpaper(c *fiber.Ctx, f *scoreForm, data fiber.Map) error 
 		return err
 	}
 	if f == nil { // the recorded score, or the pre-checks' suggestions
-		f = &scoreForm{Points: map[string]string{}, Notes: map[string]string{}, Vetoes: map[string]bool{}}
+		f = newScoreForm()
 		if w.Score != nil {
 			for _, d := range w.Score.Deductions {
 				f.Points[d.ItemCode], f.Notes[d.ItemCode], f.Vetoes[d.ItemCode] = trimPoints(d.Points), d.Note, d.Veto
@@ -278,11 +287,7 @@ func (a *App) workpaperPage(c *fiber.Ctx) error {
 // POST /evaluations/{id}/files/{case_id}: one points field and note per item, a
 // checkbox per veto item.
 func (a *App) scoreSubmit(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	caseID, err := idParam(c, "case_id")
+	id, caseID, err := fileParams(c)
 	if err != nil {
 		return err
 	}
@@ -294,7 +299,7 @@ func (a *App) scoreSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := &scoreForm{Points: map[string]string{}, Notes: map[string]string{}, Vetoes: map[string]bool{}}
+	f := newScoreForm()
 	in := audit.ScoreInput{CaseID: caseID}
 	err = nil
 	for _, it := range r.Items {
@@ -335,11 +340,7 @@ func (a *App) scoreSubmit(c *fiber.Ctx) error {
 
 // POST /evaluations/{id}/files/{case_id}/rectifications {item_code, requirement, due_on}
 func (a *App) rectificationSubmit(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	caseID, err := idParam(c, "case_id")
+	id, caseID, err := fileParams(c)
 	if err != nil {
 		return err
 	}

@@ -253,6 +253,9 @@ func TestEvaluationSampleIsPubliclyVerifiable(t *testing.T) {
 	if v := s.public("/public/api/evaluations/" + cp.id + "/verify").JSON(); v["ok"] != false {
 		t.Fatalf("verify after tampering = %v", v)
 	}
+	if page := string(s.public("/public/evaluations/" + cp.id).Body); !strings.Contains(page, "不一致") {
+		t.Fatalf("the public page does not report the tampering")
+	}
 }
 
 func TestEvaluationRefusals(t *testing.T) {

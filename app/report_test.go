@@ -57,7 +57,6 @@ func TestAnnualReportCountsWhatTheAPIDid(t *testing.T) {
 	}
 	agency := r.JSON()["id"].(string)
 	want["agencies"] = 1
-	var inspectors []string
 	var tokens []string
 	for i := range 2 {
 		r := s.call("POST", "/api/v1/officers", admin, map[string]any{"agency_id": agency, "name": fmt.Sprintf("统计测试员%d", i+1),
@@ -66,7 +65,6 @@ func TestAnnualReportCountsWhatTheAPIDid(t *testing.T) {
 			t.Fatalf("officer = %d %s", r.Status, r.Body)
 		}
 		id := r.JSON()["id"].(string)
-		inspectors = append(inspectors, id)
 		u := fmt.Sprintf("tjcs%d", i+1)
 		if r := s.call("POST", "/api/v1/users", admin, map[string]any{"username": u, "password": "统计测试口令2026!", "name": fmt.Sprintf("统计测试员%d", i+1),
 			"roles": []string{"officer"}, "agency_id": agency, "officer_id": id}); r.Status != 201 {

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"zhifa/audit"
+	"zhifa/enforcement"
 	"zhifa/fault"
 )
 
@@ -83,17 +84,31 @@ func reportSections(r *audit.Report) []fiber.Map {
 	return out
 }
 
+// rowsQuery is a rows listing's request: the year, region, figure, category and page.
+type rowsQuery struct {
+	year                int
+	region, figure, key string
+	page                enforcement.Page
+}
+
+// loadRows lists the rows a figure counts, for the JSON and the page.
+func (a *App) loadRows(c *fiber.Ctx) (rowsQuery, enforcement.List[audit.Row], error) {
+	var q rowsQuery
+	var err error
+	if q.year, q.region, err = a.reportQuery(c); err != nil {
+		return q, enforcement.List[audit.Row]{}, err
+	}
+	if q.page, err = pageOf(c); err != nil {
+		return q, enforcement.List[audit.Row]{}, err
+	}
+	q.figure, q.key = c.Query("figure"), c.Query("key")
+	l, err := a.audit.Rows(c.UserContext(), actor(c), q.year, q.region, q.figure, q.key, q.page)
+	return q, l, err
+}
+
 // GET /api/v1/reports/annual/rows?year=&region_code=&figure=&key=
 func (a *App) annualReportRows(c *fiber.Ctx) error {
-	year, region, err := a.reportQuery(c)
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	l, err := a.audit.Rows(c.UserContext(), actor(c), year, region, c.Query("figure"), c.Query("key"), p)
+	_, l, err := a.loadRows(c)
 	if err != nil {
 		return err
 	}
@@ -175,20 +190,11 @@ func (a *App) annualReportPage(c *fiber.Ctx) error {
 
 // GET /reports/annual/rows?year=&region_code=&figure=&key= — what a figure counts.
 func (a *App) annualRowsPage(c *fiber.Ctx) error {
-	year, region, err := a.reportQuery(c)
+	q, l, err := a.loadRows(c)
 	if err != nil {
 		return err
 	}
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	figure, key := c.Query("figure"), c.Query("key")
-	l, err := a.audit.Rows(c.UserContext(), actor(c), year, region, figure, key, p)
-	if err != nil {
-		return err
-	}
-	label, _ := audit.FigureLabel(figure, key)
-	return c.Render("report_rows", a.view(c, fmt.Sprintf("%d 年度 · %s", year, label), fiber.Map{"List": l, "Year": year,
-		"Region": region, "Label": label, "Pager": pager(c, p, l.Total)}))
+	label, _ := audit.FigureLabel(q.figure, q.key)
+	return c.Render("report_rows", a.view(c, fmt.Sprintf("%d 年度 · %s", q.year, label), fiber.Map{"List": l, "Year": q.year,
+		"Region": q.region, "Label": label, "Pager": pager(c, q.page, l.Total)}))
 }

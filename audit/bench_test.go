@@ -19,7 +19,7 @@ import (
 
 // reportBench is a province's year: 10^6 cases over 20 agencies (60% decided, some
 // withdrawn or transferred), their disclosure items, legal reviews and outcomes, 10^5
-// targets, a year's tasks with 10^5 checks, and evaluated files, in a database of its own.
+// targets and a year's tasks with 10^5 checks, in a database of its own.
 func newReportBench(b *testing.B) (*audit.Service, enforcement.Actor) {
 	b.Helper()
 	ctx := context.Background()

@@ -88,3 +88,9 @@ func (s *Service) PoolListing(ctx context.Context, id uuid.UUID) (string, error)
 	err := s.db.QueryRow(ctx, `SELECT pool_listing FROM evaluations WHERE id = $1`, id).Scan(&listing)
 	return listing, enforcement.DBError(err, "评查活动")
 }
+
+// PublicEvaluations lists every campaign, newest first: none is ever removed, so a sample
+// fished for by opening campaign after campaign would show here.
+func (s *Service) PublicEvaluations(ctx context.Context, p enforcement.Page) (enforcement.List[Evaluation], error) {
+	return enforcement.ListPage(ctx, s.db, enforcement.Query{Select: evaluationCols, From: evaluationFrom, Order: "e.created_at DESC"}, p, scanEvaluation)
+}
