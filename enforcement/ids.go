@@ -2,9 +2,9 @@ package enforcement
 
 import "strings"
 
-// creditCharset is the alphabet of the unified social credit code (GB 32100-2015):
+// CreditCharset is the alphabet of the unified social credit code (GB 32100-2015):
 // digits and capitals without I, O, Z, S and V.
-const creditCharset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+const CreditCharset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 var creditWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
 
@@ -16,14 +16,14 @@ func CreditCheckChar(first17 string) byte {
 	}
 	sum := 0
 	for i := 0; i < 17; i++ {
-		v := strings.IndexByte(creditCharset, first17[i])
+		v := strings.IndexByte(CreditCharset, first17[i])
 		if v < 0 {
 			return 0
 		}
 		sum += v * creditWeights[i]
 	}
 	c := (31 - sum%31) % 31
-	return creditCharset[c]
+	return CreditCharset[c]
 }
 
 // ValidCreditCode reports whether s is an 18-character unified social credit code whose

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"zhifa/app/testenv"
+	"zhifa/enforcement"
 )
 
 // The reader groups positions into ranges; whatever the density, each position must get
@@ -31,7 +32,11 @@ func TestReaderReturnsCodesInDrawOrder(t *testing.T) {
 	for i := range n {
 		fmt.Fprintf(&b, "91%016d", i)
 	}
-	if err := rdb.Set(ctx, p.key(task, "B"), b.String(), time.Minute).Err(); err != nil {
+	packed, err := packCodes(nil, []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, p.key(task, "B"), packed, time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
 	read := p.Reader(ctx, task)
@@ -50,5 +55,36 @@ func TestReaderReturnsCodesInDrawOrder(t *testing.T) {
 	}
 	if _, err := read("B", []int{n}); err == nil {
 		t.Fatal("a position past the end must fail, not return a short code")
+	}
+}
+
+// Packing keeps every character of the alphabet at every place, and refuses any other.
+func TestPackedCodesRoundTrip(t *testing.T) {
+	alphabet := enforcement.CreditCharset
+	var codes []byte
+	for i := range 200 {
+		for j := range CodeLen {
+			codes = append(codes, alphabet[(i*7+j*13)%len(alphabet)])
+		}
+	}
+	codes = append(codes, "YYYYYYYYYYYYYYYYYY000000000000000000"...)
+	packed, err := packCodes(nil, codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(packed) != len(codes)/CodeLen*packedLen {
+		t.Fatalf("%d codes packed into %d bytes", len(codes)/CodeLen, len(packed))
+	}
+	got := make([]byte, len(codes))
+	for i := 0; i < len(codes)/CodeLen; i++ {
+		unpackCode(got[i*CodeLen:(i+1)*CodeLen], string(packed[i*packedLen:(i+1)*packedLen]))
+	}
+	if string(got) != string(codes) {
+		t.Fatalf("round trip changed the codes:\n%s\n%s", got, codes)
+	}
+	for _, bad := range []string{"91360799MA35ABCDEI", "91360799ma35abcde1", "9136079"} {
+		if _, err := packCodes(nil, []byte(bad)); err == nil {
+			t.Errorf("%q packed without an error", bad)
+		}
 	}
 }
