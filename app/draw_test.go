@@ -133,7 +133,7 @@ func setupInspection(s *server) inspectionSetup {
 func (st inspectionSetup) task(name string, edit ...func(map[string]any)) map[string]any {
 	in := map[string]any{"name": name, "matter_ids": []string{st.matter}, "agency_ids": []string{st.market, st.urban},
 		"filter": map[string]any{"type": "企业", "industry": "批发和零售业"}, "ratios": map[string]float64{"A": 0.5, "B": 0.1, "C": 0.05, "D": 0.03},
-		"inspectors_per_target": 2, "exclude_inspected_within_days": 180, "yearly_cap": 2, "due_date": "2026-12-31"}
+		"inspectors_per_target": 2, "exclude_inspected_within_days": 180, "yearly_cap": 2, "due_date": time.Now().AddDate(0, 1, 0).Format(time.DateOnly)}
 	for _, e := range edit {
 		e(in)
 	}
@@ -332,28 +332,48 @@ func TestDrawIsPublicVerifiableAndOnce(t *testing.T) {
 func TestDrawRebuildsLostPools(t *testing.T) {
 	s := start(t)
 	st := setupInspection(s)
-	r := s.call("POST", "/api/v1/inspection/tasks", st.supervisor, st.task("重建测试", func(m map[string]any) { m["agency_ids"] = []string{st.market} }))
-	if r.Status != 201 {
-		t.Fatalf("create = %d %s", r.Status, r.Body)
+	create := func(name string) string {
+		r := s.call("POST", "/api/v1/inspection/tasks", st.supervisor, st.task(name, func(m map[string]any) { m["agency_ids"] = []string{st.market} }))
+		if r.Status != 201 {
+			t.Fatalf("create = %d %s", r.Status, r.Body)
+		}
+		return r.JSON()["id"].(string)
 	}
-	id := r.JSON()["id"].(string)
-	// As after FLUSHALL or a restart: every key of this zhifa is gone.
+	draw := func(id, why string) {
+		r := s.call("POST", "/api/v1/inspection/tasks/"+id+"/draw", st.supervisor, map[string]any{"witness": "42"})
+		if r.Status != 201 {
+			t.Fatalf("draw after %s = %d %s", why, r.Status, r.Body)
+		}
+		if v := s.public("/public/api/draws/" + r.JSON()["id"].(string) + "/verify").JSON(); v["ok"] != true {
+			t.Errorf("verify after %s = %v", why, v)
+		}
+	}
+	flushed, reshaped := create("重建测试"), create("旧格式测试")
 	opt, _ := redis.ParseURL(s.env["ZHIFA_REDIS_URL"])
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	ctx := context.Background()
-	keys, _ := rdb.Keys(ctx, s.env["ZHIFA_REDIS_PREFIX"]+"insp:*").Result()
-	if len(keys) == 0 {
-		t.Fatal("the frozen pool was not copied to Redis")
+	poolKeys := func(id string) []string {
+		keys, _ := rdb.Keys(ctx, s.env["ZHIFA_REDIS_PREFIX"]+"insp:pool:"+id+":*").Result()
+		if len(keys) < 2 {
+			t.Fatalf("the frozen pool of %s was not copied to Redis: %v", id, keys)
+		}
+		return keys
 	}
-	rdb.Del(ctx, keys...)
-	r = s.call("POST", "/api/v1/inspection/tasks/"+id+"/draw", st.supervisor, map[string]any{"witness": "42"})
-	if r.Status != 201 {
-		t.Fatalf("draw after the pools were lost = %d %s", r.Status, r.Body)
+	// As after FLUSHALL or a restart: every key of the pool is gone.
+	rdb.Del(ctx, poolKeys(flushed)...)
+	draw(flushed, "a flush")
+	// A stratum in another layout (18 bytes a code, as before codes were packed) and a
+	// header that still matches: the copy is rebuilt, not read at the wrong offsets.
+	for _, k := range poolKeys(reshaped) {
+		if strings.HasSuffix(k, ":meta") {
+			continue
+		}
+		n := rdb.StrLen(ctx, k).Val()
+		rdb.Set(ctx, k, strings.Repeat("0", int(n/12*18)), time.Hour)
+		break
 	}
-	if v := s.public("/public/api/draws/" + r.JSON()["id"].(string) + "/verify").JSON(); v["ok"] != true {
-		t.Errorf("verify = %v", v)
-	}
+	draw(reshaped, "a stratum in another layout")
 }
 
 // TestDrawWithRedisDown runs zhifa against a Redis of its own, stops it before the draw

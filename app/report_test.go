@@ -136,7 +136,7 @@ func TestAnnualReportCountsWhatTheAPIDid(t *testing.T) {
 	}
 	task := s.call("POST", "/api/v1/inspection/tasks", sup, map[string]any{"name": "统计测试抽查", "matter_ids": []string{m.JSON()["id"].(string)},
 		"agency_ids": []string{agency}, "filter": map[string]any{"type": "企业", "industry": "批发和零售业"}, "ratios": map[string]float64{"A": 0.03, "B": 0.03, "C": 0.03, "D": 0.03},
-		"inspectors_per_target": 2, "inspector_field": "统计测试", "due_date": "2026-12-31"})
+		"inspectors_per_target": 2, "inspector_field": "统计测试", "due_date": time.Now().AddDate(0, 1, 0).Format(time.DateOnly)})
 	if task.Status != 201 {
 		t.Fatalf("task = %d %s", task.Status, task.Body)
 	}
