@@ -277,8 +277,14 @@ func TestDrawIsPublicVerifiableAndOnce(t *testing.T) {
 	if spec := s.public("/public/lottery.md"); spec.Status != 200 || !strings.Contains(string(spec.Body), "zhifa-lottery-1") {
 		t.Errorf("the algorithm's specification is not public: %d", spec.Status)
 	}
-	// zhifa verify-draw, from the records and from the public downloads alone.
-	for _, args := range [][]string{{"verify-draw", drawID}, {"verify-draw", "--url", s.URL + "/public/api/draws/" + drawID}} {
+	// zhifa verify-draw, from the records and from the public downloads alone; the public
+	// page shows the command with its own address.
+	cfg, _ := app.LoadConfig(testenv.Getenv(s.env))
+	if page := s.public("/public/draws/" + drawID); !strings.Contains(string(page.Body), "zhifa verify-draw --url "+cfg.PublicURL+"/public/draws/"+drawID+"<") {
+		t.Errorf("the public page does not show the verify command with its address")
+	}
+	for _, args := range [][]string{{"verify-draw", drawID}, {"verify-draw", "--url", s.URL + "/public/api/draws/" + drawID},
+		{"verify-draw", "--url", s.URL + "/public/draws/" + drawID}} {
 		var out bytes.Buffer
 		if err := app.Run(context.Background(), args, testenv.Getenv(s.env), &out); err != nil || !strings.Contains(out.String(), "复核通过") {
 			t.Errorf("zhifa %v: %v\n%s", args, err, out.String())

@@ -461,7 +461,7 @@ func (a *App) publicDrawPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{"Task": t, "Draw": d}
+	data := fiber.Map{"Task": t, "Draw": d, "PublicURL": a.cfg.PublicURL}
 	if data["MatterNames"], data["AgencyNames"], err = a.inspection.Names(c.UserContext(), t); err != nil {
 		return err
 	}

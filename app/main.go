@@ -30,7 +30,7 @@ commands:
   seed      load the demo county (refused when ZHIFA_ENV=production)
   verify    recompute every case's record chain and evidence file hashes [--case ID];
             exits 1 on any break
-  verify-draw ID | --url URL
+  verify-draw ID | --url URL (the draw's public page or /public/api/draws/ID)
             re-run an inspection draw and compare it with what was published: from
             zhifa's records, or from a portal's public downloads alone; exits 1 on a mismatch
   sweep     remove abandoned uploads and lock evidence whose retention lock failed

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -79,12 +80,37 @@ func verifyDraw(start time.Time, d *Draw, t *Task, listing io.Reader, stored fun
 	return v, nil
 }
 
+// publicDrawURL turns the address someone copied — a draw's public page
+// (…/public/draws/{id}, also its /verify page) or its API address (…/public/api/draws/{id})
+// — into the portal's base (ending in "/") and the draw's API address.
+func publicDrawURL(address string) (base, api string, err error) {
+	u, err := url.Parse(strings.TrimSpace(address))
+	bad := fmt.Errorf("地址 %q 不是抽取的公示地址，应为 http(s)://公示平台/public/draws/{抽取编号}", address)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", "", bad
+	}
+	path := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/verify")
+	i := strings.LastIndex(path, "/public/")
+	if i < 0 {
+		return "", "", bad
+	}
+	rest := strings.TrimPrefix(path[i+len("/public/"):], "api/")
+	id, ok := strings.CutPrefix(rest, "draws/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return "", "", bad
+	}
+	base = u.Scheme + "://" + u.Host + path[:i+1]
+	return base, base + "public/api/draws/" + id, nil
+}
+
 // VerifyPublished re-runs a draw from its public downloads alone, as anyone outside
-// zhifa would: url is the draw's public address, …/public/api/draws/{id}.
-func VerifyPublished(ctx context.Context, client *http.Client, url string) (Verification, error) {
+// zhifa would; address is the draw's public page or API address (publicDrawURL).
+func VerifyPublished(ctx context.Context, client *http.Client, address string) (Verification, error) {
 	start := time.Now()
-	url = strings.TrimSuffix(url, "/")
-	base := url[:strings.Index(url, "/public/")+1]
+	base, api, err := publicDrawURL(address)
+	if err != nil {
+		return Verification{}, err
+	}
 	get := func(u string) (io.ReadCloser, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
@@ -100,7 +126,7 @@ func VerifyPublished(ctx context.Context, client *http.Client, url string) (Veri
 		}
 		return resp.Body, nil
 	}
-	body, err := get(url)
+	body, err := get(api)
 	if err != nil {
 		return Verification{}, err
 	}
@@ -111,7 +137,7 @@ func VerifyPublished(ctx context.Context, client *http.Client, url string) (Veri
 	err = json.NewDecoder(body).Decode(&pub)
 	body.Close()
 	if err != nil {
-		return Verification{}, fmt.Errorf("read %s: %w", url, err)
+		return Verification{}, fmt.Errorf("read %s: %w", api, err)
 	}
 	if pub.Draw == nil {
 		return Verification{}, fmt.Errorf("task %s has not been drawn", pub.Task.ID)
