@@ -106,6 +106,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a.inspection = inspection.NewService(inspection.NewStore(a.db), a.enforcement, &inspection.Pools{RDB: a.rdb, Prefix: cfg.RedisPrefix})
 	a.inspection.Warn = a.evidence.Warn
 	a.audit = audit.NewService(a.db, a.enforcement, a.evidence)
+	a.enforcement.ReadGrant = a.audit.EvaluatorReads
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
 	a.metrics = newMetrics(a.db, a.rdb)
 	a.server = a.newServer()

@@ -312,3 +312,72 @@ func TestEvaluationRefusals(t *testing.T) {
 		t.Fatalf("rubric versions = %s", l.Body)
 	}
 }
+
+// A department's reviewer evaluating another department's file reads the whole case —
+// page, records, photos — while the campaign is open, changes nothing, and loses the
+// access when the campaign closes; files outside their sample stay closed to them.
+func TestEvaluatorReadsTheFileWhileTheCampaignIsOpen(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.decidedCase(f)
+	rec := s.addRecord(f.tok, id, "photo")
+	photo := jpegBytes(20_000)
+	up := s.upload(f.tok, rec, "现场.jpg", photo)
+	if up.Status != 201 {
+		t.Fatalf("upload = %d %s", up.Status, up.Body)
+	}
+	media := up.JSON()["id"].(string)
+	conn := dbConn(t, s)
+	var username string
+	if err := conn.QueryRow(context.Background(), `SELECT u.username FROM users u JOIN agencies ag ON ag.id = u.agency_id
+		WHERE ag.kind = 'township' AND 'reviewer' = ANY(u.roles) ORDER BY u.username LIMIT 1`).Scan(&username); err != nil {
+		t.Fatal(err)
+	}
+	rev := s.login(username)
+	reads := map[string]string{"case": "/api/v1/cases/" + id, "records": "/api/v1/cases/" + id + "/records",
+		"media": "/api/v1/media/" + media, "verify": "/api/v1/cases/" + id + "/verify"}
+	expect := func(when string, want int) {
+		t.Helper()
+		for what, path := range reads {
+			if r := s.call("GET", path, rev, nil); r.Status != want {
+				t.Errorf("%s: GET %s = %d, want %d", when, what, r.Status, want)
+			}
+		}
+	}
+	expect("before the campaign", 403)
+
+	sup := s.login("supervisor1")
+	today := time.Now().In(enforcement.Shanghai()).Format(time.DateOnly)
+	r := s.call("POST", "/api/v1/evaluations", sup, map[string]any{"name": "交叉评查", "period_from": today, "period_to": today,
+		"agency_ids": []string{f.agency}, "case_kinds": []string{"penalty"}, "sample_ratio": 1.0, "evaluator_ids": []string{userID(s, rev)}})
+	if r.Status != 201 {
+		t.Fatalf("open campaign = %d %s", r.Status, r.Body)
+	}
+	cid := r.JSON()["id"].(string)
+	expect("while the campaign is open", 200)
+	if wp := s.call("GET", "/api/v1/evaluations/"+cid+"/files/"+id, rev, nil); wp.JSON()["may_open_case"] != true {
+		t.Errorf("workpaper may_open_case = %v", wp.JSON()["may_open_case"])
+	}
+	c, _ := webLogin(t, s, username)
+	if p := s.get(c, "/cases/"+id); p.Status != 200 || !strings.Contains(string(p.Body), "/api/v1/media/"+media) {
+		t.Errorf("case page for the evaluator = %d", p.Status)
+	}
+	// Reading is all the grant gives.
+	if r := s.call("POST", "/api/v1/cases/"+id+"/records", rev, map[string]any{"kind": "note", "note": "评查意见"}); r.Status != 403 {
+		t.Errorf("evaluator adding a record = %d %s", r.Status, r.Body)
+	}
+	if r := s.move(rev, id, map[string]any{"to": "closed"}); r.Status != 403 {
+		t.Errorf("evaluator moving the case = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("GET", "/api/v1/cases/"+s.newCase(f), rev, nil); r.Status != 403 {
+		t.Errorf("a case outside the sample = %d", r.Status)
+	}
+
+	if _, err := conn.Exec(context.Background(), `UPDATE evaluations SET state = 'closed', closed_at = now() WHERE id = $1`, cid); err != nil {
+		t.Fatal(err)
+	}
+	expect("after the campaign closed", 403)
+	if wp := s.call("GET", "/api/v1/evaluations/"+cid+"/files/"+id, rev, nil); wp.Status != 200 || wp.JSON()["may_open_case"] != false {
+		t.Errorf("closed workpaper = %d may_open_case %v", wp.Status, wp.JSON()["may_open_case"])
+	}
+}

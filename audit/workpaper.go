@@ -8,6 +8,7 @@ import (
 
 	"zhifa/enforcement"
 	"zhifa/evidence"
+	"zhifa/fault"
 )
 
 // Workpaper is everything the scoring page shows of one file: the case as recorded, its
@@ -22,6 +23,19 @@ type Workpaper struct {
 	Rubric     Rubric            `json:"rubric"`
 	Score      *Score            `json:"score"`
 	MayScore   bool              `json:"may_score"`
+	// MayOpenCase says whether the viewer can open the case itself (its page, files and
+	// videos): within their scope, or as its evaluator while the campaign is open.
+	MayOpenCase bool `json:"may_open_case"`
+}
+
+// EvaluatorReads is the case read grant of case-file evaluation: the evaluator a file is
+// given to reads its case, files and videos while the campaign is open, whatever their
+// own agency; they change nothing, and the grant ends when the campaign closes.
+func (s *Service) EvaluatorReads(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) (bool, error) {
+	var ok bool
+	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM evaluation_files f JOIN evaluations e ON e.id = f.evaluation_id
+		WHERE f.case_id = $1 AND f.evaluator_id = $2 AND e.state = 'open')`, caseID, a.UserID).Scan(&ok)
+	return ok, err
 }
 
 // Workpaper loads a file for its evaluator, or for a supervisor of the campaign's region.
@@ -52,7 +66,13 @@ func (s *Service) Workpaper(ctx context.Context, a enforcement.Actor, evaluation
 	if w.Findings, err = s.Precheck(ctx, caseID, &w.Rubric); err != nil {
 		return w, err
 	}
-	w.Score, err = s.FileScore(ctx, evaluationID, caseID)
+	if w.Score, err = s.FileScore(ctx, evaluationID, caseID); err != nil {
+		return w, err
+	}
+	_, err = s.Cases.CaseReadable(ctx, a, caseID)
+	if w.MayOpenCase = err == nil; fault.Is(err, fault.Forbidden) {
+		err = nil
+	}
 	return w, err
 }
 

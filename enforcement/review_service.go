@@ -255,7 +255,7 @@ func (s *Service) FindReview(ctx context.Context, a Actor, id uuid.UUID) (LegalR
 	if err != nil {
 		return r, err
 	}
-	if _, err := s.CaseInScope(ctx, a, r.CaseID); err != nil {
+	if _, err := s.CaseReadable(ctx, a, r.CaseID); err != nil {
 		return LegalReview{}, err
 	}
 	r.settle(DateOf(s.Now()))
@@ -285,9 +285,9 @@ func (s *Service) ListReviews(ctx context.Context, a Actor, state ReviewState, p
 	return l, err
 }
 
-// CaseReviews lists a case's rounds for anyone who may see the case.
+// CaseReviews lists a case's rounds for anyone who may read the case.
 func (s *Service) CaseReviews(ctx context.Context, a Actor, caseID uuid.UUID) ([]LegalReview, error) {
-	if _, err := s.CaseInScope(ctx, a, caseID); err != nil {
+	if _, err := s.CaseReadable(ctx, a, caseID); err != nil {
 		return nil, err
 	}
 	rs, err := s.Store.CaseReviews(ctx, caseID)

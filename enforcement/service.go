@@ -14,6 +14,9 @@ type Service struct {
 	Store      *Store
 	Now        func() time.Time
 	Disclosure DisclosurePolicy
+	// ReadGrant, when set, lets someone outside a case's scope read it (never change it):
+	// case-file evaluators read the files given to them in an open campaign.
+	ReadGrant func(ctx context.Context, a Actor, caseID uuid.UUID) (bool, error)
 }
 
 // NewService returns a service over a store with the real clock and the usual display

@@ -420,9 +420,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 	return res, nil
 }
 
-// MediaOfCase lists a case's files for anyone who may see it.
+// MediaOfCase lists a case's files for anyone who may read it.
 func (s *Service) MediaOfCase(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) ([]Media, error) {
-	if _, err := s.Cases.CaseInScope(ctx, a, caseID); err != nil {
+	if _, err := s.Cases.CaseReadable(ctx, a, caseID); err != nil {
 		return nil, err
 	}
 	return s.Store.CaseMedia(ctx, caseID)
@@ -434,7 +434,7 @@ func (s *Service) FindMedia(ctx context.Context, a enforcement.Actor, id uuid.UU
 	if err != nil {
 		return m, err
 	}
-	if _, err := s.Cases.CaseInScope(ctx, a, m.CaseID); err != nil {
+	if _, err := s.Cases.CaseReadable(ctx, a, m.CaseID); err != nil {
 		return Media{}, err
 	}
 	return m, nil

@@ -44,9 +44,9 @@ func (s *Service) AddRecord(ctx context.Context, a enforcement.Actor, caseID uui
 		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name})
 }
 
-// Records lists a case's records for anyone who may see the case.
+// Records lists a case's records for anyone who may read the case.
 func (s *Service) Records(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) ([]Record, error) {
-	if _, err := s.Cases.CaseInScope(ctx, a, caseID); err != nil {
+	if _, err := s.Cases.CaseReadable(ctx, a, caseID); err != nil {
 		return nil, err
 	}
 	return s.Store.List(ctx, caseID)
@@ -58,15 +58,15 @@ func (s *Service) FindRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 	if err != nil {
 		return r, err
 	}
-	if _, err := s.Cases.CaseInScope(ctx, a, r.CaseID); err != nil {
+	if _, err := s.Cases.CaseReadable(ctx, a, r.CaseID); err != nil {
 		return Record{}, err
 	}
 	return r, nil
 }
 
-// Verify recomputes a case's chain for anyone who may see the case.
+// Verify recomputes a case's chain for anyone who may read the case.
 func (s *Service) Verify(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) (Verification, error) {
-	if _, err := s.Cases.CaseInScope(ctx, a, caseID); err != nil {
+	if _, err := s.Cases.CaseReadable(ctx, a, caseID); err != nil {
 		return Verification{}, err
 	}
 	return s.VerifyCase(ctx, caseID)
