@@ -214,6 +214,9 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	}
 	// Each later part seeds its own data when none of it is there yet, so a seed that
 	// stopped part way is completed by the next run.
+	if err := a.seedCriteria(ctx); err != nil {
+		return fmt.Errorf("demo major-decision criteria: %w", err)
+	}
 	if n, err := st.CountCases(ctx); err != nil {
 		return err
 	} else if n == 0 {

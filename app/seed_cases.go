@@ -52,6 +52,18 @@ var demoPaths = []struct {
 	{3, []enforcement.State{enforcement.Investigating, enforcement.Transferred}},
 }
 
+// demoFine spreads fines as county case lists show them, in fen: four in five 200 to
+// 8,000 yuan, some 5,000 to 35,000, a few 5万 to 15万 (from 10万 major for a company too).
+func demoFine(k int) int64 {
+	switch {
+	case k < 40:
+		return int64(k+1) * 200_00
+	case k < 47:
+		return int64(k-39) * 5_000_00
+	}
+	return int64(k-46) * 50_000_00
+}
+
 func pickPath(r *rand.Rand) []enforcement.State {
 	n := r.IntN(100)
 	for _, p := range demoPaths {
@@ -101,6 +113,34 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 	}
 	actorOf := func(u enforcement.User, name string) enforcement.Actor {
 		return enforcement.Actor{UserID: u.ID, Username: u.Username, Name: name, Roles: u.Roles, AgencyID: u.AgencyID}
+	}
+	// Major decisions go through legal review first, as the law requires: a justice
+	// bureau reviewer approves the draft a day before the decision.
+	rv, err := st.FindActor(ctx, users["reviewer2"].ID)
+	if err != nil {
+		return 0, fmt.Errorf("demo reviewer: %w", err)
+	}
+	svc := a.enforcement
+	saved := svc.Now
+	defer func() { svc.Now = saved }()
+	approve := func(c enforcement.Case, d enforcement.Decision, handler enforcement.Actor, decideAt time.Time) error {
+		crit, err := st.Criteria(ctx, c.AgencyID)
+		if err != nil || len(crit.Reasons(&c, d)) == 0 {
+			return err
+		}
+		svc.Now = func() time.Time { return decideAt.Add(-50 * time.Hour) }
+		r, err := svc.SubmitReview(ctx, handler, c.ID, d)
+		if err != nil {
+			return err
+		}
+		checks := map[string]*enforcement.CheckItem{}
+		for _, it := range enforcement.ChecklistItems {
+			checks[it.Key] = &enforcement.CheckItem{OK: true}
+		}
+		svc.Now = func() time.Time { return decideAt.Add(-26 * time.Hour) }
+		_, err = svc.DecideReview(ctx, rv, r.ID, enforcement.ReviewDecision{Outcome: enforcement.ReviewApproved, Checklist: checks,
+			Opinion: "经审核，执法主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当，同意作出该决定"})
+		return err
 	}
 	count := 0
 	for _, ag := range b.Agencies {
@@ -171,7 +211,7 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 							t = c.HearingAt.Add(48 * time.Hour)
 						}
 					}
-					m.Decision = &enforcement.Decision{Outcome: "penalty", FineAmount: int64(1+r.IntN(50)) * 100000,
+					m.Decision = &enforcement.Decision{Outcome: "penalty", FineAmount: demoFine(r.IntN(50)),
 						Text: "责令改正，并处罚款", HearingHeld: c.HearingAt != nil}
 				case enforcement.Withdrawn:
 					m.Reason = "违法事实不能成立"
@@ -180,6 +220,13 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 				}
 				if t.After(now) {
 					break
+				}
+				if m.Decision != nil {
+					handler := enforcement.Actor{UserID: by.UserID, Username: by.Username, Name: h1.Name,
+						Roles: []enforcement.Role{enforcement.RoleOfficer}, AgencyID: ag.ID, OfficerID: &h1.ID}
+					if err := approve(c, *m.Decision, handler, t); err != nil {
+						return count, fmt.Errorf("demo case %s review: %w", c.Number, err)
+					}
 				}
 				moveAt, number := t, c.Number
 				c, err = st.UpdateCase(ctx, c.ID, func(cs *enforcement.Case) (*enforcement.TimelineEntry, error) {

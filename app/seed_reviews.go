@@ -14,10 +14,10 @@ import (
 // seedReviews files a handful of market-bureau cases handled by the demo officers and
 // takes them through legal review at dates in the past, so the demo shows every kind of
 // review: pending, overdue, returned and resubmitted, approved, rejected. Nothing is
-// done when reviews exist.
+// done when a review other than an approval exists (seedCases' reviews are approvals).
 func (a *App) seedReviews(ctx context.Context, out io.Writer, now time.Time) error {
 	var have int
-	if err := a.db.QueryRow(ctx, `SELECT count(*) FROM reviews`).Scan(&have); err != nil || have > 0 {
+	if err := a.db.QueryRow(ctx, `SELECT count(*) FROM reviews WHERE state <> 'approved'`).Scan(&have); err != nil || have > 0 {
 		return err
 	}
 	load := func(username string) (enforcement.Actor, error) {
@@ -42,21 +42,6 @@ func (a *App) seedReviews(ctx context.Context, out io.Writer, now time.Time) err
 	rv2, err := load("reviewer2")
 	if err != nil {
 		return err
-	}
-	// Thresholds differ between agencies: the market bureau 1万/10万 with its own extra
-	// kind, the urban management bureau 2万/5万.
-	market := enforcement.DefaultCriteria(o1.AgencyID)
-	market.ExtraKinds = []string{"涉及食品安全事故", "涉及群体性事件"}
-	if _, err := a.enforcement.Store.AddCriteria(ctx, market, rv2.UserID); err != nil {
-		return err
-	}
-	var urban uuid.UUID
-	if err := a.db.QueryRow(ctx, `SELECT id FROM agencies WHERE name = '青山县城市管理局'`).Scan(&urban); err == nil {
-		c := enforcement.DefaultCriteria(urban)
-		c.FinePersonMin, c.FineOrgMin, c.ConfiscationMin, c.ReviewDays = 20_000_00, 50_000_00, 50_000_00, 7
-		if _, err := a.enforcement.Store.AddCriteria(ctx, c, rv2.UserID); err != nil {
-			return err
-		}
 	}
 	svc := a.enforcement
 	saved := svc.Now
@@ -187,4 +172,33 @@ func (a *App) seedReviews(ctx context.Context, out io.Writer, now time.Time) err
 	}
 	fmt.Fprintf(out, "演示法制审核已载入：%d 件（待审核、超期、退回后重新送审并通过、通过、不予通过）\n", len(steps))
 	return nil
+}
+
+// seedCriteria gives two agencies catalogues of their own before any case is decided:
+// thresholds differ between agencies, the market bureau 1万/10万 with its own extra
+// kinds, the urban management bureau 2万/5万. Nothing is done when any catalogue exists.
+func (a *App) seedCriteria(ctx context.Context) error {
+	var have int
+	if err := a.db.QueryRow(ctx, `SELECT count(*) FROM major_criteria`).Scan(&have); err != nil || have > 0 {
+		return err
+	}
+	st := a.enforcement.Store
+	by, err := st.FindUserByUsername(ctx, "reviewer2")
+	if err != nil {
+		return fmt.Errorf("demo account reviewer2: %w", err)
+	}
+	var market, urban uuid.UUID
+	if err := a.db.QueryRow(ctx, `SELECT (SELECT id FROM agencies WHERE name = '青山县市场监督管理局'),
+		(SELECT id FROM agencies WHERE name = '青山县城市管理局')`).Scan(&market, &urban); err != nil {
+		return err
+	}
+	m := enforcement.DefaultCriteria(market)
+	m.ExtraKinds = []string{"涉及食品安全事故", "涉及群体性事件"}
+	if _, err := st.AddCriteria(ctx, m, by.ID); err != nil {
+		return err
+	}
+	c := enforcement.DefaultCriteria(urban)
+	c.FinePersonMin, c.FineOrgMin, c.ConfiscationMin, c.ReviewDays = 20_000_00, 50_000_00, 50_000_00, 7
+	_, err = st.AddCriteria(ctx, c, by.ID)
+	return err
 }
