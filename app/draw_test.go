@@ -475,7 +475,7 @@ func TestCheckResultsAreDisclosed(t *testing.T) {
 	if r.Status != 200 || caseID == "" {
 		t.Fatalf("open record = %d %s", r.Status, r.Body)
 	}
-	rec := s.call("POST", "/api/v1/cases/"+caseID+"/records", officer, map[string]any{"kind": "onsite", "note": "现场核查经营场所，未悬挂营业执照", "occurred_at": "2026-11-22T09:30:00+08:00"})
+	rec := s.call("POST", "/api/v1/cases/"+caseID+"/records", officer, map[string]any{"kind": "onsite", "note": "现场核查经营场所，未悬挂营业执照", "occurred_at": time.Now().Add(-2 * time.Hour).Format(time.RFC3339)})
 	if rec.Status != 201 {
 		t.Fatalf("record = %d %s", rec.Status, rec.Body)
 	}
@@ -486,6 +486,19 @@ func TestCheckResultsAreDisclosed(t *testing.T) {
 	}
 	if r := s.call("POST", "/api/v1/inspection/checks/"+check+"/result", officer, map[string]any{"result": "未发现问题"}); r.Status != 409 {
 		t.Errorf("second result = %d", r.Status)
+	}
+	// The result concludes the check's record: its case is closed, the result its last record.
+	cv := s.call("GET", "/api/v1/cases/"+caseID, officer, nil).JSON()
+	recs, _ := cv["records"].([]any)
+	if cv["state"] != "closed" || len(recs) == 0 {
+		t.Fatalf("check record after the result: state %v, %d records", cv["state"], len(recs))
+	}
+	if last := recs[len(recs)-1].(map[string]any); !strings.Contains(last["note"].(string), "检查结果：发现问题已责令改正") ||
+		!strings.Contains(last["note"].(string), "检查记录办结") {
+		t.Errorf("last record of the check = %v", last["note"])
+	}
+	if v := s.call("GET", "/api/v1/cases/"+caseID+"/verify", officer, nil).JSON(); v["ok"] != true {
+		t.Errorf("chain after the result = %v", v)
 	}
 	due := items(s.call("GET", "/api/v1/disclosures?state=due&case_id="+caseID, st.admin, nil))
 	if len(due) != 1 || due[0]["kind"] != "inspection_result" || due[0]["check_id"] != check {

@@ -114,8 +114,10 @@ func (s *Service) OpenRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 	return s.FindCheck(ctx, a, id)
 }
 
-// RecordResult enters an assigned inspector's result in a standard category. The result
-// becomes a disclosure item due in 20 working days, in the same transaction.
+// RecordResult enters an assigned inspector's result in a standard category. In the same
+// transaction the result becomes a disclosure item due in 20 working days and concludes
+// the check's record (its case moves to closed with the result as its last record); a
+// problem found is pursued in a case of its own (Followup).
 func (s *Service) RecordResult(ctx context.Context, a enforcement.Actor, id uuid.UUID, in ResultInput) (Check, error) {
 	kind, err := in.Validate()
 	if err != nil {
@@ -135,25 +137,38 @@ func (s *Service) RecordResult(ctx context.Context, a enforcement.Actor, id uuid
 			return Check{}, fault.Field("record_ids", "引用的记录不属于本项检查")
 		}
 	}
-	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
+	now := s.Cases.Now()
+	_, err = s.Cases.Store.UpdateCaseTx(ctx, *c.CaseID, func(tx pgx.Tx, cs *enforcement.Case) (*enforcement.TimelineEntry, error) {
 		var state string
 		if err := tx.QueryRow(ctx, `SELECT state FROM inspection_checks WHERE id = $1 FOR UPDATE`, id).Scan(&state); err != nil {
-			return err
+			return nil, err
 		}
 		if state != "assigned" {
-			return fault.New(fault.Conflict, "该检查%s，不能再录入结果", map[string]string{"done": "已录入结果", "cancelled": "所属抽取已作废"}[state])
+			return nil, fault.New(fault.Conflict, "该检查%s，不能再录入结果", map[string]string{"done": "已录入结果", "cancelled": "所属抽取已作废"}[state])
 		}
 		if _, err := tx.Exec(ctx, `UPDATE inspection_checks SET state = 'done', result = $2, findings = $3, record_ids = $4,
-			result_at = $5, result_by = $6 WHERE id = $1`, id, kind.Code, in.Findings, in.RecordIDs, s.Cases.Now(), a.UserID); err != nil {
-			return err
+			result_at = $5, result_by = $6 WHERE id = $1`, id, kind.Code, in.Findings, in.RecordIDs, now, a.UserID); err != nil {
+			return nil, err
 		}
-		_, err := s.Cases.DiscloseCheckTx(ctx, tx, enforcement.CheckResult{CheckID: id, CaseID: *c.CaseID, AgencyID: a.AgencyID, AgencyName: a.AgencyName,
+		if _, err := s.Cases.DiscloseCheckTx(ctx, tx, enforcement.CheckResult{CheckID: id, CaseID: *c.CaseID, AgencyID: a.AgencyID, AgencyName: a.AgencyName,
 			TaskName: c.TaskName, Matters: c.Matters, TargetName: c.TargetName, TargetCode: c.TargetCode,
-			Result: kind.Label, Findings: in.Findings})
-		return err
+			Result: kind.Label, Findings: in.Findings}); err != nil {
+			return nil, err
+		}
+		from := cs.State
+		note := "检查结果：" + kind.Label
+		if f := strings.TrimSpace(in.Findings); f != "" {
+			note += "。" + f
+		}
+		if from.Open() {
+			cs.State, cs.ClosedAt = enforcement.Closed, &now
+			note += "；检查记录办结"
+		}
+		return &enforcement.TimelineEntry{Stage: cs.State, Kind: "transition", Note: note, OccurredAt: now, AuthorID: &a.UserID, AuthorName: a.Name,
+			Data: map[string]any{"from": from, "to": cs.State, "check_id": id, "result": kind.Code, "record_ids": in.RecordIDs}}, nil
 	})
 	if err != nil {
-		return Check{}, enforcement.DBError(err, "检查结果")
+		return Check{}, err
 	}
 	return s.FindCheck(ctx, a, id)
 }
