@@ -232,6 +232,11 @@ func (a *App) homePage(c *fiber.Ctx) error {
 		}
 		data["Officer"] = o
 	}
+	if act.Has(enforcement.RoleAdmin) {
+		if data["CalendarGaps"], err = a.enforcement.CalendarGaps(ctx); err != nil {
+			return err
+		}
+	}
 	if act.Has(enforcement.RoleAdmin) || act.Has(enforcement.RoleSupervisor) {
 		data["Region"] = true
 		rs, err := a.enforcement.ReviewerRatios(ctx, act)

@@ -1,13 +1,17 @@
 package app_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"zhifa/app"
+	"zhifa/enforcement"
 )
 
 var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -112,5 +116,32 @@ func TestAdminForms(t *testing.T) {
 	ob, ocsrf := webLogin(t, s, "officer1")
 	if r := s.form(ob, "/calendar/2027", url.Values{"_csrf": {ocsrf}, "holidays": {""}}); r.Status != 403 {
 		t.Errorf("officer posts the calendar form = %d, want 403", r.Status)
+	}
+}
+
+// An administrator is told on the home page which years' holidays deadlines already reach
+// but nobody has entered; entering the year removes the notice.
+func TestHomeTellsAdminsOfMissingCalendarYears(t *testing.T) {
+	s := start(t)
+	admin := s.login("admin")
+	year := time.Now().In(enforcement.Shanghai()).Year()
+	cal := s.call("GET", fmt.Sprintf("/api/v1/calendar/%d", year), admin, nil).JSON()
+	if _, err := dbConn(t, s).Exec(context.Background(), `DELETE FROM calendar_years WHERE year = $1`, year); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := webLogin(t, s, "admin")
+	notice := regexp.MustCompile(`data-testid="home-calendar">[^<]*`)
+	home := string(notice.Find(s.get(c, "/").Body))
+	if !strings.Contains(home, fmt.Sprint(year)) {
+		t.Fatalf("home page notice = %q, want the year %d", home, year)
+	}
+	if oc, _ := webLogin(t, s, "officer1"); notice.Match(s.get(oc, "/").Body) {
+		t.Errorf("an officer, who cannot enter the calendar, is shown the notice")
+	}
+	if r := s.call("PUT", fmt.Sprintf("/api/v1/calendar/%d", year), admin, cal); r.Status != 200 {
+		t.Fatalf("calendar = %d %s", r.Status, r.Body)
+	}
+	if home := string(notice.Find(s.get(c, "/").Body)); strings.Contains(home, fmt.Sprint(year)) {
+		t.Errorf("after entering %d the notice still says %q", year, home)
 	}
 }

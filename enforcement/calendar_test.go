@@ -1,6 +1,7 @@
 package enforcement
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -129,5 +130,22 @@ func TestDateJSONAndZone(t *testing.T) {
 	}
 	if got := DateOf(time.Date(2026, 12, 31, 16, 30, 0, 0, time.UTC)); got != MustDate(2027, 1, 1) {
 		t.Errorf("DateOf = %s, want 2027-01-01", got)
+	}
+}
+
+// From October deadlines reach into the next year, whose holidays must then be known.
+func TestCalendarYearsNeeded(t *testing.T) {
+	for _, c := range []struct {
+		today Date
+		want  []int
+	}{
+		{Date{2026, time.January, 1}, []int{2026}},
+		{Date{2026, time.September, 30}, []int{2026}},
+		{Date{2026, time.October, 1}, []int{2026, 2027}},
+		{Date{2026, time.December, 31}, []int{2026, 2027}},
+	} {
+		if got := CalendarYearsNeeded(c.today); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.today, got, c.want)
+		}
 	}
 }

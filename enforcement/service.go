@@ -214,6 +214,23 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	return u, nil
 }
 
+// CalendarYearsNeeded are the years whose holidays deadlines counted today may reach:
+// this year, and from October the next too, since periods of up to three months then
+// cross the year's end (the State Council publishes the next year's arrangement in the
+// autumn).
+func CalendarYearsNeeded(today Date) []int {
+	if today.Month >= time.October {
+		return []int{today.Year, today.Year + 1}
+	}
+	return []int{today.Year}
+}
+
+// CalendarGaps lists the needed years not yet entered: until they are, their deadlines
+// count Monday to Friday as working days, holidays and swapped working days unknown.
+func (s *Service) CalendarGaps(ctx context.Context) ([]int, error) {
+	return s.Store.CalendarYearsMissing(ctx, CalendarYearsNeeded(s.Today()))
+}
+
 // CalendarYear returns a year of the working-day calendar; every signed-in user may read it.
 func (s *Service) CalendarYear(ctx context.Context, year int) (CalendarYear, error) {
 	if year < 2000 || year > 2100 {

@@ -360,6 +360,14 @@ func (s *Store) Calendar(ctx context.Context) (*Calendar, error) {
 	return NewCalendar(days), nil
 }
 
+// CalendarYearsMissing returns those of years whose calendar has not been entered.
+func (s *Store) CalendarYearsMissing(ctx context.Context, years []int) ([]int, error) {
+	rows, _ := s.db.Query(ctx, `SELECT y FROM unnest($1::int[]) AS t(y)
+		WHERE NOT EXISTS (SELECT 1 FROM calendar_years c WHERE c.year = t.y) ORDER BY y`, years)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	return out, DBError(err, "工作日历")
+}
+
 // CalendarYear returns one year's holidays and make-up workdays.
 func (s *Store) CalendarYear(ctx context.Context, year int) (CalendarYear, error) {
 	y := CalendarYear{Year: year, Holidays: []CalendarDay{}, Workdays: []CalendarDay{}}
