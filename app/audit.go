@@ -230,6 +230,7 @@ func (a *App) scoreFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.publicChanged(c) // the public campaign shows how many files are scored
 	return c.JSON(sc)
 }
 
@@ -256,6 +257,7 @@ func (a *App) closeEvaluation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.publicChanged(c)
 	return c.JSON(e)
 }
 

@@ -221,6 +221,7 @@ func (a *App) closeEvaluationSubmit(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	a.publicChanged(c)
 	return redirectFlash(c, "/evaluations/"+id.String()+"/summary", "评查活动已结束，评分不再修改")
 }
 
@@ -335,6 +336,7 @@ func (a *App) scoreSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a.publicChanged(c)
 	return redirectFlash(c, c.Path(), fmt.Sprintf("已保存评分：%s 分，%s", trimPoints(sc.Total), sc.RatingLabel))
 }
 

@@ -156,9 +156,15 @@ func TestEvaluationSampleScoringAndSummary(t *testing.T) {
 	}
 
 	// Scores: 96 (excellent), a veto (fail whatever the points), 75 (pass).
+	if pub := s.public("/public/api/evaluations/" + cp.id).JSON(); pub["scored"] != 0.0 { // now cached
+		t.Fatalf("public campaign before scoring: scored %v", pub["scored"])
+	}
 	r := score(tokA, a, zeroScores(map[string]float64{"C9": 4}, map[string]string{"C9": "未见送达回证"}))
 	if m := r.JSON(); r.Status != 200 || m["total"] != 96.0 || m["rating"] != "excellent" || m["rubric_version"] != 1.0 {
 		t.Fatalf("score A = %d %s", r.Status, r.Body)
+	}
+	if pub := s.public("/public/api/evaluations/" + cp.id).JSON(); pub["scored"] != 1.0 {
+		t.Errorf("public campaign after a score: scored %v (a stale cached answer?)", pub["scored"])
 	}
 	dsB := append(zeroScores(map[string]float64{"C9": 4, "F2": 1.5}, map[string]string{"C9": "未送达", "F2": "当事人地址不全"}),
 		map[string]any{"item_code": "V4", "veto": true, "note": "关键违法事实仅有当事人陈述"})
