@@ -69,7 +69,7 @@ func (s *Service) Workpaper(ctx context.Context, a enforcement.Actor, evaluation
 	if w.Score, err = s.FileScore(ctx, evaluationID, caseID); err != nil {
 		return w, err
 	}
-	_, err = s.Cases.CaseReadable(ctx, a, caseID)
+	err = s.Cases.MayRead(ctx, a, w.Case)
 	if w.MayOpenCase = err == nil; fault.Is(err, fault.Forbidden) {
 		err = nil
 	}

@@ -60,13 +60,48 @@ func (s *Service) CaseInScope(ctx context.Context, a Actor, id uuid.UUID) (Case,
 	if err != nil {
 		return c, err
 	}
-	if err := s.inScope(ctx, a, c.AgencyID); err != nil {
-		if a.IsHandler(c) { // a joint check's officer from another agency
-			return c, nil
-		}
+	if err := s.covers(ctx, a, c); err != nil {
 		return Case{}, err
 	}
 	return c, nil
+}
+
+// covers is CaseInScope's check on a case already loaded.
+func (s *Service) covers(ctx context.Context, a Actor, c Case) error {
+	err := s.inScope(ctx, a, c.AgencyID)
+	if err != nil && a.IsHandler(c) { // a joint check's officer from another agency
+		return nil
+	}
+	return err
+}
+
+// CaseReadable is CaseInScope for reads only: it also admits those the ReadGrant lets
+// read the case. Every change to a case still goes through CaseInScope.
+func (s *Service) CaseReadable(ctx context.Context, a Actor, id uuid.UUID) (Case, error) {
+	c, err := s.Store.FindCase(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if err := s.MayRead(ctx, a, c); err != nil {
+		return Case{}, err
+	}
+	return c, nil
+}
+
+// MayRead is CaseReadable's check on a case already loaded.
+func (s *Service) MayRead(ctx context.Context, a Actor, c Case) error {
+	err := s.covers(ctx, a, c)
+	if err == nil || s.ReadGrant == nil || !fault.Is(err, fault.Forbidden) {
+		return err
+	}
+	ok, gerr := s.ReadGrant(ctx, a, c.ID)
+	if gerr != nil {
+		return gerr
+	}
+	if !ok {
+		return err
+	}
+	return nil
 }
 
 // OpenInspectionCase opens the record of an inspection check: a case of kind inspection
@@ -85,23 +120,6 @@ func (s *Service) OpenInspectionCase(ctx context.Context, a Actor, in CaseInput)
 		return Case{}, err
 	}
 	return s.Store.CreateCase(ctx, in, a, now)
-}
-
-// CaseReadable is CaseInScope for reads only: it also admits those the ReadGrant lets
-// read the case. Every change to a case still goes through CaseInScope.
-func (s *Service) CaseReadable(ctx context.Context, a Actor, id uuid.UUID) (Case, error) {
-	c, err := s.CaseInScope(ctx, a, id)
-	if err == nil || s.ReadGrant == nil || !fault.Is(err, fault.Forbidden) {
-		return c, err
-	}
-	ok, gerr := s.ReadGrant(ctx, a, id)
-	if gerr != nil {
-		return Case{}, gerr
-	}
-	if !ok {
-		return Case{}, err
-	}
-	return s.Store.FindCase(ctx, id)
 }
 
 // FindCase returns a case the actor may read, with its handlers, as the case page shows it.
