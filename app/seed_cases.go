@@ -123,22 +123,26 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 	svc := a.enforcement
 	saved := svc.Now
 	defer func() { svc.Now = saved }()
+	criteria := map[uuid.UUID]enforcement.MajorCriteria{}
 	approve := func(c enforcement.Case, d enforcement.Decision, handler enforcement.Actor, decideAt time.Time) error {
-		crit, err := st.Criteria(ctx, c.AgencyID)
-		if err != nil || len(crit.Reasons(&c, d)) == 0 {
-			return err
+		crit, ok := criteria[c.AgencyID]
+		if !ok {
+			var err error
+			if crit, err = st.Criteria(ctx, c.AgencyID); err != nil {
+				return err
+			}
+			criteria[c.AgencyID] = crit
+		}
+		if len(crit.Reasons(&c, d)) == 0 {
+			return nil
 		}
 		svc.Now = func() time.Time { return decideAt.Add(-50 * time.Hour) }
 		r, err := svc.SubmitReview(ctx, handler, c.ID, d)
 		if err != nil {
 			return err
 		}
-		checks := map[string]*enforcement.CheckItem{}
-		for _, it := range enforcement.ChecklistItems {
-			checks[it.Key] = &enforcement.CheckItem{OK: true}
-		}
 		svc.Now = func() time.Time { return decideAt.Add(-26 * time.Hour) }
-		_, err = svc.DecideReview(ctx, rv, r.ID, enforcement.ReviewDecision{Outcome: enforcement.ReviewApproved, Checklist: checks,
+		_, err = svc.DecideReview(ctx, rv, r.ID, enforcement.ReviewDecision{Outcome: enforcement.ReviewApproved, Checklist: demoChecklist(),
 			Opinion: "经审核，执法主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当，同意作出该决定"})
 		return err
 	}

@@ -80,18 +80,8 @@ func (a *App) seedReviews(ctx context.Context, out io.Writer, now time.Time) err
 		return enforcement.Decision{Outcome: "penalty", FineAmount: fines[i],
 			Text: fmt.Sprintf("对当事人%s的违法行为，依法处以罚款人民币%d元", causes[i], fines[i]/100)}
 	}
-	all := func(bad ...string) map[string]*enforcement.CheckItem {
-		m := map[string]*enforcement.CheckItem{}
-		for _, it := range enforcement.ChecklistItems {
-			m[it.Key] = &enforcement.CheckItem{OK: true}
-		}
-		for _, k := range bad {
-			m[k] = &enforcement.CheckItem{OK: false, Note: "需补正"}
-		}
-		return m
-	}
 	decide := func(r enforcement.Actor, id uuid.UUID, out enforcement.ReviewState, opinion string, bad ...string) error {
-		_, err := svc.DecideReview(ctx, r, id, enforcement.ReviewDecision{Outcome: out, Checklist: all(bad...), Opinion: opinion})
+		_, err := svc.DecideReview(ctx, r, id, enforcement.ReviewDecision{Outcome: out, Checklist: demoChecklist(bad...), Opinion: opinion})
 		return err
 	}
 	steps := []func() error{
@@ -201,4 +191,16 @@ func (a *App) seedCriteria(ctx context.Context) error {
 	c.FinePersonMin, c.FineOrgMin, c.ConfiscationMin, c.ReviewDays = 20_000_00, 50_000_00, 50_000_00, 7
 	_, err = st.AddCriteria(ctx, c, by.ID)
 	return err
+}
+
+// demoChecklist is a reviewer's checklist with every item in order but the bad ones.
+func demoChecklist(bad ...string) map[string]*enforcement.CheckItem {
+	m := map[string]*enforcement.CheckItem{}
+	for _, it := range enforcement.ChecklistItems {
+		m[it.Key] = &enforcement.CheckItem{OK: true}
+	}
+	for _, k := range bad {
+		m[k] = &enforcement.CheckItem{OK: false, Note: "需补正"}
+	}
+	return m
 }
