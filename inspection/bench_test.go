@@ -165,42 +165,41 @@ func BenchmarkDraw(b *testing.B) {
 	}
 }
 
-// csvTargets streams n valid rows of CSV as they are read, so the benchmark's own memory
-// does not hide the import's.
-func csvTargets(n int) io.Reader {
+// streamTargets writes n valid targets through a pipe as they are read, so the
+// benchmark's own memory does not hide the import's: head, then row(i, code, risk) for
+// each target, then tail.
+func streamTargets(n int, head, tail string, row func(w io.Writer, i int, code string, risk byte)) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
 		w := bufio.NewWriterSize(pw, 64<<10)
-		fmt.Fprintln(w, "code,name,type,region_code,industry,risk")
+		io.WriteString(w, head)
 		for i := range n {
 			first := fmt.Sprintf("91360799%09d", i)
-			fmt.Fprintf(w, "%s%c,青山县基准商贸有限公司%d,企业,360799,批发和零售业,%c\n",
-				first, enforcement.CreditCheckChar(first), i, "ABBCCCCDDD"[i%10])
+			row(w, i, first+string(enforcement.CreditCheckChar(first)), "ABBCCCCDDD"[i%10])
 		}
+		io.WriteString(w, tail)
 		pw.CloseWithError(w.Flush())
 	}()
 	return pr
 }
 
-// jsonTargets is csvTargets as a JSON array, one object a line.
+// csvTargets streams n valid rows of CSV.
+func csvTargets(n int) io.Reader {
+	return streamTargets(n, "code,name,type,region_code,industry,risk\n", "", func(w io.Writer, i int, code string, risk byte) {
+		fmt.Fprintf(w, "%s,青山县基准商贸有限公司%d,企业,360799,批发和零售业,%c\n", code, i, risk)
+	})
+}
+
+// jsonTargets streams the same rows as a JSON array, one object a line.
 func jsonTargets(n int) io.Reader {
-	pr, pw := io.Pipe()
-	go func() {
-		w := bufio.NewWriterSize(pw, 64<<10)
-		fmt.Fprintln(w, "[")
-		for i := range n {
-			first := fmt.Sprintf("91360799%09d", i)
-			sep := ","
-			if i == n-1 {
-				sep = ""
-			}
-			fmt.Fprintf(w, `{"code":"%s%c","name":"青山县基准商贸有限公司%d","type":"企业","region_code":"360799","industry":"批发和零售业","risk":"%c"}%s`+"\n",
-				first, enforcement.CreditCheckChar(first), i, "ABBCCCCDDD"[i%10], sep)
+	return streamTargets(n, "[", "\n]\n", func(w io.Writer, i int, code string, risk byte) {
+		sep := ",\n"
+		if i == 0 {
+			sep = "\n"
 		}
-		fmt.Fprintln(w, "]")
-		pw.CloseWithError(w.Flush())
-	}()
-	return pr
+		fmt.Fprintf(w, `%s{"code":"%s","name":"青山县基准商贸有限公司%d","type":"企业","region_code":"360799","industry":"批发和零售业","risk":"%c"}`,
+			sep, code, i, risk)
+	})
 }
 
 // BenchmarkImport loads 10^5 and 10^6 targets from one streamed CSV or JSON body, then
