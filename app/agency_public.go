@@ -19,6 +19,25 @@ func (a *App) agencyPublicPageRoutes(srv *fiber.App, login, write []fiber.Handle
 	srv.Get("/agencies/:id/public", append(login, a.agencyPublicPage)...)
 	srv.Post("/agencies/:id/public/profile", append(write, a.profileSubmit)...)
 	srv.Post("/agencies/:id/public/standards", append(write, a.standardSubmit)...)
+	srv.Post("/agencies/:id/public/phone", append(write, a.phoneSubmit)...)
+}
+
+// POST /agencies/{id}/public/phone
+func (a *App) phoneSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	_, err = a.enforcement.SetAgencyPhone(c.UserContext(), actor(c), id, c.FormValue("phone"))
+	if data, ok := formError(err); ok {
+		data["Phone"] = c.FormValue("phone")
+		return a.renderAgencyPublic(c.Status(fiber.StatusUnprocessableEntity), data)
+	}
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	return redirectFlash(c, "/agencies/"+id.String()+"/public", "已保存联系电话")
 }
 
 func (a *App) publicAgencyRoutes(pub fiber.Router) {
@@ -194,7 +213,7 @@ func (a *App) publicAgencyOf(c *fiber.Ctx) (publicAgency, error) {
 		return publicAgency{}, err
 	}
 	_, v, err := a.profileOf(c, ag, false)
-	return publicAgency{PublicAgency: PublicAgency{ID: ag.ID.String(), Name: ag.Name, Code: ag.Code, RegionCode: ag.RegionCode,
+	return publicAgency{PublicAgency: PublicAgency{ID: ag.ID.String(), Name: ag.Name, Code: ag.Code, RegionCode: ag.RegionCode, Phone: ag.Phone,
 		Kind: string(ag.Kind)}, Profile: v.Current, Standards: v.Standards}, err
 }
 

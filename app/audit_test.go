@@ -110,15 +110,16 @@ func TestEvaluationSampleScoringAndSummary(t *testing.T) {
 		return s.call("POST", "/api/v1/evaluations/"+cp.id+"/scores", tok, map[string]any{"case_id": f["case_id"], "deductions": ds})
 	}
 	// Refusals, each before anything is stored.
-	if r := score(cp.rev1, a, zeroScores(nil, nil)); r.Status != 403 || !strings.Contains(r.ErrorMessage(), "本单位") {
-		t.Fatalf("own agency's file = %d %s, want 403", r.Status, r.Body)
+	// A file given to someone else answers as absent and names nobody.
+	if r := score(cp.rev1, a, zeroScores(nil, nil)); r.Status != 404 || strings.Contains(r.ErrorMessage(), a["case_number"].(string)) {
+		t.Fatalf("own agency's file, given to another evaluator = %d %s, want 404 naming nothing", r.Status, r.Body)
 	}
 	other := cp.sup
 	if cp.tokenOf(s, a) == cp.sup {
 		other = cp.rev2
 	}
-	if r := score(other, a, zeroScores(nil, nil)); r.Status != 403 {
-		t.Fatalf("another evaluator's file = %d %s, want 403", r.Status, r.Body)
+	if r := score(other, a, zeroScores(nil, nil)); r.Status != 404 || strings.Contains(r.ErrorMessage(), a["case_number"].(string)) {
+		t.Fatalf("another evaluator's file = %d %s, want 404 naming nothing", r.Status, r.Body)
 	}
 	outside := s.newCase(fixture(s))
 	if r := score(cp.tokenOf(s, a), map[string]any{"case_id": outside}, zeroScores(nil, nil)); r.Status != 422 || r.ErrorField() != "case_id" {
@@ -350,7 +351,7 @@ func TestEvaluatorReadsTheFileWhileTheCampaignIsOpen(t *testing.T) {
 			}
 		}
 	}
-	expect("before the campaign", 403)
+	expect("before the campaign", 404)
 
 	sup := s.login("supervisor1")
 	today := time.Now().In(enforcement.Shanghai()).Format(time.DateOnly)
@@ -375,14 +376,14 @@ func TestEvaluatorReadsTheFileWhileTheCampaignIsOpen(t *testing.T) {
 	if r := s.move(rev, id, map[string]any{"to": "closed"}); r.Status != 403 {
 		t.Errorf("evaluator moving the case = %d %s", r.Status, r.Body)
 	}
-	if r := s.call("GET", "/api/v1/cases/"+s.newCase(f), rev, nil); r.Status != 403 {
+	if r := s.call("GET", "/api/v1/cases/"+s.newCase(f), rev, nil); r.Status != 404 {
 		t.Errorf("a case outside the sample = %d", r.Status)
 	}
 
 	if _, err := conn.Exec(context.Background(), `UPDATE evaluations SET state = 'closed', closed_at = now() WHERE id = $1`, cid); err != nil {
 		t.Fatal(err)
 	}
-	expect("after the campaign closed", 403)
+	expect("after the campaign closed", 404)
 	if wp := s.call("GET", "/api/v1/evaluations/"+cid+"/files/"+id, rev, nil); wp.Status != 200 || wp.JSON()["may_open_case"] != false {
 		t.Errorf("closed workpaper = %d may_open_case %v", wp.Status, wp.JSON()["may_open_case"])
 	}

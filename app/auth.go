@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -105,9 +106,15 @@ func (a *App) record(c *fiber.Ctx, e enforcement.Activity) {
 	}
 }
 
+// truncate shortens text that is only recorded (a User-Agent) to n bytes, without what
+// the input rule refuses and without cutting a character in half.
 func truncate(s string, n int) string {
+	s = enforcement.StripUnsafe(s)
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }
@@ -133,7 +140,7 @@ func (in *loginInput) validate() error {
 func (a *App) signIn(c *fiber.Ctx, in loginInput) (enforcement.User, string, error) {
 	ctx := c.UserContext()
 	entry := enforcement.Activity{Method: c.Method(), Path: c.Path(), Route: c.Route().Path, Username: in.Username}
-	if err := a.sessions.LoginAllowed(ctx, in.Username, c.IP(), a.cfg.LoginMaxFails, a.cfg.LoginIPMaxFails); err != nil {
+	if err := a.sessions.LoginAttempt(ctx, in.Username, c.IP(), a.loginLimits()); err != nil {
 		entry.Status = fiber.StatusTooManyRequests
 		if fault.Is(err, fault.Unavailable) {
 			entry.Status = fiber.StatusServiceUnavailable
@@ -143,7 +150,7 @@ func (a *App) signIn(c *fiber.Ctx, in loginInput) (enforcement.User, string, err
 	}
 	u, err := a.enforcement.Authenticate(ctx, in.Username, in.Password)
 	if fault.Is(err, fault.Unauthorized) {
-		if ferr := a.sessions.LoginFailed(ctx, in.Username, c.IP(), a.cfg.LoginFailWindow); ferr != nil {
+		if ferr := a.sessions.LoginFailed(ctx, c.IP(), a.cfg.LoginFailWindow); ferr != nil {
 			return enforcement.User{}, "", ferr
 		}
 		entry.Status = fiber.StatusUnauthorized
@@ -163,6 +170,11 @@ func (a *App) signIn(c *fiber.Ctx, in loginInput) (enforcement.User, string, err
 	entry.UserID, entry.AgencyID, entry.Status = &u.ID, &u.AgencyID, fiber.StatusOK
 	a.record(c, entry)
 	return u, token, nil
+}
+
+func (a *App) loginLimits() LoginLimits {
+	return LoginLimits{PerAccount: a.cfg.LoginMaxFails, PerAddress: a.cfg.LoginIPMaxFails, Window: a.cfg.LoginFailWindow,
+		Delay: a.cfg.LoginIPDelay, MaxDelay: min(10*time.Second, a.cfg.RequestTimeout/3)}
 }
 
 func (a *App) setSessionCookie(c *fiber.Ctx, token string) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"zhifa/enforcement"
@@ -88,45 +89,75 @@ func qrSVG(bits [][]bool) string {
 
 // PublicCertificate is what anyone scanning a code may see: no private data.
 type PublicCertificate struct {
-	CertNo     string   `json:"cert_no"`
-	Found      bool     `json:"found"`
-	Signature  string   `json:"signature"` // valid, invalid or absent
-	Status     string   `json:"status"`    // active, expired, suspended, revoked or unknown
-	StatusText string   `json:"status_text"`
-	ValidToday bool     `json:"valid_today"`
-	Name       string   `json:"name,omitempty"`
-	Agency     string   `json:"agency,omitempty"`
-	Fields     []string `json:"fields,omitempty"`
-	ValidUntil string   `json:"valid_until,omitempty"`
+	CertNo     string `json:"cert_no"`
+	Found      bool   `json:"found"`
+	Signature  string `json:"signature"` // valid, invalid or absent
+	Status     string `json:"status"`    // active, expired, suspended, revoked or unknown
+	StatusText string `json:"status_text"`
+	ValidToday bool   `json:"valid_today"`
+	// Verdict is what the person holding the phone should conclude: valid, not_valid
+	// (the certificate exists but may not be used today) or unverified (the code's
+	// signature is wrong: it was not issued by zhifa, whatever the number says).
+	Verdict    string               `json:"verdict"`
+	Name       string               `json:"name,omitempty"`
+	Agency     string               `json:"agency,omitempty"`
+	Fields     []string             `json:"fields,omitempty"`
+	ValidUntil string               `json:"valid_until,omitempty"`
+	Contact    *enforcement.Contact `json:"contact,omitempty"` // whom to call when in doubt
 }
 
+// certificate looks a certificate up for the public. A code whose signature fails says
+// nothing of the holder: only that it cannot be verified, and whom to call.
 func (a *App) certificate(c *fiber.Ctx) (PublicCertificate, error) {
 	cert, err := url.PathUnescape(c.Params("cert"))
 	if err != nil || cert == "" || len(cert) > 64 {
-		return PublicCertificate{}, fault.New(fault.NotFound, "执法证号无效")
+		return PublicCertificate{}, fault.New(fault.NotFound, "查无此证")
 	}
-	pc := PublicCertificate{CertNo: cert, Signature: "absent", Status: "unknown", StatusText: "查无此证"}
+	if err := enforcement.CheckText("cert_no", "执法证号", cert, false); err != nil {
+		return PublicCertificate{}, err
+	}
+	pc := PublicCertificate{CertNo: cert, Signature: "absent", Status: "unknown", StatusText: "查无此证", Verdict: "not_valid"}
 	if s := c.Query("s"); s != "" {
 		pc.Signature = "invalid"
 		if hmac.Equal([]byte(s), []byte(a.certSignature(cert))) {
 			pc.Signature = "valid"
 		}
 	}
+	var agencyID *uuid.UUID
 	o, err := a.enforcement.Store.FindOfficerByCert(c.UserContext(), cert)
-	if fault.Is(err, fault.NotFound) {
-		return pc, nil
-	}
-	if err != nil {
+	switch {
+	case err == nil:
+		agencyID = &o.AgencyID
+		if pc.Signature != "invalid" {
+			pc = publicCert(o, a.enforcement.Today(), pc.Signature)
+		}
+	case !fault.Is(err, fault.NotFound):
 		return pc, err
 	}
-	return publicCert(o, a.enforcement.Today(), pc.Signature), nil
+	if pc.Signature == "invalid" {
+		pc.Verdict, pc.StatusText = "unverified", "无法核验"
+	}
+	if pc.Verdict != "valid" {
+		ct, err := a.enforcement.Store.CertificateContact(c.UserContext(), agencyID)
+		if err != nil {
+			return pc, err
+		}
+		if ct.Phone != "" {
+			pc.Contact = &ct
+		}
+	}
+	return pc, nil
 }
 
 // publicCert is what the public may know of a certificate today.
 func publicCert(o enforcement.Officer, today enforcement.Date, signature string) PublicCertificate {
 	st := o.EffectiveStatus(today)
+	verdict := "not_valid"
+	if st == enforcement.OfficerActive {
+		verdict = "valid"
+	}
 	return PublicCertificate{CertNo: o.CertNo, Found: true, Signature: signature, Status: string(st), StatusText: st.Label(),
-		ValidToday: st == enforcement.OfficerActive, Name: o.Name, Agency: o.AgencyName, Fields: o.Fields,
+		ValidToday: st == enforcement.OfficerActive, Verdict: verdict, Name: o.Name, Agency: o.AgencyName, Fields: o.Fields,
 		ValidUntil: o.CertValidUntil.String()}
 }
 
@@ -146,10 +177,15 @@ func (a *App) publicOfficerList(c *fiber.Ctx) (enforcement.List[enforcement.Offi
 }
 
 // GET /public/api/officers/{cert_no}?s= — never cached: validity is as of this moment.
+// A number zhifa never issued answers 404, as any unknown object does; a code whose
+// signature fails answers 200 with verdict "unverified", whether or not the number exists.
 func (a *App) publicOfficerJSON(c *fiber.Ctx) error {
 	pc, err := a.certificate(c)
 	if err != nil {
 		return err
+	}
+	if !pc.Found && pc.Signature != "invalid" {
+		return fault.New(fault.NotFound, "查无此证：本平台没有执法证号为 %s 的执法证", pc.CertNo)
 	}
 	return c.JSON(pc)
 }
@@ -159,6 +195,9 @@ func (a *App) publicOfficerPage(c *fiber.Ctx) error {
 	pc, err := a.certificate(c)
 	if err != nil {
 		return err
+	}
+	if !pc.Found {
+		c.Status(fiber.StatusNotFound)
 	}
 	return c.Render("public_officer", a.publicView(c, "执法证查验", fiber.Map{"C": pc}))
 }
@@ -184,6 +223,7 @@ type PublicAgency struct {
 	Code       string `json:"code"`
 	RegionCode string `json:"region_code"`
 	Kind       string `json:"kind"`
+	Phone      string `json:"phone"`
 }
 
 // GET /public/api/agencies?q=
@@ -198,7 +238,7 @@ func (a *App) publicAgenciesJSON(c *fiber.Ctx) error {
 	}
 	out := enforcement.List[PublicAgency]{Items: make([]PublicAgency, len(l.Items)), Total: l.Total}
 	for i, ag := range l.Items {
-		out.Items[i] = PublicAgency{ID: ag.ID.String(), Name: ag.Name, Code: ag.Code, RegionCode: ag.RegionCode, Kind: string(ag.Kind)}
+		out.Items[i] = PublicAgency{ID: ag.ID.String(), Name: ag.Name, Code: ag.Code, RegionCode: ag.RegionCode, Kind: string(ag.Kind), Phone: ag.Phone}
 	}
 	return c.JSON(out)
 }

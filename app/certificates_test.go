@@ -51,8 +51,8 @@ func TestCertificateQRAndPublicCheck(t *testing.T) {
 		t.Error("altered code not recognised")
 	}
 	sig := path[strings.Index(path, "?s=")+3:]
-	if body := string(s.public("/public/officers/FAKE-0001?s=" + sig).Body); !strings.Contains(body, "查无此证") || !strings.Contains(body, "可能是伪造的") {
-		t.Error("a code for an unknown number is not shown as unknown and forged")
+	if body := string(s.public("/public/officers/FAKE-0001?s=" + sig).Body); !strings.Contains(body, "无法核验") || !strings.Contains(body, "可能是伪造的") {
+		t.Error("a code for an unknown number is not shown as unverified and forged")
 	}
 	// A lapsed certificate is shown as such.
 	admin := s.login("admin")

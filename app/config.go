@@ -37,9 +37,10 @@ type Config struct {
 	LogLevel        string        // debug, info, warn or error
 	MetricsToken    string        // when set, /metrics needs it as a bearer token
 	TrustedProxies  []string      // load balancers whose X-Forwarded-For is believed
-	LoginMaxFails   int           // failed logins per account before 429
-	LoginIPMaxFails int           // failed logins per address before 429
-	LoginFailWindow time.Duration // window over which failures count
+	LoginMaxFails   int           // login attempts per account and window before 429
+	LoginIPMaxFails int           // failed logins per address and window before its attempts slow down
+	LoginFailWindow time.Duration // window over which attempts and failures count
+	LoginIPDelay    time.Duration // first delay of a slowed address, doubling every 10 more failures
 	DisplayMonths   int           // how long a published decision stays on the portal
 	DisplayMinor    int           // the same for a minor penalty
 	PublicRate      int           // requests per minute one address may make to the portal
@@ -73,8 +74,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MetricsToken:    e.secret("ZHIFA_METRICS_TOKEN", ""),
 		TrustedProxies:  e.list("ZHIFA_TRUSTED_PROXIES"),
 		LoginMaxFails:   int(e.int("ZHIFA_LOGIN_MAX_FAILS", 5)),
-		LoginIPMaxFails: int(e.int("ZHIFA_LOGIN_IP_MAX_FAILS", 30)),
+		LoginIPMaxFails: int(e.int("ZHIFA_LOGIN_IP_MAX_FAILS", 100)),
 		LoginFailWindow: e.dur("ZHIFA_LOGIN_FAIL_WINDOW", 15*time.Minute),
+		LoginIPDelay:    e.dur("ZHIFA_LOGIN_IP_DELAY", time.Second),
 		DisplayMonths:   int(e.int("ZHIFA_DISPLAY_MONTHS", 36)),
 		DisplayMinor:    int(e.int("ZHIFA_DISPLAY_MONTHS_MINOR", 3)),
 		PublicRate:      int(e.int("ZHIFA_PUBLIC_RATE", 600)),
@@ -121,6 +123,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_REQUEST_TIMEOUT and ZHIFA_SHUTDOWN_TIMEOUT must be positive")
 	case c.LoginMaxFails < 1 || c.LoginIPMaxFails < 1:
 		return fmt.Errorf("ZHIFA_LOGIN_MAX_FAILS and ZHIFA_LOGIN_IP_MAX_FAILS must be positive")
+	case c.LoginFailWindow < time.Second || c.LoginIPDelay < time.Millisecond:
+		return fmt.Errorf("ZHIFA_LOGIN_FAIL_WINDOW must be at least a second and ZHIFA_LOGIN_IP_DELAY at least a millisecond")
 	case c.Env == "production" && len(c.QRKey) < 16:
 		return fmt.Errorf("ZHIFA_QR_KEY (or _FILE) must be set, 16 characters or more, in production")
 	case c.Env == "production" && c.MinIOSecretKey == "":
@@ -158,7 +162,7 @@ func (c Config) Masked() []zap.Field {
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout), zap.String("log_level", c.LogLevel),
 		zap.String("metrics_token", maskSecret(c.MetricsToken)), zap.Strings("trusted_proxies", c.TrustedProxies),
 		zap.Int("login_max_fails", c.LoginMaxFails), zap.Int("login_ip_max_fails", c.LoginIPMaxFails),
-		zap.Duration("login_fail_window", c.LoginFailWindow),
+		zap.Duration("login_fail_window", c.LoginFailWindow), zap.Duration("login_ip_delay", c.LoginIPDelay),
 	}
 }
 

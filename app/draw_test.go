@@ -467,7 +467,7 @@ func TestCheckResultsAreDisclosed(t *testing.T) {
 	if r := s.call("POST", "/api/v1/inspection/checks/"+check+"/result", officer, map[string]any{"result": "查无此类"}); r.Status != 422 || r.ErrorField() != "result" {
 		t.Errorf("unknown result = %d %s", r.Status, r.Body)
 	}
-	if r := s.call("POST", "/api/v1/inspection/checks/"+check+"/result", s.login("reviewer1"), map[string]any{"result": "未发现问题"}); r.Status != 403 {
+	if r := s.call("POST", "/api/v1/inspection/checks/"+check+"/result", s.login("reviewer1"), map[string]any{"result": "未发现问题"}); r.Status != 404 {
 		t.Errorf("someone not drawn entering the result = %d", r.Status)
 	}
 	r = s.call("POST", "/api/v1/inspection/checks/"+check+"/record", officer, nil)

@@ -2,6 +2,8 @@ package app
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,6 +24,13 @@ const methodNotAllowed fault.Kind = "method_not_allowed"
 // rangeNotSatisfiable marks a byte range past the end of a file; it answers 416.
 const rangeNotSatisfiable fault.Kind = "range_not_satisfiable"
 
+// uriTooLong and headersTooLarge mark a request line or header block past its limit;
+// they answer 414 and 431.
+const (
+	uriTooLong      fault.Kind = "uri_too_long"
+	headersTooLarge fault.Kind = "headers_too_large"
+)
+
 // statusOf is the one table from error kinds to HTTP statuses and API codes.
 var statusOf = map[fault.Kind]struct {
 	status int
@@ -39,6 +48,8 @@ var statusOf = map[fault.Kind]struct {
 	fault.Internal:      {fiber.StatusInternalServerError, "internal"},
 	methodNotAllowed:    {fiber.StatusMethodNotAllowed, "method_not_allowed"},
 	rangeNotSatisfiable: {fiber.StatusRequestedRangeNotSatisfiable, "range_not_satisfiable"},
+	uriTooLong:          {fiber.StatusRequestURITooLong, "too_large"},
+	headersTooLarge:     {fiber.StatusRequestHeaderFieldsTooLarge, "too_large"},
 }
 
 // Errors that Fiber itself raises before a handler runs, translated to faults.
@@ -54,6 +65,10 @@ func fromFiber(e *fiber.Error) *fault.Error {
 		return &fault.Error{Kind: malformed, Message: "请求格式有误"}
 	case fiber.StatusRequestTimeout:
 		return fault.New(fault.Unavailable, "请求超时，请稍后重试")
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		return &fault.Error{Kind: headersTooLarge, Message: fmt.Sprintf("请求头过大（上限 %d KiB），请清除本站 Cookie 后重试", readBufferSize>>10)}
+	case fiber.StatusRequestURITooLong:
+		return &fault.Error{Kind: uriTooLong, Message: "请求地址过长"}
 	}
 	return fault.Wrap(e, fault.Internal, "服务器内部错误")
 }
@@ -90,6 +105,15 @@ func classify(err error) (*fault.Error, int, string) {
 // the client gets a fixed message.
 func (a *App) handleError(c *fiber.Ctx, err error) error {
 	fe, status, code := classify(err)
+	unread := requestID(c) == ""
+	if unread {
+		// fasthttp refused the request before any middleware ran (a head past the read
+		// buffer): the answer still carries an ID to quote, and, the path being unknown,
+		// the API's error body.
+		id := newRequestID()
+		c.Locals(localRequestID, id)
+		c.Set(fiber.HeaderXRequestID, id)
+	}
 	msg := fe.Message
 	if status >= 500 {
 		a.log.Error("request failed", zap.String("request_id", requestID(c)), zap.String("path", c.Path()),
@@ -98,11 +122,11 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 			msg = "服务器内部错误，请稍后重试（请求编号 " + requestID(c) + "）"
 		}
 	}
-	if status == fiber.StatusTooManyRequests {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(a.cfg.LoginFailWindow.Seconds())))
+	if fe.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(fe.RetryAfter.Seconds()))))
 	}
 	c.Status(status)
-	if wantsJSON(c) {
+	if unread || wantsJSON(c) {
 		var b errorBody
 		b.Error.Code, b.Error.Message, b.Error.Field = code, msg, fe.Field
 		return c.JSON(b)

@@ -58,13 +58,13 @@ func TestMain(m *testing.M) {
 // server is a real zhifa on a free port, over a database, key prefix and bucket of
 // the test's own.
 type server struct {
-	t   *testing.T
+	t   testing.TB
 	URL string
 	env map[string]string
 }
 
 // start runs zhifa with the demo county loaded; change edits its environment first.
-func start(t *testing.T, change ...func(env map[string]string)) *server {
+func start(t testing.TB, change ...func(env map[string]string)) *server {
 	t.Helper()
 	env := testenv.Env(t, seeded)
 	for _, c := range change {

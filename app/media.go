@@ -79,6 +79,9 @@ func (a *App) uploadMedia(c *fiber.Ctx) error {
 		}
 	}
 	in.Body = body
+	if err := enforcement.CheckText("filename", "文件名", in.Filename, false); err != nil {
+		return err
+	}
 	if in.Size == 0 {
 		return fault.Field("file", "文件为空")
 	}

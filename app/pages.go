@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -172,12 +173,33 @@ func (a *App) loginPage(c *fiber.Ctx) error {
 	return c.Render("login", a.view(c, "登录", fiber.Map{"LoginCSRF": token, "Next": safeNext(c.Query("next"))}))
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext is the one rule for every redirect target a page takes from its visitor: a
+// path on this site or "/". Anything else could leave the site (//host, /\host, a scheme,
+// a tab or newline that a browser drops to make //host) or, copied into the Location
+// header, add headers of its own (CR, LF). What passes is re-encoded from its parts, so
+// the header holds only the path and query as parsed.
 func safeNext(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+	if s == "" || len(s) > 2048 || s[0] != '/' || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') {
 		return "/"
 	}
-	return s
+	for _, r := range s {
+		if r < 0x21 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) || unicode.IsSpace(r) {
+			return "/"
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	out := u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	if strings.ContainsAny(out, "\r\n\t\\") || strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
 }
 
 // POST /login: a double-submit token guards the form, since there is no session yet.

@@ -50,8 +50,8 @@ func (a *App) publicLimit(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if incr.Val() > int64(a.cfg.PublicRate) {
-		c.Set(fiber.HeaderRetryAfter, strconv.FormatInt(60-time.Now().Unix()%60, 10))
-		return fault.New(fault.TooMany, "访问过于频繁，请稍后再试")
+		wait := time.Duration(60-time.Now().Unix()%60) * time.Second
+		return &fault.Error{Kind: fault.TooMany, Message: "访问过于频繁，请稍后再试", RetryAfter: wait}
 	}
 	return c.Next()
 }

@@ -177,7 +177,7 @@ func TestLegalReviewRefusals(t *testing.T) {
 		t.Fatalf("create forestry reviewer = %d %s", r.Status, r.Body)
 	}
 	fr := s.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "forestrev", "password": "correct-horse-9"}).JSON()["token"].(string)
-	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/decision", fr, decision); r.Status != 403 || !strings.Contains(r.ErrorMessage(), "不属于您审核的机构") {
+	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/decision", fr, decision); r.Status != 404 || r.ErrorMessage() != "法制审核不存在" {
 		t.Errorf("reviewer of another agency = %d %s", r.Status, r.Body)
 	}
 	for _, q := range items(s.call("GET", "/api/v1/reviews?state=pending", fr, nil)) {

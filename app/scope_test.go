@@ -40,8 +40,8 @@ func TestScopeOfEachRole(t *testing.T) {
 		if total(r) != 1 || items(r)[0]["id"] != market {
 			t.Errorf("an officer's or reviewer's agencies = %s, want only their own", r.Body)
 		}
-		if r := s.call("GET", "/api/v1/agencies/"+justice, tok, nil); r.Status != 403 {
-			t.Errorf("another agency = %d, want 403", r.Status)
+		if r := s.call("GET", "/api/v1/agencies/"+justice, tok, nil); r.Status != 404 {
+			t.Errorf("another agency = %d, want 404", r.Status)
 		}
 		if r := s.call("GET", "/api/v1/officers?page_size=200", tok, nil); total(r) != 150 {
 			t.Errorf("officers seen = %d, want the 150 of their agency", total(r))
@@ -49,8 +49,8 @@ func TestScopeOfEachRole(t *testing.T) {
 	}
 	// An officer of another agency cannot be opened by an officer, but can by the supervisor.
 	other := items(s.call("GET", "/api/v1/officers?agency_id="+justice, supervisor, nil))[0]["id"].(string)
-	if r := s.call("GET", "/api/v1/officers/"+other, officer, nil); r.Status != 403 {
-		t.Errorf("officer opens another agency's officer = %d, want 403", r.Status)
+	if r := s.call("GET", "/api/v1/officers/"+other, officer, nil); r.Status != 404 {
+		t.Errorf("officer opens another agency's officer = %d, want 404", r.Status)
 	}
 	if r := s.call("GET", "/api/v1/officers/"+other, supervisor, nil); r.Status != 200 {
 		t.Errorf("supervisor opens an officer of the county = %d, want 200", r.Status)

@@ -22,6 +22,7 @@ const (
 	demoProvince = "360000"
 	demoCity     = "360700"
 	demoCounty   = "360799"
+	demoAreaCode = "0797" // 赣州's telephone area code
 )
 
 // demoNS makes the demo's IDs deterministic: the same name always gives the same UUID.
@@ -110,8 +111,10 @@ func buildDemoCounty(today enforcement.Date) (enforcement.Bulk, []demoLogin) {
 	var b enforcement.Bulk
 	addAgency := func(name, short, region string, kind enforcement.AgencyKind, parent *uuid.UUID) uuid.UUID {
 		id := demoID("agency", name)
+		// Demo numbers: a local number never starts with 0, so these reach nobody.
+		phone := fmt.Sprintf("%s-01%05d", demoAreaCode, len(b.Agencies)+1)
 		b.Agencies = append(b.Agencies, enforcement.Agency{ID: id, Name: name, ShortName: short,
-			Code: demoCreditCode(region, len(b.Agencies)+1), RegionCode: region, ParentID: parent, Kind: kind})
+			Code: demoCreditCode(region, len(b.Agencies)+1), RegionCode: region, ParentID: parent, Kind: kind, Phone: phone})
 		return id
 	}
 	province := addAgency("江西省人民政府", "赣政", demoProvince, enforcement.KindGovernment, nil)

@@ -43,6 +43,7 @@ func (a *App) newServer() *fiber.App {
 		// bodyGuard gives every other route the usual bounded, fully read body.
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
+		ReadBufferSize:               readBufferSize,
 		BodyLimit:                    a.cfg.BodyLimit,
 		ReadTimeout:                  60 * time.Second,
 		WriteTimeout:                 60 * time.Second,
@@ -55,13 +56,39 @@ func (a *App) newServer() *fiber.App {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	srv := fiber.New(cfg)
-	srv.Use(a.observe, a.bodyGuard, a.deadline, a.securityHeaders)
+	srv.Use(a.observe, a.bodyGuard, a.deadline, a.securityHeaders, a.inputGuard)
 	srv.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600}))
 	a.routes(srv)
 	return srv
 }
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Limits of a request's head. fasthttp reads the request line and headers into one
+// buffer of readBufferSize and refuses anything longer (431); below that, zhifa refuses
+// a request line over maxURI (414) and headers over maxHeaders (431) itself, so that each
+// answer says which part was too long while ordinary long cookies and queries pass.
+const (
+	readBufferSize = 32 << 10
+	maxURI         = 8 << 10
+	maxHeaders     = 16 << 10
+)
+
+func checkSizes(c *fiber.Ctx) error {
+	if len(c.Request().RequestURI()) > maxURI {
+		return &fault.Error{Kind: uriTooLong, Message: fmt.Sprintf("请求地址过长（上限 %d KiB）", maxURI>>10)}
+	}
+	if len(c.Request().Header.RawHeaders()) > maxHeaders {
+		return &fault.Error{Kind: headersTooLarge, Message: fmt.Sprintf("请求头过大（上限 %d KiB），请清除本站 Cookie 后重试", maxHeaders>>10)}
+	}
+	return nil
+}
 
 // observe is the first middleware: it recovers panics, gives each request an ID (kept
 // from a load balancer's X-Request-ID when well formed), runs the error handler itself so
@@ -70,9 +97,7 @@ func (a *App) observe(c *fiber.Ctx) (err error) {
 	start := time.Now()
 	id := c.Get(fiber.HeaderXRequestID)
 	if !requestIDRe.MatchString(id) {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
+		id = newRequestID()
 	}
 	c.Locals(localRequestID, id)
 	c.Locals(localStreaming, c.Method() == fiber.MethodPost && streamingRoute.MatchString(c.Path()))
@@ -84,7 +109,10 @@ func (a *App) observe(c *fiber.Ctx) (err error) {
 				err = fault.Wrap(fmt.Errorf("panic: %v", r), fault.Internal, "服务器内部错误")
 			}
 		}()
-		err = c.Next()
+		err = checkSizes(c)
+		if err == nil {
+			err = c.Next()
+		}
 	}()
 	if err != nil {
 		if herr := a.handleError(c, err); herr != nil {

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -119,32 +118,73 @@ func (s *Sessions) RevokeUser(ctx context.Context, userID uuid.UUID) error {
 	return nil
 }
 
-// LoginAllowed refuses a login attempt once an account or an address has failed too
-// often within the window; counting only failures keeps a busy office behind one
-// address from locking itself out.
-func (s *Sessions) LoginAllowed(ctx context.Context, username, ip string, maxUser, maxIP int) error {
-	vals, err := s.rdb.MGet(ctx, s.key("login-fail", "user", username), s.key("login-fail", "ip", ip)).Result()
+// LoginLimits are the two guards in front of the password check.
+type LoginLimits struct {
+	PerAccount int           // attempts on one account per window; more answer 429
+	PerAddress int           // failures from one address per window before attempts slow down
+	Window     time.Duration // the window both count over
+	Delay      time.Duration // the first delay of a slowed address; it doubles every 10 failures more
+	MaxDelay   time.Duration // no attempt waits longer than this
+}
+
+// loginGate counts an attempt in one step, before the password is checked, so that no
+// more than PerAccount attempts on one account reach the check in a window whatever the
+// concurrency; reading first and counting afterwards let 40 parallel guesses all through.
+// An address that failed PerAddress times is never refused (an office shares one
+// address), but its attempts take turns: each reserves the next slot after the last, the
+// slots further apart the more it fails, and waits for its slot, up to MaxDelay.
+//
+// KEYS: account attempts, address failures, address slot. ARGV: window ms, per-address
+// limit, delay ms, max delay ms. Returns account attempts, their remaining ms, wait ms.
+var loginGate = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+local fails = tonumber(redis.call('GET', KEYS[2]) or '0')
+local wait = 0
+if fails >= tonumber(ARGV[2]) then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local step = math.min(tonumber(ARGV[3]) * 2 ^ math.floor((fails - tonumber(ARGV[2])) / 10), tonumber(ARGV[4]))
+  local slot = math.max(now, tonumber(redis.call('GET', KEYS[3]) or '0')) + step
+  if slot - now > tonumber(ARGV[4]) then slot = now + tonumber(ARGV[4]) end
+  redis.call('SET', KEYS[3], slot, 'PX', ARGV[1])
+  wait = slot - now
+end
+return {n, ttl, wait}
+`)
+
+// LoginAttempt admits one login attempt: 429 once the account has had its attempts in
+// the window, otherwise after the address's wait, if any.
+func (s *Sessions) LoginAttempt(ctx context.Context, username, ip string, l LoginLimits) error {
+	keys := []string{s.key("login-try", "user", username), s.key("login-fail", "ip", ip), s.key("login-slot", "ip", ip)}
+	res, err := loginGate.Run(ctx, s.rdb, keys, l.Window.Milliseconds(), l.PerAddress, l.Delay.Milliseconds(), l.MaxDelay.Milliseconds()).Int64Slice()
 	if err != nil {
 		return redisDown(err)
 	}
-	count := func(v any) int {
-		str, _ := v.(string)
-		n, _ := strconv.Atoi(str)
-		return n
+	if res[0] > int64(l.PerAccount) {
+		return &fault.Error{Kind: fault.TooMany, Message: "该账号登录失败次数过多，请稍后再试或联系管理员",
+			RetryAfter: time.Duration(max(res[1], 1000)) * time.Millisecond}
 	}
-	if count(vals[0]) >= maxUser || count(vals[1]) >= maxIP {
-		return fault.New(fault.TooMany, "登录失败次数过多，请稍后再试")
+	if res[2] > 0 {
+		t := time.NewTimer(time.Duration(res[2]) * time.Millisecond)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return fault.Wrap(ctx.Err(), fault.Unavailable, "登录请求超时，请稍后重试")
+		}
 	}
 	return nil
 }
 
-// LoginFailed counts a failed attempt against the account and the address.
-func (s *Sessions) LoginFailed(ctx context.Context, username, ip string, window time.Duration) error {
+// LoginFailed counts a wrong password against the address; the account counted it as an
+// attempt already.
+func (s *Sessions) LoginFailed(ctx context.Context, ip string, window time.Duration) error {
+	k := s.key("login-fail", "ip", ip)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, k := range []string{s.key("login-fail", "user", username), s.key("login-fail", "ip", ip)} {
-			p.Incr(ctx, k)
-			p.ExpireNX(ctx, k, window)
-		}
+		p.Incr(ctx, k)
+		p.ExpireNX(ctx, k, window)
 		return nil
 	})
 	if err != nil {
@@ -153,9 +193,9 @@ func (s *Sessions) LoginFailed(ctx context.Context, username, ip string, window 
 	return nil
 }
 
-// LoginSucceeded clears the account's failure count.
+// LoginSucceeded clears the account's attempts.
 func (s *Sessions) LoginSucceeded(ctx context.Context, username string) error {
-	if err := s.rdb.Del(ctx, s.key("login-fail", "user", username)).Err(); err != nil {
+	if err := s.rdb.Del(ctx, s.key("login-try", "user", username)).Err(); err != nil {
 		return redisDown(err)
 	}
 	return nil

@@ -138,35 +138,36 @@ func checkDeductions(r *Rubric, in []Deduction, findings []Finding) ([]Deduction
 // evaluationFile is what scoring needs to know of a sampled file.
 type evaluationFile struct {
 	agencyID, evaluatorID uuid.UUID
-	evaluatorName, number string
+	number                string
 	handled               bool
 }
 
 // scorable loads a file of a campaign and refuses an actor who may not score it: a file
-// outside the sample is invalid input; the evaluator's own agency's file, a case they
-// handled, or another evaluator's file is forbidden.
+// outside the (public) sample is invalid input; another evaluator's file answers as
+// absent; the evaluator's own agency's file or a case they handled is forbidden.
 func (s *Service) scorable(ctx context.Context, a enforcement.Actor, e *Evaluation, caseID uuid.UUID) (evaluationFile, error) {
 	var f evaluationFile
 	var officer *uuid.UUID
 	if a.OfficerID != nil {
 		officer = a.OfficerID
 	}
-	err := s.db.QueryRow(ctx, `SELECT f.agency_id, f.evaluator_id, u.name, c.number,
+	err := s.db.QueryRow(ctx, `SELECT f.agency_id, f.evaluator_id, c.number,
 			EXISTS (SELECT 1 FROM case_handlers h WHERE h.case_id = f.case_id AND h.officer_id = $3)
-		FROM evaluation_files f JOIN users u ON u.id = f.evaluator_id JOIN cases c ON c.id = f.case_id
+		FROM evaluation_files f JOIN cases c ON c.id = f.case_id
 		WHERE f.evaluation_id = $1 AND f.case_id = $2`, e.ID, caseID, officer).
-		Scan(&f.agencyID, &f.evaluatorID, &f.evaluatorName, &f.number, &f.handled)
+		Scan(&f.agencyID, &f.evaluatorID, &f.number, &f.handled)
 	switch {
 	case err == pgx.ErrNoRows:
 		return f, fault.Field("case_id", "案件 %s 不在评查活动“%s”的抽样案卷中", caseID, e.Name)
 	case err != nil:
 		return f, enforcement.DBError(err, "评查案卷")
+	case f.evaluatorID != a.UserID:
+		// Another evaluator's file: nothing is said of whose it is.
+		return f, fault.Hidden("您的评查任务中没有该案卷")
 	case f.agencyID == a.AgencyID:
 		return f, fault.New(fault.Forbidden, "评查人员不能评查本单位的案卷（%s）", f.number)
 	case f.handled:
 		return f, fault.New(fault.Forbidden, "评查人员不能评查本人承办的案卷（%s）", f.number)
-	case f.evaluatorID != a.UserID:
-		return f, fault.New(fault.Forbidden, "案卷 %s 分配给 %s 评查", f.number, f.evaluatorName)
 	}
 	return f, nil
 }

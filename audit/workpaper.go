@@ -70,7 +70,7 @@ func (s *Service) Workpaper(ctx context.Context, a enforcement.Actor, evaluation
 		return w, err
 	}
 	err = s.Cases.MayRead(ctx, a, w.Case)
-	if w.MayOpenCase = err == nil; fault.Is(err, fault.Forbidden) {
+	if w.MayOpenCase = err == nil; fault.IsHidden(err) {
 		err = nil
 	}
 	return w, err

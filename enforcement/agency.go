@@ -34,6 +34,7 @@ type Agency struct {
 	Kind       AgencyKind `json:"kind"`
 	CreatedAt  time.Time  `json:"created_at"`
 	AVMeasures []string   `json:"av_measures"` // measures needing an audio-video record besides the statutory ones
+	Phone      string     `json:"phone"`       // the public's number for questions about the agency's officers
 }
 
 // AgencyInput is what an administrator gives to create an agency.
@@ -44,6 +45,7 @@ type AgencyInput struct {
 	RegionCode string     `json:"region_code"`
 	ParentID   *uuid.UUID `json:"parent_id"`
 	Kind       AgencyKind `json:"kind"`
+	Phone      string     `json:"phone"`
 }
 
 var regionRe = regexp.MustCompile(`^[1-9][0-9]{5}$`)
@@ -73,5 +75,20 @@ func (in *AgencyInput) Validate() error {
 	if in.ShortName == "" {
 		in.ShortName = in.Name
 	}
-	return nil
+	var err error
+	in.Phone, err = CheckAgencyPhone(in.Phone)
+	return err
+}
+
+// agencyPhoneRe accepts how offices write their numbers: 0797-8123456, (0797)8123456,
+// 12345, 400-123-4567, with an extension after 转 or -.
+var agencyPhoneRe = regexp.MustCompile(`^[0-9()（）+\- ]{3,24}(?:转[0-9]{1,6})?$`)
+
+// CheckAgencyPhone trims an agency's public number and refuses one that is not a number.
+func CheckAgencyPhone(p string) (string, error) {
+	p = strings.TrimSpace(p)
+	if p != "" && !agencyPhoneRe.MatchString(p) {
+		return "", fault.Field("phone", "联系电话应为电话号码，如 0797-8123456 或 12345")
+	}
+	return p, nil
 }

@@ -61,6 +61,10 @@ func (s *Service) CaseInScope(ctx context.Context, a Actor, id uuid.UUID) (Case,
 		return c, err
 	}
 	if err := s.covers(ctx, a, c); err != nil {
+		if s.MayRead(ctx, a, c) == nil {
+			// An evaluator who may read the case is told it is read-only, not that it is absent.
+			return Case{}, fault.New(fault.Forbidden, "只能查阅本案，不能办理或修改")
+		}
 		return Case{}, err
 	}
 	return c, nil
@@ -68,7 +72,7 @@ func (s *Service) CaseInScope(ctx context.Context, a Actor, id uuid.UUID) (Case,
 
 // covers is CaseInScope's check on a case already loaded.
 func (s *Service) covers(ctx context.Context, a Actor, c Case) error {
-	err := s.inScope(ctx, a, c.AgencyID)
+	err := s.inScope(ctx, a, c.AgencyID, "案件")
 	if err != nil && a.IsHandler(c) { // a joint check's officer from another agency
 		return nil
 	}
@@ -91,7 +95,7 @@ func (s *Service) CaseReadable(ctx context.Context, a Actor, id uuid.UUID) (Case
 // MayRead is CaseReadable's check on a case already loaded.
 func (s *Service) MayRead(ctx context.Context, a Actor, c Case) error {
 	err := s.covers(ctx, a, c)
-	if err == nil || s.ReadGrant == nil || !fault.Is(err, fault.Forbidden) {
+	if err == nil || s.ReadGrant == nil || !fault.IsHidden(err) {
 		return err
 	}
 	ok, gerr := s.ReadGrant(ctx, a, c.ID)

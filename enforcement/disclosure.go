@@ -325,7 +325,7 @@ func (s *Service) FindDisclosure(ctx context.Context, a Actor, id uuid.UUID) (Di
 	if err != nil {
 		return d, err
 	}
-	if err := s.inScope(ctx, a, d.AgencyID); err != nil {
+	if err := s.inScope(ctx, a, d.AgencyID, "公示事项"); err != nil {
 		return Disclosure{}, err
 	}
 	return d, s.settleOne(ctx, &d)

@@ -19,8 +19,8 @@ func (s *Store) Load(ctx context.Context, b Bulk) error {
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		// Parents before children: the foreign key on parent_id is checked row by row.
 		for _, a := range b.Agencies {
-			if _, err := tx.Exec(ctx, `INSERT INTO agencies (id, name, short_name, code, region_code, parent_id, kind)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, a.ID, a.Name, a.ShortName, a.Code, a.RegionCode, a.ParentID, a.Kind); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO agencies (id, name, short_name, code, region_code, parent_id, kind, phone)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, a.ID, a.Name, a.ShortName, a.Code, a.RegionCode, a.ParentID, a.Kind, a.Phone); err != nil {
 				return err
 			}
 		}

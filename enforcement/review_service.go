@@ -164,15 +164,16 @@ func (s *Service) SubmitReview(ctx context.Context, a Actor, id uuid.UUID, d Dec
 // mayReview refuses anyone who is not a qualified reviewer serving the case's agency, and
 // the case's own handlers.
 func (s *Service) mayReview(ctx context.Context, a Actor, r LegalReview) error {
+	// Scope first: a review outside it answers as absent, whatever the role.
+	c, err := s.CaseInScope(ctx, a, r.CaseID)
+	if err != nil {
+		return fault.HideAs(err, "法制审核不存在")
+	}
 	if !a.Has(RoleReviewer) {
 		return fault.New(fault.Forbidden, "只有法制审核人员可以审核")
 	}
 	if !a.LegalQualified {
 		return fault.New(fault.Forbidden, "审核重大执法决定须具备法律职业资格")
-	}
-	c, err := s.CaseInScope(ctx, a, r.CaseID)
-	if err != nil {
-		return fault.New(fault.Forbidden, "该案件不属于您审核的机构")
 	}
 	if a.IsHandler(c) {
 		return fault.New(fault.Forbidden, "本案承办人员不能审核本案")
@@ -256,7 +257,7 @@ func (s *Service) FindReview(ctx context.Context, a Actor, id uuid.UUID) (LegalR
 		return r, err
 	}
 	if _, err := s.CaseReadable(ctx, a, r.CaseID); err != nil {
-		return LegalReview{}, err
+		return LegalReview{}, fault.HideAs(err, "法制审核不存在")
 	}
 	r.settle(DateOf(s.Now()))
 	return r, nil

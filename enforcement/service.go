@@ -2,6 +2,7 @@ package enforcement
 
 import (
 	"context"
+	"runtime"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,7 +29,8 @@ func NewService(st *Store) *Service {
 // Today is the current date in Asia/Shanghai.
 func (s *Service) Today() Date { return DateOf(s.Now()) }
 
-func outOfScope() error { return fault.New(fault.Forbidden, "该机构不在您的管辖范围内") }
+// outOfScope answers for an object the actor may not see exactly as for an absent one.
+func outOfScope(what string) error { return fault.Hidden("%s不存在", what) }
 
 // FindAgency returns an agency the actor may see.
 func (s *Service) FindAgency(ctx context.Context, a Actor, id uuid.UUID) (Agency, error) {
@@ -37,7 +39,7 @@ func (s *Service) FindAgency(ctx context.Context, a Actor, id uuid.UUID) (Agency
 		return ag, err
 	}
 	if !a.Scope().Covers(ag) {
-		return Agency{}, outOfScope()
+		return Agency{}, outOfScope("机构")
 	}
 	return ag, nil
 }
@@ -75,32 +77,49 @@ func (s *Service) CreateAgency(ctx context.Context, a Actor, in AgencyInput) (Ag
 	return s.Store.CreateAgency(ctx, in)
 }
 
+// SetAgencyPhone lets an administrator of the region change an agency's public number.
+func (s *Service) SetAgencyPhone(ctx context.Context, a Actor, id uuid.UUID, phone string) (Agency, error) {
+	if _, err := s.FindAgency(ctx, a, id); err != nil {
+		return Agency{}, err
+	}
+	if err := a.Require(RoleAdmin); err != nil {
+		return Agency{}, err
+	}
+	phone, err := CheckAgencyPhone(phone)
+	if err != nil {
+		return Agency{}, err
+	}
+	return s.Store.SetAgencyPhone(ctx, id, phone)
+}
+
 // FindOfficer returns an officer the actor may see.
 func (s *Service) FindOfficer(ctx context.Context, a Actor, id uuid.UUID) (Officer, error) {
 	o, err := s.Store.FindOfficer(ctx, id)
 	if err != nil {
 		return o, err
 	}
-	if err := s.inScope(ctx, a, o.AgencyID); err != nil {
+	if err := s.inScope(ctx, a, o.AgencyID, "执法人员"); err != nil {
 		return Officer{}, err
 	}
 	return o.AsOf(s.Today()), nil
 }
 
-func (s *Service) inScope(ctx context.Context, a Actor, agencyID uuid.UUID) error {
+// inScope checks that an object of an agency (what names its kind) lies in the actor's
+// scope; outside it, the object answers as absent.
+func (s *Service) inScope(ctx context.Context, a Actor, agencyID uuid.UUID, what string) error {
 	sc := a.Scope()
 	if sc.AgencyID == agencyID {
 		return nil
 	}
 	if sc.RegionPrefix == "" {
-		return outOfScope()
+		return outOfScope(what)
 	}
 	ag, err := s.Store.FindAgency(ctx, agencyID)
 	if err != nil {
 		return err
 	}
 	if !sc.Covers(ag) {
-		return outOfScope()
+		return outOfScope(what)
 	}
 	return nil
 }
@@ -138,12 +157,9 @@ func (s *Service) CreateOfficer(ctx context.Context, a Actor, in OfficerInput) (
 
 // agencyField checks that an agency named in input exists and lies in the actor's scope.
 func (s *Service) agencyField(ctx context.Context, a Actor, id uuid.UUID) error {
-	err := s.inScope(ctx, a, id)
-	if fault.Is(err, fault.NotFound) {
+	err := s.inScope(ctx, a, id, "机构")
+	if fault.Is(err, fault.NotFound) { // absent or outside the scope: the same answer
 		return fault.Field("agency_id", "所属机关不存在")
-	}
-	if fault.Is(err, fault.Forbidden) {
-		return fault.New(fault.Forbidden, "所属机关不在您的管辖范围内")
 	}
 	return err
 }
@@ -208,11 +224,22 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	if err != nil && !fault.Is(err, fault.NotFound) {
 		return User{}, err
 	}
+	select {
+	case hashing <- struct{}{}:
+		defer func() { <-hashing }()
+	case <-ctx.Done():
+		return User{}, fault.Wrap(ctx.Err(), fault.Unavailable, "登录繁忙，请稍后重试")
+	}
 	if !CheckPassword(u.PasswordHash, password) || u.Disabled {
 		return User{}, fault.New(fault.Unauthorized, "用户名或密码错误")
 	}
 	return u, nil
 }
+
+// hashing bounds the password checks running at once: each holds 19 MiB for tens of
+// milliseconds, so a burst of logins across many accounts waits its turn instead of
+// taking the machine's memory.
+var hashing = make(chan struct{}, 2*runtime.NumCPU())
 
 // CalendarYearsNeeded are the years whose holidays deadlines counted today may reach:
 // this year, and from October the next too, since periods of up to three months then
@@ -292,7 +319,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id uuid.UUID, p UserP
 		return User{}, err
 	}
 	if !a.Scope().Covers(ag) {
-		return User{}, outOfScope()
+		return User{}, outOfScope("用户")
 	}
 	if u.ID == a.UserID && p.Disabled != nil && *p.Disabled {
 		return User{}, fault.Field("disabled", "不能停用自己的账号")

@@ -2,6 +2,7 @@ package enforcement
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -42,19 +43,19 @@ func arg(args *[]any, v any) string {
 
 // --- agencies ---
 
-const agencyCols = `a.id, a.name, a.short_name, a.code, a.region_code, a.parent_id, a.kind, a.created_at, a.av_measures`
+const agencyCols = `a.id, a.name, a.short_name, a.code, a.region_code, a.parent_id, a.kind, a.created_at, a.av_measures, a.phone`
 
 func scanAgency(row pgx.CollectableRow) (Agency, error) {
 	var a Agency
-	err := row.Scan(&a.ID, &a.Name, &a.ShortName, &a.Code, &a.RegionCode, &a.ParentID, &a.Kind, &a.CreatedAt, &a.AVMeasures)
+	err := row.Scan(&a.ID, &a.Name, &a.ShortName, &a.Code, &a.RegionCode, &a.ParentID, &a.Kind, &a.CreatedAt, &a.AVMeasures, &a.Phone)
 	return a, err
 }
 
 // CreateAgency inserts an agency.
 func (s *Store) CreateAgency(ctx context.Context, in AgencyInput) (Agency, error) {
-	rows, _ := s.db.Query(ctx, `INSERT INTO agencies AS a (name, short_name, code, region_code, parent_id, kind)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+agencyCols,
-		in.Name, in.ShortName, in.Code, in.RegionCode, in.ParentID, in.Kind)
+	rows, _ := s.db.Query(ctx, `INSERT INTO agencies AS a (name, short_name, code, region_code, parent_id, kind, phone)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+agencyCols,
+		in.Name, in.ShortName, in.Code, in.RegionCode, in.ParentID, in.Kind, in.Phone)
 	a, err := pgx.CollectExactlyOneRow(rows, scanAgency)
 	return a, DBError(err, "机构")
 }
@@ -64,6 +65,37 @@ func (s *Store) FindAgency(ctx context.Context, id uuid.UUID) (Agency, error) {
 	rows, _ := s.db.Query(ctx, `SELECT `+agencyCols+` FROM agencies a WHERE a.id = $1`, id)
 	a, err := pgx.CollectExactlyOneRow(rows, scanAgency)
 	return a, DBError(err, "机构")
+}
+
+// SetAgencyPhone changes an agency's public number.
+func (s *Store) SetAgencyPhone(ctx context.Context, id uuid.UUID, phone string) (Agency, error) {
+	rows, _ := s.db.Query(ctx, `UPDATE agencies a SET phone = $2 WHERE a.id = $1 RETURNING `+agencyCols, id, phone)
+	a, err := pgx.CollectExactlyOneRow(rows, scanAgency)
+	return a, DBError(err, "机构")
+}
+
+// Contact is whom the public calls about a certificate: the holder's agency when it has
+// a number, otherwise the justice bureau nearest above it that has one.
+type Contact struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+// CertificateContact finds the number to call about an agency's certificates; with no
+// agency (a number zhifa never issued), the highest justice bureau that has one.
+func (s *Store) CertificateContact(ctx context.Context, agencyID *uuid.UUID) (Contact, error) {
+	var c Contact
+	err := s.db.QueryRow(ctx, `SELECT a.name, a.phone FROM agencies a
+		LEFT JOIN agencies own ON own.id = $1
+		WHERE a.phone <> '' AND (a.id = $1 OR (a.kind = 'justice' AND
+			(own.id IS NULL OR own.region_code LIKE rtrim(a.region_code, '0') || '%')))
+		ORDER BY coalesce(a.id = $1, false) DESC,
+			CASE WHEN own.id IS NULL THEN 1 ELSE -1 END * length(rtrim(a.region_code, '0')), a.name
+		LIMIT 1`, agencyID).Scan(&c.Name, &c.Phone)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Contact{}, nil
+	}
+	return c, DBError(err, "机构")
 }
 
 // AgencyFilter narrows a list of agencies.

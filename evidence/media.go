@@ -17,6 +17,7 @@ import (
 	"github.com/gabriel-vasile/mimetype"
 	"github.com/google/uuid"
 
+	"zhifa/enforcement"
 	"zhifa/fault"
 )
 
@@ -140,14 +141,11 @@ func CheckSHA256(s string) (string, error) {
 }
 
 // CleanFilename keeps the last path element of a client's file name, printable and short.
+// Control and invisible format characters are dropped (a phone's name is recorded, not
+// typed): "photo\u202egnp.exe" would otherwise show as "photoexe.png".
 func CleanFilename(name string) string {
-	name = path.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '"' {
-			return -1
-		}
-		return r
-	}, name)
+	name = path.Base(strings.ReplaceAll(strings.TrimSpace(enforcement.StripUnsafe(name)), "\\", "/"))
+	name = strings.ReplaceAll(name, `"`, "")
 	if name == "." || name == "/" {
 		name = ""
 	}

@@ -36,7 +36,7 @@ func (s *Service) attachableRecord(ctx context.Context, a enforcement.Actor, rec
 	}
 	c, err := s.Cases.CaseInScope(ctx, a, rec.CaseID)
 	if err != nil {
-		return rec, err
+		return rec, fault.HideAs(err, "记录不存在")
 	}
 	if err := a.RequireHandler(c); err != nil {
 		return rec, err
@@ -262,7 +262,7 @@ func (s *Service) ownUpload(ctx context.Context, a enforcement.Actor, id uuid.UU
 		return up, err
 	}
 	if _, err := s.attachableRecord(ctx, a, up.RecordID); err != nil {
-		return up, err
+		return up, fault.HideAs(err, "上传不存在，可能已完成、已取消或已过期")
 	}
 	if up.kind != "multipart" {
 		return up, fault.New(fault.NotFound, "上传不存在")
@@ -435,7 +435,7 @@ func (s *Service) FindMedia(ctx context.Context, a enforcement.Actor, id uuid.UU
 		return m, err
 	}
 	if _, err := s.Cases.CaseReadable(ctx, a, m.CaseID); err != nil {
-		return Media{}, err
+		return Media{}, fault.HideAs(err, "证据文件不存在")
 	}
 	return m, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"zhifa/enforcement"
+	"zhifa/fault"
 )
 
 // Service applies who may read and write the full-process record.
@@ -59,7 +60,7 @@ func (s *Service) FindRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 		return r, err
 	}
 	if _, err := s.Cases.CaseReadable(ctx, a, r.CaseID); err != nil {
-		return Record{}, err
+		return Record{}, fault.HideAs(err, "记录不存在")
 	}
 	return r, nil
 }

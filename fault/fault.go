@@ -3,6 +3,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -28,6 +29,9 @@ type Error struct {
 	Message string
 	Field   string
 	Err     error
+	// RetryAfter, for TooMany and Unavailable, is when the caller may try again; each
+	// limiter knows its own window.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -70,3 +74,27 @@ func KindOf(err error) Kind {
 
 // Is reports whether err is a fault of the given kind.
 func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
+
+// ErrOutOfScope is the cause of a NotFound that stands for an object the caller may not
+// see: it answers exactly as an absent one (404, nothing said of who holds it), while
+// code that needs to know can still ask errors.Is.
+var ErrOutOfScope = errors.New("outside the caller's scope")
+
+// Hidden returns the NotFound answered for an object outside the caller's scope; what
+// names the kind of object, as in "案件不存在".
+func Hidden(format string, args ...any) *Error {
+	return &Error{Kind: NotFound, Message: fmt.Sprintf(format, args...), Err: ErrOutOfScope}
+}
+
+// IsHidden reports whether err stands for an object outside the caller's scope.
+func IsHidden(err error) bool { return errors.Is(err, ErrOutOfScope) }
+
+// HideAs gives an out-of-scope error the message the caller's own lookup answers when
+// the object is absent (a record hidden by its case's scope says "记录不存在", as a
+// record that never existed does); any other error passes unchanged.
+func HideAs(err error, format string, args ...any) error {
+	if IsHidden(err) {
+		return Hidden(format, args...)
+	}
+	return err
+}

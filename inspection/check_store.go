@@ -77,7 +77,7 @@ func (s *Service) FindCheck(ctx context.Context, a enforcement.Actor, id uuid.UU
 	}
 	supervises := (a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleAdmin)) && strings.HasPrefix(c.region, enforcement.RegionPrefix(a.RegionCode))
 	if !supervises && !c.Assigned(a.OfficerID) {
-		return Check{}, fault.New(fault.Forbidden, "只有被抽中的检查人员可以查看此项检查")
+		return Check{}, fault.Hidden("检查不存在")
 	}
 	return c, nil
 }

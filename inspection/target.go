@@ -56,6 +56,12 @@ func (in *TargetInput) check(regionPrefix string) string {
 	in.Name, in.Type = strings.TrimSpace(in.Name), strings.TrimSpace(in.Type)
 	in.RegionCode, in.Industry = strings.TrimSpace(in.RegionCode), strings.TrimSpace(in.Industry)
 	in.Risk = strings.ToUpper(strings.TrimSpace(in.Risk))
+	for _, f := range [...]struct{ name, v string }{{"code", in.Code}, {"name", in.Name}, {"type", in.Type},
+		{"region_code", in.RegionCode}, {"industry", in.Industry}, {"risk", in.Risk}} {
+		if p := enforcement.TextProblem(f.v, false); p != "" {
+			return f.name + "：" + p
+		}
+	}
 	switch {
 	case !enforcement.ValidCreditCode(in.Code):
 		return "code：统一社会信用代码无效（应为 18 位，校验位须正确）"
