@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"fmt"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -90,4 +92,55 @@ func TestBrowserOpensCertificateFromQR(t *testing.T) {
 	if width > 390 {
 		t.Errorf("certificate page is %d px wide", width)
 	}
+}
+
+// A forged code opened on a phone: the first thing the screen says is 无法核验, in red,
+// with the number to call one tap away; nothing on it says 有效.
+func TestBrowserForgedCertificateOnPhone(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	path := certURL(t, s, f.o1)
+	forged := path[:len(path)-1] + map[bool]string{true: "B", false: "A"}[strings.HasSuffix(path, "A")]
+	ctx := browserContext(t)
+	axe := loadAxe(t)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+forged),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=cert-call]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdict, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.verdict`)))
+	main, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`)))
+	bg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.cert-check')).backgroundColor`))
+	callBottom, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-testid=cert-call]').getBoundingClientRect().bottom`))
+	width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if strings.TrimSpace(verdict) != "无法核验" || strings.Contains(main, "有效") {
+		t.Errorf("verdict %q; page text %q", verdict, main)
+	}
+	if !strings.HasPrefix(bg, "rgb(") || bg == "rgba(0, 0, 0, 0)" || !redder(bg) {
+		t.Errorf("verdict background %q, want the red of a bad result", bg)
+	}
+	if callBottom > 844 {
+		t.Errorf("the number to call is below the first screen (bottom at %.0f px)", callBottom)
+	}
+	if width > 390 {
+		t.Errorf("page is %d px wide on a 390 px screen", width)
+	}
+	checkAxe(t, ctx, axe, forged)
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		if shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+			_ = os.WriteFile(dir+"/certificate-forged.png", shot, 0o644)
+		}
+	}
+}
+
+// redder reports whether an rgb() colour is mostly red.
+func redder(rgb string) bool {
+	var r, g, b int
+	if _, err := fmt.Sscanf(rgb, "rgb(%d, %d, %d)", &r, &g, &b); err != nil {
+		return false
+	}
+	return r > 150 && r > 2*g && r > 2*b
 }
