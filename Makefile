@@ -4,7 +4,11 @@ BIN     := $(CACHE)/bin/zhifa
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 
-.PHONY: demo test build bench lint vuln services
+# The fuzz targets: package:function. Each gets FUZZTIME of Go's native fuzzing.
+FUZZ_TARGETS := app:FuzzCaseFiling app:FuzzRecordCreation app:FuzzTargetImport enforcement:FuzzRedaction
+FUZZTIME ?= 3m
+
+.PHONY: demo test build bench lint vuln services fuzz
 
 services:
 	deploy/services.sh
@@ -18,10 +22,18 @@ demo: services build
 	$(BIN) seed
 	$(BIN) serve
 
-# Every test, against the real PostgreSQL, Redis and MinIO.
+# Every test, against the real PostgreSQL, Redis and MinIO; then each fuzz target briefly.
 test: services
 	deploy/browser.sh
 	ZHIFA_REQUIRE_BROWSER=1 go test -race -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+
+# Go's native fuzzing over the request bodies and the redaction engine, FUZZTIME each.
+fuzz: services
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*} || exit 1; \
+	done
 
 bench: services
 	go test -run '^$$' -bench . -benchmem -timeout 30m ./...
