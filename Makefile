@@ -26,7 +26,7 @@ demo: services build
 test: services
 	deploy/browser.sh
 	ZHIFA_REQUIRE_BROWSER=1 go test -race -count=1 -timeout 20m ./...
-	$(MAKE) --no-print-directory fuzz FUZZTIME=10s
+	$(MAKE) --no-print-directory fuzz FUZZTIME=20s
 
 # Go's native fuzzing over the request bodies and the redaction engine, FUZZTIME each.
 fuzz: services

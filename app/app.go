@@ -42,6 +42,7 @@ type App struct {
 	audit       *audit.Service
 	sessions    *Sessions
 	metrics     *metrics
+	proxies     proxies // trusted load balancers, for the client's address
 	server      *fiber.App
 	ln          net.Listener
 	// publicFlight joins identical portal queries that arrive together.
@@ -52,6 +53,10 @@ type App struct {
 // Connections are lazy: New succeeds while a component is down, and readiness says so.
 func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log}
+	var err error
+	if a.proxies, err = parseProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
 	if a.cfg.QRKey == "" { // production refuses this in LoadConfig
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)

@@ -89,7 +89,7 @@ func (a *App) caseArchive(c *fiber.Ctx) error {
 	for _, m := range v.Media {
 		uid := act.UserID
 		if err := a.evidence.Store.LogAccess(c.UserContext(), evidence.Access{MediaID: m.ID, UserID: &uid, Username: act.Username,
-			Action: "archive", IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)}); err != nil {
+			Action: "archive", IP: clientIP(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)}); err != nil {
 			return err
 		}
 	}

@@ -18,6 +18,9 @@ import (
 const (
 	sessionCookie   = "zhifa_session"
 	loginCSRFCookie = "zhifa_login_csrf"
+	// deviceCookie marks a browser where accounts signed in before; their logins skip
+	// the turns a flooded address takes (LoginAttempt).
+	deviceCookie = "zhifa_device"
 )
 
 // actorLocal is what requireLogin leaves on the request for handlers.
@@ -98,7 +101,7 @@ func (a *App) recordWrites(c *fiber.Ctx) error {
 }
 
 func (a *App) record(c *fiber.Ctx, e enforcement.Activity) {
-	e.IP, e.RequestID, e.UserAgent = c.IP(), requestID(c), truncate(c.Get(fiber.HeaderUserAgent), 300)
+	e.IP, e.RequestID, e.UserAgent = clientIP(c), requestID(c), truncate(c.Get(fiber.HeaderUserAgent), 300)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := a.enforcement.Store.AddActivity(ctx, e); err != nil {
@@ -140,7 +143,12 @@ func (in *loginInput) validate() error {
 func (a *App) signIn(c *fiber.Ctx, in loginInput) (enforcement.User, string, error) {
 	ctx := c.UserContext()
 	entry := enforcement.Activity{Method: c.Method(), Path: c.Path(), Route: c.Route().Path, Username: in.Username}
-	if err := a.sessions.LoginAttempt(ctx, in.Username, c.IP(), a.loginLimits()); err != nil {
+	device := c.Cookies(deviceCookie)
+	known, err := a.sessions.KnownDevice(ctx, device, in.Username)
+	if err != nil {
+		return enforcement.User{}, "", err
+	}
+	if err := a.sessions.LoginAttempt(ctx, in.Username, limitKey(c), known, a.loginLimits()); err != nil {
 		entry.Status = fiber.StatusTooManyRequests
 		if fault.Is(err, fault.Unavailable) {
 			entry.Status = fiber.StatusServiceUnavailable
@@ -150,7 +158,7 @@ func (a *App) signIn(c *fiber.Ctx, in loginInput) (enforcement.User, string, err
 	}
 	u, err := a.enforcement.Authenticate(ctx, in.Username, in.Password)
 	if fault.Is(err, fault.Unauthorized) {
-		if ferr := a.sessions.LoginFailed(ctx, c.IP(), a.cfg.LoginFailWindow); ferr != nil {
+		if ferr := a.sessions.LoginFailed(ctx, limitKey(c), a.cfg.LoginFailWindow); ferr != nil {
 			return enforcement.User{}, "", ferr
 		}
 		entry.Status = fiber.StatusUnauthorized
@@ -163,7 +171,12 @@ func (a *App) signIn(c *fiber.Ctx, in loginInput) (enforcement.User, string, err
 	if err := a.sessions.LoginSucceeded(ctx, in.Username); err != nil {
 		return u, "", err
 	}
-	token, _, err := a.sessions.Create(ctx, u.ID, c.IP(), truncate(c.Get(fiber.HeaderUserAgent), 300))
+	if device, err = a.sessions.RememberDevice(ctx, device, in.Username); err != nil {
+		return u, "", err
+	}
+	c.Cookie(&fiber.Cookie{Name: deviceCookie, Value: device, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
+		Secure: a.cfg.Env == "production", Expires: time.Now().Add(deviceLifetime)})
+	token, _, err := a.sessions.Create(ctx, u.ID, clientIP(c), truncate(c.Get(fiber.HeaderUserAgent), 300))
 	if err != nil {
 		return u, "", err
 	}

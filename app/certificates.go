@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"zhifa/enforcement"
@@ -87,78 +86,30 @@ func qrSVG(bits [][]bool) string {
 	return b.String()
 }
 
-// PublicCertificate is what anyone scanning a code may see: no private data.
-type PublicCertificate struct {
-	CertNo     string `json:"cert_no"`
-	Found      bool   `json:"found"`
-	Signature  string `json:"signature"` // valid, invalid or absent
-	Status     string `json:"status"`    // active, expired, suspended, revoked or unknown
-	StatusText string `json:"status_text"`
-	ValidToday bool   `json:"valid_today"`
-	// Verdict is what the person holding the phone should conclude: valid, not_valid
-	// (the certificate exists but may not be used today) or unverified (the code's
-	// signature is wrong: it was not issued by zhifa, whatever the number says).
-	Verdict    string               `json:"verdict"`
-	Name       string               `json:"name,omitempty"`
-	Agency     string               `json:"agency,omitempty"`
-	Fields     []string             `json:"fields,omitempty"`
-	ValidUntil string               `json:"valid_until,omitempty"`
-	Contact    *enforcement.Contact `json:"contact,omitempty"` // whom to call when in doubt
-}
-
-// certificate looks a certificate up for the public. A code whose signature fails says
-// nothing of the holder: only that it cannot be verified, and whom to call.
-func (a *App) certificate(c *fiber.Ctx) (PublicCertificate, error) {
+// certificate answers a scan of a code: the signature is checked here, where the key is;
+// what the public learns is enforcement's rule.
+func (a *App) certificate(c *fiber.Ctx) (enforcement.PublicCertificate, error) {
 	cert, err := url.PathUnescape(c.Params("cert"))
 	if err != nil || cert == "" || len(cert) > 64 {
-		return PublicCertificate{}, fault.New(fault.NotFound, "查无此证")
+		return enforcement.PublicCertificate{}, fault.New(fault.NotFound, "查无此证")
 	}
 	if err := enforcement.CheckText("cert_no", "执法证号", cert, false); err != nil {
-		return PublicCertificate{}, err
+		return enforcement.PublicCertificate{}, err
 	}
-	pc := PublicCertificate{CertNo: cert, Signature: "absent", Status: "unknown", StatusText: "查无此证", Verdict: "not_valid"}
+	sig := enforcement.SignatureAbsent
 	if s := c.Query("s"); s != "" {
-		pc.Signature = "invalid"
+		sig = enforcement.SignatureInvalid
 		if hmac.Equal([]byte(s), []byte(a.certSignature(cert))) {
-			pc.Signature = "valid"
+			sig = enforcement.SignatureValid
 		}
 	}
-	var agencyID *uuid.UUID
-	o, err := a.enforcement.Store.FindOfficerByCert(c.UserContext(), cert)
-	switch {
-	case err == nil:
-		agencyID = &o.AgencyID
-		if pc.Signature != "invalid" {
-			pc = publicCert(o, a.enforcement.Today(), pc.Signature)
-		}
-	case !fault.Is(err, fault.NotFound):
-		return pc, err
-	}
-	if pc.Signature == "invalid" {
-		pc.Verdict, pc.StatusText = "unverified", "无法核验"
-	}
-	if pc.Verdict != "valid" {
-		ct, err := a.enforcement.Store.CertificateContact(c.UserContext(), agencyID)
-		if err != nil {
-			return pc, err
-		}
-		if ct.Phone != "" {
-			pc.Contact = &ct
-		}
-	}
-	return pc, nil
+	return a.enforcement.CheckCertificate(c.UserContext(), cert, sig)
 }
 
-// publicCert is what the public may know of a certificate today.
-func publicCert(o enforcement.Officer, today enforcement.Date, signature string) PublicCertificate {
-	st := o.EffectiveStatus(today)
-	verdict := "not_valid"
-	if st == enforcement.OfficerActive {
-		verdict = "valid"
-	}
-	return PublicCertificate{CertNo: o.CertNo, Found: true, Signature: signature, Status: string(st), StatusText: st.Label(),
-		ValidToday: st == enforcement.OfficerActive, Verdict: verdict, Name: o.Name, Agency: o.AgencyName, Fields: o.Fields,
-		ValidUntil: o.CertValidUntil.String()}
+// unknownCert: a number zhifa never issued, scanned or typed without a failed signature
+// (a failed signature answers "unverified" whether or not the number exists).
+func unknownCert(pc enforcement.PublicCertificate) bool {
+	return !pc.Found && pc.Signature != enforcement.SignatureInvalid
 }
 
 // publicOfficerList is the portal's officer search, for its page and its JSON.
@@ -184,7 +135,7 @@ func (a *App) publicOfficerJSON(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !pc.Found && pc.Signature != "invalid" {
+	if unknownCert(pc) {
 		return fault.New(fault.NotFound, "查无此证：本平台没有执法证号为 %s 的执法证", pc.CertNo)
 	}
 	return c.JSON(pc)
@@ -196,7 +147,7 @@ func (a *App) publicOfficerPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !pc.Found {
+	if unknownCert(pc) {
 		c.Status(fiber.StatusNotFound)
 	}
 	return c.Render("public_officer", a.publicView(c, "执法证查验", fiber.Map{"C": pc}))
@@ -208,10 +159,10 @@ func (a *App) publicOfficersJSON(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := enforcement.List[PublicCertificate]{Items: make([]PublicCertificate, len(l.Items)), Total: l.Total}
+	out := enforcement.List[enforcement.PublicCertificate]{Items: make([]enforcement.PublicCertificate, len(l.Items)), Total: l.Total}
 	today := a.enforcement.Today()
 	for i, o := range l.Items {
-		out.Items[i] = publicCert(o, today, "absent")
+		out.Items[i] = enforcement.CertificateOf(o, today, enforcement.SignatureAbsent)
 	}
 	return c.JSON(out)
 }

@@ -111,11 +111,11 @@ func TestBrowserForgedCertificateOnPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verdict, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.verdict`)))
-	main, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`)))
-	bg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.cert-check')).backgroundColor`))
-	callBottom, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-testid=cert-call]').getBoundingClientRect().bottom`))
-	width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	verdict := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.verdict`))))
+	main := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`))))
+	bg := must(chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.cert-check')).backgroundColor`)))
+	callBottom := must(chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-testid=cert-call]').getBoundingClientRect().bottom`)))
+	width := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
 	if strings.TrimSpace(verdict) != "无法核验" || strings.Contains(main, "有效") {
 		t.Errorf("verdict %q; page text %q", verdict, main)
 	}

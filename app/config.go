@@ -139,6 +139,9 @@ func (c Config) validate() error {
 			return fmt.Errorf("ZHIFA_MINIO_PUBLIC_URL must be http(s)://host[:port]")
 		}
 	}
+	if _, err := parseProxies(c.TrustedProxies); err != nil {
+		return err
+	}
 	if _, err := zap.ParseAtomicLevel(c.LogLevel); err != nil {
 		return fmt.Errorf("ZHIFA_LOG_LEVEL: %w", err)
 	}

@@ -113,6 +113,8 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		id := newRequestID()
 		c.Locals(localRequestID, id)
 		c.Set(fiber.HeaderXRequestID, id)
+		a.log.Warn("request refused before it was read", zap.String("request_id", id), zap.Int("status", status),
+			zap.String("ip", c.Context().RemoteIP().String()), zap.String("reason", fe.Message))
 	}
 	msg := fe.Message
 	if status >= 500 {
@@ -122,9 +124,7 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 			msg = "服务器内部错误，请稍后重试（请求编号 " + requestID(c) + "）"
 		}
 	}
-	if fe.RetryAfter > 0 {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(fe.RetryAfter.Seconds()))))
-	}
+	setRetryAfter(c, fe)
 	c.Status(status)
 	if unread || wantsJSON(c) {
 		var b errorBody
@@ -135,6 +135,13 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
 	return c.Render("error", a.view(c, "出错了", fiber.Map{"Status": status, "Message": msg}))
+}
+
+// setRetryAfter tells a refused client when to try again, when the refusal knows.
+func setRetryAfter(c *fiber.Ctx, fe *fault.Error) {
+	if fe.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(fe.RetryAfter.Seconds()))))
+	}
 }
 
 func wantsJSON(c *fiber.Ctx) bool {

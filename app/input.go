@@ -38,10 +38,10 @@ func (a *App) inputGuard(c *fiber.Ctx) error {
 			err = &fault.Error{Kind: malformed, Field: key, Message: "查询参数 " + key + "（" + fieldLabel(key) + "）" + p}
 		}
 	})
-	if err != nil || isStreaming(c) {
-		if err != nil {
-			return err
-		}
+	if err != nil {
+		return err
+	}
+	if isStreaming(c) {
 		return c.Next()
 	}
 	ct := string(c.Request().Header.ContentType())
@@ -89,10 +89,10 @@ func checkJSON(body []byte) error {
 	if dec.Decode(&v) != nil {
 		return nil
 	}
-	return walkJSON("", "", v)
+	return walkJSON("", v)
 }
 
-func walkJSON(path, key string, v any) error {
+func walkJSON(path string, v any) error {
 	switch x := v.(type) {
 	case string:
 		return checkField(pathOr(path), x)
@@ -111,13 +111,13 @@ func walkJSON(path, key string, v any) error {
 			if path != "" {
 				child = path + "." + k
 			}
-			if err := walkJSON(child, k, e); err != nil {
+			if err := walkJSON(child, e); err != nil {
 				return err
 			}
 		}
 	case []any:
 		for i, e := range x {
-			if err := walkJSON(path+"["+strconv.Itoa(i)+"]", key, e); err != nil {
+			if err := walkJSON(path+"["+strconv.Itoa(i)+"]", e); err != nil {
 				return err
 			}
 		}

@@ -223,8 +223,8 @@ func (a *App) downloadMedia(c *fiber.Ctx) error {
 		rangeText = strconv.FormatInt(off, 10) + "-" + strconv.FormatInt(off+length-1, 10)
 	}
 	ctx, cancel := contextFor(0)
-	rc, err := a.evidence.OpenMedia(ctx, actor(c), m, evidence.Opening{Action: "download", IP: c.IP(),
-		UserAgent: c.Get(fiber.HeaderUserAgent), Offset: off, Length: length, RangeText: rangeText})
+	rc, err := a.evidence.OpenMedia(ctx, actor(c), m, evidence.Opening{Action: "download", IP: clientIP(c),
+		UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300), Offset: off, Length: length, RangeText: rangeText})
 	if err != nil {
 		cancel()
 		return err

@@ -134,7 +134,7 @@ func (a *App) view(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 	}
 	if f := c.Cookies("zhifa_flash"); f != "" {
 		if msg, err := url.QueryUnescape(f); err == nil {
-			data["Flash"] = msg
+			data["Flash"] = enforcement.StripUnsafe(msg)
 		}
 		c.ClearCookie("zhifa_flash")
 	}
@@ -219,6 +219,7 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 			return err
 		}
 		fe, status, _ := classify(err)
+		setRetryAfter(c, fe)
 		c.Status(status)
 		return c.Render("login", a.view(c, "登录", fiber.Map{"LoginCSRF": ck, "Error": fe.Message,
 			"Username": in.Username, "Next": safeNext(c.FormValue("next"))}))

@@ -41,7 +41,7 @@ func (a *App) publicLimit(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 200*time.Millisecond)
 	defer cancel()
 	minute := time.Now().Unix() / 60
-	key := a.cfg.RedisPrefix + "pub:rl:" + c.IP() + ":" + strconv.FormatInt(minute, 10)
+	key := a.cfg.RedisPrefix + "pub:rl:" + limitKey(c) + ":" + strconv.FormatInt(minute, 10)
 	pipe := a.rdb.TxPipeline()
 	incr := pipe.Incr(ctx, key)
 	pipe.Expire(ctx, key, 2*time.Minute)

@@ -51,9 +51,8 @@ func (a *App) newServer() *fiber.App {
 		DisableStartupMessage:        true,
 		EnableTrustedProxyCheck:      len(a.cfg.TrustedProxies) > 0,
 		TrustedProxies:               a.cfg.TrustedProxies,
-	}
-	if len(a.cfg.TrustedProxies) > 0 {
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+		// No ProxyHeader: Fiber would return X-Forwarded-For as the client sent it;
+		// clientAddr reads it from the right instead.
 	}
 	srv := fiber.New(cfg)
 	srv.Use(a.observe, a.bodyGuard, a.deadline, a.securityHeaders, a.inputGuard)
@@ -100,6 +99,7 @@ func (a *App) observe(c *fiber.Ctx) (err error) {
 		id = newRequestID()
 	}
 	c.Locals(localRequestID, id)
+	c.Locals(localClientIP, a.proxies.clientAddr(c))
 	c.Locals(localStreaming, c.Method() == fiber.MethodPost && streamingRoute.MatchString(c.Path()))
 	c.Set(fiber.HeaderXRequestID, id)
 	func() {
@@ -138,7 +138,7 @@ func (a *App) observe(c *fiber.Ctx) (err error) {
 	fields := []zap.Field{
 		zap.String("request_id", id), zap.String("method", c.Method()), zap.String("path", c.Path()),
 		zap.String("route", route), zap.Int("status", status), zap.Duration("elapsed", elapsed),
-		zap.String("ip", c.IP()),
+		zap.String("ip", clientIP(c)),
 	}
 	if act, ok := c.Locals(localActor).(*actorLocal); ok {
 		fields = append(fields, zap.String("user", act.Username))
@@ -222,6 +222,7 @@ func (a *App) bodyGuard(c *fiber.Ctx) error {
 
 const (
 	localRequestID = "request_id"
+	localClientIP  = "client_ip"
 	localStreaming = "streaming"
 	localActor     = "actor"
 )

@@ -123,51 +123,70 @@ type LoginLimits struct {
 	PerAccount int           // attempts on one account per window; more answer 429
 	PerAddress int           // failures from one address per window before attempts slow down
 	Window     time.Duration // the window both count over
-	Delay      time.Duration // the first delay of a slowed address; it doubles every 10 failures more
-	MaxDelay   time.Duration // no attempt waits longer than this
+	Delay      time.Duration // the first spacing of a slowed address; it doubles every 10 failures more
+	MaxDelay   time.Duration // no attempt waits longer than this for its turn
 }
 
-// loginGate counts an attempt in one step, before the password is checked, so that no
-// more than PerAccount attempts on one account reach the check in a window whatever the
-// concurrency; reading first and counting afterwards let 40 parallel guesses all through.
-// An address that failed PerAddress times is never refused (an office shares one
-// address), but its attempts take turns: each reserves the next slot after the last, the
-// slots further apart the more it fails, and waits for its slot, up to MaxDelay.
+// loginGate decides an attempt in one atomic step, before the password is checked, so
+// that no more than PerAccount attempts on one account reach the check in a window,
+// whatever the concurrency (reading first and counting afterwards let 40 parallel
+// guesses all through).
 //
-// KEYS: account attempts, address failures, address slot. ARGV: window ms, per-address
-// limit, delay ms, max delay ms. Returns account attempts, their remaining ms, wait ms.
+// An address that failed PerAddress times is slowed: its attempts take turns, each
+// reserving the next slot after the last, the slots further apart the more it fails. At
+// most MaxDelay of turns are handed out; an attempt that would wait longer is refused
+// with the time until there is room, so parallel connections do not buy more guesses.
+// A browser where the account signed in before (a known device) skips the turns: an
+// office behind one address keeps signing in while someone floods from the same address.
+//
+// KEYS: account attempts, address failures, address slot. ARGV: window ms, per-account
+// limit, per-address limit, delay ms, max delay ms, known device (0 or 1).
+// Returns {verdict, ms}: verdict 0 with the wait, 1 account locked or 2 address busy with
+// the time until the next try.
 var loginGate = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-local fails = tonumber(redis.call('GET', KEYS[2]) or '0')
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[2]) then
+  return {1, redis.call('PTTL', KEYS[1])}
+end
 local wait = 0
-if fails >= tonumber(ARGV[2]) then
+local fails = tonumber(redis.call('GET', KEYS[2]) or '0')
+if ARGV[6] == '0' and fails >= tonumber(ARGV[3]) then
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local step = math.min(tonumber(ARGV[3]) * 2 ^ math.floor((fails - tonumber(ARGV[2])) / 10), tonumber(ARGV[4]))
+  local step = math.min(tonumber(ARGV[4]) * 2 ^ math.floor((fails - tonumber(ARGV[3])) / 10), tonumber(ARGV[5]))
   local slot = math.max(now, tonumber(redis.call('GET', KEYS[3]) or '0')) + step
-  if slot - now > tonumber(ARGV[4]) then slot = now + tonumber(ARGV[4]) end
+  if slot - now > tonumber(ARGV[5]) then
+    return {2, slot - now - tonumber(ARGV[5])}
+  end
   redis.call('SET', KEYS[3], slot, 'PX', ARGV[1])
   wait = slot - now
 end
-return {n, ttl, wait}
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {0, wait}
 `)
 
 // LoginAttempt admits one login attempt: 429 once the account has had its attempts in
-// the window, otherwise after the address's wait, if any.
-func (s *Sessions) LoginAttempt(ctx context.Context, username, ip string, l LoginLimits) error {
-	keys := []string{s.key("login-try", "user", username), s.key("login-fail", "ip", ip), s.key("login-slot", "ip", ip)}
-	res, err := loginGate.Run(ctx, s.rdb, keys, l.Window.Milliseconds(), l.PerAddress, l.Delay.Milliseconds(), l.MaxDelay.Milliseconds()).Int64Slice()
+// the window or the address has used its turns, otherwise after the address's wait.
+func (s *Sessions) LoginAttempt(ctx context.Context, username, addr string, knownDevice bool, l LoginLimits) error {
+	keys := []string{s.key("login-try", "user", username), s.key("login-fail", "ip", addr), s.key("login-slot", "ip", addr)}
+	known := "0"
+	if knownDevice {
+		known = "1"
+	}
+	res, err := loginGate.Run(ctx, s.rdb, keys, l.Window.Milliseconds(), l.PerAccount, l.PerAddress,
+		l.Delay.Milliseconds(), l.MaxDelay.Milliseconds(), known).Int64Slice()
 	if err != nil {
 		return redisDown(err)
 	}
-	if res[0] > int64(l.PerAccount) {
-		return &fault.Error{Kind: fault.TooMany, Message: "该账号登录失败次数过多，请稍后再试或联系管理员",
-			RetryAfter: time.Duration(max(res[1], 1000)) * time.Millisecond}
+	after := time.Duration(max(res[1], 1000)) * time.Millisecond
+	switch res[0] {
+	case 1:
+		return &fault.Error{Kind: fault.TooMany, Message: "该账号登录失败次数过多，请稍后再试或联系管理员", RetryAfter: after}
+	case 2:
+		return &fault.Error{Kind: fault.TooMany, Message: "本网络地址登录尝试过多，请稍后再试；在本机登录过的账号不受影响", RetryAfter: after}
 	}
-	if res[2] > 0 {
-		t := time.NewTimer(time.Duration(res[2]) * time.Millisecond)
+	if res[1] > 0 {
+		t := time.NewTimer(time.Duration(res[1]) * time.Millisecond)
 		defer t.Stop()
 		select {
 		case <-t.C:
@@ -176,6 +195,40 @@ func (s *Sessions) LoginAttempt(ctx context.Context, username, ip string, l Logi
 		}
 	}
 	return nil
+}
+
+// deviceLifetime is how long a browser stays known to the accounts that signed in on it.
+const deviceLifetime = 90 * 24 * time.Hour
+
+// KnownDevice reports whether the device token (from the browser's cookie) belongs to a
+// browser where username signed in before.
+func (s *Sessions) KnownDevice(ctx context.Context, token, username string) (bool, error) {
+	if token == "" {
+		return false, nil
+	}
+	ok, err := s.rdb.SIsMember(ctx, s.key("device", tokenKey(token)), username).Result()
+	if err != nil {
+		return false, redisDown(err)
+	}
+	return ok, nil
+}
+
+// RememberDevice records that username signed in on the browser holding token (a new
+// token when empty) and returns the token to keep in its cookie.
+func (s *Sessions) RememberDevice(ctx context.Context, token, username string) (string, error) {
+	if token == "" || len(token) > 64 {
+		token = randomToken()
+	}
+	k := s.key("device", tokenKey(token))
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, k, username)
+		p.Expire(ctx, k, deviceLifetime)
+		return nil
+	})
+	if err != nil {
+		return "", redisDown(err)
+	}
+	return token, nil
 }
 
 // LoginFailed counts a wrong password against the address; the account counted it as an

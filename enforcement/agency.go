@@ -37,6 +37,12 @@ type Agency struct {
 	Phone      string     `json:"phone"`       // the public's number for questions about the agency's officers
 }
 
+// Contact is whom the public calls about an agency's officers.
+type Contact struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
 // AgencyInput is what an administrator gives to create an agency.
 type AgencyInput struct {
 	Name       string     `json:"name"`

@@ -61,13 +61,23 @@ func (s *Service) CaseInScope(ctx context.Context, a Actor, id uuid.UUID) (Case,
 		return c, err
 	}
 	if err := s.covers(ctx, a, c); err != nil {
-		if s.MayRead(ctx, a, c) == nil {
+		if ok, gerr := s.granted(ctx, a, c, err); gerr != nil {
+			return Case{}, gerr
+		} else if ok {
 			// An evaluator who may read the case is told it is read-only, not that it is absent.
 			return Case{}, fault.New(fault.Forbidden, "只能查阅本案，不能办理或修改")
 		}
 		return Case{}, err
 	}
 	return c, nil
+}
+
+// granted asks the ReadGrant about a case the scope check hid (err).
+func (s *Service) granted(ctx context.Context, a Actor, c Case, err error) (bool, error) {
+	if s.ReadGrant == nil || !fault.IsHidden(err) {
+		return false, nil
+	}
+	return s.ReadGrant(ctx, a, c.ID)
 }
 
 // covers is CaseInScope's check on a case already loaded.
@@ -95,14 +105,14 @@ func (s *Service) CaseReadable(ctx context.Context, a Actor, id uuid.UUID) (Case
 // MayRead is CaseReadable's check on a case already loaded.
 func (s *Service) MayRead(ctx context.Context, a Actor, c Case) error {
 	err := s.covers(ctx, a, c)
-	if err == nil || s.ReadGrant == nil || !fault.IsHidden(err) {
-		return err
+	if err == nil {
+		return nil
 	}
-	ok, gerr := s.ReadGrant(ctx, a, c.ID)
-	if gerr != nil {
+	ok, gerr := s.granted(ctx, a, c, err)
+	switch {
+	case gerr != nil:
 		return gerr
-	}
-	if !ok {
+	case !ok:
 		return err
 	}
 	return nil

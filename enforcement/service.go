@@ -18,12 +18,17 @@ type Service struct {
 	// ReadGrant, when set, lets someone outside a case's scope read it (never change it):
 	// case-file evaluators read the files given to them in an open campaign.
 	ReadGrant func(ctx context.Context, a Actor, caseID uuid.UUID) (bool, error)
+	// hashing bounds the password checks running at once: each holds 19 MiB for tens of
+	// milliseconds, so a burst of logins across many accounts waits its turn instead of
+	// taking the machine's memory.
+	hashing chan struct{}
 }
 
 // NewService returns a service over a store with the real clock and the usual display
 // periods (3 years; 3 months for minor penalties).
 func NewService(st *Store) *Service {
-	return &Service{Store: st, Now: time.Now, Disclosure: DisclosurePolicy{DisplayMonths: 36, DisplayMonthsMinor: 3}}
+	return &Service{Store: st, Now: time.Now, Disclosure: DisclosurePolicy{DisplayMonths: 36, DisplayMonthsMinor: 3},
+		hashing: make(chan struct{}, 2*runtime.NumCPU())}
 }
 
 // Today is the current date in Asia/Shanghai.
@@ -225,8 +230,8 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 		return User{}, err
 	}
 	select {
-	case hashing <- struct{}{}:
-		defer func() { <-hashing }()
+	case s.hashing <- struct{}{}:
+		defer func() { <-s.hashing }()
 	case <-ctx.Done():
 		return User{}, fault.Wrap(ctx.Err(), fault.Unavailable, "登录繁忙，请稍后重试")
 	}
@@ -235,11 +240,6 @@ func (s *Service) Authenticate(ctx context.Context, username, password string) (
 	}
 	return u, nil
 }
-
-// hashing bounds the password checks running at once: each holds 19 MiB for tens of
-// milliseconds, so a burst of logins across many accounts waits its turn instead of
-// taking the machine's memory.
-var hashing = make(chan struct{}, 2*runtime.NumCPU())
 
 // CalendarYearsNeeded are the years whose holidays deadlines counted today may reach:
 // this year, and from October the next too, since periods of up to three months then

@@ -2,7 +2,6 @@ package enforcement
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -74,28 +73,13 @@ func (s *Store) SetAgencyPhone(ctx context.Context, id uuid.UUID, phone string) 
 	return a, DBError(err, "机构")
 }
 
-// Contact is whom the public calls about a certificate: the holder's agency when it has
-// a number, otherwise the justice bureau nearest above it that has one.
-type Contact struct {
-	Name  string `json:"name"`
-	Phone string `json:"phone"`
-}
-
-// CertificateContact finds the number to call about an agency's certificates; with no
-// agency (a number zhifa never issued), the highest justice bureau that has one.
-func (s *Store) CertificateContact(ctx context.Context, agencyID *uuid.UUID) (Contact, error) {
-	var c Contact
-	err := s.db.QueryRow(ctx, `SELECT a.name, a.phone FROM agencies a
-		LEFT JOIN agencies own ON own.id = $1
-		WHERE a.phone <> '' AND (a.id = $1 OR (a.kind = 'justice' AND
-			(own.id IS NULL OR own.region_code LIKE rtrim(a.region_code, '0') || '%')))
-		ORDER BY coalesce(a.id = $1, false) DESC,
-			CASE WHEN own.id IS NULL THEN 1 ELSE -1 END * length(rtrim(a.region_code, '0')), a.name
-		LIMIT 1`, agencyID).Scan(&c.Name, &c.Phone)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Contact{}, nil
-	}
-	return c, DBError(err, "机构")
+// contactCandidates loads the agencies a certificate's contact is chosen from: the
+// holder's own, and the justice bureaus that publish a number (a few per province).
+func (s *Store) contactCandidates(ctx context.Context, agencyID *uuid.UUID) ([]Agency, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+agencyCols+` FROM agencies a
+		WHERE a.id = $1 OR (a.kind = 'justice' AND a.phone <> '') ORDER BY a.region_code, a.name`, agencyID)
+	as, err := pgx.CollectRows(rows, scanAgency)
+	return as, DBError(err, "机构")
 }
 
 // AgencyFilter narrows a list of agencies.

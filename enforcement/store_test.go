@@ -229,3 +229,46 @@ func TestConcurrentUpdatesSerialise(t *testing.T) {
 		t.Errorf("10 concurrent increments gave %d: updates were lost", got.TrainingHours)
 	}
 }
+
+// The number shown beside a certificate that cannot be verified: the holder's agency's,
+// else the nearest justice bureau above it — never a sibling region's, whose code merely
+// starts alike (361000 is not above 3611xx, 360730 not above 360731) — and for a number
+// never issued, the highest bureau.
+func TestCertificateContact(t *testing.T) {
+	st, _ := newStore(t)
+	ctx := context.Background()
+	s := enforcement.NewService(st)
+	mk := func(name, region string, n int, kind enforcement.AgencyKind, phone string) enforcement.Agency {
+		in := enforcement.AgencyInput{Name: name, Code: code(region, n), RegionCode: region, Kind: kind, Phone: phone}
+		if err := in.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		a, err := st.CreateAgency(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	mk("江西省司法厅", "360000", 1, enforcement.KindJustice, "0791-0100001")
+	mk("抚州市司法局", "361000", 2, enforcement.KindJustice, "0794-0100002")
+	mk("某县司法局", "360730", 3, enforcement.KindJustice, "0797-0100003")
+	city := mk("赣州市司法局", "360700", 4, enforcement.KindJustice, "0797-0100004")
+	bureau := mk("上饶某县市场监督管理局", "361102", 5, enforcement.KindDepartment, "")
+	county := mk("某县二市场监督管理局", "360731", 6, enforcement.KindDepartment, "")
+	own := mk("有电话的市场监督管理局", "360731", 7, enforcement.KindDepartment, "0797-0100007")
+	for _, c := range []struct {
+		agency *uuid.UUID
+		want   string
+	}{
+		{&bureau.ID, "江西省司法厅"}, // 361000's bureau is not above 361102
+		{&county.ID, "赣州市司法局"}, // 360730's bureau is not above 360731
+		{&own.ID, own.Name},    // its own number first
+		{&city.ID, "赣州市司法局"},   // a justice bureau is its own contact
+		{nil, "江西省司法厅"},        // a number never issued
+	} {
+		got, err := s.CertificateContact(ctx, c.agency)
+		if err != nil || got.Name != c.want {
+			t.Errorf("contact for %v = %+v (%v), want %s", c.agency, got, err, c.want)
+		}
+	}
+}

@@ -15,7 +15,8 @@ import (
 // as "photoexe.png"). Such text is refused with the field named, never silently kept.
 
 // TextProblem says what is wrong with a string, or "" when nothing is: invalid UTF-8, a
-// control character (tab, CR and LF are allowed only when multiline), or an invisible
+// control character (tab, CR, LF and the Unicode line and paragraph separators are allowed
+// only when multiline), or an invisible
 // format character (Unicode category Cf: direction marks and overrides, zero-width
 // characters, the byte-order mark, soft hyphens).
 func TextProblem(s string, multiline bool) string {
@@ -30,7 +31,7 @@ func TextProblem(s string, multiline bool) string {
 			return fmt.Sprintf("第 %d 个字符不是有效的 UTF-8 编码", at)
 		case r == 0:
 			return fmt.Sprintf("第 %d 个字符是空字符（NUL），不允许", at)
-		case r == '\n' || r == '\r' || r == '\t':
+		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029':
 			if !multiline {
 				return fmt.Sprintf("第 %d 个字符是换行或制表符，此项只能填一行", at)
 			}

@@ -141,8 +141,8 @@ func CheckSHA256(s string) (string, error) {
 }
 
 // CleanFilename keeps the last path element of a client's file name, printable and short.
-// Control and invisible format characters are dropped (a phone's name is recorded, not
-// typed): "photo\u202egnp.exe" would otherwise show as "photoexe.png".
+// The handlers refuse names with control or invisible characters; any that reach here
+// another way are dropped, since "photo\u202egnp.exe" would show as "photoexe.png".
 func CleanFilename(name string) string {
 	name = path.Base(strings.ReplaceAll(strings.TrimSpace(enforcement.StripUnsafe(name)), "\\", "/"))
 	name = strings.ReplaceAll(name, `"`, "")
