@@ -1,14 +1,21 @@
 package app_test
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	_ "image/png"
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
 var certURLRe = regexp.MustCompile(`<a href="(http[^"]+/public/officers/[^"]+)">`)
@@ -143,4 +150,78 @@ func redder(rgb string) bool {
 		return false
 	}
 	return r > 150 && r > 2*g && r > 2*b
+}
+
+// The code printed on a certificate, decoded as a phone would: it holds the public URL of
+// the certificate with a signature that the public check accepts. Both the PNG and the
+// SVG are read back (the SVG drawn to pixels from its unit squares).
+func TestCertificateQRCodeDecodes(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	me := s.call("GET", "/api/v1/officers/"+f.o1, f.tok, nil).JSON()
+	cert := me["cert_no"].(string)
+	png := s.call("GET", "/api/v1/officers/"+f.o1+"/qr.png", f.tok, nil).Body
+	img, _, err := image.Decode(bytes.NewReader(png))
+	if err != nil {
+		t.Fatalf("qr.png is not an image: %v", err)
+	}
+	svg := s.call("GET", "/api/v1/officers/"+f.o1+"/qr.svg", f.tok, nil).Body
+	for name, img := range map[string]image.Image{"png": img, "svg": svgToImage(t, svg)} {
+		text := decodeQR(t, img)
+		u, err := url.Parse(text)
+		if err != nil || u.Scheme+"://"+u.Host != "http://localhost:8080" || u.Path != "/public/officers/"+cert || len(u.Query().Get("s")) != 22 {
+			t.Errorf("qr.%s holds %q, want the public URL of certificate %s with a 22-character signature", name, text, cert)
+			continue
+		}
+		j := s.public(strings.Replace(u.Path, "/public/officers/", "/public/api/officers/", 1) + "?" + u.RawQuery).JSON()
+		if j["signature"] != "valid" || j["verdict"] != "valid" || j["cert_no"] != cert {
+			t.Errorf("the URL in qr.%s checks as %v", name, j)
+		}
+	}
+}
+
+func decodeQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decode QR: %v", err)
+	}
+	return res.GetText()
+}
+
+var svgSquareRe = regexp.MustCompile(`M(\d+) (\d+)h1v1h-1z`)
+var svgViewBoxRe = regexp.MustCompile(`viewBox="0 0 (\d+) (\d+)"`)
+
+// svgToImage draws the unit squares of zhifa's QR SVG at 8 px a module, with the quiet
+// zone a reader needs.
+func svgToImage(t *testing.T, svg []byte) image.Image {
+	t.Helper()
+	vb := svgViewBoxRe.FindSubmatch(svg)
+	if vb == nil {
+		t.Fatalf("SVG without a viewBox: %.200s", svg)
+	}
+	n, _ := strconv.Atoi(string(vb[1]))
+	const scale, quiet = 8, 4
+	img := image.NewGray(image.Rect(0, 0, (n+2*quiet)*scale, (n+2*quiet)*scale))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	squares := svgSquareRe.FindAllSubmatch(svg, -1)
+	if len(squares) < n {
+		t.Fatalf("SVG holds %d squares for a %d-module code", len(squares), n)
+	}
+	for _, m := range squares {
+		x, _ := strconv.Atoi(string(m[1]))
+		y, _ := strconv.Atoi(string(m[2]))
+		for dy := range scale {
+			for dx := range scale {
+				img.SetGray((x+quiet)*scale+dx, (y+quiet)*scale+dy, color.Gray{})
+			}
+		}
+	}
+	return img
 }
