@@ -30,7 +30,9 @@ func TestBrowserPortalAccessibility(t *testing.T) {
 	f := fixture(s)
 	id := s.decidedCase(f)
 	did := items(s.call("GET", "/api/v1/disclosures?case_id="+id, f.tok, nil))[0]["id"].(string)
-	s.call("POST", "/api/v1/disclosures/"+did+"/publish", f.tok, nil)
+	if r := s.call("POST", "/api/v1/disclosures/"+did+"/publish", f.tok, nil); r.Status != 200 {
+		t.Fatalf("publish before the scan = %d %s: the decision page would be scanned as a 404", r.Status, r.Body)
+	}
 	// Inspection pages: a drawn demo task on the portal, and a check of officer1's.
 	var drawn string
 	for _, d := range items(s.public("/public/api/draws?page_size=50")) {

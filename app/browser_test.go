@@ -203,21 +203,26 @@ func TestBrowserUploadSurvivesDroppedConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Cut the line once the first part is through, and bring it back a moment later.
-	deadline := time.Now().Add(30 * time.Second)
-	for px.Sent() < 9<<20 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	// Cut the line once the first part is through and the second under way, then bring
+	// it back once the page says it is waiting to resume.
+	select {
+	case <-px.SentAtLeast(9 << 20):
+	case <-time.After(60 * time.Second):
+		t.Fatalf("only %d bytes reached MinIO in a minute", px.Sent())
 	}
 	px.Cut()
 	if sent := px.Sent(); sent >= int64(len(video)) {
 		t.Fatalf("the whole file (%d bytes) was through before the cut", sent)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.body.innerText.includes('等待网络后续传')`,
+		chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatalf("the page never said it noticed the drop: %v", err)
+	}
 	px.Restore()
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=media-hash]`))); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=media-hash]`))); strings.TrimSpace(got) != sum(video) {
+	if got := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=media-hash]`)))); strings.TrimSpace(got) != sum(video) {
 		t.Errorf("page shows %q, want %s", got, sum(video))
 	}
 	// Resent: at most the part that was cut (plus request headers), never the whole file.
@@ -264,8 +269,7 @@ func TestBrowserReviewerApprovesOnPhone(t *testing.T) {
 	if err != nil || strings.TrimSpace(state) != "审核通过" {
 		t.Fatalf("review state on the page = %q, %v", state, err)
 	}
-	width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-	if width > 390 {
+	if width := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))); width > 390 {
 		t.Errorf("review page is %d px wide", width)
 	}
 	if r := s.move(f.tok, id, map[string]any{"to": "decided", "decision": fine(20000), "statement_waived": true}); r.Status != 200 {

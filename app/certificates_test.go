@@ -91,11 +91,11 @@ func TestBrowserOpensCertificateFromQR(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.verdict`)))
+	v := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.verdict`))))
 	if strings.TrimSpace(v) != "有效" {
 		t.Errorf("verdict = %q", v)
 	}
-	width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	width := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
 	if width > 390 {
 		t.Errorf("certificate page is %d px wide", width)
 	}

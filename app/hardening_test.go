@@ -195,16 +195,24 @@ func TestLoginLimiterHoldsUnderConcurrency(t *testing.T) {
 	// straight through: a known device takes no turn.
 	var flood sync.WaitGroup
 	defer flood.Wait()
-	for range 4 {
+	full := make(chan struct{}, 8)
+	for range 8 {
 		flood.Add(1)
 		go func() {
 			defer flood.Done()
 			if resp, err := http.Post(s.URL+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"flood","password":"x-wrong-x"}`)); err == nil {
+				if resp.StatusCode == 429 {
+					full <- struct{}{}
+				}
 				resp.Body.Close()
 			}
 		}()
 	}
-	time.Sleep(50 * time.Millisecond) // the flood takes its turns first
+	select { // a flood attempt turned away: every turn is taken
+	case <-full:
+	case <-time.After(20 * time.Second):
+		t.Fatal("eight attempts at once never filled the address's turns")
+	}
 	began = time.Now()
 	if r := apiLogin(t, s, desk, "reviewer1", app.DemoPassword); r.Status != 200 {
 		t.Errorf("a known device during a flood = %d %s, want 200", r.Status, r.Body)

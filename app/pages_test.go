@@ -89,7 +89,7 @@ func TestAdminForms(t *testing.T) {
 	if r.Status != 422 || !strings.Contains(string(r.Body), "设为有效须同时填写新的有效期") {
 		t.Errorf("restoring a lapsed card by form = %d", r.Status)
 	}
-	r = s.form(b, "/officers/"+lapsed, url.Values{"_csrf": {csrf}, "status": {"active"}, "cert_valid_until": {"2030-06-30"}})
+	r = s.form(b, "/officers/"+lapsed, url.Values{"_csrf": {csrf}, "status": {"active"}, "cert_valid_until": {time.Now().AddDate(3, 0, 0).Format(time.DateOnly)}})
 	if r.Status != 303 {
 		t.Errorf("restoring with a date = %d %s", r.Status, r.Body)
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/url"
 	"testing"
+	"time"
 
 	"zhifa/enforcement"
 )
@@ -83,6 +84,7 @@ func TestScopeOfEachRole(t *testing.T) {
 
 func TestAdminManagesOfficersAndUsers(t *testing.T) {
 	s := start(t)
+	inThreeYears := time.Now().AddDate(3, 0, 0).Format(time.DateOnly) // valid whenever the test runs
 	admin := s.login("admin")
 	market := agencyID(s, admin, "青山县市场监督管理局")
 	r := s.call("POST", "/api/v1/officers", admin, map[string]any{"agency_id": market, "name": "孙磊",
@@ -92,24 +94,24 @@ func TestAdminManagesOfficersAndUsers(t *testing.T) {
 	}
 	id := r.JSON()["id"].(string)
 	if r := s.call("POST", "/api/v1/officers", admin, map[string]any{"agency_id": market, "name": "孙磊",
-		"cert_no": "36079999001", "cert_valid_until": "2029-01-31"}); r.Status != 409 {
+		"cert_no": "36079999001", "cert_valid_until": inThreeYears}); r.Status != 409 {
 		t.Errorf("duplicate certificate number = %d, want 409", r.Status)
 	}
 	if r := s.call("PATCH", "/api/v1/officers/"+id, admin, map[string]any{"status": "active"}); r.Status != 422 || r.ErrorField() != "cert_valid_until" {
 		t.Errorf("restoring a lapsed card without a date = %d %s, want 422 on cert_valid_until", r.Status, r.Body)
 	}
-	if r := s.call("PATCH", "/api/v1/officers/"+id, admin, map[string]any{"status": "active", "cert_valid_until": "2029-12-31"}); r.Status != 200 || r.JSON()["status"] != "active" {
+	if r := s.call("PATCH", "/api/v1/officers/"+id, admin, map[string]any{"status": "active", "cert_valid_until": inThreeYears}); r.Status != 200 || r.JSON()["status"] != "active" {
 		t.Errorf("restoring with a new date = %d %s", r.Status, r.Body)
 	}
 	for _, c := range []struct {
 		body  map[string]any
 		field string
 	}{
-		{map[string]any{"name": "x", "cert_no": "36079999002", "cert_valid_until": "2029-01-31"}, "agency_id"},
-		{map[string]any{"agency_id": market, "cert_no": "36079999002", "cert_valid_until": "2029-01-31"}, "name"},
-		{map[string]any{"agency_id": market, "name": "x", "cert_no": "短", "cert_valid_until": "2029-01-31"}, "cert_no"},
+		{map[string]any{"name": "x", "cert_no": "36079999002", "cert_valid_until": inThreeYears}, "agency_id"},
+		{map[string]any{"agency_id": market, "cert_no": "36079999002", "cert_valid_until": inThreeYears}, "name"},
+		{map[string]any{"agency_id": market, "name": "x", "cert_no": "短", "cert_valid_until": inThreeYears}, "cert_no"},
 		{map[string]any{"agency_id": market, "name": "x", "cert_no": "36079999002"}, "cert_valid_until"},
-		{map[string]any{"agency_id": market, "name": "x", "cert_no": "36079999002", "cert_valid_until": "2029-01-31", "status": "lost"}, "status"},
+		{map[string]any{"agency_id": market, "name": "x", "cert_no": "36079999002", "cert_valid_until": inThreeYears, "status": "lost"}, "status"},
 	} {
 		if r := s.call("POST", "/api/v1/officers", admin, c.body); r.Status != 422 || r.ErrorField() != c.field || !hasHan(r.ErrorMessage()) {
 			t.Errorf("officer %v = %d %s, want 422 naming %s", c.body, r.Status, r.Body, c.field)

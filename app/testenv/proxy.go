@@ -17,10 +17,46 @@ type Proxy struct {
 	down   bool
 	conns  map[net.Conn]bool
 	sent   atomic.Int64 // bytes from clients to the server
+	marks  []mark       // who waits for how many bytes
+}
+
+type mark struct {
+	n    int64
+	done chan struct{}
 }
 
 // Sent is how many bytes clients sent through the proxy.
 func (p *Proxy) Sent() int64 { return p.sent.Load() }
+
+// SentAtLeast returns a channel closed once clients have sent n bytes through the proxy:
+// a test cuts the line at a known point of a stream instead of sleeping and hoping.
+func (p *Proxy) SentAtLeast(n int64) <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	done := make(chan struct{})
+	if p.sent.Load() >= n {
+		close(done)
+	} else {
+		p.marks = append(p.marks, mark{n, done})
+	}
+	return done
+}
+
+// count adds what a client sent and wakes the marks it passed.
+func (p *Proxy) count(n int) {
+	total := p.sent.Add(int64(n))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	kept := p.marks[:0]
+	for _, m := range p.marks {
+		if total >= m.n {
+			close(m.done)
+		} else {
+			kept = append(kept, m)
+		}
+	}
+	p.marks = kept
+}
 
 // NewProxy listens on a free loopback port and forwards to target.
 func NewProxy(t testing.TB, target string) *Proxy {
@@ -76,7 +112,7 @@ func (p *Proxy) accept() {
 		}
 		p.conns[c], p.conns[up] = true, true
 		p.mu.Unlock()
-		go pipe(up, countingReader{c, &p.sent})
+		go pipe(up, countingReader{c, p})
 		go pipe(c, up)
 	}
 }
@@ -92,12 +128,12 @@ func pipe(dst net.Conn, src io.Reader) {
 // countingReader counts what it reads; it has no WriteTo, so io.Copy goes through Read.
 type countingReader struct {
 	c net.Conn
-	n *atomic.Int64
+	p *Proxy
 }
 
 func (r countingReader) Read(b []byte) (int, error) {
 	n, err := r.c.Read(b)
-	r.n.Add(int64(n))
+	r.p.count(n)
 	return n, err
 }
 
