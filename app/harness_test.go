@@ -66,6 +66,7 @@ type server struct {
 // start runs zhifa with the demo county loaded; change edits its environment first.
 func start(t testing.TB, change ...func(env map[string]string)) *server {
 	t.Helper()
+	clearOfMidnight(t)
 	env := testenv.Env(t, seeded)
 	for _, c := range change {
 		c(env)
@@ -99,6 +100,24 @@ func start(t testing.TB, change ...func(env map[string]string)) *server {
 	})
 	return &server{t: t, URL: "http://" + addr, env: env}
 }
+
+// midnightMargin is longer than any one test takes.
+const midnightMargin = 3 * time.Minute
+
+// clearOfMidnight holds a test that would start in the last minutes of a day in
+// Asia/Shanghai until the new day has begun. Tests compute "today" and "this year" beside
+// the server, which computes them too; a day (or a year) that turns between the two would
+// fail a test for nothing. Waiting is rare and short, and says so.
+func clearOfMidnight(t testing.TB) {
+	now := time.Now().In(shanghai)
+	next := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, shanghai)
+	if left := next.Sub(now); left < midnightMargin {
+		t.Logf("waiting %s for midnight in Asia/Shanghai to pass before starting", left.Round(time.Second))
+		time.Sleep(left + time.Second)
+	}
+}
+
+var shanghai = time.FixedZone("CST", 8*3600)
 
 // response is what a call answered.
 type response struct {
