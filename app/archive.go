@@ -58,7 +58,7 @@ type manifestMedia struct {
 
 const archiveReadme = `本压缩包由执法监督平台导出，内容为一件案件的全过程记录。
 
-  案件摘要.html   可打印的案件摘要
+  案件摘要.html   可打印的案件摘要（样式在 print.css）
   records.json    全部记录（按序号排列），每条含其内容哈希 hash 与前一条的哈希 prev_hash
   media/          全部证据文件（照片、录音、录像、文书）
   manifest.json   清单：每个文件的 SHA-256、记录哈希链与证据文件对照
@@ -79,7 +79,8 @@ func (a *App) caseArchive(c *fiber.Ctx) error {
 	}
 	act := actor(c)
 	var summary bytes.Buffer
-	if err := c.App().Config().Views.Render(&summary, "case_print", fiber.Map{"Case": v, "Printed": time.Now(), "By": act.Name}); err != nil {
+	// The summary is read offline, beside its stylesheet in the ZIP.
+	if err := c.App().Config().Views.Render(&summary, "case_print", fiber.Map{"Case": v, "Printed": time.Now(), "By": act.Name, "CSS": "print.css"}); err != nil {
 		return err
 	}
 	recordsJSON, err := json.MarshalIndent(v.Records, "", "  ")
@@ -123,7 +124,7 @@ func (a *App) caseArchive(c *fiber.Ctx) error {
 		for _, f := range []struct {
 			path string
 			body []byte
-		}{{"README.txt", []byte(archiveReadme)}, {"案件摘要.html", summary.Bytes()}, {"records.json", recordsJSON}} {
+		}{{"README.txt", []byte(archiveReadme)}, {"案件摘要.html", summary.Bytes()}, {"print.css", printCSS}, {"records.json", recordsJSON}} {
 			mf, err := add(f.path, bytes.NewReader(f.body))
 			if err != nil {
 				fail(err)

@@ -27,6 +27,10 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// printCSS is the printable documents' stylesheet, also packed beside the case summary in
+// a case archive, which is read offline.
+var printCSS, _ = staticFS.ReadFile("static/print.css")
+
 func (a *App) newServer() *fiber.App {
 	tfs, _ := fs.Sub(templateFS, "templates")
 	engine := html.NewFileSystem(http.FS(tfs), ".html")
