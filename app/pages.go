@@ -132,14 +132,21 @@ func (a *App) view(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 		data["CSRF"] = l.Session.CSRF
 		data["RoleLabels"] = roleLabels(l.Roles)
 	}
-	if f := c.Cookies("zhifa_flash"); f != "" {
-		if msg, err := url.QueryUnescape(f); err == nil {
-			data["Flash"] = enforcement.StripUnsafe(msg)
+	if f := c.Cookies(flashCookie); f != "" {
+		// Shown once, and only on the page the action sent the browser to: any other page
+		// (another case, a refusal) drops it unseen.
+		if v, err := url.QueryUnescape(f); err == nil {
+			if at, msg, ok := strings.Cut(v, "\n"); ok && at == c.Path() {
+				data["Flash"] = enforcement.StripUnsafe(msg)
+			}
 		}
-		c.ClearCookie("zhifa_flash")
+		c.Cookie(&fiber.Cookie{Name: flashCookie, Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 	}
 	return data
 }
+
+// flashCookie carries a message to the page an action redirects to, with that page's path.
+const flashCookie = "zhifa_flash"
 
 func roleLabels(rs []enforcement.Role) string {
 	out := make([]string, len(rs))
@@ -149,10 +156,11 @@ func roleLabels(rs []enforcement.Role) string {
 	return strings.Join(out, "、")
 }
 
-// redirectFlash sends the browser on with a message for the next page.
+// redirectFlash sends the browser on with a message for the page it lands on (to).
 func redirectFlash(c *fiber.Ctx, to, msg string) error {
-	c.Cookie(&fiber.Cookie{Name: "zhifa_flash", Value: url.QueryEscape(msg), Path: "/", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(time.Minute)})
+	at, _, _ := strings.Cut(to, "?")
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(at + "\n" + msg), Path: "/", HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * time.Second)})
 	return c.Redirect(to, fiber.StatusSeeOther)
 }
 

@@ -1,0 +1,63 @@
+package app_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// Issue "field-ready pages": what a page says is true at the moment of acting.
+
+// A message shows once, on the page its action redirects to, and nowhere else: not on
+// the next page, not on another case, not on a page where the next step was refused.
+func TestFlashShowsOnceWhereItLands(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	a, b := s.newCase(f), s.newCase(f)
+	browser, csrf := webLogin(t, s, "officer1")
+	r := s.form(browser, "/cases/"+a+"/move", url.Values{"_csrf": {csrf}, "to": {"investigating"}})
+	if r.Status != 303 || r.Header.Get("Location") != "/cases/"+a {
+		t.Fatalf("move = %d to %q", r.Status, r.Header.Get("Location"))
+	}
+	const said = "案件已转为"
+	// Another case first: the message is not for it, and is gone afterwards.
+	if page := string(s.get(browser, "/cases/"+b).Body); strings.Contains(page, said) {
+		t.Error("the message of case A shows on case B")
+	}
+	if page := string(s.get(browser, "/cases/"+a).Body); strings.Contains(page, said) {
+		t.Error("the message shows after another page was opened in between")
+	}
+	// Where it lands, once.
+	s.form(browser, "/cases/"+a+"/move", url.Values{"_csrf": {csrf}, "to": {"notified"}})
+	if page := string(s.get(browser, "/cases/"+a).Body); !strings.Contains(page, said) {
+		t.Error("the message does not show on the page its action redirected to")
+	}
+	if page := string(s.get(browser, "/cases/"+a).Body); strings.Contains(page, said) {
+		t.Error("the message shows a second time")
+	}
+	// A refused step shows its refusal, never the last success.
+	s.form(browser, "/cases/"+b+"/move", url.Values{"_csrf": {csrf}, "to": {"investigating"}})
+	refused := s.form(browser, "/cases/"+b+"/move", url.Values{"_csrf": {csrf}, "to": {"closed"}})
+	if refused.Status < 400 || strings.Contains(string(refused.Body), said) {
+		t.Errorf("a refused move = %d and shows the earlier success: %v", refused.Status, strings.Contains(string(refused.Body), said))
+	}
+}
+
+// No placeholder reaches a screen: a deadline that does not run yet is not shown as
+// 0000-00-00, on the case page or its printable summary, for a case or an inspection record.
+func TestNoPlaceholderDates(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	browser, _ := webLogin(t, s, "officer1")
+	pages := []string{"/cases/" + id, "/cases/" + id + "/print"}
+	if l := items(s.call("GET", "/api/v1/cases?kind=inspection&page_size=1", f.tok, nil)); len(l) == 1 {
+		pages = append(pages, "/cases/"+l[0]["id"].(string))
+	}
+	for _, p := range pages {
+		r := s.get(browser, p)
+		if r.Status != 200 || strings.Contains(string(r.Body), "0000-00-00") {
+			t.Errorf("%s = %d, shows 0000-00-00: %v", p, r.Status, strings.Contains(string(r.Body), "0000-00-00"))
+		}
+	}
+}
