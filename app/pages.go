@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"html/template"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -229,12 +230,23 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 		fe, status, _ := classify(err)
 		setRetryAfter(c, fe)
 		c.Status(status)
-		return c.Render("login", a.view(c, "登录", fiber.Map{"LoginCSRF": ck, "Error": fe.Message,
+		return c.Render("login", a.view(c, "登录", fiber.Map{"LoginCSRF": ck, "Error": fe.Message, "Wait": waitText(fe.RetryAfter),
 			"Username": in.Username, "Next": safeNext(c.FormValue("next"))}))
 	}
 	a.setSessionCookie(c, token)
 	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Path: "/login", Expires: time.Unix(0, 0), HTTPOnly: true})
 	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+}
+
+// waitText says a refusal's wait as people say it: 14 分钟, 40 秒.
+func waitText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Minute:
+		return fmt.Sprintf("%d 秒", int(math.Ceil(d.Seconds())))
+	}
+	return fmt.Sprintf("%d 分钟", int(math.Ceil(d.Minutes())))
 }
 
 // POST /logout

@@ -2,8 +2,11 @@ package app_test
 
 import (
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Issue "field-ready pages": what a page says is true at the moment of acting.
@@ -61,3 +64,34 @@ func TestNoPlaceholderDates(t *testing.T) {
 		}
 	}
 }
+
+// The login page leads the public to the portal, and a locked account is told how long
+// to wait, in minutes.
+func TestLoginPageSaysWhereAndHowLong(t *testing.T) {
+	s := start(t, func(env map[string]string) { env["ZHIFA_LOGIN_MAX_FAILS"] = "1" })
+	c := s.browser()
+	page := s.get(c, "/login")
+	if !strings.Contains(string(page.Body), `href="/public/"`) {
+		t.Error("the login page does not link to the public portal")
+	}
+	token := string(csrfRe.FindSubmatch(page.Body)[1])
+	for range 2 {
+		page = s.form(c, "/login", url.Values{"_csrf": {token}, "username": {"officer1"}, "password": {"wrong-guess"}})
+	}
+	if page.Status != 429 || !strings.Contains(string(page.Body), "请于 15 分钟后再试") || page.Header.Get("Retry-After") == "" {
+		t.Errorf("locked login page = %d (Retry-After %q), want 429 saying to wait 15 分钟: %s", page.Status, page.Header.Get("Retry-After"), firstMatch(string(page.Body), `role="alert"[^<]*<`))
+	}
+}
+
+// The annual report opens on the current year.
+func TestAnnualReportOpensOnThisYear(t *testing.T) {
+	s := start(t)
+	b, _ := webLogin(t, s, "supervisor1")
+	year := s.call("GET", "/api/v1/reports/annual", s.login("supervisor1"), nil).JSON()["year"]
+	page := string(s.get(b, "/reports/annual").Body)
+	if y, ok := year.(float64); !ok || !strings.Contains(page, strconv.Itoa(int(y))+" 年度") || int(y) < time.Now().Year() {
+		t.Errorf("the report opens on %v; page title %q", year, firstMatch(page, `<h1>[^<]*`))
+	}
+}
+
+func firstMatch(s, re string) string { return regexp.MustCompile(re).FindString(s) }

@@ -25,9 +25,10 @@ func (a *App) reportPageRoutes(srv *fiber.App, login []fiber.Handler) {
 	srv.Get("/reports/annual/rows", append(login, a.annualRowsPage)...)
 }
 
-// reportQuery reads ?year=&region_code=; the year defaults to the last full one.
+// reportQuery reads ?year=&region_code=; the year defaults to the current one, whose
+// figures stand as of today (the page links the year before).
 func (a *App) reportQuery(c *fiber.Ctx) (int, string, error) {
-	year := a.enforcement.Today().Year - 1
+	year := a.enforcement.Today().Year
 	if s := c.Query("year"); s != "" {
 		y, err := strconv.Atoi(s)
 		if err != nil {
