@@ -22,6 +22,7 @@ func (a *App) casePageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Post("/cases/:id/move", append(write, a.moveSubmit)...)
 	srv.Post("/cases/:id/records", append(write, a.recordSubmit)...)
 	srv.Get("/cases/:id/print", append(login, a.casePrintPage)...)
+	srv.Get("/cases/:id/verify", append(login, a.verifyPage)...)
 	srv.Post("/cases/:id/flags", append(write, a.flagsSubmit)...)
 	srv.Get("/media/:id/access-log", append(login, a.accessLogPage)...)
 }
@@ -315,4 +316,61 @@ func (a *App) flagsSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	return redirectFlash(c, "/cases/"+id.String(), "已保存重大情形标注")
+}
+
+// checkedItem is one record or file on the verification page, with what was found.
+type checkedItem struct {
+	Seq      int
+	Label    string
+	When     time.Time
+	Hash     string
+	Problems []string
+}
+
+// GET /cases/{id}/verify — the chain recomputed, in words: 完整 or 发现问题, and each record
+// and file with its own finding. The JSON stays at /api/v1/cases/{id}/verify.
+func (a *App) verifyPage(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx, act := c.UserContext(), actor(c)
+	cs, err := a.enforcement.CaseReadable(ctx, act, id)
+	if err != nil {
+		return err
+	}
+	v, err := a.evidence.Verify(ctx, act, id)
+	if err != nil {
+		return err
+	}
+	recs, err := a.evidence.Records(ctx, act, id)
+	if err != nil {
+		return err
+	}
+	media, err := a.evidence.MediaOfCase(ctx, act, id)
+	if err != nil {
+		return err
+	}
+	byRecord, byMedia := map[uuid.UUID][]string{}, map[uuid.UUID][]string{}
+	var general []string
+	for _, p := range v.Problems {
+		switch {
+		case p.MediaID != nil:
+			byMedia[*p.MediaID] = append(byMedia[*p.MediaID], p.Message)
+		case p.RecordID != nil:
+			byRecord[*p.RecordID] = append(byRecord[*p.RecordID], p.Message)
+		default:
+			general = append(general, p.Message)
+		}
+	}
+	records := make([]checkedItem, len(recs))
+	for i, r := range recs {
+		records[i] = checkedItem{Seq: r.Seq, Label: r.Kind.Label(), When: r.OccurredAt, Hash: r.Hash, Problems: byRecord[r.ID]}
+	}
+	files := make([]checkedItem, len(media))
+	for i, m := range media {
+		files[i] = checkedItem{Label: m.Filename, When: m.CreatedAt, Hash: m.SHA256, Problems: byMedia[m.ID]}
+	}
+	return c.Render("case_verify", a.view(c, "校验 · "+cs.Number, fiber.Map{"Case": cs, "V": v, "Records": records,
+		"Files": files, "General": general}))
 }

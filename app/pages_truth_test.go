@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -95,3 +96,42 @@ func TestAnnualReportOpensOnThisYear(t *testing.T) {
 }
 
 func firstMatch(s, re string) string { return regexp.MustCompile(re).FindString(s) }
+
+// The chain check a person opens is a page that says 完整 or 发现问题 in words, each
+// record and file with its finding; the JSON stays at the API address.
+func TestVerifyPageSaysItInWords(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	for _, note := range []string{"第一次询问", "第二次询问"} {
+		s.call("POST", "/api/v1/cases/"+id+"/records", f.tok, map[string]any{"kind": "text", "note": note})
+	}
+	browser, _ := webLogin(t, s, "officer1")
+	casePage := string(s.get(browser, "/cases/"+id).Body)
+	if !strings.Contains(casePage, `href="/cases/`+id+`/verify"`) || strings.Contains(casePage, `href="/api/v1/cases/`+id+`/verify"`) {
+		t.Error("the case page's 校验哈希链 link does not open the page")
+	}
+	page := s.get(browser, "/cases/"+id+"/verify")
+	body := string(page.Body)
+	if page.Status != 200 || !strings.Contains(body, ">完整<") || strings.Contains(body, "发现问题") || strings.Count(body, "✓ 哈希一致") != 3 {
+		t.Errorf("intact chain page = %d: want 完整 and three records each checked", page.Status)
+	}
+	conn := dbConn(t, s)
+	for _, q := range []string{`ALTER TABLE records DISABLE TRIGGER records_append_only`,
+		`UPDATE records SET note = '改过的笔录' WHERE case_id = $1 AND seq = 2`, `ALTER TABLE records ENABLE TRIGGER records_append_only`} {
+		args := []any{}
+		if strings.Contains(q, "$1") {
+			args = append(args, id)
+		}
+		if _, err := conn.Exec(context.Background(), q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body = string(s.get(browser, "/cases/"+id+"/verify").Body)
+	if !strings.Contains(body, ">发现问题<") || !strings.Contains(body, "第 2 条记录的内容与其哈希不符") || strings.Contains(body, ">完整<") {
+		t.Errorf("tampered chain page does not say 发现问题 naming record 2:\n%s", mainOf([]byte(body)))
+	}
+	if outsider := s.get(s.browser(), "/cases/"+id+"/verify"); outsider.Status != 303 {
+		t.Errorf("the page without login = %d, want the login redirect", outsider.Status)
+	}
+}
