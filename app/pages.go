@@ -21,7 +21,7 @@ import (
 
 func (a *App) pageRoutes(srv *fiber.App) {
 	login := []fiber.Handler{a.requireLogin}
-	write := []fiber.Handler{a.requireLogin, a.recordWrites}
+	write := []fiber.Handler{a.requireLogin, a.recordWrites, a.idempotent}
 	srv.Get("/login", a.loginPage)
 	srv.Post("/login", a.loginSubmit)
 	srv.Post("/logout", append(write, a.logoutSubmit)...)
@@ -131,6 +131,7 @@ func (a *App) view(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 		data["Me"] = l.Actor
 		data["Nav"] = nav(l.Actor)
 		data["CSRF"] = l.Session.CSRF
+		data["Once"] = randomToken() // this rendering's forms: a second submission replays the first
 		data["RoleLabels"] = roleLabels(l.Roles)
 	}
 	if f := c.Cookies(flashCookie); f != "" {
@@ -159,10 +160,15 @@ func roleLabels(rs []enforcement.Role) string {
 
 // redirectFlash sends the browser on with a message for the page it lands on (to).
 func redirectFlash(c *fiber.Ctx, to, msg string) error {
+	setFlash(c, to, msg)
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// setFlash leaves a message for the page at to, and only for it.
+func setFlash(c *fiber.Ctx, to, msg string) {
 	at, _, _ := strings.Cut(to, "?")
 	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(at + "\n" + msg), Path: "/", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * time.Second)})
-	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
 // formError re-renders a form with the error's message next to its field.

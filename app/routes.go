@@ -18,7 +18,7 @@ func (a *App) routes(srv *fiber.App) {
 	api := srv.Group("/api/v1")
 	api.Get("/openapi.json", a.serveOpenAPI)
 	api.Post("/auth/login", a.apiLogin)
-	api.Use(a.requireLogin, a.recordWrites)
+	api.Use(a.requireLogin, a.recordWrites, a.idempotent)
 	api.Post("/auth/logout", a.apiLogout)
 	api.Get("/me", a.apiMe)
 	a.agencyRoutes(api)
