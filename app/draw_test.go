@@ -5,11 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"math"
-	"net"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -231,13 +229,16 @@ func TestDrawIsPublicVerifiableAndOnce(t *testing.T) {
 	draw := r.JSON()
 	drawID := draw["id"].(string)
 	selected := draw["selected"].([]any)
-	// ceil: A 20×0.5=10, B 50×0.1=5, C 80... the frozen strata say exactly.
-	want := 0
-	for _, x := range task["strata"].([]any) {
-		want += int(x.(map[string]any)["take"].(float64))
+	// targetsCSV(1, 400) puts i%20 in 0–1 in A, 2–6 in B, 7–14 in C and 15–19 in D: 40,
+	// 100, 160 and 100 targets; the ratios take 40×0.5 = 20, 100×0.1 = 10, 160×0.05 = 8
+	// and 100×0.03 = 3, 41 in all (at least the floor's 400×0.03 = 12).
+	const want = 41
+	wantStrata := `[{"risk":"A","size":40,"take":20},{"risk":"B","size":100,"take":10},{"risk":"C","size":160,"take":8},{"risk":"D","size":100,"take":3}]`
+	if got, _ := json.Marshal(task["strata"]); string(got) != wantStrata {
+		t.Errorf("strata = %s, want %s", got, wantStrata)
 	}
-	if len(selected) != want || want < int(math.Ceil(400*0.03)) {
-		t.Fatalf("selected %d targets, the strata take %d", len(selected), want)
+	if len(selected) != want {
+		t.Fatalf("selected %d targets, want %d", len(selected), want)
 	}
 	agencyOf := map[string]string{}
 	for _, ag := range []string{st.market, st.urban} {
@@ -261,9 +262,13 @@ func TestDrawIsPublicVerifiableAndOnce(t *testing.T) {
 			t.Errorf("target %s: inspectors %v from %d agencies, want 2 from 2", it["target_code"], ids, len(ags))
 		}
 	}
+	// LOTTERY.md §5: at most ceil(p × k / L) + 1 targets each, with p = 2, k = 41 and L
+	// the inspectors frozen.
+	L := int(task["inspectors"].(float64))
+	limit := (2*want+L-1)/L + 1
 	for id, n := range load {
-		if n > 2 { // ceil(2k / ~240 inspectors) + 1
-			t.Errorf("inspector %s got %d targets", id, n)
+		if n > limit {
+			t.Errorf("inspector %s got %d targets, want at most ceil(2×%d/%d)+1 = %d", id, n, want, L, limit)
 		}
 	}
 	if r := s.call("POST", "/api/v1/inspection/tasks/"+id+"/draw", st.supervisor, map[string]any{"witness": "再来一次"}); r.Status != 409 {
@@ -382,57 +387,62 @@ func TestDrawRebuildsLostPools(t *testing.T) {
 	draw(reshaped, "a stratum in another layout")
 }
 
-// TestDrawWithRedisDown runs zhifa against a Redis of its own, stops it before the draw
-// and starts it again: the draw answers 503 and leaves nothing, then succeeds.
+// TestDrawWithRedisDown runs zhifa against Redis through a proxy the test cuts before the
+// draw: the draw answers 503 and leaves nothing; then Redis returns having lost the pool's
+// copy, as after a restart, and the draw rebuilds it from PostgreSQL, succeeds and
+// verifies. (Through the server the session is read from Redis first; inspection's
+// TestDrawWithRedisCut cuts the draw's own reads.)
 func TestDrawWithRedisDown(t *testing.T) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server is not installed")
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	startRedis := func() *exec.Cmd {
-		cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-		if err := cmd.Start(); err != nil {
+	var rd *testenv.Proxy
+	s := start(t, func(env map[string]string) {
+		u, err := url.Parse(env["ZHIFA_REDIS_URL"])
+		if err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < 100; i++ {
-			if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-				c.Close()
-				return cmd
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatal("redis did not start")
-		return nil
-	}
-	rs := startRedis()
-	t.Cleanup(func() { _ = rs.Process.Kill(); _ = rs.Wait() })
-	s := start(t, func(env map[string]string) { env["ZHIFA_REDIS_URL"] = fmt.Sprintf("redis://127.0.0.1:%d/0", port) })
+		rd = testenv.NewProxy(t, u.Host)
+		u.Host = rd.Addr()
+		env["ZHIFA_REDIS_URL"] = u.String()
+	})
 	st := setupInspection(s)
 	r := s.call("POST", "/api/v1/inspection/tasks", st.supervisor, st.task("故障测试", func(m map[string]any) { m["agency_ids"] = []string{st.market} }))
 	if r.Status != 201 {
 		t.Fatalf("create = %d %s", r.Status, r.Body)
 	}
 	id := r.JSON()["id"].(string)
-	_ = rs.Process.Kill()
-	_ = rs.Wait()
+	rd.Cut()
 	r = s.call("POST", "/api/v1/inspection/tasks/"+id+"/draw", st.supervisor, map[string]any{"witness": "7"})
 	if r.Status != 503 || r.ErrorCode() != "unavailable" {
-		t.Fatalf("draw with Redis down = %d %s", r.Status, r.Body)
+		t.Fatalf("draw with Redis down = %d %s, want 503 unavailable", r.Status, r.Body)
 	}
 	var draws, checks int
+	var state string
 	conn := dbConn(t, s)
 	if err := conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inspection_draws WHERE task_id = $1),
-		(SELECT count(*) FROM inspection_checks WHERE task_id = $1)`, id).Scan(&draws, &checks); err != nil || draws+checks != 0 {
-		t.Fatalf("a failed draw left %d draws and %d checks (%v)", draws, checks, err)
+		(SELECT count(*) FROM inspection_checks WHERE task_id = $1), (SELECT state FROM inspection_tasks WHERE id = $1)`, id).Scan(&draws, &checks, &state); err != nil {
+		t.Fatal(err)
 	}
-	rs = startRedis() // empty: the session is gone too, so sign in again
-	st.supervisor = s.login("supervisor1")
+	if draws != 0 || checks != 0 || state != "frozen" {
+		t.Fatalf("a failed draw left %d draws, %d checks and the task %s; want none, none and frozen", draws, checks, state)
+	}
+	// The pool's copy is lost while Redis is away, as after a restart without persistence.
+	opt, _ := redis.ParseURL(testenv.RedisURL())
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx := context.Background()
+	keys, err := rdb.Keys(ctx, s.env["ZHIFA_REDIS_PREFIX"]+"insp:pool:"+id+":*").Result()
+	if err != nil || len(keys) < 2 {
+		t.Fatalf("the frozen pool was not in Redis: %v %v", keys, err)
+	}
+	if err := rdb.Del(ctx, keys...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	rd.Restore()
 	r = s.call("POST", "/api/v1/inspection/tasks/"+id+"/draw", st.supervisor, map[string]any{"witness": "7"})
 	if r.Status != 201 {
 		t.Fatalf("draw after Redis came back = %d %s", r.Status, r.Body)
+	}
+	if v := s.public("/public/api/draws/" + r.JSON()["id"].(string) + "/verify").JSON(); v["ok"] != true {
+		t.Errorf("verify after the rebuild = %v", v)
 	}
 }
 

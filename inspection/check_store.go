@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -128,12 +129,20 @@ func (s *Service) RecordResult(ctx context.Context, a enforcement.Actor, id uuid
 		return Check{}, err
 	}
 	if len(in.RecordIDs) > 0 {
+		// Each record once, in the order cited; slices.Compact would only drop neighbours,
+		// and it zeroes the tail of the slice it is given, which is then stored.
+		seen := map[uuid.UUID]bool{}
+		in.RecordIDs = slices.DeleteFunc(slices.Clone(in.RecordIDs), func(id uuid.UUID) bool {
+			dup := seen[id]
+			seen[id] = true
+			return dup
+		})
 		var n int
 		if err := s.Store.db.QueryRow(ctx, `SELECT count(*) FROM records WHERE id = ANY($1) AND case_id = $2`,
 			in.RecordIDs, *c.CaseID).Scan(&n); err != nil {
 			return Check{}, enforcement.DBError(err, "记录")
 		}
-		if n != len(slices.Compact(in.RecordIDs)) {
+		if n != len(in.RecordIDs) {
 			return Check{}, fault.Field("record_ids", "引用的记录不属于本项检查")
 		}
 	}
@@ -184,6 +193,17 @@ type FollowupInput struct {
 // Followup opens a case pre-filled from the check: the target as party, the check's
 // inspectors of the officer's agency as handlers unless others are named.
 func (s *Service) Followup(ctx context.Context, a enforcement.Actor, id uuid.UUID, in FollowupInput) (enforcement.Case, error) {
+	// One follow-up per check: enforcement creates the case in a transaction of its own,
+	// so two requests at once (a double tap) would both pass the checks below and open
+	// two cases. A lock lets one through; the check is read once it is held.
+	release, ok, err := s.Pools.lock(ctx, "followup:"+id.String(), 2*time.Minute)
+	if err != nil {
+		return enforcement.Case{}, err
+	}
+	if !ok {
+		return enforcement.Case{}, fault.New(fault.Conflict, "本项检查正在立案，请稍后刷新查看")
+	}
+	defer release()
 	c, err := s.FindCheck(ctx, a, id)
 	if err != nil {
 		return enforcement.Case{}, err

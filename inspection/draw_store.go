@@ -169,24 +169,39 @@ func (s *Service) Cancel(ctx context.Context, a enforcement.Actor, drawID uuid.U
 	}
 	err := pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
 		var state string
-		var done int
-		err := tx.QueryRow(ctx, `SELECT d.state, (SELECT count(*) FROM inspection_checks c WHERE c.draw_id = d.id AND c.state = 'done')
-			FROM inspection_draws d JOIN inspection_tasks t ON t.id = d.task_id
-			WHERE d.id = $1 AND t.region_code LIKE $2 || '%' FOR UPDATE OF d`, drawID, enforcement.RegionPrefix(a.RegionCode)).Scan(&state, &done)
+		err := tx.QueryRow(ctx, `SELECT d.state FROM inspection_draws d JOIN inspection_tasks t ON t.id = d.task_id
+			WHERE d.id = $1 AND t.region_code LIKE $2 || '%' FOR UPDATE OF d`, drawID, enforcement.RegionPrefix(a.RegionCode)).Scan(&state)
 		if err != nil {
 			return err
 		}
 		if state != "valid" {
 			return fault.New(fault.Conflict, "该抽取结果已作废")
 		}
-		if done > 0 {
-			return fault.New(fault.Conflict, "已有 %d 项检查录入了结果，不能作废本次抽取", done)
+		refuseResults := func() error {
+			var done int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM inspection_checks WHERE draw_id = $1 AND state = 'done'`, drawID).Scan(&done); err != nil {
+				return err
+			}
+			if done > 0 {
+				return fault.New(fault.Conflict, "已有 %d 项检查录入了结果，不能作废本次抽取", done)
+			}
+			return nil
+		}
+		if err := refuseResults(); err != nil {
+			return err
+		}
+		// A result being entered holds its check's row: this update waits for it and then
+		// skips the check, which is no longer assigned, and the count after it (a statement
+		// of its own, so it sees that result) refuses the cancellation. Without the second
+		// count the result would be overwritten as cancelled.
+		if _, err := tx.Exec(ctx, `UPDATE inspection_checks SET state = 'cancelled' WHERE draw_id = $1 AND state = 'assigned'`, drawID); err != nil {
+			return err
+		}
+		if err := refuseResults(); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE inspection_draws SET state = 'cancelled', cancel_reason = $2, cancelled_by = $3, cancelled_at = $4
 			WHERE id = $1`, drawID, in.Reason, a.UserID, s.Cases.Now()); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE inspection_checks SET state = 'cancelled' WHERE draw_id = $1`, drawID); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE inspection_tasks SET state = 'cancelled' WHERE id = (SELECT task_id FROM inspection_draws WHERE id = $1)`, drawID)

@@ -124,8 +124,9 @@ func TestAssignBalancesLoads(t *testing.T) {
 				total[in]++
 			}
 		}
-		if lo, hi := slices.Min(load), slices.Max(load); hi > LoadLimit(300, 2, 50) || hi-lo > 2 {
-			t.Fatalf("seed %d: loads from %d to %d, want at most %d and a spread of 2", d, lo, hi, LoadLimit(300, 2, 50))
+		// LOTTERY.md §5: at most ceil(p × k / L) + 1 = ceil(2 × 300 / 50) + 1 = 13 each.
+		if lo, hi := slices.Min(load), slices.Max(load); hi > 13 || hi-lo > 2 {
+			t.Fatalf("seed %d: loads from %d to %d, want at most 13 and a spread of 2", d, lo, hi)
 		}
 	}
 	// Over many draws each inspector is picked equally often (49 degrees of freedom,

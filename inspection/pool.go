@@ -223,3 +223,18 @@ func (p *Pools) Reader(ctx context.Context, task uuid.UUID) CodeReader {
 func (p *Pools) Drop(ctx context.Context, task uuid.UUID) error {
 	return p.RDB.Del(ctx, p.key(task, "meta"), p.key(task, "A"), p.key(task, "B"), p.key(task, "C"), p.key(task, "D")).Err()
 }
+
+// unlock deletes a lock only while it still holds the caller's token, so a lock that
+// expired and was taken by someone else is left to them.
+var unlock = redis.NewScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`)
+
+// lock takes a short exclusive lock named name for ttl; ok is false while another holds
+// it. release gives it back.
+func (p *Pools) lock(ctx context.Context, name string, ttl time.Duration) (release func(), ok bool, err error) {
+	key, token := p.Prefix+"insp:lock:"+name, uuid.NewString()
+	ok, err = p.RDB.SetNX(ctx, key, token, ttl).Result()
+	if err != nil {
+		return nil, false, fault.Wrap(err, fault.Unavailable, "Redis 暂不可用，请稍后再试")
+	}
+	return func() { unlock.Run(context.WithoutCancel(ctx), p.RDB, []string{key}, token) }, ok, nil
+}

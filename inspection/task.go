@@ -2,7 +2,9 @@ package inspection
 
 import (
 	"math"
+	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -159,7 +161,7 @@ func (in *TaskInput) strata(sizes map[string]int, floor float64) ([]Stratum, err
 	for _, r := range Risks {
 		st := Stratum{Risk: r, Size: sizes[r]}
 		if in.Ratios != nil {
-			st.Take = int(math.Ceil(float64(st.Size)*in.Ratios[r] - 1e-9))
+			st.Take = ceilShare(st.Size, in.Ratios[r])
 		} else {
 			st.Take = in.Counts[r]
 			if st.Take > st.Size {
@@ -176,11 +178,49 @@ func (in *TaskInput) strata(sizes map[string]int, floor float64) ([]Stratum, err
 	if take == 0 {
 		return nil, fault.Field("ratios", "按当前比例或数量不会抽中任何对象")
 	}
-	if need := int(math.Ceil(float64(total)*floor - 1e-9)); take < need {
-		return nil, fault.Field("ratios", "共 %d 个对象只抽取 %d 个，低于本地区最低抽查比例 %.1f%%（至少 %d 个）",
-			total, take, floor*100, need)
+	if need := ceilShare(total, floor); take < need {
+		return nil, fault.Field("ratios", "共 %d 个对象只抽取 %d 个，低于本地区最低抽查比例 %s%%（至少 %d 个）",
+			total, take, percent(floor), need)
 	}
 	return out, nil
+}
+
+// decimal15 is the decimal number a ratio stands for: its value to 15 significant digits,
+// which every float64 holds exactly, so a ratio written with up to 15 digits reads back
+// as written, and the form's 2.2 / 100 = 0.022000000000000002 reads as 0.022. Nil for NaN
+// and infinities, which Validate refuses.
+func decimal15(x float64) *big.Rat {
+	r, ok := new(big.Rat).SetString(strconv.FormatFloat(x, 'g', 15, 64))
+	if !ok {
+		return nil
+	}
+	return r
+}
+
+// ceilShare is ceil(n × ratio) in exact arithmetic on the ratio's decimal (LOTTERY.md §2).
+// In float64, 100 × 0.07 is 7.000000000000001 and its ceiling 8; subtracting an epsilon
+// instead turns 10 × 0.10000000001 = 1.0000000001 into 1.
+func ceilShare(n int, ratio float64) int {
+	r := decimal15(ratio)
+	if r == nil || n <= 0 {
+		return 0
+	}
+	r.Mul(r, new(big.Rat).SetInt64(int64(n)))
+	q, m := new(big.Int).QuoRem(r.Num(), r.Denom(), new(big.Int))
+	if m.Sign() > 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	return int(q.Int64())
+}
+
+// percent writes a ratio as a percentage without binary noise: 0.0325 is "3.25".
+func percent(ratio float64) string {
+	r := decimal15(ratio)
+	if r == nil {
+		return strconv.FormatFloat(ratio*100, 'g', -1, 64)
+	}
+	s := strings.TrimRight(r.Mul(r, big.NewRat(100, 1)).FloatString(13), "0")
+	return strings.TrimSuffix(s, ".")
 }
 
 // checkTeams refuses rules that the inspectors cannot meet, before anything is frozen.
