@@ -6,12 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"zhifa/app"
-	"zhifa/enforcement"
 )
 
 // A supervisor opens a campaign in the browser, is given every file, scores them on a
@@ -21,12 +19,19 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 	axe := loadAxe(t)
 	s := start(t)
 	f := fixture(s)
-	s.decidedCase(f)
-	s.decidedCase(f)
+	// The period is the days the server decided the two files on.
+	from, to := decisionPeriod(t, s, f.tok, s.decidedCase(f), s.decidedCase(f))
 	sup := s.login("supervisor1")
 	me := userID(s, sup)
-	today := time.Now().In(enforcement.Shanghai()).Format(time.DateOnly)
 	ctx := browserContext(t)
+	// read runs one read action and fails the test on its error, so that no check passes
+	// on a value that was never read.
+	read := func(what string, v any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("reading %s: %v (got %v)", what, err, v)
+		}
+	}
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(s.URL+"/login?next=/evaluations"),
@@ -44,8 +49,8 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 	checkAxe(t, ctx, axe, "/evaluations/new")
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#name`), "浏览器案卷评查"),
-		chromedp.SetValue(chromedp.CSS(`#period_from`), today),
-		chromedp.SetValue(chromedp.CSS(`#period_to`), today),
+		chromedp.SetValue(chromedp.CSS(`#period_from`), from),
+		chromedp.SetValue(chromedp.CSS(`#period_to`), to),
 		chromedp.Click(chromedp.CSS(`input[name=agency_ids][value="`+f.agency+`"]`)),
 		chromedp.Click(chromedp.CSS(`input[name=evaluator_ids][value="`+me+`"]`)),
 		chromedp.SetValue(chromedp.CSS(`#witness`), "体彩 26135 期 03 11 19 25 31"),
@@ -55,18 +60,22 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid=file-table] tbody a')].map(a => a.getAttribute('href'))`))
+	files, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid=file-table] tbody a')].map(a => a.getAttribute('href'))`))
+	read("the file table", files, err)
 	if len(files) < 2 {
 		t.Fatalf("the campaign sampled %d files, want the 2 decided today at least", len(files))
 	}
 	checkAxe(t, ctx, axe, "/evaluations/{id}")
 	// Anyone can re-run the sample from the public page.
-	verify, _ := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid=verify-link]`), "href"))
+	verify, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid=verify-link]`), "href"))
+	read("the verify link", verify, err)
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+verify.Value), chromedp.WaitVisible(chromedp.CSS(`[data-testid=verdict]`))); err != nil {
 		t.Fatal(err)
 	}
-	verdict, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=verdict] .verdict`)))
-	listed, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=public-sample] tbody tr').length`))
+	verdict, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=verdict] .verdict`)))
+	read("the verdict", verdict, err)
+	listed, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=public-sample] tbody tr').length`))
+	read("the public sample", listed, err)
 	if verdict != "一致" || listed != len(files) {
 		t.Errorf("public verification says %q and lists %d files of %d", verdict, listed, len(files))
 	}
@@ -80,9 +89,11 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	suggested, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#points_C9`)))
-	width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-	if suggested != "4" || width > 1024 {
+	suggested, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#points_C9`)))
+	read("C9's points", suggested, err)
+	width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	read("the page width", width, err)
+	if suggested != "4" || width <= 0 || width > 1024 {
 		t.Errorf("scoring page: C9 prefilled %q from the failed service check, page %d px wide", suggested, width)
 	}
 	checkAxe(t, ctx, axe, "/evaluations/{id}/files/{case_id}")
@@ -95,8 +106,10 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=form-error]`)))
-	kept, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#note_C2`)))
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=form-error]`)))
+	read("the form error", msg, err)
+	kept, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#note_C2`)))
+	read("C2's note", kept, err)
 	if !strings.Contains(msg, "最多扣 12 分") || kept != "证据不足" {
 		t.Errorf("over the maximum: error %q, note kept %q", msg, kept)
 	}
@@ -108,8 +121,9 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rating, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=file-rating]`)))
-	if rating != "94 分 · 优秀" {
+	rating, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=file-rating]`)))
+	read("the rating", rating, err)
+	if rating != "94 分 · 优秀" { // 100 − 4 (C9, prefilled) − 2 (C2)
 		t.Errorf("first file rated %q, want 94 分 · 优秀", rating)
 	}
 	// The rest: a veto makes one 不合格, the others take the suggestions as they are.
@@ -134,14 +148,17 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lead, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=summary-lead]`)))
-	fails, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=ratings] tbody tr:nth-child(3) td:nth-child(2)`)))
-	bars, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg rect').length`))
+	lead, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=summary-lead]`)))
+	read("the summary", lead, err)
+	fails, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=ratings] tbody tr:nth-child(3) td:nth-child(2)`)))
+	read("the 不合格 count", fails, err)
+	bars, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg rect').length`))
+	read("the chart", bars, err)
 	if !strings.Contains(lead, "已评查 "+strconv.Itoa(len(files))+" 份") || fails != "1" || bars != 3 {
 		t.Errorf("summary: %q, %q 不合格, %d bars", lead, fails, bars)
 	}
-	if r := s.call("GET", "/api/v1/evaluations?page_size=5", sup, nil); items(r)[0]["state"] != "closed" {
-		t.Errorf("campaign after closing = %v", items(r)[0])
+	if l := items(s.call("GET", "/api/v1/evaluations?page_size=5", sup, nil)); len(l) == 0 || l[0]["state"] != "closed" {
+		t.Errorf("newest campaign after closing = %v, want it closed", l)
 	}
 }
 
@@ -150,8 +167,14 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 func TestBrowserAnnualReportPrints(t *testing.T) {
 	axe := loadAxe(t)
 	s := start(t)
-	year := strconv.Itoa(time.Now().In(enforcement.Shanghai()).Year())
+	year := strconv.Itoa(dataYear(t, s))
 	ctx := browserContext(t)
+	read := func(what string, v any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("reading %s: %v (got %v)", what, err, v)
+		}
+	}
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1000, 1400),
 		chromedp.Navigate(s.URL+"/login?next=/reports/annual?year="+year),
@@ -164,10 +187,14 @@ func TestBrowserAnnualReportPrints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	title, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=report-title]`)))
-	lead, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=section-inspection]`)))
-	charts, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg rect').length`))
-	links, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('a[data-figure]').length`))
+	title, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=report-title]`)))
+	read("the title", title, err)
+	lead, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=section-inspection]`)))
+	read("the inspection section", lead, err)
+	charts, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg rect').length`))
+	read("the charts", charts, err)
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('a[data-figure]').length`))
+	read("the figure links", links, err)
 	if title != year+" 年度行政执法工作统计" || !strings.Contains(lead, "开展双随机抽查") || charts < 10 || links < 60 {
 		t.Errorf("report: title %q, %q, %d bars, %d linked figures", title, lead, charts, links)
 	}
@@ -177,15 +204,19 @@ func TestBrowserAnnualReportPrints(t *testing.T) {
 		t.Fatalf("screenshot: %v (%d bytes)", err, len(shot))
 	}
 	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "annual-report.png"), shot, 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "annual-report.png"), shot, 0o644); err != nil {
+			t.Errorf("keeping the screenshot: %v", err)
+		}
 	}
 	// A figure's link lists what it counts.
-	want, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`a[data-figure=draws]`)))
+	want, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`a[data-figure=draws]`)))
+	read("the draws figure", want, err)
 	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[data-figure=draws]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=rows-total]`)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=rows-total]`)))
+	got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=rows-total]`)))
+	read("the rows total", got, err)
 	if got != want || want == "0" {
 		t.Errorf("draws: the report says %q, its rows page %q", want, got)
 	}

@@ -2,14 +2,15 @@ package app_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"zhifa/audit"
-	"zhifa/enforcement"
 )
 
 // zeroScores is a scoring with 0 off every scored item of the default rubric, edited by
@@ -34,6 +35,7 @@ func userID(s *server, tok string) string {
 // as evaluators.
 type campaign struct {
 	id, sup, rev1, rev2 string
+	from, to            string // the period, as the server dated the decisions
 	files               []map[string]any
 	mine                []string // the cases this test decided
 }
@@ -46,8 +48,9 @@ func openCampaign(t *testing.T, s *server) campaign {
 		cp.mine = append(cp.mine, s.decidedCase(f))
 	}
 	cp.sup, cp.rev1, cp.rev2 = s.login("supervisor1"), s.login("reviewer1"), s.login("reviewer2")
-	today := time.Now().In(enforcement.Shanghai()).Format(time.DateOnly)
-	r := s.call("POST", "/api/v1/evaluations", cp.sup, map[string]any{"name": "本日行政处罚案卷评查", "period_from": today, "period_to": today,
+	// The days the server decided them on, which midnight may have split.
+	cp.from, cp.to = decisionPeriod(t, s, f.tok, cp.mine...)
+	r := s.call("POST", "/api/v1/evaluations", cp.sup, map[string]any{"name": "本日行政处罚案卷评查", "period_from": cp.from, "period_to": cp.to,
 		"agency_ids": []string{f.agency}, "case_kinds": []string{"penalty"}, "sample_ratio": 1.0, "witness": "双色球 2026135",
 		"evaluator_ids": []string{userID(s, cp.sup), userID(s, cp.rev1), userID(s, cp.rev2)}})
 	if r.Status != 201 {
@@ -88,14 +91,18 @@ func TestEvaluationSampleScoringAndSummary(t *testing.T) {
 	s := start(t)
 	cp := openCampaign(t, s)
 	conn := dbConn(t, s)
+	// The pool as SAMPLE.md §2 defines it: the bureau's penalty files decided, withdrawn or
+	// transferred on a day of the period.
 	var pooled int
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM cases c JOIN users u ON u.agency_id = c.agency_id
-		WHERE u.username = 'officer1' AND c.kind = 'penalty' AND c.decided_at IS NOT NULL
-		AND (c.decided_at AT TIME ZONE 'Asia/Shanghai')::date = (now() AT TIME ZONE 'Asia/Shanghai')::date`).Scan(&pooled); err != nil {
+		WHERE u.username = 'officer1' AND c.kind = 'penalty' AND CASE
+			WHEN c.decided_at IS NOT NULL THEN (c.decided_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $1::date AND $2::date
+			WHEN c.state IN ('withdrawn', 'transferred') THEN (c.closed_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN $1::date AND $2::date
+			ELSE false END`, cp.from, cp.to).Scan(&pooled); err != nil {
 		t.Fatal(err)
 	}
-	if len(cp.files) != pooled {
-		t.Fatalf("ratio 1 sampled %d files of %d", len(cp.files), pooled)
+	if len(cp.files) != pooled || pooled < len(cp.mine) {
+		t.Fatalf("ratio 1 sampled %d files of %d, want all of them and at least the %d decided here", len(cp.files), pooled, len(cp.mine))
 	}
 	// Nobody scores a file of their own agency: every file went to the justice bureau.
 	rev1 := userID(s, cp.rev1)
@@ -151,7 +158,9 @@ func TestEvaluationSampleScoringAndSummary(t *testing.T) {
 		t.Fatalf("overriding a failed pre-check silently = %d %s", r.Status, r.Body)
 	}
 	var n int
-	_ = conn.QueryRow(context.Background(), `SELECT count(*) FROM evaluation_deductions WHERE evaluation_id = $1`, cp.id).Scan(&n)
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM evaluation_deductions WHERE evaluation_id = $1`, cp.id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatalf("refused scores left %d deductions", n)
 	}
@@ -177,16 +186,22 @@ func TestEvaluationSampleScoringAndSummary(t *testing.T) {
 		t.Fatalf("score C = %d %s", r.Status, r.Body)
 	}
 
-	sm := s.call("GET", "/api/v1/evaluations/"+cp.id+"/summary", cp.sup, nil).JSON()
-	by := sm["by_rating"].(map[string]any)
+	// By hand: (96 + 94.5 + 75) / 3 = 88.5; C9 found in all three files, 3 × 4 points.
+	sm := mustStatus(t, "summary", s.call("GET", "/api/v1/evaluations/"+cp.id+"/summary", cp.sup, nil), 200).JSON()
+	by, _ := sm["by_rating"].(map[string]any)
 	if sm["scored"] != 3.0 || by["excellent"] != 1.0 || by["pass"] != 1.0 || by["fail"] != 1.0 || sm["mean"] != 88.5 {
 		t.Fatalf("summary = %v", sm)
 	}
-	top := sm["problems"].([]any)[0].(map[string]any)
+	problems, _ := sm["problems"].([]any)
+	if len(problems) == 0 {
+		t.Fatalf("summary lists no problems: %v", sm)
+	}
+	top := problems[0].(map[string]any)
 	if top["code"] != "C9" || top["files"] != 3.0 || top["points"] != 12.0 {
 		t.Fatalf("most frequent problem = %v", top)
 	}
-	if ag := sm["agencies"].([]any); len(ag) != 1 || ag[0].(map[string]any)["problems"] != 7.0 {
+	// A: C9; B: C9, F2, V4; C: C9, C2, C5.
+	if ag, _ := sm["agencies"].([]any); len(ag) != 1 || ag[0].(map[string]any)["problems"] != 7.0 {
 		t.Fatalf("per agency = %v", ag)
 	}
 
@@ -216,8 +231,8 @@ func TestEvaluationSampleScoringAndSummary(t *testing.T) {
 	if r := s.call("POST", "/api/v1/rectifications/"+rid+"/close", officer, map[string]any{"note": "已补正送达，回证归档"}); r.Status != 200 || r.JSON()["state"] != "closed" {
 		t.Fatalf("close = %d %s", r.Status, r.Body)
 	}
-	sm = s.call("GET", "/api/v1/evaluations/"+cp.id+"/summary", cp.sup, nil).JSON()
-	if rc := sm["rectifications"].(map[string]any); rc["closed"] != 1.0 || rc["open"] != 0.0 {
+	sm = mustStatus(t, "summary", s.call("GET", "/api/v1/evaluations/"+cp.id+"/summary", cp.sup, nil), 200).JSON()
+	if rc, _ := sm["rectifications"].(map[string]any); rc["closed"] != 1.0 || rc["open"] != 0.0 {
 		t.Fatalf("rectifications in summary = %v", rc)
 	}
 }
@@ -227,29 +242,40 @@ func TestEvaluationSampleIsPubliclyVerifiable(t *testing.T) {
 	cp := openCampaign(t, s)
 	pub := s.public("/public/api/evaluations/" + cp.id)
 	m := pub.JSON()
-	if pub.Status != 200 || m["algorithm"] != audit.SampleAlgorithm || len(m["sample"].([]any)) != len(cp.files) || m["secret"] == "" {
+	sample, _ := m["sample"].([]any)
+	secret, _ := m["secret"].(string)
+	if pub.Status != 200 || m["algorithm"] != "zhifa-sample-1" || len(sample) != len(cp.files) || len(secret) != 64 {
 		t.Fatalf("public campaign = %d %s", pub.Status, pub.Body)
 	}
 	noSecrets(t, "public campaign", pub.Body)
-	pool := s.public("/public/api/evaluations/" + cp.id + "/pool")
-	listing, err := audit.ParseListing(string(pool.Body))
-	if err != nil || listing.Size() != len(cp.files) {
-		t.Fatalf("pool listing: %v (%d files)", err, listing.Size())
-	}
+	pool := mustStatus(t, "pool listing", s.public("/public/api/evaluations/"+cp.id+"/pool"), 200)
 	v := s.public("/public/api/evaluations/" + cp.id + "/verify").JSON()
 	if v["ok"] != true {
 		t.Fatalf("verify = %v", v)
 	}
-	// A re-run from the public material alone gives the published result hash.
-	e := audit.Evaluation{PoolHash: m["pool_hash"].(string), Commitment: m["commitment"].(string), Secret: m["secret"].(string),
-		Witness: m["witness"].(string), Seed: m["seed"].(string), ResultHash: m["result_hash"].(string)}
+	// A re-run from the public material alone, by rerunSample rather than the audit
+	// package, gives every published value.
 	var stored strings.Builder
-	for _, x := range m["sample"].([]any) {
+	for _, x := range sample {
 		f := x.(map[string]any)
 		fmt.Fprintf(&stored, "%.0f %s %s\n", f["seq"], f["case_number"], f["evaluator_id"])
 	}
-	if c := audit.CheckSample(&e, string(pool.Body), stored.String()); !c.OK {
-		t.Fatalf("independent check: %v", c.Problems)
+	witness, _ := m["witness"].(string)
+	seed, size, result := rerunSample(t, string(pool.Body), secret, witness)
+	secretBytes, _ := hex.DecodeString(secret)
+	for _, c := range []struct{ what, got, want string }{
+		{"pool hash", sha256Hex(pool.Body), fmt.Sprint(m["pool_hash"])},
+		{"commitment", sha256Hex(secretBytes), fmt.Sprint(m["commitment"])},
+		{"seed", seed, fmt.Sprint(m["seed"])},
+		{"result listing", result, stored.String()},
+		{"result hash", sha256Hex([]byte(result)), fmt.Sprint(m["result_hash"])},
+	} {
+		if c.got != c.want {
+			t.Errorf("re-run from the public material: %s %q, published %q", c.what, c.got, c.want)
+		}
+	}
+	if size != len(cp.files) {
+		t.Errorf("the pool listing holds %d files; ratio 1 sampled %d", size, len(cp.files))
 	}
 	// Moving a file to another evaluator behind the lottery's back is caught.
 	conn := dbConn(t, s)
@@ -270,14 +296,20 @@ func TestEvaluationRefusals(t *testing.T) {
 	sup := s.login("supervisor1")
 	f := fixture(s)
 	me := userID(s, sup)
+	// A period that holds a file, as the server dated its decision: only the refusal asked
+	// for may stop the campaign.
+	day := decidedOn(t, s, f.tok, s.decidedCase(f))
 	base := func(edit func(m map[string]any)) response {
-		m := map[string]any{"name": "评查", "year": 2026, "agency_ids": []string{f.agency}, "sample_size": 2, "evaluator_ids": []string{me}}
+		m := map[string]any{"name": "评查", "period_from": day, "period_to": day, "agency_ids": []string{f.agency}, "sample_size": 2, "evaluator_ids": []string{me}}
 		edit(m)
 		return s.call("POST", "/api/v1/evaluations", sup, m)
 	}
+	conn := dbConn(t, s)
 	campaigns := func() int {
 		var n int
-		_ = dbConn(t, s).QueryRow(context.Background(), `SELECT count(*) FROM evaluations`).Scan(&n)
+		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM evaluations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		return n
 	}
 	demo := campaigns()
@@ -292,7 +324,7 @@ func TestEvaluationRefusals(t *testing.T) {
 		{"officer as evaluator", "evaluator_ids", func(m map[string]any) { m["evaluator_ids"] = []string{userID(s, f.tok)} }},
 		{"only the agency's own evaluator", "evaluator_ids", func(m map[string]any) { m["evaluator_ids"] = []string{userID(s, s.login("reviewer1"))} }},
 		{"unknown kind", "case_kinds", func(m map[string]any) { m["case_kinds"] = []string{"parking"} }},
-		{"no files in the period", "agency_ids", func(m map[string]any) { m["year"] = 2001 }},
+		{"no files in the period", "agency_ids", func(m map[string]any) { delete(m, "period_from"); delete(m, "period_to"); m["year"] = 2001 }},
 	}
 	for _, c := range cases {
 		if r := base(c.edit); r.Status != 422 || r.ErrorField() != c.field || !hasHan(r.ErrorMessage()) {
@@ -307,7 +339,7 @@ func TestEvaluationRefusals(t *testing.T) {
 	}
 	// Rubrics: 100 points, veto items without points; a new version keeps the old.
 	bad := audit.DefaultRubric()
-	bad.Items[8].MaxPoints = 5
+	bad.Items[8].MaxPoints = 5 // F1, 4 points: 20 + 80 + 1
 	if r := s.call("POST", "/api/v1/rubrics", sup, bad); r.Status != 422 || !strings.Contains(r.ErrorMessage(), "101") {
 		t.Errorf("rubric of 101 points = %d %s", r.Status, r.Body)
 	}
@@ -354,8 +386,8 @@ func TestEvaluatorReadsTheFileWhileTheCampaignIsOpen(t *testing.T) {
 	expect("before the campaign", 404)
 
 	sup := s.login("supervisor1")
-	today := time.Now().In(enforcement.Shanghai()).Format(time.DateOnly)
-	r := s.call("POST", "/api/v1/evaluations", sup, map[string]any{"name": "交叉评查", "period_from": today, "period_to": today,
+	day := decidedOn(t, s, f.tok, id)
+	r := s.call("POST", "/api/v1/evaluations", sup, map[string]any{"name": "交叉评查", "period_from": day, "period_to": day,
 		"agency_ids": []string{f.agency}, "case_kinds": []string{"penalty"}, "sample_ratio": 1.0, "evaluator_ids": []string{userID(s, rev)}})
 	if r.Status != 201 {
 		t.Fatalf("open campaign = %d %s", r.Status, r.Body)
@@ -387,4 +419,118 @@ func TestEvaluatorReadsTheFileWhileTheCampaignIsOpen(t *testing.T) {
 	if wp := s.call("GET", "/api/v1/evaluations/"+cid+"/files/"+id, rev, nil); wp.Status != 200 || wp.JSON()["may_open_case"] != false {
 		t.Errorf("closed workpaper = %d may_open_case %v", wp.Status, wp.JSON()["may_open_case"])
 	}
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// rerunSample re-runs zhifa-sample-1 (audit/SAMPLE.md §3–5, LOTTERY.md §3–4) on a published
+// pool listing, secret and witness input, written from the text without the audit or
+// inspection packages, so that what the public sees is checked by other code than the
+// code that drew it. It answers the seed in hex, the number of files in the pool and the
+// result listing.
+func rerunSample(t *testing.T, listing, secretHex, witness string) (seedHex string, size int, result string) {
+	t.Helper()
+	secret, err := hex.DecodeString(secretHex)
+	if err != nil || len(secret) != 32 {
+		t.Fatalf("secret %q is not 32 bytes in hex", secretHex)
+	}
+	seed := sha256.Sum256(slices.Concat([]byte("zhifa-lottery-1\x00"), secret, []byte{0}, []byte(witness)))
+	uniform := func(label string) func(m uint64) uint64 {
+		var block [32]byte
+		var ctr uint64
+		pos := 32
+		return func(m uint64) uint64 {
+			r := (^uint64(0)%m + 1) % m // 2^64 mod m
+			for {
+				if pos == 32 {
+					block = sha256.Sum256(binary.BigEndian.AppendUint64(slices.Concat(seed[:], []byte(label), []byte{0}), ctr))
+					ctr, pos = ctr+1, 0
+				}
+				x := binary.BigEndian.Uint64(block[pos:])
+				pos += 8
+				if r == 0 || x <= ^uint64(0)-r { // x < 2^64 − r
+					return x % m
+				}
+			}
+		}
+	}
+
+	lines := strings.Split(listing, "\n")
+	if len(lines) < 7 || lines[0] != "zhifa-sample-1" || lines[len(lines)-2] != "end" || lines[len(lines)-1] != "" {
+		t.Fatalf("pool listing is not a zhifa-sample-1 listing:\n%s", listing)
+	}
+	at := 3
+	type pick struct{ number, agency string }
+	var picks []pick
+	for strings.HasPrefix(lines[at], "stratum ") {
+		var agency string
+		var n, take int
+		if _, err := fmt.Sscanf(lines[at], "stratum %s %d %d", &agency, &n, &take); err != nil {
+			t.Fatalf("listing line %d %q: %v", at+1, lines[at], err)
+		}
+		numbers := lines[at+1 : at+1+n]
+		size += n
+		at += 1 + n
+		next := uniform("targets/" + agency)
+		pos := make([]int, n)
+		for i := range pos {
+			pos[i] = i
+		}
+		for i := 0; i < take; i++ {
+			j := i + int(next(uint64(n-i)))
+			pos[i], pos[j] = pos[j], pos[i]
+		}
+		for _, p := range pos[:take] {
+			picks = append(picks, pick{numbers[p], agency})
+		}
+	}
+	var l int
+	if _, err := fmt.Sscanf(lines[at], "evaluators %d", &l); err != nil {
+		t.Fatalf("listing line %d %q: %v", at+1, lines[at], err)
+	}
+	evaluators := make([][]string, l) // user id, agency id
+	for i := range evaluators {
+		evaluators[i] = strings.Fields(lines[at+1+i])
+	}
+	at += 1 + l
+	var h int
+	if _, err := fmt.Sscanf(lines[at], "handled %d", &h); err != nil {
+		t.Fatalf("listing line %d %q: %v", at+1, lines[at], err)
+	}
+	handled := map[string]bool{}
+	for _, line := range lines[at+1 : at+1+h] {
+		handled[line] = true
+	}
+
+	next := uniform("evaluators")
+	order := make([]int, l)
+	for i := range order {
+		order[i] = i
+	}
+	for i := l - 1; i >= 1; i-- {
+		j := int(next(uint64(i + 1)))
+		order[i], order[j] = order[j], order[i]
+	}
+	load := make([]int, l)
+	var b strings.Builder
+	for seq, p := range picks {
+		best := -1
+		for _, e := range order {
+			if evaluators[e][1] == p.agency || handled[evaluators[e][0]+" "+p.number] {
+				continue
+			}
+			if best < 0 || load[e] < load[best] {
+				best = e
+			}
+		}
+		if best < 0 {
+			t.Fatalf("re-run: no evaluator may score %s", p.number)
+		}
+		load[best]++
+		fmt.Fprintf(&b, "%d %s %s\n", seq+1, p.number, evaluators[best][0])
+	}
+	return hex.EncodeToString(seed[:]), size, b.String()
 }

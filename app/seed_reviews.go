@@ -189,7 +189,13 @@ func (a *App) seedCriteria(ctx context.Context) error {
 	}
 	c := enforcement.DefaultCriteria(urban)
 	c.FinePersonMin, c.FineOrgMin, c.ConfiscationMin, c.ReviewDays = 20_000_00, 50_000_00, 50_000_00, 7
-	_, err = st.AddCriteria(ctx, c, by.ID)
+	if _, err = st.AddCriteria(ctx, c, by.ID); err != nil {
+		return err
+	}
+	// The catalogues were in force before the demo's first case, filed up to a year ago:
+	// evaluation pre-checks judge a decision by the version in force when it was made.
+	_, err = a.db.Exec(ctx, `UPDATE major_criteria SET created_at = now() - interval '400 days' WHERE agency_id = ANY($1)`,
+		[]uuid.UUID{market, urban})
 	return err
 }
 

@@ -213,7 +213,7 @@ func (s *Service) reviewFindings(ctx context.Context, c *enforcement.Case, set f
 		set(CheckLegalReview, CheckNA, "未作出决定")
 		return nil
 	}
-	crit, err := s.Cases.Store.Criteria(ctx, c.AgencyID)
+	crit, err := s.criteriaAt(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -242,6 +242,26 @@ func (s *Service) reviewFindings(ctx context.Context, c *enforcement.Case, set f
 	}
 	set(CheckLegalReview, CheckPass, "%s，第 %d 轮法制审核通过", why, last.Round)
 	return nil
+}
+
+// criteriaAt is the agency's catalogue of major decisions as it stood when the case was
+// decided: the decision gate judged the decision by that version, and a threshold lowered
+// later must not turn a file that needed no review into one that lacks it. Before the
+// agency's first version the default applies, as it did at the gate.
+func (s *Service) criteriaAt(ctx context.Context, c *enforcement.Case) (enforcement.MajorCriteria, error) {
+	if c.DecidedAt == nil {
+		return s.Cases.Store.Criteria(ctx, c.AgencyID)
+	}
+	m := enforcement.MajorCriteria{AgencyID: c.AgencyID}
+	err := s.db.QueryRow(ctx, `SELECT version, fine_person_min, fine_org_min, confiscation_min, license_revocation, business_suspension,
+			hearing, public_interest, complex, extra_kinds, review_days, created_at
+		FROM major_criteria WHERE agency_id = $1 AND created_at <= $2 ORDER BY version DESC LIMIT 1`, c.AgencyID, *c.DecidedAt).
+		Scan(&m.Version, &m.FinePersonMin, &m.FineOrgMin, &m.ConfiscationMin, &m.LicenseRevocation, &m.BusinessSuspension,
+			&m.Hearing, &m.PublicInterest, &m.Complex, &m.ExtraKinds, &m.ReviewDays, &m.CreatedAt)
+	if err == pgx.ErrNoRows {
+		return enforcement.DefaultCriteria(c.AgencyID), nil
+	}
+	return m, enforcement.DBError(err, "重大执法决定标准")
 }
 
 // recordFindings: audio-video files where a measure needs them, and the hash chain.
