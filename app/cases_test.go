@@ -38,7 +38,7 @@ func (f caseFixture) input() map[string]any {
 	return map[string]any{"agency_id": f.agency, "kind": "penalty", "cause": "销售过期食品",
 		"legal_basis": "《中华人民共和国食品安全法》第三十四条", "location": "城关镇解放路12号",
 		"parties":     []map[string]any{{"type": "person", "name": "张三", "id_number": "11010519491231002X"}},
-		"handler_ids": []string{f.o1, f.o2}, "occurred_at": "2026-11-20T10:00:00+08:00"}
+		"handler_ids": []string{f.o1, f.o2}, "occurred_at": time.Now().Add(-24 * time.Hour).In(cstZone).Format(time.RFC3339)}
 }
 
 func (s *server) newCase(f caseFixture) string {
@@ -120,7 +120,8 @@ func TestCaseNumbersUnderConcurrency(t *testing.T) {
 	s := start(t)
 	f := fixture(s)
 	const n = 20
-	numbers := make(chan string, n)
+	type filed struct{ number, at string }
+	numbers := make(chan filed, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
@@ -131,27 +132,50 @@ func TestCaseNumbersUnderConcurrency(t *testing.T) {
 				t.Errorf("create = %d %s", r.Status, r.Body)
 				return
 			}
-			numbers <- r.JSON()["number"].(string)
+			numbers <- filed{r.JSON()["number"].(string), r.JSON()["filed_at"].(string)}
 		}()
 	}
 	wg.Wait()
 	close(numbers)
-	// The demo county has filed cases already: the new numbers must be n consecutive ones.
-	year := time.Now().In(enforcement.Shanghai()).Year()
-	re := regexp.MustCompile(fmt.Sprintf(`^青市监罚〔%d〕(\d+)号$`, year))
-	seqs := map[int]bool{}
-	lo, hi := 1<<30, 0
-	for num := range numbers {
-		m := re.FindStringSubmatch(num)
-		if m == nil {
-			t.Fatalf("number %q does not follow the pattern", num)
+	// The demo county has filed cases already: the new numbers must be consecutive ones.
+	// Each carries the year the server filed it in, so filings on both sides of New Year
+	// make two runs, the new year's from 1.
+	re := regexp.MustCompile(`^青市监罚〔(\d{4})〕(\d+)号$`)
+	byYear := map[int]map[int]bool{}
+	got := 0
+	for c := range numbers {
+		got++
+		m := re.FindStringSubmatch(c.number)
+		at, err := time.Parse(time.RFC3339Nano, c.at)
+		if m == nil || err != nil {
+			t.Fatalf("number %q filed at %q does not follow the pattern (%v)", c.number, c.at, err)
 		}
-		n, _ := strconv.Atoi(m[1])
-		seqs[n] = true
-		lo, hi = min(lo, n), max(hi, n)
+		year, _ := strconv.Atoi(m[1])
+		seq, _ := strconv.Atoi(m[2])
+		if want := at.In(enforcement.Shanghai()).Year(); year != want {
+			t.Errorf("case %s filed at %s carries year %d, want %d", c.number, c.at, year, want)
+		}
+		if byYear[year] == nil {
+			byYear[year] = map[int]bool{}
+		}
+		byYear[year][seq] = true
 	}
-	if len(seqs) != n || hi-lo+1 != n {
-		t.Errorf("%d cases got %d distinct numbers from %d to %d: some repeated or skipped", n, len(seqs), lo, hi)
+	if got != n {
+		t.Fatalf("%d of %d filings succeeded", got, n)
+	}
+	distinct := 0
+	for year, seqs := range byYear {
+		lo, hi := 1<<30, 0
+		for seq := range seqs {
+			lo, hi = min(lo, seq), max(hi, seq)
+		}
+		if hi-lo+1 != len(seqs) {
+			t.Errorf("year %d: %d distinct numbers from %d to %d: some skipped", year, len(seqs), lo, hi)
+		}
+		distinct += len(seqs)
+	}
+	if distinct != n {
+		t.Errorf("%d cases got %d distinct numbers: some repeated", n, distinct)
 	}
 }
 
@@ -159,6 +183,8 @@ func TestCaseLifecycleAndRecords(t *testing.T) {
 	s := start(t)
 	f := fixture(s)
 	id := s.newCase(f)
+	// Working days from today: +3 +4 +5 +6 +7 +10 +11; the days between are off.
+	w := s.workingDays(3, 4, 5, 6, 7, 10, 11)
 	steps := []map[string]any{
 		{"to": "investigating"},
 		{"to": "notified"},
@@ -193,19 +219,24 @@ func TestCaseLifecycleAndRecords(t *testing.T) {
 		t.Errorf("a filed, recorded and archived case has %d records and %d moves, want 9 and 8", len(recs), len(v["history"].([]any)))
 	}
 	dec := v["decision"].(map[string]any)
-	if dec["fine_amount"] != float64(500000) || v["clocks"].(map[string]any)["serve_by"] == nil {
-		t.Errorf("decision %v or clocks %v missing", dec, v["clocks"])
+	if dec["fine_amount"] != float64(500000) || v["clocks"].(map[string]any)["serve_by"] != w[6] {
+		t.Errorf("decision %v, clocks %v; want a fine of 500000 and serve_by %s (7th working day)", dec, v["clocks"], w[6])
 	}
 	if r := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); r["ok"] != true || r["records_checked"] != float64(9) {
 		t.Errorf("verify = %v", r)
 	}
-	// Outcomes are recorded after the decision, and land in the chain too.
-	o := s.call("POST", "/api/v1/cases/"+id+"/outcomes", f.tok, map[string]any{"type": "reconsideration", "result": "upheld", "decided_at": "2026-11-22T09:00:00+08:00"})
+	// Outcomes are recorded after the decision, dated no earlier than it, and land in the
+	// chain too.
+	decidedAt := v["decided_at"].(string)
+	o := s.call("POST", "/api/v1/cases/"+id+"/outcomes", f.tok, map[string]any{"type": "reconsideration", "result": "upheld", "decided_at": decidedAt})
 	if o.Status != 201 {
 		t.Errorf("outcome = %d %s", o.Status, o.Body)
 	}
-	if r := s.call("POST", "/api/v1/cases/"+id+"/outcomes", f.tok, map[string]any{"type": "appeal", "result": "upheld", "decided_at": "2026-11-22T09:00:00+08:00"}); r.Status != 422 || r.ErrorField() != "type" {
+	if r := s.call("POST", "/api/v1/cases/"+id+"/outcomes", f.tok, map[string]any{"type": "appeal", "result": "upheld", "decided_at": decidedAt}); r.Status != 422 || r.ErrorField() != "type" {
 		t.Errorf("bad outcome type = %d %s", r.Status, r.Body)
+	}
+	if last := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["records"].([]any); last[len(last)-1].(map[string]any)["kind"] != "outcome" {
+		t.Errorf("the last record is %v, want the outcome", last[len(last)-1])
 	}
 	// Records can be neither changed nor removed, through the API or in the database.
 	rid := rec.JSON()["id"].(string)

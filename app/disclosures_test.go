@@ -33,8 +33,7 @@ func (s *server) decidedCase(f caseFixture) (caseID string) {
 		s.t.Fatalf("create = %d %s", r.Status, r.Body)
 	}
 	id := r.JSON()["id"].(string)
-	s.move(f.tok, id, map[string]any{"to": "investigating"})
-	s.move(f.tok, id, map[string]any{"to": "notified"})
+	s.walkCase(f.tok, id, moveTo("investigating"), moveTo("notified"))
 	d := map[string]any{"outcome": "penalty", "fine_amount": 150000, "text": "对王小明（身份证号11010519491231002X，住青山县城关镇解放路88号，" +
 		"电话13907971234，账户6222021234567890123）及青山县惠民食品有限公司罚款1500元。证人身份证号360799198507150021。"}
 	if r := s.move(f.tok, id, map[string]any{"to": "decided", "decision": d, "statement_waived": true}); r.Status != 200 {
@@ -61,10 +60,12 @@ func noSecrets(t *testing.T, where string, body []byte) {
 func TestDisclosureLifecycleAndRedaction(t *testing.T) {
 	s := start(t)
 	f := fixture(s)
+	// Working days from today: +3 +4 +5 +6 +7 +10 +11; the days between are off.
+	w := s.workingDays(3, 4, 5, 6, 7, 10, 11)
 	id := s.decidedCase(f)
 	l := items(s.call("GET", "/api/v1/disclosures?state=due&case_id="+id, f.tok, nil))
-	if len(l) != 1 || l[0]["due_days"] != float64(7) || l[0]["due_at"] == "" || l[0]["overdue"] != false {
-		t.Fatalf("due item = %v", l)
+	if len(l) != 1 || l[0]["due_days"] != float64(7) || l[0]["due_at"] != w[6] || l[0]["overdue"] != false {
+		t.Fatalf("due item = %v, want one due in 7 working days, on %s", l, w[6])
 	}
 	did := l[0]["id"].(string)
 	noSecrets(t, "the item's content", []byte(fmt.Sprint(l[0]["content"], l[0]["title"])))
@@ -110,8 +111,13 @@ func TestDisclosureLifecycleAndRedaction(t *testing.T) {
 		}
 		noSecrets(t, p, r.Body)
 	}
-	// Agency and period narrow the search; "to" includes its day.
-	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	// Agency and period narrow the search; "to" includes its day, the day the server
+	// published it on (midnight may have passed since).
+	publishedAt, err := time.Parse(time.RFC3339Nano, r.JSON()["published_at"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := publishedAt.In(cstZone).Format(time.DateOnly)
 	for q, want := range map[string]bool{
 		"agency_id=" + f.agency + "&from=" + today + "&to=" + today: true,
 		"agency_id=" + agencyID(s, s.login("admin"), "青山县林业局"):      false,
@@ -133,20 +139,16 @@ func TestDisclosureLifecycleAndRedaction(t *testing.T) {
 		t.Error("second read was not cached")
 	}
 
-	// A court revokes the decision: a withdrawal falls due within 3 working days.
+	// A court revokes the decision, dated the day it was made: a withdrawal falls due
+	// within 3 working days.
+	decidedAt := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["decided_at"].(string)
 	if r := s.call("POST", "/api/v1/cases/"+id+"/outcomes", f.tok, map[string]any{"type": "litigation", "result": "revoked",
-		"decided_at": "2026-11-20T10:00:00+08:00"}); r.Status != 201 {
+		"decided_at": decidedAt}); r.Status != 201 {
 		t.Fatalf("outcome = %d %s", r.Status, r.Body)
 	}
-	wd := items(s.call("GET", "/api/v1/disclosures?state=withdrawal_due", f.tok, nil))
-	found := false
-	for _, it := range wd {
-		if it["id"] == did {
-			found = it["withdraw_due_at"] == "2026-11-25" && it["withdraw_cause"] == "行政诉讼撤销"
-		}
-	}
-	if !found {
-		t.Errorf("withdrawal due = %v", wd)
+	wd := items(s.call("GET", "/api/v1/disclosures?state=withdrawal_due&case_id="+id, f.tok, nil))
+	if len(wd) != 1 || wd[0]["id"] != did || wd[0]["withdraw_due_at"] != w[2] || wd[0]["withdraw_cause"] != "行政诉讼撤销" {
+		t.Errorf("withdrawal due = %v, want the item, due %s (3rd working day), cause 行政诉讼撤销", wd, w[2])
 	}
 	if r := s.call("POST", "/api/v1/disclosures/"+did+"/withdraw", f.tok, map[string]any{"reason": ""}); r.Status != 422 {
 		t.Errorf("withdraw without reason = %d", r.Status)
@@ -165,7 +167,9 @@ func TestDisclosureLifecycleAndRedaction(t *testing.T) {
 	// An item past its display period answers with its state, not its content.
 	other := s.decidedCase(f)
 	oid := items(s.call("GET", "/api/v1/disclosures?case_id="+other, f.tok, nil))[0]["id"].(string)
-	s.call("POST", "/api/v1/disclosures/"+oid+"/publish", f.tok, nil)
+	if r := s.call("POST", "/api/v1/disclosures/"+oid+"/publish", f.tok, nil); r.Status != 200 {
+		t.Fatalf("publish = %d %s", r.Status, r.Body)
+	}
 	if _, err := dbConn(t, s).Exec(context.Background(), `UPDATE disclosures SET display_until = current_date - 1 WHERE id = $1`, oid); err != nil {
 		t.Fatal(err)
 	}
@@ -266,11 +270,17 @@ func TestBrowserFindsPublishedDecision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parties, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=public-parties]`)))
+	parties, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=public-parties]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(parties, "王*") || strings.Contains(parties, "王小明") || !strings.Contains(parties, "青山县惠民食品有限公司") {
 		t.Errorf("parties on the portal: %q", parties)
 	}
-	html, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	noSecrets(t, "the portal page in the browser", []byte(html))
 }
 

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/minio/minio-go/v7"
 
 	"zhifa/app"
@@ -91,11 +92,8 @@ func (s *server) addRecord(tok, caseID, kind string) string {
 func (s *server) leftovers(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	conn := dbConn(t, s)
 	var media, uploads int
-	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM media), (SELECT count(*) FROM uploads)`).Scan(&media, &uploads); err != nil {
-		t.Fatal(err)
-	}
+	s.query(t, `SELECT (SELECT count(*) FROM media), (SELECT count(*) FROM uploads)`, &media, &uploads)
 	mc, err := testenv.MinIO()
 	if err != nil {
 		t.Fatal(err)
@@ -137,11 +135,20 @@ func TestMediaUploadDownloadRangeAndAccessLog(t *testing.T) {
 	// The same file through a multipart form, with the type declared wrongly.
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
-	_ = mw.WriteField("note", "ignored")
-	fw, _ := mw.CreateFormFile("file", "录像.mp4")
 	video := mp4Bytes(70_000)
-	_, _ = fw.Write(video)
-	_ = mw.Close()
+	if err := mw.WriteField("note", "ignored"); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := mw.CreateFormFile("file", "录像.mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write(video); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	req, _ := http.NewRequest("POST", s.URL+"/api/v1/records/"+rec+"/media", &form)
 	req.Header.Set("Authorization", "Bearer "+f.tok)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
@@ -239,15 +246,26 @@ func TestMediaRefusalsLeaveNothing(t *testing.T) {
 	if r := s.upload(s.login("supervisor1"), rec, "x.jpg", photo); r.Status != 403 {
 		t.Errorf("supervisor uploading = %d", r.Status)
 	}
-	// The connection drops half way through the body.
+	if got := s.leftovers(t); got != clean {
+		t.Errorf("after the refusals: %s", got)
+	}
+	// The connection drops half way through the body: 300,000 of 900,000 bytes sent, and
+	// the server streaming them (it writes the upload row once it has sniffed the file's
+	// first bytes and before it hands the rest to MinIO) when the cut comes.
 	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(conn, "POST /api/v1/records/%s/media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 900000\r\n\r\n", rec, f.tok)
-	_, _ = conn.Write(jpegBytes(300_000))
-	time.Sleep(300 * time.Millisecond)
-	conn.Close()
+	if _, err := fmt.Fprintf(conn, "POST /api/v1/records/%s/media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 900000\r\n\r\n", rec, f.tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write(jpegBytes(300_000)); err != nil {
+		t.Fatal(err)
+	}
+	s.until(t, func() bool { return s.uploadRows(t) == 1 }, "the server never began storing the upload")
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, func() bool { return s.leftovers(t) == clean }, func() string { return "after a dropped upload: " + s.leftovers(t) })
 
 	// PostgreSQL refusing the media row after the object was stored: the object goes.
@@ -271,15 +289,101 @@ func TestMediaRefusalsLeaveNothing(t *testing.T) {
 	}
 }
 
+// waitFor polls for what the server finishes after it has answered (cleaning up after a
+// dropped connection), for up to 5 seconds.
 func waitFor(t *testing.T, ok func() bool, say func() string) {
 	t.Helper()
-	for i := 0; i < 50; i++ {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if ok() {
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	t.Error(say())
+	if !ok() {
+		t.Error(say())
+	}
+}
+
+// until is waitFor for a signal the test cannot go on without.
+func (s *server) until(t *testing.T, ok func() bool, what string) {
+	t.Helper()
+	waitFor(t, ok, func() string { return what })
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// uploadRows counts uploads under way: each direct upload has its row from the moment
+// the server has sniffed the file's first bytes until it is recorded or discarded.
+func (s *server) uploadRows(t *testing.T) int {
+	t.Helper()
+	var n int
+	s.query(t, `SELECT count(*) FROM uploads`, &n)
+	return n
+}
+
+// query reads one row on a connection of its own, closed at once: the polls above run
+// it many times.
+func (s *server) query(t *testing.T, sql string, dest ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.env["ZHIFA_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, sql).Scan(dest...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A file still arriving when its case closes is refused once it has arrived: the case
+// is checked again, under its lock, as the file is recorded.
+func TestUploadOutlastingItsCaseIsRefused(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.notifiedCase(f)
+	rec := s.addRecord(f.tok, id, "photo")
+	s.walkCase(f.tok, id, decideMove(fineFen(500_00)), moveTo("served"))
+	body := jpegBytes(600_000)
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest("POST", s.URL+"/api/v1/records/"+rec+"/media?filename=late.jpg", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Authorization", "Bearer "+f.tok)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	answer := make(chan response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answer <- response{Status: -1, Body: []byte(err.Error())}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			b = []byte(err.Error())
+		}
+		answer <- response{resp.StatusCode, resp.Header, b}
+	}()
+	if _, err := pw.Write(body[:300_000]); err != nil {
+		t.Fatal(err)
+	}
+	s.until(t, func() bool { return s.uploadRows(t) == 1 }, "the server never began storing the upload")
+	s.walkCase(f.tok, id, moveTo("closed"))
+	if _, err := pw.Write(body[300_000:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-answer; r.Status != 409 || !strings.Contains(r.ErrorMessage(), "已结案") {
+		t.Errorf("a file finishing after its case closed = %d %s, want 409 saying the case is closed", r.Status, r.Body)
+	}
+	if got := s.leftovers(t); got != "media=0 uploads=0 objects=0 multipart=0" {
+		t.Errorf("after the refusal: %s", got)
+	}
 }
 
 func TestMediaUploadWhileMinIODown(t *testing.T) {
@@ -332,6 +436,17 @@ func putPart(t *testing.T, url string, body []byte, cut int) error {
 
 type errReader struct{}
 
+// decode reads a response of the wanted status into v.
+func decodeStatus(t *testing.T, r response, status int, v any) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("answer = %d %s, want %d", r.Status, r.Body, status)
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("answer %s: %v", r.Body, err)
+	}
+}
+
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection dropped") }
 
 func TestMultipartUploadResumesAfterInterruption(t *testing.T) {
@@ -356,7 +471,7 @@ func TestMultipartUploadResumesAfterInterruption(t *testing.T) {
 			Number int `json:"number"`
 		} `json:"received"`
 	}
-	_ = json.Unmarshal(r.Body, &up)
+	decodeStatus(t, r, 201, &up)
 	if up.PartSize != 8<<20 || len(up.Parts) != 3 {
 		t.Fatalf("upload = %s", r.Body)
 	}
@@ -374,7 +489,7 @@ func TestMultipartUploadResumesAfterInterruption(t *testing.T) {
 	}
 	// The client asks what arrived and gets a URL for the missing part only.
 	r = s.call("GET", "/api/v1/uploads/"+up.ID, f.tok, nil)
-	_ = json.Unmarshal(r.Body, &up)
+	decodeStatus(t, r, 200, &up)
 	if len(up.Received) != 2 || len(up.Parts) != 1 || up.Parts[0].Number != 3 {
 		t.Fatalf("status after the drop = %s", r.Body)
 	}
@@ -392,7 +507,7 @@ func TestMultipartUploadResumesAfterInterruption(t *testing.T) {
 	// A declared hash that the bytes do not match: nothing is kept.
 	r = s.call("POST", "/api/v1/records/"+rec+"/uploads", f.tok, map[string]any{
 		"filename": "b.mp4", "content_type": "video/mp4", "size": 1000, "sha256": sum([]byte("other"))})
-	_ = json.Unmarshal(r.Body, &up)
+	decodeStatus(t, r, 201, &up)
 	if err := putPart(t, up.Parts[0].URL, mp4Bytes(1000), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +516,7 @@ func TestMultipartUploadResumesAfterInterruption(t *testing.T) {
 	}
 	// Bytes that are not what was declared: nothing is kept.
 	r = s.call("POST", "/api/v1/records/"+rec+"/uploads", f.tok, map[string]any{"content_type": "video/mp4", "size": 1000})
-	_ = json.Unmarshal(r.Body, &up)
+	decodeStatus(t, r, 201, &up)
 	if err := putPart(t, up.Parts[0].URL, jpegBytes(1000), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -410,8 +525,10 @@ func TestMultipartUploadResumesAfterInterruption(t *testing.T) {
 	}
 	// An abandoned upload is cancelled with its parts.
 	r = s.call("POST", "/api/v1/records/"+rec+"/uploads", f.tok, map[string]any{"content_type": "image/jpeg", "size": 9 << 20})
-	_ = json.Unmarshal(r.Body, &up)
-	_ = putPart(t, up.Parts[0].URL, jpegBytes(8<<20), 0)
+	decodeStatus(t, r, 201, &up)
+	if err := putPart(t, up.Parts[0].URL, jpegBytes(8<<20), 0); err != nil {
+		t.Fatal(err)
+	}
 	if r := s.call("DELETE", "/api/v1/uploads/"+up.ID, f.tok, nil); r.Status != 204 {
 		t.Errorf("abort = %d %s", r.Status, r.Body)
 	}
@@ -509,6 +626,9 @@ func TestVerifyCatchesMediaTampering(t *testing.T) {
 		caseID = s.newCase(f)
 		rec := s.addRecord(f.tok, caseID, "photo")
 		r := s.upload(f.tok, rec, "p.jpg", jpegBytes(30_000))
+		if r.Status != 201 {
+			t.Fatalf("upload = %d %s", r.Status, r.Body)
+		}
 		mediaID = r.JSON()["id"].(string)
 		if err := conn.QueryRow(ctx, `SELECT object_key FROM media WHERE id = $1`, mediaID).Scan(&key); err != nil {
 			t.Fatal(err)
@@ -552,7 +672,9 @@ func TestVerifyCatchesMediaTampering(t *testing.T) {
 	// Without the lock lifted, removing it fails: retention holds.
 	_, _, key4 := attach()
 	var version string
-	_ = conn.QueryRow(ctx, `SELECT version_id FROM media WHERE object_key = $1`, key4).Scan(&version)
+	if err := conn.QueryRow(ctx, `SELECT version_id FROM media WHERE object_key = $1`, key4).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
 	if err := mc.RemoveObject(ctx, bucket, key4, minio.RemoveObjectOptions{VersionID: version}); err == nil {
 		t.Error("a locked evidence version was deleted")
 	}
@@ -568,8 +690,15 @@ func TestCaseArchive(t *testing.T) {
 	id := s.newCase(f)
 	rec := s.addRecord(f.tok, id, "photo")
 	photo, video := jpegBytes(40_000), mp4Bytes(90_000)
-	s.upload(f.tok, rec, "现场.jpg", photo)
-	s.upload(f.tok, rec, "录像.mp4", video)
+	// In this order: the archive lists files as they were recorded.
+	for _, u := range []struct {
+		name string
+		body []byte
+	}{{"现场.jpg", photo}, {"录像.mp4", video}} {
+		if r := s.upload(f.tok, rec, u.name, u.body); r.Status != 201 {
+			t.Fatalf("upload %s = %d %s", u.name, r.Status, r.Body)
+		}
+	}
 	r := s.call("GET", "/api/v1/cases/"+id+"/archive", f.tok, nil)
 	if r.Status != 200 || r.Header.Get("Content-Type") != "application/zip" {
 		t.Fatalf("archive = %d %s", r.Status, r.Header)
@@ -580,8 +709,13 @@ func TestCaseArchive(t *testing.T) {
 	}
 	files := map[string][]byte{}
 	for _, zf := range zr.File {
-		rc, _ := zf.Open()
-		files[zf.Name], _ = io.ReadAll(rc)
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if files[zf.Name], err = io.ReadAll(rc); err != nil {
+			t.Fatal(err)
+		}
 		rc.Close()
 	}
 	var man struct {

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"zhifa/enforcement"
 )
 
 // allOK is a checklist with every item ok, except those named.
@@ -141,8 +144,7 @@ func TestLegalReviewRefusals(t *testing.T) {
 	f := fixture(s)
 	admin := s.login("admin")
 	id := s.notifiedCase(f)
-	sub := s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(50000)})
-	rid := sub.JSON()["id"].(string)
+	rid := s.submitReview(f.tok, id, fine(50000))["id"].(string)
 	decision := map[string]any{"outcome": "approved", "checklist": checklist(), "opinion": "同意"}
 
 	// Not a reviewer; a handler who is also a qualified reviewer; a reviewer elsewhere.
@@ -162,10 +164,13 @@ func TestLegalReviewRefusals(t *testing.T) {
 	}
 	in := f.input()
 	in["handler_ids"] = []string{f.o1, spare}
-	own := s.call("POST", "/api/v1/cases", f.tok, in).JSON()["id"].(string)
-	s.move(f.tok, own, map[string]any{"to": "investigating"})
-	s.move(f.tok, own, map[string]any{"to": "notified"})
-	ownReview := s.call("POST", "/api/v1/cases/"+own+"/reviews", f.tok, map[string]any{"decision": fine(50000)}).JSON()["id"].(string)
+	created := s.call("POST", "/api/v1/cases", f.tok, in)
+	if created.Status != 201 {
+		t.Fatalf("create = %d %s", created.Status, created.Body)
+	}
+	own := created.JSON()["id"].(string)
+	s.walkCase(f.tok, own, moveTo("investigating"), moveTo("notified"))
+	ownReview := s.submitReview(f.tok, own, fine(50000))["id"].(string)
 	hr := s.call("POST", "/api/v1/auth/login", "", map[string]string{"username": "handlerrev", "password": "correct-horse-9"}).JSON()["token"].(string)
 	if r := s.call("POST", "/api/v1/reviews/"+ownReview+"/decision", hr, decision); r.Status != 403 || !strings.Contains(r.ErrorMessage(), "承办人员不能审核") {
 		t.Errorf("handler reviewing own case = %d %s", r.Status, r.Body)
@@ -215,7 +220,7 @@ func TestLegalReviewRefusals(t *testing.T) {
 		t.Errorf("moving a case under review = %d %s", r.Status, r.Body)
 	}
 	gone := s.notifiedCase(f)
-	goneReview := s.call("POST", "/api/v1/cases/"+gone+"/reviews", f.tok, map[string]any{"decision": fine(50000)}).JSON()["id"].(string)
+	goneReview := s.submitReview(f.tok, gone, fine(50000))["id"].(string)
 	if r := s.move(f.tok, gone, map[string]any{"to": "withdrawn", "reason": "当事人已死亡"}); r.Status != 200 {
 		t.Errorf("withdrawing a case under review = %d %s", r.Status, r.Body)
 	}
@@ -314,10 +319,7 @@ func TestMajorCriteriaAndCollectiveDiscussion(t *testing.T) {
 	if c["major"] != true || c["needs_collective_discussion"] != true || !strings.Contains(fmt.Sprint(c["reasons"]), "涉及食品安全事故") {
 		t.Fatalf("flagged case check = %v", c)
 	}
-	rid := s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(15000)}).JSON()["id"].(string)
-	if r := s.call("POST", "/api/v1/reviews/"+rid+"/decision", s.login("reviewer1"), map[string]any{"outcome": "approved", "checklist": checklist(), "opinion": "同意"}); r.Status != 200 {
-		t.Fatalf("approve = %d %s", r.Status, r.Body)
-	}
+	s.concludeReview(s.submitReview(f.tok, id, fine(15000))["id"].(string), "approved")
 	decide := func() response {
 		return s.move(f.tok, id, map[string]any{"to": "decided", "decision": fine(15000), "statement_waived": true})
 	}
@@ -395,32 +397,80 @@ func TestReviewPages(t *testing.T) {
 	}
 }
 
+// TestReviewerRatios counts an agency of known size: reviewers are required at 5% of
+// the officers with a valid certificate, rounded up.
 func TestReviewerRatios(t *testing.T) {
 	s := start(t)
 	f := fixture(s)
-	sup := s.login("supervisor1")
+	admin, sup := s.login("admin"), s.login("supervisor1")
 	if r := s.call("GET", "/api/v1/reviewer-ratios", f.tok, nil); r.Status != 403 {
 		t.Errorf("officer reading ratios = %d", r.Status)
 	}
-	rs := items(s.call("GET", "/api/v1/reviewer-ratios", sup, nil))
-	var market map[string]any
-	for _, r := range rs {
-		if r["agency_id"] == f.agency {
-			market = r
+	first := "11360799" + "880000001"
+	r := s.call("POST", "/api/v1/agencies", admin, map[string]any{"name": "青山县比例测试局", "short_name": "青比测",
+		"code": first + string(enforcement.CreditCheckChar(first)), "region_code": "360799",
+		"parent_id": agencyID(s, admin, "青山县人民政府"), "kind": "department"})
+	if r.Status != 201 {
+		t.Fatalf("agency = %d %s", r.Status, r.Body)
+	}
+	agency := r.JSON()["id"].(string)
+	valid := time.Now().In(cstZone).AddDate(3, 0, 0).Format(time.DateOnly)
+	officer := func(i int, until string) {
+		t.Helper()
+		if r := s.call("POST", "/api/v1/officers", admin, map[string]any{"agency_id": agency, "name": fmt.Sprintf("比例测试员%d", i),
+			"cert_no": fmt.Sprintf("BL99%04d", i), "fields": []string{"比例测试"}, "cert_valid_until": until, "status": "active"}); r.Status != 201 {
+			t.Fatalf("officer = %d %s", r.Status, r.Body)
 		}
 	}
-	if market == nil {
-		t.Fatal("the market bureau is missing")
+	reviewer := func(name string, qualified bool) {
+		t.Helper()
+		if r := s.call("POST", "/api/v1/users", admin, map[string]any{"username": name, "password": "correct-horse-9", "name": name,
+			"roles": []string{"reviewer"}, "agency_id": agency, "legal_qualified": qualified}); r.Status != 201 {
+			t.Fatalf("reviewer = %d %s", r.Status, r.Body)
+		}
 	}
-	officers, reviewers := int(market["officers"].(float64)), int(market["reviewers"].(float64))
-	if reviewers < 1 || market["required"] != float64((officers*5+99)/100) || market["below"] != (reviewers < (officers*5+99)/100) {
-		t.Errorf("market bureau = %v", market)
+	row := func() map[string]any {
+		t.Helper()
+		for _, r := range items(s.call("GET", "/api/v1/reviewer-ratios", sup, nil)) {
+			if r["agency_id"] == agency {
+				return r
+			}
+		}
+		t.Fatal("the new agency is not listed")
+		return nil
 	}
-	if len(rs) > 1 && rs[0]["below"] == false && rs[len(rs)-1]["below"] == true {
-		t.Error("agencies below 5% are not listed first")
+	// 20 valid officers and one whose certificate lapsed; one qualified reviewer and one
+	// without the qualification.
+	for i := 1; i <= 20; i++ {
+		officer(i, valid)
+	}
+	officer(99, "2020-12-31")
+	reviewer("bilishenhe1", true)
+	reviewer("bilishenhe0", false)
+	for _, c := range []struct {
+		step                       string
+		then                       func()
+		officers, reviewers, needs float64
+		below                      bool
+	}{
+		{"20 officers, 1 reviewer: 5% of 20 is 1", func() {}, 20, 1, 1, false},
+		{"21 officers: 5% of 21 is 1.05, so 2", func() { officer(21, valid) }, 21, 1, 2, true},
+		{"a second reviewer", func() { reviewer("bilishenhe2", true) }, 21, 2, 2, false},
+	} {
+		c.then()
+		got := row()
+		if got["officers"] != c.officers || got["reviewers"] != c.reviewers || got["required"] != c.needs || got["below"] != c.below {
+			t.Errorf("%s: %v, want %v officers, %v reviewers, %v required, below %v", c.step, got, c.officers, c.reviewers, c.needs, c.below)
+		}
+	}
+	rs := items(s.call("GET", "/api/v1/reviewer-ratios", sup, nil))
+	for i := 1; i < len(rs); i++ {
+		if rs[i-1]["below"] == false && rs[i]["below"] == true {
+			t.Errorf("%v, below 5%%, is listed after %v", rs[i]["agency_name"], rs[i-1]["agency_name"])
+		}
 	}
 	b, _ := webLogin(t, s, "supervisor1")
-	if r := s.get(b, "/reviewers"); r.Status != 200 || !strings.Contains(string(r.Body), "青山县市场监督管理局") {
+	if r := s.get(b, "/reviewers"); r.Status != 200 || !strings.Contains(string(r.Body), "青山县比例测试局") {
 		t.Errorf("ratio page = %d", r.Status)
 	}
 }

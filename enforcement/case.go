@@ -137,8 +137,11 @@ func (d *Decision) Validate() error {
 	default:
 		return fault.Field("decision.outcome", "决定结果应为 penalty（处罚）、no_penalty（不予处罚）或 other")
 	}
-	if d.FineAmount < 0 || d.ConfiscationAmount < 0 {
-		return fault.Field("decision.fine_amount", "罚没金额不能为负数（单位：分）")
+	if d.FineAmount < 0 {
+		return fault.Field("decision.fine_amount", "罚款金额不能为负数（单位：分）")
+	}
+	if d.ConfiscationAmount < 0 {
+		return fault.Field("decision.confiscation_amount", "没收金额不能为负数（单位：分）")
 	}
 	if d.Outcome == "no_penalty" && (d.FineAmount > 0 || d.ConfiscationAmount > 0 || d.LicenseRevoked || d.BusinessSuspended) {
 		return fault.Field("decision.outcome", "不予处罚的决定不能同时包含罚没或其他处罚")
@@ -354,6 +357,29 @@ func (c *Case) Apply(m Move, cal *Calendar, now time.Time) error {
 		c.ClosedAt = &now
 	}
 	c.State = m.To
+	return nil
+}
+
+// CheckOutcome refuses a reconsideration or litigation result the case cannot have: one
+// of an unknown type or result, one dated in the future, one recorded before the case is
+// decided, and one dated before the decision it rules on. Days are compared in
+// Asia/Shanghai, as both documents are dated by day.
+func (c *Case) CheckOutcome(in OutcomeInput, now time.Time) error {
+	if outcomeLabel(in.Type) == "" {
+		return fault.Field("type", "类型应为 reconsideration（行政复议）或 litigation（行政诉讼）")
+	}
+	if OutcomeResultLabel(in.Result) == "" {
+		return fault.Field("result", "结果应为 upheld、revoked、changed、confirmed_illegal、terminated 或 pending")
+	}
+	if in.DecidedAt.IsZero() || in.DecidedAt.After(now.Add(time.Hour)) {
+		return fault.Field("decided_at", "请填写复议或判决日期，且不能晚于今天")
+	}
+	if c.DecidedAt == nil {
+		return fault.New(fault.Conflict, "案件尚未作出决定，不能登记复议诉讼结果")
+	}
+	if decided := DateOf(*c.DecidedAt); DateOf(in.DecidedAt).Before(decided) {
+		return fault.Field("decided_at", "复议或判决日期 %s 早于本案决定日期 %s，请核对", DateOf(in.DecidedAt), decided)
+	}
 	return nil
 }
 

@@ -243,17 +243,8 @@ func (s *Service) AddOutcome(ctx context.Context, a Actor, id uuid.UUID, in Outc
 	if !a.IsHandler(c) && !a.Has(RoleAdmin) {
 		return Outcome{}, fault.New(fault.Forbidden, "只有本案承办人员或管理员可以登记复议诉讼结果")
 	}
-	if outcomeLabel(in.Type) == "" {
-		return Outcome{}, fault.Field("type", "类型应为 reconsideration（行政复议）或 litigation（行政诉讼）")
-	}
-	if OutcomeResultLabel(in.Result) == "" {
-		return Outcome{}, fault.Field("result", "结果应为 upheld、revoked、changed、confirmed_illegal、terminated 或 pending")
-	}
-	if in.DecidedAt.IsZero() || in.DecidedAt.After(s.Now().Add(time.Hour)) {
-		return Outcome{}, fault.Field("decided_at", "请填写复议或判决日期，且不能晚于今天")
-	}
-	if c.DecidedAt == nil {
-		return Outcome{}, fault.New(fault.Conflict, "案件尚未作出决定，不能登记复议诉讼结果")
+	if err := c.CheckOutcome(in, s.Now()); err != nil {
+		return Outcome{}, err
 	}
 	return s.Store.AddOutcome(ctx, Outcome{CaseID: id, Type: in.Type, Result: in.Result, DecidedAt: in.DecidedAt,
 		Note: strings.TrimSpace(in.Note)}, a, c.State)

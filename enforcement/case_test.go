@@ -66,15 +66,28 @@ func TestCaseClocks(t *testing.T) {
 	if k.DecideBy != MustDate(2026, 9, 29) {
 		t.Errorf("decide by %s, want 2026-09-29 (90 days after 07-01)", k.DecideBy)
 	}
-	if want := cal.AddWorkingDays(MustDate(2026, 9, 29), 7); k.ServeBy != want {
+	// Seven working days from Tuesday 29 September: 30 Sep, then past National Day (1–7
+	// Oct) 8, 9, the make-up Saturday 10, 12, 13 and 14 October.
+	if want := MustDate(2026, 10, 14); k.ServeBy != want {
 		t.Errorf("serve by %s, want %s", k.ServeBy, want)
 	}
 	if len(k.Overdue) != 0 {
-		t.Errorf("overdue on the last day: %v", k.Overdue)
+		t.Errorf("overdue before the last day: %v", k.Overdue)
 	}
-	late := c.Clocks(cal, at(2026, 10, 20, 9))
+	if last := c.Clocks(cal, at(2026, 10, 14, 23)); len(last.Overdue) != 0 {
+		t.Errorf("overdue on the last day, 2026-10-14: %v", last.Overdue)
+	}
+	late := c.Clocks(cal, at(2026, 10, 15, 0))
 	if len(late.Overdue) != 1 {
-		t.Errorf("serving overdue not reported: %v", late.Overdue)
+		t.Errorf("serving overdue not reported the day after the last: %v", late.Overdue)
+	}
+	// Art. 64 from a notice on Monday 28 September: the request within five working days
+	// (29, 30 Sep, 8, 9 and the make-up Saturday 10 Oct), the hearing noticed seven ahead
+	// (then 12 and 13 Oct).
+	notified := at(2026, 9, 28, 16)
+	heard := &Case{State: Notified, FiledAt: at(2026, 9, 1, 9), NotifiedAt: &notified}
+	if k := heard.Clocks(cal, notified); k.HearingRequestBy != MustDate(2026, 10, 10) || k.HearingNoticeBy != MustDate(2026, 10, 13) {
+		t.Errorf("hearing clocks = request by %s, earliest %s; want 2026-10-10 and 2026-10-13", k.HearingRequestBy, k.HearingNoticeBy)
 	}
 	open := &Case{State: Investigating, FiledAt: at(2026, 7, 1, 9)}
 	if k := open.Clocks(cal, at(2026, 10, 1, 9)); len(k.Overdue) != 1 {

@@ -169,7 +169,9 @@ func (s *Service) addDisclosureTx(ctx context.Context, tx pgx.Tx, d *Disclosure,
 // Settle fills in what is counted from the calendar and today.
 func (d *Disclosure) Settle(cal *Calendar, today Date) {
 	d.DueAt = cal.AddWorkingDays(d.StartOn, d.DueDays)
-	d.Overdue = d.State == "due" && today.After(d.DueAt)
+	// A decision that must come down (revoked, changed, found unlawful) must not go up
+	// either, so it is never late in going up.
+	d.Overdue = d.State == "due" && d.WithdrawFrom == nil && today.After(d.DueAt)
 	d.Expired = d.State == "published" && d.DisplayUntil != nil && today.After(*d.DisplayUntil)
 	if d.WithdrawFrom != nil && d.State != "withdrawn" {
 		due := cal.AddWorkingDays(*d.WithdrawFrom, 3)
@@ -265,7 +267,7 @@ func (s *Store) disclosureRows(ctx context.Context, f DisclosureFilter, stored s
 		where = append(where, "d.agency_id = "+arg(&args, *f.AgencyID))
 	}
 	if f.State == "withdrawal_due" {
-		where = append(where, "d.withdraw_from IS NOT NULL")
+		where = append(where, "d.withdraw_from IS NOT NULL", "d.state <> 'withdrawn'")
 	}
 	p := f.Page
 	if all {
@@ -288,10 +290,12 @@ func (s *Service) ListDisclosures(ctx context.Context, a Actor, f DisclosureFilt
 	switch f.State {
 	case "", "published", "withdrawn":
 		stored = f.State
-	case "due", "overdue": // due: not published and still within its deadline
+	case "due", "overdue": // due: not published, within its deadline and not to be withdrawn
 		stored, derived = "due", true
-	case "expired", "withdrawal_due":
+	case "expired":
 		stored, derived = "published", true
+	case "withdrawal_due": // published or not yet: either way it must be withdrawn
+		derived = true
 	default:
 		return List[Disclosure]{}, fault.Field("state", "状态应为 due、overdue、published、withdrawn、expired 或 withdrawal_due")
 	}
@@ -307,7 +311,7 @@ func (s *Service) ListDisclosures(ctx context.Context, a Actor, f DisclosureFilt
 	}
 	var keep []Disclosure
 	for _, d := range l.Items {
-		if (f.State == "overdue" && d.Overdue) || (f.State == "due" && !d.Overdue) || (f.State == "expired" && d.Expired) ||
+		if (f.State == "overdue" && d.Overdue) || (f.State == "due" && !d.Overdue && d.WithdrawFrom == nil) || (f.State == "expired" && d.Expired) ||
 			(f.State == "withdrawal_due" && d.WithdrawDueAt != nil) {
 			keep = append(keep, d)
 		}

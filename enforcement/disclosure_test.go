@@ -24,6 +24,14 @@ func TestDisclosureDeadlines(t *testing.T) {
 	if !d.WithdrawLate {
 		t.Error("withdrawal not late the day after")
 	}
+	// Revoked before it was ever published: due to come down by the same three working
+	// days, and not late in going up, however long past its publication deadline.
+	never := Disclosure{State: "due", StartOn: MustDate(2026, 9, 30), DueDays: 7, WithdrawFrom: &w}
+	never.Settle(c, MustDate(2026, 10, 20))
+	if never.Overdue || never.WithdrawDueAt == nil || *never.WithdrawDueAt != MustDate(2026, 10, 13) || !never.WithdrawLate {
+		t.Errorf("revoked, never published: overdue %v, withdrawal due %v (late %v); want not overdue, due 2026-10-13, late",
+			never.Overdue, never.WithdrawDueAt, never.WithdrawLate)
+	}
 	p := DisclosurePolicy{DisplayMonths: 36, DisplayMonthsMinor: 3}
 	if got := p.DisplayUntil(MustDate(2026, 11, 20), false); got != MustDate(2029, 11, 20) {
 		t.Errorf("display until %s", got)

@@ -26,6 +26,10 @@ func newStore(t *testing.T) (*enforcement.Store, *pgxpool.Pool) {
 	return enforcement.NewStore(pool), pool
 }
 
+// validUntil is a certificate date some years ahead of today, so the officers made
+// here stay valid whenever the tests run.
+func validUntil() enforcement.Date { return enforcement.DateOf(time.Now()).AddDays(3 * 365) }
+
 func code(region string, n int) string {
 	first := fmt.Sprintf("11%s%09d", region, n)
 	return first + string(enforcement.CreditCheckChar(first))
@@ -49,7 +53,7 @@ func TestOfficerStore(t *testing.T) {
 	ctx := context.Background()
 	ag := mkAgency(t, st, "测试县市场监督管理局", "360799", 1)
 	in := enforcement.OfficerInput{AgencyID: ag.ID, Name: "张三", CertNo: "36079900001", Fields: []string{"市场监管"},
-		CertValidUntil: enforcement.MustDate(2027, 1, 1)}
+		CertValidUntil: validUntil()}
 	if err := in.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +103,7 @@ func TestListScopeAndPaging(t *testing.T) {
 			ag = a2
 		}
 		_, err := st.CreateOfficer(ctx, enforcement.OfficerInput{AgencyID: ag.ID, Name: fmt.Sprintf("人员%02d", i),
-			CertNo: fmt.Sprintf("3607990%04d", i), Fields: []string{}, CertValidUntil: enforcement.MustDate(2027, 1, 1), Status: "active"})
+			CertNo: fmt.Sprintf("3607990%04d", i), Fields: []string{}, CertValidUntil: validUntil(), Status: "active"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +209,7 @@ func TestConcurrentUpdatesSerialise(t *testing.T) {
 	ctx := context.Background()
 	ag := mkAgency(t, st, "测试县农业农村局", "360799", 4)
 	o, err := st.CreateOfficer(ctx, enforcement.OfficerInput{AgencyID: ag.ID, Name: "李四", CertNo: "36079900009",
-		Fields: []string{}, CertValidUntil: enforcement.MustDate(2027, 1, 1), Status: "active"})
+		Fields: []string{}, CertValidUntil: validUntil(), Status: "active"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,13 +41,22 @@ func (s *Service) attachableRecord(ctx context.Context, a enforcement.Actor, rec
 	if err := a.RequireHandler(c); err != nil {
 		return rec, err
 	}
-	if !c.State.Open() {
-		return rec, fault.New(fault.Conflict, "案件已%s，不能再添加证据", c.State.Label())
+	if err := openForEvidence(c.State); err != nil {
+		return rec, err
 	}
 	if systemKinds[rec.Kind] {
 		return rec, fault.New(fault.Conflict, "证据文件应附在执法人员的记录下，不能附在系统记录下")
 	}
 	return rec, nil
+}
+
+// openForEvidence refuses files for a case that is closed, archived, withdrawn or
+// transferred: its file is complete.
+func openForEvidence(st enforcement.State) error {
+	if !st.Open() {
+		return fault.New(fault.Conflict, "案件已%s，不能再添加证据", st.Label())
+	}
+	return nil
 }
 
 // DirectUpload is a file sent in one request body.
@@ -66,20 +75,23 @@ func (s *Service) AddMedia(ctx context.Context, a enforcement.Actor, recordID uu
 	if err != nil {
 		return Media{}, err
 	}
-	return s.addMedia(ctx, a, rec, in)
+	return s.addMedia(ctx, a, rec, in, true)
 }
 
 // ImportMedia attaches a file on behalf of a trusted caller (the demo seed, a data
-// import), without the handler check; everything else is as for AddMedia.
+// import), without the handler check and to cases already closed, whose files predate
+// the import; everything else is as for AddMedia.
 func (s *Service) ImportMedia(ctx context.Context, uploader enforcement.Actor, recordID uuid.UUID, in DirectUpload) (Media, error) {
 	rec, err := s.Store.Find(ctx, recordID)
 	if err != nil {
 		return Media{}, err
 	}
-	return s.addMedia(ctx, uploader, rec, in)
+	return s.addMedia(ctx, uploader, rec, in, false)
 }
 
-func (s *Service) addMedia(ctx context.Context, a enforcement.Actor, rec Record, in DirectUpload) (Media, error) {
+// addMedia stores and records a file; openOnly refuses it if the case has closed by the
+// time the bytes are in.
+func (s *Service) addMedia(ctx context.Context, a enforcement.Actor, rec Record, in DirectUpload, openOnly bool) (Media, error) {
 	var err error
 	if in.SHA256, err = CheckSHA256(in.SHA256); err != nil {
 		return Media{}, err
@@ -130,7 +142,7 @@ func (s *Service) addMedia(ctx context.Context, a enforcement.Actor, rec Record,
 		s.discard(ctx, &up, version)
 		return Media{}, fault.Field("sha256", "文件内容的 SHA-256 为 %s，与声明的不符，文件未保存", m.SHA256)
 	}
-	return m, s.record(ctx, a, &m, rec, &up)
+	return m, s.record(ctx, a, &m, rec, &up, openOnly)
 }
 
 func (s *Service) tooLarge() error {
@@ -139,12 +151,12 @@ func (s *Service) tooLarge() error {
 
 // record writes the media row and attachment record, then locks the object. A failed
 // write removes the object; a failed lock is retried by the sweeper.
-func (s *Service) record(ctx context.Context, a enforcement.Actor, m *Media, rec Record, up *Upload) error {
+func (s *Service) record(ctx context.Context, a enforcement.Actor, m *Media, rec Record, up *Upload, openOnly bool) error {
 	if m.Size == 0 {
 		s.discard(ctx, up, m.VersionID)
 		return fault.Field("file", "文件为空")
 	}
-	if err := s.Store.Attach(ctx, m, rec, up.ID, a.Name); err != nil {
+	if err := s.Store.Attach(ctx, m, rec, up.ID, a.Name, openOnly); err != nil {
 		s.discard(ctx, up, m.VersionID)
 		return err
 	}
@@ -329,7 +341,7 @@ func (s *Service) CompleteUpload(ctx context.Context, a enforcement.Actor, id uu
 		s.discard(ctx, &up, version)
 		return Media{}, err
 	}
-	return m, s.record(ctx, a, &m, rec, &up)
+	return m, s.record(ctx, a, &m, rec, &up, true)
 }
 
 // checkStored reads back what MinIO assembled: type from its first bytes, size and hash

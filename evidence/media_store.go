@@ -50,8 +50,18 @@ func (s *Store) FindMedia(ctx context.Context, id uuid.UUID) (Media, error) {
 
 // attachTx writes the media row and its attachment record into the chain, and ends the
 // upload that brought it. The upload row must still be there: if the sweeper took it,
-// the object is gone and nothing may point at it.
-func (s *Store) attachTx(ctx context.Context, tx pgx.Tx, m *Media, rec Record, uploadID uuid.UUID, authorName string) error {
+// the object is gone and nothing may point at it. With openOnly the case must still be
+// open under its lock: a long upload can outlast the case's closing.
+func (s *Store) attachTx(ctx context.Context, tx pgx.Tx, m *Media, rec Record, uploadID uuid.UUID, authorName string, openOnly bool) error {
+	if openOnly {
+		var st enforcement.State
+		if err := tx.QueryRow(ctx, `SELECT state FROM cases WHERE id = $1 FOR UPDATE`, m.CaseID).Scan(&st); err != nil {
+			return enforcement.DBError(err, "案件")
+		}
+		if err := openForEvidence(st); err != nil {
+			return err
+		}
+	}
 	tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, uploadID)
 	if err != nil {
 		return enforcement.DBError(err, "上传")
@@ -77,9 +87,12 @@ func (s *Store) attachTx(ctx context.Context, tx pgx.Tx, m *Media, rec Record, u
 	return enforcement.DBError(err, "证据文件")
 }
 
-// Attach records a stored object as evidence, in one transaction.
-func (s *Store) Attach(ctx context.Context, m *Media, rec Record, uploadID uuid.UUID, authorName string) error {
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return s.attachTx(ctx, tx, m, rec, uploadID, authorName) })
+// Attach records a stored object as evidence, in one transaction; with openOnly, only
+// while the case is open.
+func (s *Store) Attach(ctx context.Context, m *Media, rec Record, uploadID uuid.UUID, authorName string, openOnly bool) error {
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		return s.attachTx(ctx, tx, m, rec, uploadID, authorName, openOnly)
+	})
 	return enforcement.DBError(err, "证据文件")
 }
 
