@@ -252,16 +252,7 @@ func (s *Service) criteriaAt(ctx context.Context, c *enforcement.Case) (enforcem
 	if c.DecidedAt == nil {
 		return s.Cases.Store.Criteria(ctx, c.AgencyID)
 	}
-	m := enforcement.MajorCriteria{AgencyID: c.AgencyID}
-	err := s.db.QueryRow(ctx, `SELECT version, fine_person_min, fine_org_min, confiscation_min, license_revocation, business_suspension,
-			hearing, public_interest, complex, extra_kinds, review_days, created_at
-		FROM major_criteria WHERE agency_id = $1 AND created_at <= $2 ORDER BY version DESC LIMIT 1`, c.AgencyID, *c.DecidedAt).
-		Scan(&m.Version, &m.FinePersonMin, &m.FineOrgMin, &m.ConfiscationMin, &m.LicenseRevocation, &m.BusinessSuspension,
-			&m.Hearing, &m.PublicInterest, &m.Complex, &m.ExtraKinds, &m.ReviewDays, &m.CreatedAt)
-	if err == pgx.ErrNoRows {
-		return enforcement.DefaultCriteria(c.AgencyID), nil
-	}
-	return m, enforcement.DBError(err, "重大执法决定标准")
+	return s.Cases.Store.CriteriaAt(ctx, c.AgencyID, *c.DecidedAt)
 }
 
 // recordFindings: audio-video files where a measure needs them, and the hash chain.

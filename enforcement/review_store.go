@@ -47,6 +47,21 @@ func (s *Store) Criteria(ctx context.Context, agencyID uuid.UUID) (MajorCriteria
 	return s.criteria(ctx, nil, agencyID)
 }
 
+// CriteriaAt returns the catalogue that was in force at a moment (the default before the
+// agency had one): a decision is judged by the version it was made under.
+func (s *Store) CriteriaAt(ctx context.Context, agencyID uuid.UUID, at time.Time) (MajorCriteria, error) {
+	rows, _ := s.db.Query(ctx, `SELECT `+criteriaCols+` FROM major_criteria WHERE agency_id = $1 AND created_at <= $2
+		ORDER BY version DESC LIMIT 1`, agencyID, at)
+	ms, err := pgx.CollectRows(rows, scanCriteria)
+	if err != nil {
+		return MajorCriteria{}, DBError(err, "重大执法决定标准")
+	}
+	if len(ms) == 0 {
+		return DefaultCriteria(agencyID), nil
+	}
+	return ms[0], nil
+}
+
 // AddCriteria stores a new version of an agency's catalogue; earlier versions stay, so a
 // review can say which one it was judged against.
 func (s *Store) AddCriteria(ctx context.Context, m MajorCriteria, by uuid.UUID) (MajorCriteria, error) {
