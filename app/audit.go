@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"zhifa/audit"
+	"zhifa/enforcement"
 	"zhifa/fault"
 )
 
@@ -15,6 +16,7 @@ func (a *App) auditRoutes(api fiber.Router) {
 	api.Post("/rubrics", a.createRubric)
 	api.Get("/rubrics/:id", a.getRubric)
 	api.Get("/evaluations", a.listEvaluations)
+	api.Get("/evaluations/candidates", a.evaluatorCandidates)
 	api.Post("/evaluations", a.createEvaluation)
 	api.Get("/evaluations/:id", a.getEvaluation)
 	api.Get("/evaluations/:id/files", a.listEvaluationFiles)
@@ -380,4 +382,23 @@ func (a *App) publicVerifySample(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(v)
+}
+
+// GET /api/v1/evaluations/candidates?q= — who may evaluate: the region's reviewers and
+// supervisors, for the new-campaign form's pick-list.
+func (a *App) evaluatorCandidates(c *fiber.Ctx) error {
+	act := actor(c)
+	if !canDraw(act) {
+		return fault.New(fault.Forbidden, "只有执法监督人员或管理员可以开展案卷评查")
+	}
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	all, err := a.audit.Candidates(c.UserContext(), act, c.Query("q"))
+	if err != nil {
+		return err
+	}
+	from, to := min((p.Number-1)*p.Size, len(all)), min(p.Number*p.Size, len(all))
+	return c.JSON(enforcement.List[audit.Candidate]{Items: all[from:to], Total: len(all)})
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,19 +53,32 @@ func (a *App) renderNewEvaluation(c *fiber.Ctx, f evaluationForm, data fiber.Map
 	if !canDraw(act) {
 		return fault.New(fault.Forbidden, "只有执法监督人员或管理员可以开展案卷评查")
 	}
-	ags, err := a.enforcement.ListAgencies(ctx, act, enforcement.AgencyFilter{Page: enforcement.Page{Number: 1, Size: 200}})
+	// Agencies and evaluators are pick-lists that search the server; the page carries only
+	// what is chosen.
+	var ags []enforcement.Agency
+	for id := range f.Agencies {
+		if uid, err := uuid.Parse(id); err == nil {
+			if ag, err := a.enforcement.FindAgency(ctx, act, uid); err == nil {
+				ags = append(ags, ag)
+			}
+		}
+	}
+	slices.SortFunc(ags, func(x, y enforcement.Agency) int { return strings.Compare(x.Name, y.Name) })
+	all, err := a.audit.Candidates(ctx, act, "")
 	if err != nil {
 		return err
 	}
-	cands, err := a.audit.Candidates(ctx, act)
-	if err != nil {
-		return err
+	var cands []audit.Candidate
+	for _, c := range all {
+		if f.Evaluators[c.ID.String()] {
+			cands = append(cands, c)
+		}
 	}
 	rubrics, err := a.audit.Rubrics(ctx)
 	if err != nil {
 		return err
 	}
-	data["Form"], data["Agencies"], data["Candidates"], data["Rubrics"], data["Kinds"] = f, ags.Items, cands, rubrics, enforcement.CaseKinds
+	data["Form"], data["Agencies"], data["Candidates"], data["Rubrics"], data["Kinds"] = f, ags, cands, rubrics, enforcement.CaseKinds
 	return c.Render("evaluation_new", a.view(c, "开展案卷评查", data))
 }
 

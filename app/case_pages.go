@@ -70,14 +70,50 @@ func (a *App) newCaseData(c *fiber.Ctx, data fiber.Map) (fiber.Map, error) {
 		return nil, err
 	}
 	data["Officers"], data["Measures"] = l.Items, enforcement.Measures
-	data["Kinds"] = enforcement.CaseKinds
+	data["Kinds"], data["AgencyID"] = enforcement.CaseKinds, act.AgencyID
 	if data["Form"] == nil {
 		data["Form"] = fiber.Map{"occurred_at": time.Now().In(enforcement.Shanghai()).Format("2006-01-02T15:04"), "kind": "penalty"}
 	}
-	if data["Handlers"] == nil {
-		data["Handlers"] = map[string]bool{act.OfficerID.String(): true}
+	if data["Parties"] == nil {
+		data["Parties"] = []partyRow{{Type: "org"}}
 	}
+	handlers, _ := data["Handlers"].(map[string]bool)
+	if handlers == nil {
+		handlers = map[string]bool{act.OfficerID.String(): true}
+		data["Handlers"] = handlers
+	}
+	var chosen []enforcement.Officer
+	for _, o := range l.Items {
+		if handlers[o.ID.String()] {
+			chosen = append(chosen, o)
+		}
+	}
+	data["Chosen"] = chosen
 	return data, nil
+}
+
+// partyRow is one party as typed on the filing form; a row left empty is not a party.
+type partyRow struct{ Type, Name, IDNumber, Address, Phone string }
+
+func (p partyRow) empty() bool {
+	return strings.TrimSpace(p.Name+p.IDNumber+p.Address+p.Phone) == ""
+}
+
+// partyRows reads the form's party rows, which repeat each field once a row.
+func partyRows(c *fiber.Ctx) []partyRow {
+	args := c.Request().PostArgs()
+	col := func(name string, i int) string {
+		if vs := args.PeekMulti(name); i < len(vs) {
+			return string(vs[i])
+		}
+		return ""
+	}
+	var rows []partyRow
+	for i := range len(args.PeekMulti("party_name")) {
+		rows = append(rows, partyRow{Type: col("party_type", i), Name: col("party_name", i), IDNumber: col("party_id_number", i),
+			Address: col("party_address", i), Phone: col("party_phone", i)})
+	}
+	return rows
 }
 
 // GET /cases/new
@@ -94,9 +130,15 @@ func (a *App) newCaseSubmit(c *fiber.Ctx) error {
 	act := actor(c)
 	args := c.Request().PostArgs()
 	in := enforcement.CaseInput{AgencyID: act.AgencyID, Kind: enforcement.CaseKind(c.FormValue("kind")),
-		Cause: c.FormValue("cause"), LegalBasis: c.FormValue("legal_basis"), Location: c.FormValue("location"),
-		Parties: []enforcement.Party{{Type: c.FormValue("party_type"), Name: c.FormValue("party_name"),
-			IDNumber: c.FormValue("party_id_number"), Address: c.FormValue("party_address"), Phone: c.FormValue("party_phone")}}}
+		Cause: c.FormValue("cause"), LegalBasis: c.FormValue("legal_basis"), Location: c.FormValue("location")}
+	rows := partyRows(c)
+	var kept []partyRow // the rows that are parties, in order, so errors name the row shown
+	for _, p := range rows {
+		if !p.empty() {
+			kept = append(kept, p)
+			in.Parties = append(in.Parties, enforcement.Party{Type: p.Type, Name: p.Name, IDNumber: p.IDNumber, Address: p.Address, Phone: p.Phone})
+		}
+	}
 	handlers := map[string]bool{}
 	for _, v := range args.PeekMulti("handler_ids") {
 		if id, err := uuid.Parse(string(v)); err == nil {
@@ -110,17 +152,26 @@ func (a *App) newCaseSubmit(c *fiber.Ctx) error {
 	if t, err := time.ParseInLocation("2006-01-02T15:04", c.FormValue("occurred_at"), enforcement.Shanghai()); err == nil {
 		in.OccurredAt = t
 	}
-	cs, err := a.enforcement.CreateCase(c.UserContext(), act, in)
-	if data, ok := formError(err); ok {
-		data["ErrorField"] = strings.Replace(data["ErrorField"].(string), "parties[0].", "party_", 1)
+	// Everything typed comes back: on a refusal, and when another party row is asked for.
+	again := func(data fiber.Map, status int) error {
 		form := fiber.Map{}
 		args.VisitAll(func(k, v []byte) { form[string(k)] = string(v) })
-		data["Form"], data["Handlers"] = form, handlers
-		if data, err = a.newCaseData(c, data); err != nil {
+		data["Form"], data["Handlers"], data["Parties"] = form, handlers, kept
+		if len(kept) == 0 || c.FormValue("action") == "add_party" {
+			data["Parties"] = append(kept, partyRow{Type: "person"})
+		}
+		data, err := a.newCaseData(c, data)
+		if err != nil {
 			return err
 		}
-		c.Status(fiber.StatusUnprocessableEntity)
-		return c.Render("case_new", a.view(c, "立案", data))
+		return c.Status(status).Render("case_new", a.view(c, "立案", data))
+	}
+	if c.FormValue("action") == "add_party" {
+		return again(fiber.Map{}, fiber.StatusOK)
+	}
+	cs, err := a.enforcement.CreateCase(c.UserContext(), act, in)
+	if data, ok := formError(err); ok {
+		return again(data, fiber.StatusUnprocessableEntity)
 	}
 	if err != nil {
 		return err

@@ -58,6 +58,9 @@ func (a *App) matterFilter(c *fiber.Ctx) (inspection.MatterFilter, error) {
 	}
 	f.AgencyID, err = uuidQuery(c, "agency_id")
 	f.Q = c.Query("q")
+	if c.QueryBool("in_region") { // the task form's pick-list: the caller's own region
+		f.RegionPrefix = regionOf(actor(c))
+	}
 	return f, err
 }
 

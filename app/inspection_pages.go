@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,11 +86,23 @@ func (a *App) renderNewTask(c *fiber.Ctx, f taskForm, data fiber.Map) error {
 	if !canDraw(act) {
 		return fault.New(fault.Forbidden, "只有执法监督人员或管理员可以创建抽查任务")
 	}
-	ags, err := a.enforcement.ListAgencies(ctx, act, enforcement.AgencyFilter{Page: enforcement.Page{Number: 1, Size: 200}})
-	if err != nil {
-		return err
+	// The pick-lists search the server; the page shows only what is chosen.
+	var ags []enforcement.Agency
+	for id := range f.Agencies {
+		if uid, err := uuid.Parse(id); err == nil {
+			if ag, err := a.enforcement.FindAgency(ctx, act, uid); err == nil {
+				ags = append(ags, ag)
+			}
+		}
 	}
-	ms, err := a.inspection.Matters(ctx, inspection.MatterFilter{RegionPrefix: regionOf(act), Page: enforcement.Page{Number: 1, Size: 200}})
+	slices.SortFunc(ags, func(x, y enforcement.Agency) int { return strings.Compare(x.Name, y.Name) })
+	ids := []uuid.UUID{}
+	for id := range f.Matters {
+		if uid, err := uuid.Parse(id); err == nil {
+			ids = append(ids, uid)
+		}
+	}
+	ms, err := a.inspection.Matters(ctx, inspection.MatterFilter{RegionPrefix: regionOf(act), IDs: ids, Page: enforcement.Page{Number: 1, Size: 200}})
 	if err != nil {
 		return err
 	}
@@ -97,7 +110,7 @@ func (a *App) renderNewTask(c *fiber.Ctx, f taskForm, data fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	data["Form"], data["Agencies"], data["Matters"], data["Risks"], data["Floor"] = f, ags.Items, ms.Items, inspection.Risks, floor
+	data["Form"], data["Agencies"], data["Matters"], data["Risks"], data["Floor"] = f, ags, ms.Items, inspection.Risks, floor
 	return c.Render("inspection_task_new", a.view(c, "新建抽查任务", data))
 }
 

@@ -135,3 +135,47 @@ func TestVerifyPageSaysItInWords(t *testing.T) {
 		t.Errorf("the page without login = %d, want the login redirect", outsider.Status)
 	}
 }
+
+// The filing form takes several parties, each with address and phone; asking for another
+// row, or being refused, gives back everything typed.
+func TestFilingFormTakesSeveralParties(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	b, csrf := webLogin(t, s, "officer1")
+	form := url.Values{"_csrf": {csrf}, "kind": {"penalty"}, "cause": {"多当事人测试案由"}, "legal_basis": {"《食品安全法》第三十四条"},
+		"occurred_at": {"2026-11-20T10:00"}, "handler_ids": {f.o1, f.o2},
+		"party_type": {"person", "org"}, "party_name": {"王小明", "青山县惠民食品有限公司"},
+		"party_id_number": {"11010519491231002X", "91350100M000100Y43"}, "party_address": {"青山县城关镇红旗路8号", "青山县工业园1号"},
+		"party_phone": {"13912345678", ""}}
+	// Another row: nothing filed, everything kept, one more empty row.
+	form.Set("action", "add_party")
+	more := s.form(b, "/cases/new", form)
+	body := string(more.Body)
+	if more.Status != 200 || strings.Count(body, `data-testid="party"`) != 3 || !strings.Contains(body, `value="青山县工业园1号"`) ||
+		!strings.Contains(body, `value="多当事人测试案由"`) {
+		t.Errorf("another party row = %d with %d rows, typed values kept: %v", more.Status, strings.Count(body, `data-testid="party"`),
+			strings.Contains(body, `value="青山县工业园1号"`))
+	}
+	// A refusal names the row and keeps every row and the handlers.
+	form.Del("action")
+	form["party_id_number"] = []string{"11010519491231002X", "91350100M000100Y4X", ""}
+	form["party_type"], form["party_name"] = append(form["party_type"], "person"), append(form["party_name"], "")
+	form["party_address"], form["party_phone"] = append(form["party_address"], ""), append(form["party_phone"], "")
+	refused := s.form(b, "/cases/new", form)
+	body = string(refused.Body)
+	if refused.Status != 422 || !strings.Contains(body, `id="party_id_number_1" name="party_id_number" value="91350100M000100Y4X" autocapitalize="characters" aria-invalid="true"`) ||
+		!strings.Contains(body, `value="王小明"`) || !strings.Contains(body, `name="handler_ids" value="`+f.o2+`"`) ||
+		strings.Index(body, `data-testid="form-error"`) > strings.Index(body, `<form method="post" action="/cases/new"`) {
+		t.Errorf("refused filing = %d: want 422 with the error above the form, row 2's code marked and everything kept", refused.Status)
+	}
+	form["party_id_number"] = []string{"11010519491231002X", "91350100M000100Y43", ""}
+	filed := s.form(b, "/cases/new", form)
+	if filed.Status != 303 {
+		t.Fatalf("filing = %d %s", filed.Status, truncated(filed.Body))
+	}
+	id := strings.TrimPrefix(filed.Header.Get("Location"), "/cases/")
+	ps, _ := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["parties"].([]any)
+	if len(ps) != 2 || ps[0].(map[string]any)["address"] != "青山县城关镇红旗路8号" || ps[1].(map[string]any)["type"] != "org" {
+		t.Errorf("parties filed = %v, want the person with an address and the organisation", ps)
+	}
+}

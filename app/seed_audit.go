@@ -184,7 +184,7 @@ func (a *App) demoCampaign(ctx context.Context, admin enforcement.Actor, name, f
 	if err := rows.Err(); err != nil {
 		return audit.Evaluation{}, err
 	}
-	cands, err := a.audit.Candidates(ctx, admin)
+	cands, err := a.audit.Candidates(ctx, admin, "")
 	if err != nil {
 		return audit.Evaluation{}, err
 	}

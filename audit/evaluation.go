@@ -557,12 +557,13 @@ type Candidate struct {
 	Supervisor bool      `json:"supervisor"`
 }
 
-// Candidates lists the region's enabled reviewers and supervisors, the justice bureau's
-// first, for the new-campaign form.
-func (s *Service) Candidates(ctx context.Context, a enforcement.Actor) ([]Candidate, error) {
+// Candidates lists the region's enabled reviewers and supervisors whose name or agency
+// holds q (all when q is empty), the justice bureau's first, for the new-campaign form.
+func (s *Service) Candidates(ctx context.Context, a enforcement.Actor, q string) ([]Candidate, error) {
 	rows, _ := s.db.Query(ctx, `SELECT u.id, u.name, ag.name, 'supervisor' = ANY(u.roles) FROM users u JOIN agencies ag ON ag.id = u.agency_id
 		WHERE u.disabled_at IS NULL AND (u.roles && ARRAY['reviewer', 'supervisor']) AND ag.region_code LIKE $1 || '%'
-		ORDER BY ag.kind <> 'justice', ag.name, u.name`, enforcement.RegionPrefix(a.RegionCode))
+			AND ($2 = '' OR u.name ILIKE '%' || $2 || '%' OR ag.name ILIKE '%' || $2 || '%')
+		ORDER BY ag.kind <> 'justice', ag.name, u.name`, enforcement.RegionPrefix(a.RegionCode), strings.TrimSpace(q))
 	cs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Candidate])
 	return cs, enforcement.DBError(err, "评查人员")
 }

@@ -115,6 +115,7 @@ type MatterFilter struct {
 	AgencyID     *uuid.UUID
 	RegionPrefix string // agencies whose region code starts with it; "" for all
 	Q            string
+	IDs          []uuid.UUID // only these, as a form shows what was chosen
 	Page         enforcement.Page
 }
 
@@ -130,6 +131,9 @@ func (s *Service) Matters(ctx context.Context, f MatterFilter) (enforcement.List
 	}
 	if text := strings.TrimSpace(f.Q); text != "" {
 		q.And("(m.name ILIKE ? OR m.target_type ILIKE ?)", "%"+text+"%")
+	}
+	if f.IDs != nil {
+		q.And("m.id = ANY(?)", f.IDs)
 	}
 	return enforcement.ListPage(ctx, s.Store.db, q, f.Page, scanMatter)
 }

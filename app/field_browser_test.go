@@ -1,0 +1,72 @@
+package app_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// An officer on a phone files a case with two parties, picking the second handler by
+// typing part of a name: the pick-list searches the server and shows the choice as a chip.
+func TestBrowserOfficerFilesCaseWithTwoParties(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	other := s.call("GET", "/api/v1/officers/"+f.o2, f.tok, nil).JSON()["name"].(string)
+	ctx := browserContext(t)
+	axe := loadAxe(t)
+	when := time.Now().Add(-time.Hour).In(cstZone).Format("2006-01-02T15:04")
+	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/cases/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#cause`)),
+		chromedp.SendKeys(chromedp.CSS(`#cause`), "销售过期食品（两名当事人）"),
+		chromedp.SendKeys(chromedp.CSS(`#legal_basis`), "《中华人民共和国食品安全法》第三十四条"),
+		chromedp.SetValue(chromedp.CSS(`#occurred_at`), when),
+		chromedp.SetValue(chromedp.CSS(`#party_type_0`), "person"),
+		chromedp.SendKeys(chromedp.CSS(`#party_name_0`), "王小明"),
+		chromedp.SendKeys(chromedp.CSS(`#party_id_number_0`), "11010519491231002X"),
+		chromedp.SendKeys(chromedp.CSS(`#party_address_0`), "青山县城关镇红旗路8号"),
+		chromedp.Click(chromedp.CSS(`#add-party`)),
+		chromedp.WaitVisible(chromedp.CSS(`#party_name_1`)),
+		chromedp.SetValue(chromedp.CSS(`#party_type_1`), "org"),
+		chromedp.SendKeys(chromedp.CSS(`#party_name_1`), "青山县惠民食品有限公司"),
+		chromedp.SendKeys(chromedp.CSS(`#party_id_number_1`), "91350100M000100Y43"),
+		chromedp.SendKeys(chromedp.CSS(`#handler_q`), other),
+		chromedp.WaitVisible(chromedp.CSS(`.pick-option`)),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first row survived the round trip for the second.
+	if v := must(chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#party_address_0`)))); v != "青山县城关镇红旗路8号" {
+		t.Errorf("first party's address after adding a row = %q", v)
+	}
+	checkAxe(t, ctx, axe, "/cases/new")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`.pick-option`)),
+		chromedp.WaitVisible(chromedp.CSS(`ul.chips li:nth-child(2)`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	chips := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=handlers]`))))
+	width := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
+	if !strings.Contains(chips, other) || width > 390 {
+		t.Errorf("handler chips %q (want %s); page %d px wide", chips, other, width)
+	}
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil { // 100: PNG
+			_ = os.WriteFile(dir+"/case-new-officer.png", shot, 0o644)
+		}
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#file-case`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=case-number]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	page := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`))))
+	if !strings.Contains(page, "王小明") || !strings.Contains(page, "青山县惠民食品有限公司") || !strings.Contains(page, other) {
+		t.Errorf("the filed case page lacks a party or the picked handler:\n%.400s", page)
+	}
+}
