@@ -730,6 +730,10 @@ func TestCaseArchive(t *testing.T) {
 	if err := json.Unmarshal(files["manifest.json"], &man); err != nil {
 		t.Fatalf("manifest: %v", err)
 	}
+	// Every file of the archive but the manifest itself is listed with its hash.
+	if len(man.Files) != len(files)-1 {
+		t.Errorf("manifest lists %d files of the %d beside it", len(man.Files), len(files)-1)
+	}
 	for _, mf := range man.Files {
 		if sum(files[mf.Path]) != mf.SHA256 {
 			t.Errorf("%s: hash in manifest does not match", mf.Path)
