@@ -218,9 +218,41 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 	for _, s := range enforcement.NextStates(v.State) {
 		moves = append(moves, moveOption{s, s.Label()})
 	}
+	// Audio-video records the stage still lacks: a measure that needs one, and no audio or
+	// video file under a record of this stage yet.
+	stageOf := map[uuid.UUID]enforcement.State{}
+	for _, r := range v.Records {
+		stageOf[r.ID] = r.Stage
+	}
+	recorded := false
+	for _, m := range v.Media {
+		kind, _, _ := strings.Cut(m.ContentType, "/")
+		recorded = recorded || ((kind == "audio" || kind == "video") && stageOf[m.RecordID] == v.State)
+	}
 	var av []string
-	for _, m := range v.AVRequired(v.State) {
-		av = append(av, m.Label)
+	if !recorded {
+		for _, m := range v.AVRequired(v.State) {
+			av = append(av, m.Label)
+		}
+	}
+	cal, err := a.enforcement.Store.Calendar(c.UserContext())
+	if err != nil {
+		return err
+	}
+	facts := enforcement.StepFacts{Calendar: cal, Today: a.enforcement.Today(), AVMissing: av}
+	if n := len(v.Reviews); n > 0 {
+		facts.Review = &v.Reviews[n-1]
+	}
+	data["Steps"] = v.NextSteps(v.Clocks, facts)
+	for _, k := range []string{"Move", "Record"} { // what a refused form sent, or nothing
+		if data[k] == nil {
+			data[k] = map[string]string{}
+		}
+	}
+	for _, k := range []string{"MoveField", "RecordField"} {
+		if data[k] == nil {
+			data[k] = ""
+		}
 	}
 	var measures []string
 	for _, code := range v.Measures {
@@ -228,7 +260,7 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 			measures = append(measures, m.Label)
 		}
 	}
-	data["Case"], data["Timeline"], data["Moves"], data["AVNeeded"] = v, items, moves, av
+	data["Case"], data["Timeline"], data["Moves"] = v, items, moves
 	data["MeasureLabels"] = measures
 	data["IsHandler"] = act.IsHandler(v.Case) && v.State.Open()
 	data["CanSubmitReview"] = data["IsHandler"] == true && (v.State == enforcement.Notified || v.State == enforcement.Hearing ||
@@ -265,7 +297,8 @@ func (a *App) moveSubmit(c *fiber.Ctx) error {
 		if s := strings.TrimSpace(c.FormValue("fine_yuan")); s != "" {
 			yuan, err := strconv.ParseFloat(s, 64)
 			if err != nil || yuan < 0 {
-				return a.renderCase(c.Status(fiber.StatusUnprocessableEntity), fiber.Map{"MoveError": "罚款金额应为不小于 0 的数（单位：元）"})
+				return a.renderCase(c.Status(fiber.StatusUnprocessableEntity), fiber.Map{"MoveError": "罚款金额应为不小于 0 的数（单位：元）",
+					"MoveField": "fine_yuan", "Move": typedForm(c)})
 			}
 			d.FineAmount = int64(yuan*100 + 0.5)
 		}
@@ -282,7 +315,7 @@ func (a *App) moveSubmit(c *fiber.Ctx) error {
 		if fault.KindOf(err) == fault.Conflict {
 			c.Status(fiber.StatusConflict)
 		}
-		return a.renderCase(c, fiber.Map{"MoveError": data["Error"]})
+		return a.renderCase(c, fiber.Map{"MoveError": data["Error"], "MoveField": data["ErrorField"], "Move": typedForm(c)})
 	}
 	if err != nil {
 		return err
@@ -302,7 +335,7 @@ func (a *App) recordSubmit(c *fiber.Ctx) error {
 	r, err := a.evidence.AddRecord(c.UserContext(), actor(c), id, in)
 	if data, ok := formError(err); ok {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return a.renderCase(c, fiber.Map{"RecordError": data["Error"]})
+		return a.renderCase(c, fiber.Map{"RecordError": data["Error"], "RecordField": data["ErrorField"], "Record": typedForm(c)})
 	}
 	if err != nil {
 		return err
@@ -424,4 +457,11 @@ func (a *App) verifyPage(c *fiber.Ctx) error {
 	}
 	return c.Render("case_verify", a.view(c, "校验 · "+cs.Number, fiber.Map{"Case": cs, "V": v, "Records": records,
 		"Files": files, "General": general}))
+}
+
+// typedForm is what a refused form sent, to put back in it.
+func typedForm(c *fiber.Ctx) map[string]string {
+	out := map[string]string{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) { out[string(k)] = string(v) })
+	return out
 }

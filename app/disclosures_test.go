@@ -270,7 +270,8 @@ func TestBrowserFindsPublishedDecision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parties, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=public-parties]`)))
+	// Read through the page's own DOM: a node ID taken before the page settled can go stale.
+	parties, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid=public-parties]').innerText`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,6 +63,7 @@ var templateFuncs = template.FuncMap{
 	// mediaKind is the family of a content type: image, video, audio or application.
 	"mediaKind": func(ct string) string { k, _, _ := strings.Cut(ct, "/"); return k },
 	"add":       func(a, b int) int { return a + b },
+	"neg":       func(n int) int { return -n },
 	"mul":       func(a, b int) int { return a * b },
 	"list":      func(s ...string) []string { return s },
 	// bar is the length of a chart bar for n of most, full length being width.

@@ -179,3 +179,46 @@ func TestFilingFormTakesSeveralParties(t *testing.T) {
 		t.Errorf("parties filed = %v, want the person with an address and the organisation", ps)
 	}
 }
+
+// The case page opens with what comes next: the statement period after notice with its
+// date and days left, the decision deadline, and once decided the decision itself and the
+// service deadline. A refused move shows why at the top of the move form, with the fine
+// and the decision text as typed.
+func TestCasePageSaysWhatComesNext(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	b, csrf := webLogin(t, s, "officer1")
+	page := string(s.get(b, "/cases/"+id).Body)
+	if !strings.Contains(page, `data-testid="next-steps"`) || !strings.Contains(page, `data-testid="step-decide"`) || !strings.Contains(page, "还剩") {
+		t.Errorf("a filed case's page lacks its 下一步 block with the decision deadline")
+	}
+	s.move(f.tok, id, map[string]any{"to": "investigating"})
+	s.move(f.tok, id, map[string]any{"to": "notified"})
+	by := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["clocks"].(map[string]any)["hearing_request_by"].(string)
+	page = string(s.get(b, "/cases/"+id).Body)
+	if step := firstMatch(page, `data-testid="step-statement">[^<]*`); !strings.Contains(step, by) || !strings.Contains(page, "个工作日") {
+		t.Errorf("the statement period step = %q, want its date %s and the working days left", step, by)
+	}
+	// Deciding inside the statement period is refused; what was typed stays, at the top.
+	r := s.form(b, "/cases/"+id+"/move", url.Values{"_csrf": {csrf}, "to": {"decided"}, "outcome": {"penalty"},
+		"fine_yuan": {"1500.50"}, "decision_text": {"罚款一千五百元五角"}})
+	body := string(r.Body)
+	form := body[strings.Index(body, `id="move-form"`):]
+	if r.Status != 409 || !strings.HasPrefix(form[strings.Index(form, ">")+1:], "\n    <div class=\"error\"") || !strings.Contains(form, "陈述、申辩") ||
+		!strings.Contains(form, `value="1500.50"`) || !strings.Contains(form, "罚款一千五百元五角</textarea>") || !strings.Contains(form, "autofocus") {
+		t.Errorf("refused move = %d: want 409 with the reason at the top of the move form and the fine and text kept", r.Status)
+	}
+	if strings.Index(body, `id="move-form"`) > strings.Index(body, `data-testid="timeline"`) {
+		t.Error("the move form comes after the whole record, far down the page")
+	}
+	if r := s.move(f.tok, id, map[string]any{"to": "decided", "statement_waived": true,
+		"decision": map[string]any{"outcome": "penalty", "fine_amount": 150050, "text": "罚款一千五百元五角"}}); r.Status != 200 {
+		t.Fatalf("decide = %d %s", r.Status, r.Body)
+	}
+	page = string(s.get(b, "/cases/"+id).Body)
+	decision := firstMatch(page, `data-testid="decision">(?s:.*?)</div>`)
+	if !strings.Contains(decision, "罚款 1500.50 元") || !strings.Contains(decision, "罚款一千五百元五角") || !strings.Contains(page, `data-testid="step-serve"`) {
+		t.Errorf("after the decision the page shows %q and a service step: %v", decision, strings.Contains(page, `data-testid="step-serve"`))
+	}
+}
