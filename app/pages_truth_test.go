@@ -222,3 +222,30 @@ func TestCasePageSaysWhatComesNext(t *testing.T) {
 		t.Errorf("after the decision the page shows %q and a service step: %v", decision, strings.Contains(page, `data-testid="step-serve"`))
 	}
 }
+
+// Errors people read name things by their Chinese titles, never by the API's English
+// keys: a partial review checklist names the items missing, an unknown value its choices.
+func TestErrorsNameThingsInChinese(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.notifiedCase(f)
+	rid := s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(50000)}).JSON()["id"].(string)
+	rev := s.login("reviewer2")
+	partial := map[string]any{"outcome": "approved", "opinion": "同意", "checklist": map[string]any{"subject": map[string]any{"ok": true}}}
+	english := regexp.MustCompile(`[A-Za-z]{3,}`)
+	for what, r := range map[string]response{
+		"partial checklist": s.call("POST", "/api/v1/reviews/"+rid+"/decision", rev, partial),
+		"unknown outcome":   s.call("POST", "/api/v1/reviews/"+rid+"/decision", rev, map[string]any{"outcome": "maybe"}),
+		"unknown party type": s.call("POST", "/api/v1/cases", f.tok, func() map[string]any {
+			in := f.input()
+			in["parties"] = []map[string]any{{"type": "robot", "name": "甲"}}
+			return in
+		}()),
+		"unknown decision outcome": s.move(f.tok, s.notifiedCase(f), map[string]any{"to": "decided", "statement_waived": true,
+			"decision": map[string]any{"outcome": "fine"}}),
+	} {
+		if r.Status != 422 || english.MatchString(r.ErrorMessage()) || !hasHan(r.ErrorMessage()) {
+			t.Errorf("%s = %d %q: want 422 in Chinese only", what, r.Status, r.ErrorMessage())
+		}
+	}
+}

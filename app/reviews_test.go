@@ -84,7 +84,8 @@ func TestLegalReviewRoundTrip(t *testing.T) {
 	missing := checklist()
 	delete(missing, "evidence")
 	delete(missing, "law")
-	if r := s.call("POST", "/api/v1/reviews/"+r1+"/decision", rev, map[string]any{"outcome": "approved", "checklist": missing, "opinion": "同意"}); r.Status != 422 || r.ErrorField() != "checklist" || !strings.Contains(r.ErrorMessage(), "evidence") || !strings.Contains(r.ErrorMessage(), "law") {
+	if r := s.call("POST", "/api/v1/reviews/"+r1+"/decision", rev, map[string]any{"outcome": "approved", "checklist": missing, "opinion": "同意"}); r.Status != 422 || r.ErrorField() != "checklist" || !strings.Contains(r.ErrorMessage(), "证据是否确实充分") || !strings.Contains(r.ErrorMessage(), "适用法律依据是否准确") ||
+		strings.Contains(r.ErrorMessage(), "evidence") {
 		t.Errorf("checklist with items missing = %d %s", r.Status, r.Body)
 	}
 	if r := s.call("POST", "/api/v1/reviews/"+r1+"/decision", rev, map[string]any{"outcome": "approved", "checklist": checklist("evidence"), "opinion": "同意"}); r.Status != 422 {

@@ -76,7 +76,7 @@ func (in *AgencyInput) Validate() error {
 	switch in.Kind {
 	case KindGovernment, KindDepartment, KindTownship, KindJustice:
 	default:
-		return fault.Field("kind", "机构类型应为 government、department、township 或 justice")
+		return fault.Field("kind", "机构类型应为人民政府、政府部门、乡镇（街道）或司法行政机关")
 	}
 	if in.ShortName == "" {
 		in.ShortName = in.Name

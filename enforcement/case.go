@@ -111,7 +111,7 @@ func (p *Party) Validate(i int) error {
 			return fault.Field(field("id_number"), "统一社会信用代码应为 18 位且校验位正确")
 		}
 	default:
-		return fault.Field(field("type"), "当事人类型应为 person（自然人）或 org（法人或其他组织）")
+		return fault.Field(field("type"), "当事人类型应为自然人或法人、其他组织")
 	}
 	if utf8.RuneCountInString(p.Address) > 200 || len(p.Phone) > 30 {
 		return fault.Field(field("address"), "地址不超过 200 字，电话不超过 30 位")
@@ -135,7 +135,7 @@ func (d *Decision) Validate() error {
 	switch d.Outcome {
 	case "penalty", "no_penalty", "other":
 	default:
-		return fault.Field("decision.outcome", "决定结果应为 penalty（处罚）、no_penalty（不予处罚）或 other")
+		return fault.Field("decision.outcome", "决定结果应为给予处罚、不予处罚或其他决定")
 	}
 	if d.FineAmount < 0 {
 		return fault.Field("decision.fine_amount", "罚款金额不能为负数（单位：分）")

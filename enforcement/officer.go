@@ -120,7 +120,7 @@ func checkStoredStatus(s OfficerStatus) error {
 	case OfficerActive, OfficerSuspended, OfficerRevoked:
 		return nil
 	}
-	return fault.Field("status", "证件状态应为 active（有效）、suspended（暂扣）或 revoked（注销）")
+	return fault.Field("status", "证件状态应为有效、暂扣或注销")
 }
 
 func cleanFields(in []string) ([]string, error) {

@@ -203,13 +203,13 @@ func (d *ReviewDecision) Validate() error {
 	switch d.Outcome {
 	case ReviewApproved, ReviewReturned, ReviewRejected:
 	default:
-		return fault.Field("outcome", "审核结论应为 approved（通过）、returned（退回）或 rejected（不予通过）")
+		return fault.Field("outcome", "审核结论应为通过、退回补正或不予通过")
 	}
 	var missing, failed []string
 	for _, it := range ChecklistItems {
 		c := d.Checklist[it.Key]
 		if c == nil {
-			missing = append(missing, it.Key+"（"+it.Label+"）")
+			missing = append(missing, it.Label)
 			continue
 		}
 		c.Note = strings.TrimSpace(c.Note)

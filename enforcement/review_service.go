@@ -276,7 +276,7 @@ func (s *Service) ListReviews(ctx context.Context, a Actor, state ReviewState, p
 		return List[LegalReview]{}, fault.New(fault.Forbidden, "当前账号无权查看法制审核")
 	}
 	if state != "" && state.Label() == "" {
-		return List[LegalReview]{}, fault.Field("state", "状态应为 pending、approved、returned 或 rejected")
+		return List[LegalReview]{}, fault.Field("state", "审核状态应为待审核、通过、退回补正或不予通过")
 	}
 	l, err := s.Store.ListReviews(ctx, ReviewFilter{Scope: a.Scope(), State: state, Page: p})
 	today := DateOf(s.Now())
