@@ -102,9 +102,16 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 		t.Errorf("scoring page: C9 prefilled %q from the failed service check, page %d px wide", suggested, width)
 	}
 	checkAxe(t, ctx, axe, "/evaluations/{id}/files/{case_id}")
+	// The form as it opened cannot be saved: the browser asks to confirm the items first.
+	valid, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('form.score-form').checkValidity()`))
+	read("the untouched form's validity", valid, err)
+	if valid {
+		t.Error("an untouched scoring form is valid: the pre-checks' suggestions would be saved as the score")
+	}
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#points_C2`), "20"),
 		chromedp.SetValue(chromedp.CSS(`#note_C2`), "证据不足"),
+		chromedp.Click(chromedp.CSS(`#reviewed`)),
 		chromedp.Click(chromedp.CSS(`#submit-score`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=form-error]`)),
 	)
@@ -120,6 +127,7 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 	}
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#points_C2`), "2"),
+		chromedp.Click(chromedp.CSS(`#reviewed`)),
 		chromedp.Click(chromedp.CSS(`#submit-score`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=file-rating]`)),
 	)
@@ -138,7 +146,8 @@ func TestBrowserCampaignFromSampleToSummary(t *testing.T) {
 			actions = append(actions, chromedp.Click(chromedp.CSS(`input[name=veto_V8]`)),
 				chromedp.SetValue(chromedp.CSS(`#note_V8`), "询问笔录仅一名执法人员签名"))
 		}
-		actions = append(actions, chromedp.Click(chromedp.CSS(`#submit-score`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=file-rating]`)))
+		actions = append(actions, chromedp.Click(chromedp.CSS(`#reviewed`)), chromedp.Click(chromedp.CSS(`#submit-score`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=file-rating]`)))
 		if err := chromedp.Do(ctx, actions...); err != nil {
 			t.Fatal(err)
 		}

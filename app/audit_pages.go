@@ -339,6 +339,11 @@ func (a *App) scoreSubmit(c *fiber.Ctx) error {
 		}
 		in.Deductions = append(in.Deductions, audit.Deduction{ItemCode: it.Code, Points: p, Note: note})
 	}
+	// A form left as it opened would save the pre-checks' suggestions as the score: the
+	// evaluator says they went through every item.
+	if err == nil && c.FormValue("reviewed") == "" {
+		err = fault.Field("reviewed", "请逐项核查各评查项目后勾选“已逐项核查”，再提交评分")
+	}
 	var sc audit.Score
 	if err == nil {
 		sc, err = a.audit.ScoreFile(c.UserContext(), actor(c), id, in)

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"html"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -247,5 +248,44 @@ func TestErrorsNameThingsInChinese(t *testing.T) {
 		if r.Status != 422 || english.MatchString(r.ErrorMessage()) || !hasHan(r.ErrorMessage()) {
 			t.Errorf("%s = %d %q: want 422 in Chinese only", what, r.Status, r.ErrorMessage())
 		}
+	}
+}
+
+// A scoring form sent as it opened is not a score: the evaluator confirms the items.
+func TestUntouchedScoringFormIsRefused(t *testing.T) {
+	s := start(t)
+	cp := openCampaign(t, s)
+	f := cp.file(t, cp.mine[0])
+	tok := cp.tokenOf(s, f)
+	var username string
+	for _, u := range []string{"supervisor1", "reviewer2"} {
+		if s.login(u) == tok || userID(s, s.login(u)) == userID(s, tok) {
+			username = u
+		}
+	}
+	b, csrf := webLogin(t, s, username)
+	path := "/evaluations/" + cp.id + "/files/" + f["case_id"].(string)
+	// The form exactly as it opened: the pre-checks' suggestions in place.
+	asOpened := url.Values{"_csrf": {csrf}}
+	page := s.get(b, path).Body
+	for _, m := range regexp.MustCompile(`name="((?:points|note)_[A-Z0-9]+)"[^>]*value="([^"]*)"`).FindAllSubmatch(page, -1) {
+		asOpened.Set(string(m[1]), html.UnescapeString(string(m[2])))
+	}
+	for _, m := range regexp.MustCompile(`name="(veto_[A-Z0-9]+)" value="1" checked`).FindAllSubmatch(page, -1) {
+		asOpened.Set(string(m[1]), "1")
+	}
+	if len(asOpened) < 10 {
+		t.Fatalf("the scoring form shows %d fields", len(asOpened))
+	}
+	r := s.form(b, path, asOpened)
+	if r.Status != 422 || !strings.Contains(string(r.Body), "已逐项核查") {
+		t.Errorf("untouched scoring form = %d, want 422 asking to confirm each item", r.Status)
+	}
+	if sc := s.call("GET", "/api/v1/evaluations/"+cp.id+"/files/"+f["case_id"].(string), tok, nil).JSON()["score"]; sc != nil {
+		t.Errorf("a score was saved: %v", sc)
+	}
+	asOpened.Set("reviewed", "1")
+	if r := s.form(b, path, asOpened); r.Status != 303 {
+		t.Errorf("confirmed scoring form = %d, want 303", r.Status)
 	}
 }
