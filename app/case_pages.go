@@ -244,6 +244,9 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 		facts.Review = &v.Reviews[n-1]
 	}
 	data["Steps"] = v.NextSteps(v.Clocks, facts)
+	if data["CheckID"], err = a.inspection.CheckOfCase(c.UserContext(), v.ID); err != nil {
+		return err
+	}
 	for _, k := range []string{"Move", "Record"} { // what a refused form sent, or nothing
 		if data[k] == nil {
 			data[k] = map[string]string{}

@@ -162,12 +162,20 @@ func TestBrowserOfficerEntersCheckResultOnPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	result, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=result]`)))
-	width, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	result := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=result]`))))
+	width := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
 	if result != "发现问题已责令改正" || width > 390 {
 		t.Errorf("result shown %q, page %d px wide", result, width)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#followup`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=case-number]`))); err != nil {
+	// 立案处理 shows the draft case first; nothing is filed until it is confirmed.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#followup`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=followup-draft]`))); err != nil {
+		t.Fatal(err)
+	}
+	draft := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=followup-draft]`))))
+	if ck := s.call("GET", "/api/v1/inspection/checks/"+id, tok, nil).JSON(); ck["followup_case_id"] != nil || !strings.Contains(draft, "当事人") {
+		t.Fatalf("before confirming: check %v, draft %q", ck["followup_case_id"], draft)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#confirm-followup`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=case-check]`))); err != nil {
 		t.Fatal(err)
 	}
 	ck := s.call("GET", "/api/v1/inspection/checks/"+id, tok, nil).JSON()

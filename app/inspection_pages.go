@@ -28,6 +28,7 @@ func (a *App) inspectionPageRoutes(srv *fiber.App, login, write []fiber.Handler)
 	srv.Get("/inspection/checks/:id", append(login, a.checkPage)...)
 	srv.Post("/inspection/checks/:id/record", append(write, a.checkRecordSubmit)...)
 	srv.Post("/inspection/checks/:id/result", append(write, a.checkResultSubmit)...)
+	srv.Get("/inspection/checks/:id/followup", append(login, a.followupPage)...)
 	srv.Post("/inspection/checks/:id/followup", append(write, a.followupSubmit)...)
 }
 
@@ -451,11 +452,42 @@ func (a *App) followupSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cs, err := a.inspection.Followup(c.UserContext(), actor(c), id, inspection.FollowupInput{})
+	in := inspection.FollowupInput{Cause: c.FormValue("cause"), LegalBasis: c.FormValue("legal_basis")}
+	cs, err := a.inspection.Followup(c.UserContext(), actor(c), id, in)
+	if data, ok := formError(err); ok && fault.KindOf(err) == fault.Invalid {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.renderFollowup(c, id, in, data)
+	}
 	if err != nil {
 		return err
 	}
 	return redirectFlash(c, "/cases/"+cs.ID.String(), "已根据检查发现的问题立案："+cs.Number)
+}
+
+// GET /inspection/checks/{id}/followup — the case a follow-up would open, to check and
+// confirm before it takes an official number.
+func (a *App) followupPage(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	return a.renderFollowup(c, id, inspection.FollowupInput{}, fiber.Map{})
+}
+
+func (a *App) renderFollowup(c *fiber.Ctx, id uuid.UUID, in inspection.FollowupInput, data fiber.Map) error {
+	ctx, act := c.UserContext(), actor(c)
+	draft, err := a.inspection.FollowupDraft(ctx, act, id, in)
+	if err != nil {
+		return err
+	}
+	var handlers []string
+	for _, h := range draft.HandlerIDs {
+		if o, err := a.enforcement.FindOfficer(ctx, act, h); err == nil {
+			handlers = append(handlers, o.Name+"（"+o.CertNo+"）")
+		}
+	}
+	data["CheckID"], data["Draft"], data["Handlers"] = id, draft, handlers
+	return c.Render("inspection_followup", a.view(c, "立案处理", data))
 }
 
 // GET /public/draws — tasks with their commitments and draws.

@@ -190,32 +190,22 @@ type FollowupInput struct {
 	HandlerIDs []uuid.UUID          `json:"handler_ids"`
 }
 
-// Followup opens a case pre-filled from the check: the target as party, the check's
-// inspectors of the officer's agency as handlers unless others are named.
-func (s *Service) Followup(ctx context.Context, a enforcement.Actor, id uuid.UUID, in FollowupInput) (enforcement.Case, error) {
-	// One follow-up per check: enforcement creates the case in a transaction of its own,
-	// so two requests at once (a double tap) would both pass the checks below and open
-	// two cases. A lock lets one through; the check is read once it is held.
-	release, ok, err := s.Pools.lock(ctx, "followup:"+id.String(), 2*time.Minute)
-	if err != nil {
-		return enforcement.Case{}, err
-	}
-	if !ok {
-		return enforcement.Case{}, fault.New(fault.Conflict, "本项检查正在立案，请稍后刷新查看")
-	}
-	defer release()
+// FollowupDraft is the case a follow-up would open, for the officer to see and confirm
+// first: the target as party, cause and legal basis from the check, and the check's
+// inspectors of the officer's agency as handlers unless others are named in in.
+func (s *Service) FollowupDraft(ctx context.Context, a enforcement.Actor, id uuid.UUID, in FollowupInput) (enforcement.CaseInput, error) {
 	c, err := s.FindCheck(ctx, a, id)
 	if err != nil {
-		return enforcement.Case{}, err
+		return enforcement.CaseInput{}, err
 	}
 	if c.State != "done" || c.Result == nil {
-		return enforcement.Case{}, fault.New(fault.Conflict, "请先录入检查结果")
+		return enforcement.CaseInput{}, fault.New(fault.Conflict, "请先录入检查结果")
 	}
 	if k, _ := ResultKindOf(*c.Result); !k.Problem {
-		return enforcement.Case{}, fault.New(fault.Conflict, "检查结果为“%s”，没有需要立案的问题", k.Label)
+		return enforcement.CaseInput{}, fault.New(fault.Conflict, "检查结果为“%s”，没有需要立案的问题", k.Label)
 	}
 	if c.FollowupID != nil {
-		return enforcement.Case{}, fault.New(fault.Conflict, "已由本项检查立案")
+		return enforcement.CaseInput{}, fault.New(fault.Conflict, "已由本项检查立案")
 	}
 	if in.Kind == "" {
 		in.Kind = "penalty"
@@ -229,15 +219,49 @@ func (s *Service) Followup(ctx context.Context, a enforcement.Actor, id uuid.UUI
 	if len(in.HandlerIDs) == 0 {
 		rows, _ := s.Store.db.Query(ctx, `SELECT id FROM officers WHERE id = ANY($1) AND agency_id = $2`, c.InspectorIDs, a.AgencyID)
 		if in.HandlerIDs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID]); err != nil {
-			return enforcement.Case{}, enforcement.DBError(err, "执法人员")
+			return enforcement.CaseInput{}, enforcement.DBError(err, "执法人员")
 		}
 	}
-	cs, err := s.Cases.CreateCase(ctx, a, enforcement.CaseInput{AgencyID: a.AgencyID, Kind: in.Kind, Cause: in.Cause,
-		LegalBasis: in.LegalBasis, Parties: []enforcement.Party{{Type: "org", Name: c.TargetName, IDNumber: c.TargetCode}},
-		HandlerIDs: in.HandlerIDs, OccurredAt: s.Cases.Now()})
+	return enforcement.CaseInput{AgencyID: a.AgencyID, Kind: in.Kind, Cause: in.Cause, LegalBasis: in.LegalBasis,
+		Parties: []enforcement.Party{{Type: "org", Name: c.TargetName, IDNumber: c.TargetCode}}, HandlerIDs: in.HandlerIDs,
+		OccurredAt: s.Cases.Now()}, nil
+}
+
+// Followup opens the case FollowupDraft describes, once per check.
+func (s *Service) Followup(ctx context.Context, a enforcement.Actor, id uuid.UUID, in FollowupInput) (enforcement.Case, error) {
+	// One follow-up per check: enforcement creates the case in a transaction of its own,
+	// so two requests at once (a double tap) would both pass the checks below and open
+	// two cases. A lock lets one through; the check is read once it is held.
+	release, ok, err := s.Pools.lock(ctx, "followup:"+id.String(), 2*time.Minute)
+	if err != nil {
+		return enforcement.Case{}, err
+	}
+	if !ok {
+		return enforcement.Case{}, fault.New(fault.Conflict, "本项检查正在立案，请稍后刷新查看")
+	}
+	defer release()
+	draft, err := s.FollowupDraft(ctx, a, id, in)
+	if err != nil {
+		return enforcement.Case{}, err
+	}
+	cs, err := s.Cases.CreateCase(ctx, a, draft)
 	if err != nil {
 		return enforcement.Case{}, err
 	}
 	_, err = s.Store.db.Exec(ctx, `UPDATE inspection_checks SET followup_id = $2 WHERE id = $1 AND followup_id IS NULL`, id, cs.ID)
 	return cs, enforcement.DBError(err, "检查")
+}
+
+// CheckOfCase names the check a case belongs to: the check whose record it is, or whose
+// problem it follows up; nil for any other case.
+func (s *Service) CheckOfCase(ctx context.Context, caseID uuid.UUID) (*uuid.UUID, error) {
+	var id uuid.UUID
+	err := s.Store.db.QueryRow(ctx, `SELECT id FROM inspection_checks WHERE case_id = $1 OR followup_id = $1 LIMIT 1`, caseID).Scan(&id)
+	if err == pgx.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, enforcement.DBError(err, "检查")
+	}
+	return &id, nil
 }
