@@ -263,6 +263,10 @@ func TestBrowserFindsPublishedDecision(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#q`)),
 		chromedp.SendKeys(chromedp.CSS(`#q`), number),
 		chromedp.Submit(chromedp.CSS(`#q`)),
+		// The landing page lists the new decision too: wait for the results page itself
+		// (its search field carries the number as an attribute; typing sets only the
+		// property), or the click lands on a page that is going away.
+		chromedp.WaitVisible(chromedp.CSS(`#q[value="`+number+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/public/decisions/`+did+`"]`)),
 		chromedp.Click(chromedp.CSS(`a[href="/public/decisions/`+did+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=public-parties]`)),

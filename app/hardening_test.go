@@ -335,7 +335,7 @@ func TestUnsafeCharactersAreRefusedAtEveryEntry(t *testing.T) {
 	fw, _ = mw.CreateFormFile("files", "现场\u200b.jpg")
 	_, _ = fw.Write(jpegBytes(2000))
 	_ = mw.Close()
-	if r := s.send("POST", "/api/v1/cases/"+id+"/records", f.tok, mw.FormDataContentType(), &body); r.Status != 422 || !strings.Contains(r.ErrorField(), "filename") {
+	if r := s.send("POST", "/api/v1/cases/"+id+"/records", f.tok, mw.FormDataContentType(), &body); r.Status != 422 || r.ErrorField() != "files[0]" {
 		t.Errorf("record with a file named with U+200B = %d %s, want 422 naming the file name", r.Status, r.Body)
 	}
 	// Target import, both formats: the bad row is rejected with its line, the rest load.

@@ -25,6 +25,8 @@ func (a *App) mediaRoutes(r fiber.Router) {
 	r.Post("/records/:id/media", a.uploadMedia)
 	r.Get("/records/:id/media", a.recordMedia)
 	r.Post("/records/:id/uploads", a.startUpload)
+	r.Post("/cases/:id/uploads", a.startStagedUpload)
+	r.Post("/cases/:id/files", a.stageFile)
 	r.Get("/uploads/:id", a.uploadStatus)
 	r.Post("/uploads/:id/complete", a.completeUpload)
 	r.Delete("/uploads/:id", a.abortUpload)
@@ -60,6 +62,20 @@ func (a *App) uploadMedia(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	in, err := a.directUpload(c)
+	if err != nil {
+		return err
+	}
+	m, err := a.evidence.AddMedia(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+// directUpload reads a streamed file request: the raw body (name in ?filename=, hash in
+// X-Content-SHA256) or the first file of a multipart form.
+func (a *App) directUpload(c *fiber.Ctx) (evidence.DirectUpload, error) {
 	in := evidence.DirectUpload{Filename: c.Query("filename"), SHA256: c.Get("X-Content-SHA256"), Size: -1}
 	if in.SHA256 == "" {
 		in.SHA256 = c.Query("sha256")
@@ -69,7 +85,7 @@ func (a *App) uploadMedia(c *fiber.Ctx) error {
 	if ct == fiber.MIMEMultipartForm {
 		part, err := firstFilePart(multipart.NewReader(body, params["boundary"]))
 		if err != nil {
-			return err
+			return in, err
 		}
 		in.Filename, in.Type, body = part.FileName(), part.Header.Get("Content-Type"), part
 	} else {
@@ -80,16 +96,12 @@ func (a *App) uploadMedia(c *fiber.Ctx) error {
 	}
 	in.Body = body
 	if err := enforcement.CheckText("filename", "文件名", in.Filename, false); err != nil {
-		return err
+		return in, err
 	}
 	if in.Size == 0 {
-		return fault.Field("file", "文件为空")
+		return in, fault.Field("file", "文件为空")
 	}
-	m, err := a.evidence.AddMedia(c.UserContext(), actor(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	return in, nil
 }
 
 // firstFilePart skips ordinary fields up to the first file of a form.
@@ -170,11 +182,50 @@ func (a *App) completeUpload(c *fiber.Ctx) error {
 	// Reading back a large video to hash it takes longer than an ordinary request.
 	ctx, cancel := contextFor(30 * time.Minute)
 	defer cancel()
-	m, err := a.evidence.CompleteUpload(ctx, actor(c), id)
+	done, err := a.evidence.CompleteUpload(ctx, actor(c), id)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	if done.Staged != nil { // checked and ready: the record that names it records it
+		return c.JSON(done.Staged)
+	}
+	return c.Status(fiber.StatusCreated).JSON(done.Media)
+}
+
+// POST /api/v1/cases/{id}/uploads — a large file for a record not yet written, in parts
+// straight to MinIO; the record names it once complete.
+func (a *App) startStagedUpload(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in evidence.UploadInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	up, err := a.evidence.StartStagedUpload(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(up)
+}
+
+// POST /api/v1/cases/{id}/files — one file for a record not yet written, as the raw body
+// (name in ?filename=) or the first file of a multipart form; checked and kept ready.
+func (a *App) stageFile(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	in, err := a.directUpload(c)
+	if err != nil {
+		return err
+	}
+	up, err := a.evidence.StageFile(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(up)
 }
 
 // DELETE /api/v1/uploads/{id}

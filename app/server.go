@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -104,7 +105,7 @@ func (a *App) observe(c *fiber.Ctx) (err error) {
 	}
 	c.Locals(localRequestID, id)
 	c.Locals(localClientIP, a.proxies.clientAddr(c))
-	c.Locals(localStreaming, c.Method() == fiber.MethodPost && streamingRoute.MatchString(c.Path()))
+	c.Locals(localStreaming, streams(c))
 	c.Set(fiber.HeaderXRequestID, id)
 	func() {
 		defer func() {
@@ -183,8 +184,22 @@ func (a *App) securityHeaders(c *fiber.Ctx) error {
 }
 
 // streamingRoute matches the routes whose bodies are streamed by their handlers: evidence
-// files and bulk imports of targets.
-var streamingRoute = regexp.MustCompile(`^/api/v1/(records/[^/]+/media|inspection/targets)/?$`)
+// files and bulk imports of targets; recordWithFiles, a record sent with its files.
+var (
+	streamingRoute  = regexp.MustCompile(`^/api/v1/(records/[^/]+/media|cases/[^/]+/files|inspection/targets)/?$`)
+	recordWithFiles = regexp.MustCompile(`^/api/v1/cases/[^/]+/records/?$`)
+)
+
+// streams decides once whether a request's body is read by its handler as it arrives.
+func streams(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodPost {
+		return false
+	}
+	if streamingRoute.MatchString(c.Path()) {
+		return true
+	}
+	return recordWithFiles.MatchString(c.Path()) && strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEMultipartForm)
+}
 
 // isStreaming reads what observe decided once for the request.
 func isStreaming(c *fiber.Ctx) bool {

@@ -200,10 +200,12 @@ type Access struct {
 	At        time.Time  `json:"at"`
 }
 
-// Upload is a multipart upload under way: a phone sends the parts straight to MinIO.
+// Upload is a file on its way: a multipart upload whose parts a phone sends straight to
+// MinIO, or a file staged for a record not yet written (RecordID nil), ready once its
+// bytes are in and checked.
 type Upload struct {
 	ID          uuid.UUID  `json:"upload_id"`
-	RecordID    uuid.UUID  `json:"record_id"`
+	RecordID    *uuid.UUID `json:"record_id"`
 	CaseID      uuid.UUID  `json:"case_id"`
 	Filename    string     `json:"filename"`
 	ContentType string     `json:"content_type"`
@@ -216,8 +218,9 @@ type Upload struct {
 	CreatedBy   uuid.UUID  `json:"created_by"`
 	CreatedAt   time.Time  `json:"created_at"`
 	MediaID     *uuid.UUID `json:"media_id,omitempty"`
+	Ready       bool       `json:"ready"` // a staged file, checked, waiting for its record
 
-	kind, objectKey, minioID string
+	kind, objectKey, minioID, versionID string
 }
 
 // PartURL is where one part goes.
@@ -239,6 +242,11 @@ type UploadInput struct {
 
 func objectKey(caseID, recordID, id uuid.UUID) string {
 	return "cases/" + caseID.String() + "/records/" + recordID.String() + "/" + id.String()
+}
+
+// stagedKey is where a file waits for its record; the key stays when it is recorded.
+func stagedKey(caseID, id uuid.UUID) string {
+	return "cases/" + caseID.String() + "/files/" + id.String()
 }
 
 // mediaIDOf reads the media ID back from the last element of its object key.

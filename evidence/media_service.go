@@ -114,7 +114,7 @@ func (s *Service) addMedia(ctx context.Context, a enforcement.Actor, rec Record,
 	}
 	now := s.Now().UTC().Truncate(time.Microsecond)
 	id := uuid.New()
-	up := Upload{ID: uuid.New(), RecordID: rec.ID, CaseID: rec.CaseID, Filename: CleanFilename(in.Filename),
+	up := Upload{ID: uuid.New(), RecordID: &rec.ID, CaseID: rec.CaseID, Filename: CleanFilename(in.Filename),
 		ContentType: ct, Size: max(in.Size, 0), SHA256: in.SHA256, CreatedBy: a.UserID, CreatedAt: now,
 		ExpiresAt: now.Add(directUploadTTL), kind: "direct", objectKey: objectKey(rec.CaseID, rec.ID, id)}
 	if err := s.Store.AddUpload(ctx, &up); err != nil {
@@ -208,6 +208,14 @@ func (s *Service) StartUpload(ctx context.Context, a enforcement.Actor, recordID
 	if err != nil {
 		return Upload{}, err
 	}
+	id := uuid.New()
+	return s.startMultipart(ctx, a, Upload{RecordID: &rec.ID, CaseID: rec.CaseID, objectKey: objectKey(rec.CaseID, rec.ID, id)}, in)
+}
+
+// startMultipart checks what the client says of a file and opens its multipart upload
+// at up's object key, under its record or staged for one.
+func (s *Service) startMultipart(ctx context.Context, a enforcement.Actor, up Upload, in UploadInput) (Upload, error) {
+	var err error
 	switch {
 	case in.Size <= 0:
 		return Upload{}, fault.Field("size", "请填写文件大小（字节）")
@@ -225,10 +233,8 @@ func (s *Service) StartUpload(ctx context.Context, a enforcement.Actor, recordID
 		partSize *= 2
 	}
 	now := s.Now().UTC().Truncate(time.Microsecond)
-	id := uuid.New()
-	up := Upload{ID: uuid.New(), RecordID: rec.ID, CaseID: rec.CaseID, Filename: CleanFilename(in.Filename),
-		ContentType: in.ContentType, Size: in.Size, PartSize: partSize, SHA256: in.SHA256, CreatedBy: a.UserID,
-		CreatedAt: now, ExpiresAt: now.Add(multipartUploadTTL), kind: "multipart", objectKey: objectKey(rec.CaseID, rec.ID, id)}
+	up.ID, up.Filename, up.ContentType, up.Size, up.PartSize, up.SHA256 = uuid.New(), CleanFilename(in.Filename), in.ContentType, in.Size, partSize, in.SHA256
+	up.CreatedBy, up.CreatedAt, up.ExpiresAt, up.kind = a.UserID, now, now.Add(multipartUploadTTL), "multipart"
 	if err := s.Store.AddUpload(ctx, &up); err != nil {
 		return Upload{}, err
 	}
@@ -273,10 +279,14 @@ func (s *Service) ownUpload(ctx context.Context, a enforcement.Actor, id uuid.UU
 	if err != nil {
 		return up, err
 	}
-	if _, err := s.attachableRecord(ctx, a, up.RecordID); err != nil {
+	if up.RecordID == nil {
+		if _, err := s.attachableCase(ctx, a, up.CaseID); err != nil {
+			return up, fault.HideAs(err, "上传不存在，可能已完成、已取消或已过期")
+		}
+	} else if _, err := s.attachableRecord(ctx, a, *up.RecordID); err != nil {
 		return up, fault.HideAs(err, "上传不存在，可能已完成、已取消或已过期")
 	}
-	if up.kind != "multipart" {
+	if up.kind != "multipart" && !up.Ready { // a direct upload still streaming is its request's own
 		return up, fault.New(fault.NotFound, "上传不存在")
 	}
 	return up, nil
@@ -286,7 +296,7 @@ func (s *Service) ownUpload(ctx context.Context, a enforcement.Actor, id uuid.UU
 // lost its connection resumes without resending what arrived.
 func (s *Service) UploadStatus(ctx context.Context, a enforcement.Actor, id uuid.UUID) (Upload, error) {
 	up, err := s.ownUpload(ctx, a, id)
-	if err != nil {
+	if err != nil || up.Ready {
 		return up, err
 	}
 	parts, err := s.Objects.Parts(ctx, up.objectKey, up.minioID)
@@ -296,20 +306,33 @@ func (s *Service) UploadStatus(ctx context.Context, a enforcement.Actor, id uuid
 	return up, s.signParts(ctx, &up, parts)
 }
 
+// Completion is what finishing an upload made: the recorded file, or a staged file
+// ready for the record that will name it.
+type Completion struct {
+	Media  *Media
+	Staged *Upload
+}
+
 // CompleteUpload joins the parts, checks the size, the type and the hash of what MinIO
-// now holds, and records it. A mismatch removes the object.
-func (s *Service) CompleteUpload(ctx context.Context, a enforcement.Actor, id uuid.UUID) (Media, error) {
+// now holds, and records it under its record, or keeps it ready for the record to come.
+// A mismatch removes the object.
+func (s *Service) CompleteUpload(ctx context.Context, a enforcement.Actor, id uuid.UUID) (Completion, error) {
 	up, err := s.ownUpload(ctx, a, id)
 	if err != nil {
-		return Media{}, err
+		return Completion{}, err
 	}
-	rec, err := s.Store.Find(ctx, up.RecordID)
-	if err != nil {
-		return Media{}, err
+	if up.Ready {
+		return Completion{Staged: &up}, nil // already complete: a retry after a lost answer
+	}
+	var rec Record
+	if up.RecordID != nil {
+		if rec, err = s.Store.Find(ctx, *up.RecordID); err != nil {
+			return Completion{}, err
+		}
 	}
 	parts, err := s.Objects.Parts(ctx, up.objectKey, up.minioID)
 	if err != nil {
-		return Media{}, err
+		return Completion{}, err
 	}
 	var total int64
 	missing := []int{}
@@ -324,24 +347,27 @@ func (s *Service) CompleteUpload(ctx context.Context, a enforcement.Actor, id uu
 		}
 	}
 	if len(missing) > 0 {
-		return Media{}, fault.New(fault.Conflict, "还有 %d 个分片未上传（第 %v 片），请续传后再完成", len(missing), missing)
+		return Completion{}, fault.New(fault.Conflict, "还有 %d 个分片未上传（第 %v 片），请续传后再完成", len(missing), missing)
 	}
 	if total != up.Size || len(parts) != up.PartCount() {
-		return Media{}, fault.New(fault.Conflict, "已收到 %d 字节，与声明的 %d 字节不符；请取消后重新上传", total, up.Size)
+		return Completion{}, fault.New(fault.Conflict, "已收到 %d 字节，与声明的 %d 字节不符；请取消后重新上传", total, up.Size)
 	}
 	version, err := s.Objects.Complete(ctx, up.objectKey, up.minioID, parts)
 	if err != nil {
 		if fault.KindOf(err) == fault.NotFound {
-			return Media{}, fault.New(fault.Conflict, "上传已完成或已取消")
+			return Completion{}, fault.New(fault.Conflict, "上传已完成或已取消")
 		}
-		return Media{}, err
+		return Completion{}, err
 	}
 	m, err := s.checkStored(ctx, &up, version)
 	if err != nil {
 		s.discard(ctx, &up, version)
-		return Media{}, err
+		return Completion{}, err
 	}
-	return m, s.record(ctx, a, &m, rec, &up, true)
+	if up.RecordID == nil {
+		return s.ready(ctx, &up, m)
+	}
+	return Completion{Media: &m}, s.record(ctx, a, &m, rec, &up, true)
 }
 
 // checkStored reads back what MinIO assembled: type from its first bytes, size and hash
@@ -368,9 +394,12 @@ func (s *Service) checkStored(ctx context.Context, up *Upload, version string) (
 	if _, err := io.Copy(io.Discard, hr); err != nil {
 		return Media{}, objectError(err, "证据文件")
 	}
-	m := Media{ID: mediaIDOf(up.objectKey), RecordID: up.RecordID, CaseID: up.CaseID, ObjectKey: up.objectKey,
+	m := Media{ID: mediaIDOf(up.objectKey), CaseID: up.CaseID, ObjectKey: up.objectKey,
 		VersionID: version, Filename: up.Filename, ContentType: ct, Size: hr.n, SHA256: hr.sum(),
 		UploadedBy: up.CreatedBy, CreatedAt: s.Now().UTC().Truncate(time.Microsecond)}
+	if up.RecordID != nil {
+		m.RecordID = *up.RecordID
+	}
 	if m.Size != up.Size {
 		return m, fault.Field("size", "收到 %d 字节，与声明的 %d 字节不符，文件未保存", m.Size, up.Size)
 	}

@@ -108,21 +108,38 @@ func (s *Store) Unretained(ctx context.Context, before time.Time, limit int) ([]
 }
 
 const uploadCols = `id, kind, record_id, case_id, object_key, minio_upload_id, filename, content_type, size, part_size,
-	sha256, created_by, created_at, expires_at`
+	sha256, created_by, created_at, expires_at, version_id, ready`
 
 func scanUpload(row pgx.CollectableRow) (Upload, error) {
 	var u Upload
 	err := row.Scan(&u.ID, &u.kind, &u.RecordID, &u.CaseID, &u.objectKey, &u.minioID, &u.Filename, &u.ContentType,
-		&u.Size, &u.PartSize, &u.SHA256, &u.CreatedBy, &u.CreatedAt, &u.ExpiresAt)
+		&u.Size, &u.PartSize, &u.SHA256, &u.CreatedBy, &u.CreatedAt, &u.ExpiresAt, &u.versionID, &u.Ready)
 	return u, err
 }
 
 // AddUpload notes an upload before its first byte reaches MinIO.
 func (s *Store) AddUpload(ctx context.Context, u *Upload) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO uploads (`+uploadCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err := s.db.Exec(ctx, `INSERT INTO uploads (`+uploadCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		u.ID, u.kind, u.RecordID, u.CaseID, u.objectKey, u.minioID, u.Filename, u.ContentType, u.Size, u.PartSize,
-		u.SHA256, u.CreatedBy, u.CreatedAt, u.ExpiresAt)
+		u.SHA256, u.CreatedBy, u.CreatedAt, u.ExpiresAt, u.versionID, u.Ready)
 	return enforcement.DBError(err, "上传")
+}
+
+// MarkReady keeps what a staged file was checked at: its object version, type, size and
+// hash. It waits for its record until it expires.
+func (s *Store) MarkReady(ctx context.Context, u *Upload) error {
+	_, err := s.db.Exec(ctx, `UPDATE uploads SET ready = true, version_id = $2, content_type = $3, size = $4, sha256 = $5,
+		expires_at = $6 WHERE id = $1`, u.ID, u.versionID, u.ContentType, u.Size, u.SHA256, u.ExpiresAt)
+	return enforcement.DBError(err, "上传")
+}
+
+// ReadyUploads loads staged files of a case for its record, locked until the record's
+// transaction ends, so a file cannot be recorded twice.
+func (s *Store) readyUploadsTx(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, ids []uuid.UUID) ([]Upload, error) {
+	rows, _ := tx.Query(ctx, `SELECT `+uploadCols+` FROM uploads WHERE id = ANY($1) AND case_id = $2 AND record_id IS NULL
+		ORDER BY array_position($1, id) FOR UPDATE`, ids, caseID)
+	us, err := pgx.CollectRows(rows, scanUpload)
+	return us, enforcement.DBError(err, "上传")
 }
 
 // SetUploadMinIOID keeps the ID MinIO gave a multipart upload.

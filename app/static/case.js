@@ -20,8 +20,16 @@
         li.appendChild(el('div', f.name + '（' + size(f.size) + '）'));
         var bar = el('progress'); bar.max = 1; bar.value = 0; li.appendChild(bar);
         var status = el('div', '待上传'); status.className = 'muted'; li.appendChild(status);
+        var item = { file: f, bar: bar, status: status };
+        var remove = el('button', '移除'); remove.type = 'button'; remove.className = 'secondary';
+        remove.addEventListener('click', function () {
+          files.splice(files.indexOf(item), 1);
+          li.remove();
+          if (item.uploadID) api('DELETE', '/api/v1/uploads/' + item.uploadID).catch(function () {});
+        });
+        li.appendChild(remove);
         chosen.appendChild(li);
-        files.push({ file: f, bar: bar, status: status });
+        files.push(item);
       });
       input.value = '';
     });
@@ -92,12 +100,15 @@
     });
   }
 
-  function upload(recordID, item) {
+  // stage sends one file before its record exists; zhifa checks it as it lands and keeps
+  // it ready. A file already staged (a retry after another file was refused) is kept.
+  function stage(item) {
+    if (item.uploadID && item.ready) return Promise.resolve(item.uploadID);
     var f = item.file;
     item.status.textContent = '计算校验值……';
     return sha256(f).then(function (hash) {
       item.status.textContent = '上传中';
-      return api('POST', '/api/v1/records/' + recordID + '/uploads',
+      return api('POST', '/api/v1/cases/' + caseID + '/uploads',
         { filename: f.name, content_type: f.type || '', size: f.size, sha256: hash });
     }).then(function (up) {
       item.uploadID = up.upload_id;
@@ -105,10 +116,16 @@
         item.status.textContent = '核对中……';
         return api('POST', '/api/v1/uploads/' + up.upload_id + '/complete');
       });
-    }).then(function (m) {
+    }).then(function (up) {
+      item.ready = true;
       item.bar.value = 1;
-      item.status.textContent = '已保存，SHA-256 ' + m.sha256;
-      item.status.setAttribute('data-testid', 'uploaded-hash');
+      item.status.textContent = '已上传，SHA-256 ' + up.sha256 + '，保存记录后计入全过程记录';
+      return up.upload_id;
+    }).catch(function (err) {
+      item.failed = true;
+      item.status.textContent = '未能上传：' + err.message;
+      item.status.className = 'error';
+      throw new Error('文件“' + f.name + '”：' + err.message + '。请移除该文件后再保存，记录未保存');
     });
   }
 
@@ -120,16 +137,25 @@
     if (kind === 'collective') {
       body.participants = form.participants.value.split(/[、,，;；\s]+/).filter(function (s) { return s; });
     }
-    api('POST', '/api/v1/cases/' + caseID + '/records', body).then(function (rec) {
-      var chain = Promise.resolve();
-      files.forEach(function (item) { chain = chain.then(function () { return upload(rec.id, item); }); });
-      return chain;
+    // Files first, the record last: the record and its files enter the chain together,
+    // and a refused file leaves no record behind.
+    var ids = [], chain = Promise.resolve();
+    files.forEach(function (item) {
+      chain = chain.then(function () { return stage(item); }).then(function (id) { ids.push(id); });
+    });
+    chain.then(function () {
+      if (ids.length) body.upload_ids = ids;
+      return api('POST', '/api/v1/cases/' + caseID + '/records', body);
     }).then(function () {
       window.location.reload();
     }).catch(function (err) {
       button.disabled = false;
+      var old = form.querySelector('[data-testid=record-error]');
+      if (old) old.remove();
       var msg = el('div', err.message); msg.className = 'error'; msg.setAttribute('role', 'alert');
-      chosen.appendChild(msg);
+      msg.setAttribute('data-testid', 'record-error'); msg.tabIndex = -1;
+      form.insertBefore(msg, form.firstChild.nextSibling);
+      msg.focus();
     });
   });
 })();
