@@ -51,11 +51,24 @@ func (a *App) casesPage(c *fiber.Ctx) error {
 // GET /cases/overdue — open cases past a statutory deadline, for supervisors and
 // anyone else, in their scope.
 func (a *App) overduePage(c *fiber.Ctx) error {
+	agency, err := uuidQuery(c, "agency_id")
+	if err != nil {
+		return err
+	}
 	l, err := a.enforcement.OverdueCases(c.UserContext(), actor(c))
 	if err != nil {
 		return err
 	}
-	return c.Render("cases_overdue", a.view(c, "超期案件", fiber.Map{"List": l}))
+	// By agency, for a supervisor who follows one up.
+	agencies := map[string]string{}
+	var shown []enforcement.OverdueCase
+	for _, o := range l {
+		agencies[o.AgencyID.String()] = o.AgencyName
+		if agency == nil || o.AgencyID == *agency {
+			shown = append(shown, o)
+		}
+	}
+	return c.Render("cases_overdue", a.view(c, "超期案件", fiber.Map{"List": shown, "Agencies": agencies, "Agency": agency}))
 }
 
 // newCaseData is what the filing form needs: the agency's officers with valid certificates.

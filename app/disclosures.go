@@ -121,13 +121,18 @@ func (a *App) disclosuresPage(c *fiber.Ctx) error {
 		return err
 	}
 	state := c.Query("state", "overdue")
-	l, err := a.enforcement.ListDisclosures(c.UserContext(), actor(c), enforcement.DisclosureFilter{State: state, Page: p})
+	agency, err := uuidQuery(c, "agency_id")
+	if err != nil {
+		return err
+	}
+	l, err := a.enforcement.ListDisclosures(c.UserContext(), actor(c), enforcement.DisclosureFilter{State: state, AgencyID: agency, Page: p})
 	if err != nil {
 		return err
 	}
 	tabs := []struct{ State, Label string }{{"overdue", "逾期未公示"}, {"due", "待公示"}, {"withdrawal_due", "待撤回"},
 		{"published", "公示中"}, {"withdrawn", "已撤回"}, {"expired", "公示期满"}}
-	return c.Render("disclosures", a.view(c, "公示", fiber.Map{"List": l, "State": state, "Tabs": tabs, "Pager": pager(c, p, l.Total)}))
+	return c.Render("disclosures", a.view(c, "公示", fiber.Map{"List": l, "State": state, "Tabs": tabs, "Pager": pager(c, p, l.Total),
+		"AgencyID": agency}))
 }
 
 // GET /disclosures/stats

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"zhifa/enforcement"
 	"zhifa/fault"
+	"zhifa/inspection"
 )
 
 func (a *App) pageRoutes(srv *fiber.App) {
@@ -266,21 +268,29 @@ func (a *App) logoutSubmit(c *fiber.Ctx) error {
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 
-// GET /: each role's home page.
+// agendaHorizon is how far ahead, in working days, a home page lists what is due.
+const agendaHorizon = 3
+
+// GET /: each role's home page, a list of what to do: an officer's deadlines within three
+// working days and reviews sent back, a reviewer's queue with the overdue first, a
+// supervisor's overdue cases and disclosures and the agencies furthest behind. Counts
+// and staffing figures are on the agencies page.
 func (a *App) homePage(c *fiber.Ctx) error {
 	ctx, act := c.UserContext(), actor(c)
 	data := fiber.Map{}
-	counts, err := a.enforcement.Counts(ctx, act)
-	if err != nil {
-		return err
-	}
-	data["Counts"] = counts
+	var err error
 	if act.OfficerID != nil {
 		o, err := a.enforcement.FindOfficer(ctx, act, *act.OfficerID)
 		if err != nil {
 			return err
 		}
 		data["Officer"] = o
+		if data["Agenda"], err = a.enforcement.Agenda(ctx, act, agendaHorizon); err != nil {
+			return err
+		}
+		if data["ChecksDue"], err = a.checksDue(c); err != nil {
+			return err
+		}
 	}
 	if act.Has(enforcement.RoleAdmin) {
 		if data["CalendarGaps"], err = a.enforcement.CalendarGaps(ctx); err != nil {
@@ -289,11 +299,22 @@ func (a *App) homePage(c *fiber.Ctx) error {
 	}
 	if act.Has(enforcement.RoleAdmin) || act.Has(enforcement.RoleSupervisor) {
 		data["Region"] = true
-		rs, err := a.enforcement.ReviewerRatios(ctx, act)
+		over, err := a.enforcement.OverdueCases(ctx, act)
 		if err != nil {
 			return err
 		}
-		data["RatioBelow"] = enforcement.BelowCount(rs)
+		data["OverdueCases"], data["OverdueShown"] = len(over), over[:min(len(over), 5)]
+		st, err := a.enforcement.DisclosureStats(ctx, act) // lowest on-time rate first
+		if err != nil {
+			return err
+		}
+		var behind []enforcement.DisclosureStats
+		for _, s := range st {
+			if s.Overdue > 0 || s.Late > 0 {
+				behind = append(behind, s)
+			}
+		}
+		data["Behind"] = behind[:min(len(behind), 5)]
 	}
 	if act.Has(enforcement.RoleAdmin) || act.Has(enforcement.RoleSupervisor) || act.OfficerID != nil {
 		l, err := a.enforcement.ListDisclosures(ctx, act, enforcement.DisclosureFilter{State: "overdue", Page: enforcement.Page{Number: 1, Size: 1}})
@@ -308,15 +329,46 @@ func (a *App) homePage(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		queue := l.Items
+		slices.SortStableFunc(queue, func(x, y enforcement.LegalReview) int {
+			if x.Overdue != y.Overdue {
+				if x.Overdue {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(x.DueOn.String(), y.DueOn.String())
+		})
 		overdue := 0
-		for _, r := range l.Items {
+		for _, r := range queue {
 			if r.Overdue {
 				overdue++
 			}
 		}
-		data["Pending"], data["PendingOverdue"] = l.Total, overdue
+		data["Pending"], data["PendingOverdue"], data["Queue"] = l.Total, overdue, queue[:min(len(queue), 10)]
 	}
 	return c.Render("home", a.view(c, "首页", data))
+}
+
+// checksDue lists the officer's checks whose task is due within the horizon, or late.
+func (a *App) checksDue(c *fiber.Ctx) ([]inspection.Check, error) {
+	ctx := c.UserContext()
+	cal, err := a.enforcement.Store.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := cal.AddWorkingDays(a.enforcement.Today(), agendaHorizon).String()
+	l, err := a.inspection.Checks(ctx, actor(c), inspection.CheckFilter{Mine: true, State: "assigned", Page: enforcement.Page{Number: 1, Size: 200}})
+	if err != nil {
+		return nil, err
+	}
+	var out []inspection.Check
+	for _, k := range l.Items {
+		if k.DueDate != "" && k.DueDate <= limit {
+			out = append(out, k)
+		}
+	}
+	return out, nil
 }
 
 // GET /agencies
@@ -325,11 +377,22 @@ func (a *App) agenciesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, err := a.enforcement.ListAgencies(c.UserContext(), actor(c), enforcement.AgencyFilter{Q: c.Query("q"), Page: p})
+	ctx, act := c.UserContext(), actor(c)
+	l, err := a.enforcement.ListAgencies(ctx, act, enforcement.AgencyFilter{Q: c.Query("q"), Page: p})
 	if err != nil {
 		return err
 	}
-	return c.Render("agencies", a.view(c, "执法主体", fiber.Map{"List": l, "Q": c.Query("q"), "Pager": pager(c, p, l.Total)}))
+	// The region's counts and staffing live here, not on the home page's to-do list.
+	counts, err := a.enforcement.Counts(ctx, act)
+	if err != nil {
+		return err
+	}
+	rs, err := a.enforcement.ReviewerRatios(ctx, act)
+	if err != nil {
+		return err
+	}
+	return c.Render("agencies", a.view(c, "执法主体", fiber.Map{"List": l, "Q": c.Query("q"), "Pager": pager(c, p, l.Total),
+		"Counts": counts, "RatioBelow": enforcement.BelowCount(rs)}))
 }
 
 // GET /officers

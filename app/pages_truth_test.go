@@ -289,3 +289,45 @@ func TestUntouchedScoringFormIsRefused(t *testing.T) {
 		t.Errorf("confirmed scoring form = %d, want 303", r.Status)
 	}
 }
+
+// Home pages are to-do lists: an officer's deadlines within three working days, each a
+// link to its case; a reviewer's queue; a supervisor's overdue cases and disclosures and
+// the agencies furthest behind, each a link to the list behind it.
+func TestHomePagesAreToDoLists(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	s.move(f.tok, id, map[string]any{"to": "investigating"})
+	s.move(f.tok, id, map[string]any{"to": "notified"}) // 5 working days to state a case: not yet within 3
+	soon := s.notifiedCase(f)
+	// A statement period two working days from its end: move the notice back in the record.
+	if _, err := dbConn(t, s).Exec(context.Background(), `UPDATE cases SET notified_at = notified_at - interval '4 days' WHERE id = $1`, soon); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := webLogin(t, s, "officer1")
+	home := string(s.get(b, "/").Body)
+	agenda := firstMatch(home, `data-testid="agenda">(?s:.*?)</ul>`)
+	if !strings.Contains(agenda, `href="/cases/`+soon+`"`) || !strings.Contains(agenda, "陈述、申辩") {
+		t.Errorf("the officer's to-do list lacks the statement period ending soon:\n%s", agenda)
+	}
+	if strings.Contains(home, "执法证已过期</span>") {
+		t.Error("the officer's home still shows the agency's counts")
+	}
+	rb, _ := webLogin(t, s, "reviewer2")
+	if q := firstMatch(string(s.get(rb, "/").Body), `data-testid="queue">(?s:.*?)</ul>`); !strings.Contains(q, `href="/reviews/`) {
+		t.Errorf("the reviewer's home lists no queue: %q", q)
+	}
+	sb, _ := webLogin(t, s, "supervisor1")
+	shome := string(s.get(sb, "/").Body)
+	for _, want := range []string{`data-testid="home-overdue-cases"`, `href="/cases/overdue"`, `href="/disclosures?state=overdue"`} {
+		if !strings.Contains(shome, want) {
+			t.Errorf("the supervisor's home lacks %s", want)
+		}
+	}
+	if behind := firstMatch(shome, `data-testid="home-behind">(?s:.*?)</ul>`); behind != "" && !strings.Contains(behind, "agency_id=") {
+		t.Errorf("the agencies behind do not link to their overdue items: %s", behind)
+	}
+	if agencies := string(s.get(sb, "/agencies").Body); !strings.Contains(agencies, `data-testid="region-stats"`) {
+		t.Error("the counts and staffing figures are not on the agencies page")
+	}
+}
