@@ -70,3 +70,53 @@ func TestBrowserOfficerFilesCaseWithTwoParties(t *testing.T) {
 		t.Errorf("the filed case page lacks a party or the picked handler:\n%.400s", page)
 	}
 }
+
+// A reviewer at a 1024×768 screen decides from one page: the draft decision, the case's
+// clocks and its record with photos beside the checklist; 全部合格 marks every item,
+// each still recorded.
+func TestBrowserReviewerDecidesFromOnePage(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.notifiedCase(f)
+	if r := s.upload(f.tok, s.addRecord(f.tok, id, "photo"), "现场.jpg", jpegBytes(3000)); r.Status != 201 {
+		t.Fatalf("photo = %d", r.Status)
+	}
+	rid := s.call("POST", "/api/v1/cases/"+id+"/reviews", f.tok, map[string]any{"decision": fine(20000)}).JSON()["id"].(string)
+	ctx := browserContext(t)
+	axe := loadAxe(t)
+	err := chromedp.Do(ctx, append(phoneLogin(s, "reviewer1", "/reviews/"+rid),
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.WaitVisible(chromedp.CSS(`#review-form`)),
+		chromedp.WaitVisible(chromedp.CSS(`#all-ok`)),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evidence := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=review-evidence]`))))
+	clocks := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=review-clocks]`))))
+	images := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=review-evidence] img').length`)))
+	side := must(chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#review-form').getBoundingClientRect().left > document.querySelector('[data-testid=review-evidence]').getBoundingClientRect().right - 1`)))
+	if !strings.Contains(evidence, "现场.jpg") || images != 1 || !strings.Contains(clocks, "作出决定期限") || !side {
+		t.Errorf("review page: evidence %q (%d photos), clocks %q, checklist beside the evidence: %v", evidence, images, clocks, side)
+	}
+	checkAxe(t, ctx, axe, "/reviews/{id}")
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		if shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+			_ = os.WriteFile(dir+"/review-reviewer.png", shot, 0o644)
+		}
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#all-ok`)),
+		chromedp.SendKeys(chromedp.CSS(`#opinion`), "事实清楚，证据确凿，同意"),
+		chromedp.Click(chromedp.CSS(`#review-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=checklist]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv := s.call("GET", "/api/v1/reviews/"+rid, f.tok, nil).JSON()
+	items, _ := rv["checklist"].(map[string]any)
+	if rv["state"] != "approved" || len(items) != 10 {
+		t.Errorf("after 全部合格: state %v with %d items recorded, want approved with all 10", rv["state"], len(items))
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"zhifa/enforcement"
+	"zhifa/evidence"
 	"zhifa/fault"
 )
 
@@ -61,6 +63,32 @@ func (a *App) renderReview(c *fiber.Ctx, data fiber.Map) error {
 	if data["Form"] == nil {
 		data["Form"] = fiber.Map{}
 	}
+	// The reviewer decides from this page: the case's record, its files and its clocks
+	// sit beside the checklist.
+	ctx := c.UserContext()
+	recs, err := a.evidence.Records(ctx, act, r.CaseID)
+	if err != nil {
+		return err
+	}
+	media, err := a.evidence.MediaOfCase(ctx, act, r.CaseID)
+	if err != nil {
+		return err
+	}
+	byRecord := map[uuid.UUID][]evidence.Media{}
+	for _, m := range media {
+		byRecord[m.RecordID] = append(byRecord[m.RecordID], m)
+	}
+	items := make([]timelineItem, 0, len(recs))
+	for _, rec := range recs {
+		if rec.Kind != "attachment" {
+			items = append(items, timelineItem{Record: rec, Media: byRecord[rec.ID]})
+		}
+	}
+	clocks, err := a.enforcement.CaseClocks(ctx, cs)
+	if err != nil {
+		return err
+	}
+	data["Timeline"], data["Clocks"], data["Files"] = items, clocks, len(media)
 	data["CanDecide"] = r.State == enforcement.ReviewPending && act.Has(enforcement.RoleReviewer) && act.LegalQualified && !act.IsHandler(cs)
 	return c.Render("review", a.view(c, "法制审核 · "+r.CaseNumber, data))
 }
