@@ -130,7 +130,7 @@ func (a *App) disclosuresPage(c *fiber.Ctx) error {
 		return err
 	}
 	tabs := []struct{ State, Label string }{{"overdue", "逾期未公示"}, {"due", "待公示"}, {"withdrawal_due", "待撤回"},
-		{"published", "公示中"}, {"withdrawn", "已撤回"}, {"expired", "公示期满"}}
+		{"published", "公示中"}, {"withdrawn", "已撤回"}, {"expired", "公示期满"}, {"on_time", "按时公示"}, {"late", "逾期公示"}}
 	return c.Render("disclosures", a.view(c, "公示", fiber.Map{"List": l, "State": state, "Tabs": tabs, "Pager": pager(c, p, l.Total),
 		"AgencyID": agency}))
 }

@@ -331,3 +331,30 @@ func TestHomePagesAreToDoLists(t *testing.T) {
 		t.Error("the counts and staffing figures are not on the agencies page")
 	}
 }
+
+// Supervisors' figures drill down: each count of the disclosure timeliness table opens
+// the items it counts, for that agency.
+func TestDisclosureStatsDrillDown(t *testing.T) {
+	s := start(t)
+	sb, _ := webLogin(t, s, "supervisor1")
+	page := string(s.get(sb, "/disclosures/stats").Body)
+	links := regexp.MustCompile(`href="(/disclosures\?state=(on_time|late|overdue|withdrawn)&amp;agency_id=[0-9a-f-]{36})">([^<]*<span[^>]*>)?(\d+)`).FindAllStringSubmatch(page, -1)
+	if len(links) < 4 {
+		t.Fatalf("the timeliness table has %d drill-down links", len(links))
+	}
+	checked := 0
+	for _, l := range links {
+		n, _ := strconv.Atoi(l[4])
+		if n == 0 || checked >= 6 {
+			continue
+		}
+		checked++
+		api := strings.Replace(html.UnescapeString(l[1]), "/disclosures?", "/api/v1/disclosures?", 1)
+		if got := total(s.call("GET", api, s.login("supervisor1"), nil)); got != n {
+			t.Errorf("%s counts %d, its rows are %d", l[1], n, got)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no non-zero figure to follow in the demo")
+	}
+}

@@ -296,8 +296,10 @@ func (s *Service) ListDisclosures(ctx context.Context, a Actor, f DisclosureFilt
 		stored, derived = "published", true
 	case "withdrawal_due": // published or not yet: either way it must be withdrawn
 		derived = true
+	case "on_time", "late": // published by its deadline, or after it (the 及时率's rows)
+		derived = true
 	default:
-		return List[Disclosure]{}, fault.Field("state", "状态应为 due、overdue、published、withdrawn、expired 或 withdrawal_due")
+		return List[Disclosure]{}, fault.Field("state", "状态应为待公示、逾期未公示、公示中、已撤回、公示期满、待撤回、按时公示或逾期公示之一")
 	}
 	l, err := s.Store.disclosureRows(ctx, f, stored, derived)
 	if err != nil {
@@ -311,8 +313,10 @@ func (s *Service) ListDisclosures(ctx context.Context, a Actor, f DisclosureFilt
 	}
 	var keep []Disclosure
 	for _, d := range l.Items {
+		late := d.PublishedAt != nil && DateOf(*d.PublishedAt).After(d.DueAt)
 		if (f.State == "overdue" && d.Overdue) || (f.State == "due" && !d.Overdue && d.WithdrawFrom == nil) || (f.State == "expired" && d.Expired) ||
-			(f.State == "withdrawal_due" && d.WithdrawDueAt != nil) {
+			(f.State == "withdrawal_due" && d.WithdrawDueAt != nil) || (f.State == "late" && late) ||
+			(f.State == "on_time" && d.PublishedAt != nil && !late) {
 			keep = append(keep, d)
 		}
 	}
