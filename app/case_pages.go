@@ -228,8 +228,26 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 		items = append(items, timelineItem{Record: r, Media: byRecord[r.ID]})
 	}
 	var moves []moveOption
+	can := map[string]bool{} // keyed by state name, for the template
 	for _, s := range enforcement.NextStates(v.State) {
 		moves = append(moves, moveOption{s, s.Label()})
+		can[string(s)] = true
+	}
+	data["Can"] = can
+	if can[string(enforcement.Served)] {
+		// The proof of service is a record already in the chain: the photographed 送达回证
+		// or postal receipt, newest first.
+		var proofs []evidence.Record
+		for i := len(v.Records) - 1; i >= 0; i-- {
+			if k := v.Records[i].Kind; k == "document" || k == "photo" {
+				proofs = append(proofs, v.Records[i])
+			}
+		}
+		names := make([]string, len(v.Parties))
+		for i, p := range v.Parties {
+			names[i] = p.Name
+		}
+		data["Proofs"], data["DeliveryMethods"], data["PartyNames"] = proofs, enforcement.DeliveryMethods, strings.Join(names, "、")
 	}
 	// Audio-video records the stage still lacks: a measure that needs one, and no audio or
 	// video file under a record of this stage yet.
@@ -319,6 +337,21 @@ func (a *App) moveSubmit(c *fiber.Ctx) error {
 			d.FineAmount = int64(yuan*100 + 0.5)
 		}
 		m.Decision = &d
+	}
+	switch m.To {
+	case enforcement.Served:
+		d := enforcement.Delivery{Method: c.FormValue("delivery_method"), Recipient: c.FormValue("delivery_recipient")}
+		if t, err := time.ParseInLocation("2006-01-02T15:04", c.FormValue("delivery_at"), enforcement.Shanghai()); err == nil {
+			d.At = t
+		}
+		if id, err := uuid.Parse(c.FormValue("delivery_proof")); err == nil {
+			d.ProofRecordID = &id
+		}
+		m.Delivery = &d
+	case enforcement.Executed:
+		m.Execution = c.FormValue("execution")
+	case enforcement.Closed:
+		m.Summary = c.FormValue("summary")
 	}
 	if m.To == enforcement.Hearing {
 		if t, err := time.ParseInLocation("2006-01-02T15:04", c.FormValue("hearing_at"), enforcement.Shanghai()); err == nil {

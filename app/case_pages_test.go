@@ -9,6 +9,7 @@ import (
 )
 
 var (
+	proofRe   = regexp.MustCompile(`<option value="([0-9a-f-]{36})">#\d+ 文书 [^<]*送达回证`)
 	handlerRe = regexp.MustCompile(`name="handler_ids" value="([0-9a-f-]{36})"`)
 	// The filer comes pre-chosen: a ticked box, or a chip holding a hidden field.
 	meRe = regexp.MustCompile(`name="handler_ids" value="([0-9a-f-]{36})" checked|type="hidden" name="handler_ids" value="([0-9a-f-]{36})"`)
@@ -71,11 +72,29 @@ func TestCasePagesFileMoveAndRecord(t *testing.T) {
 	if r.Status != 303 {
 		t.Fatalf("decide = %d %s", r.Status, r.Body)
 	}
-	if r := s.form(b, page+"/move", url.Values{"_csrf": {csrf}, "to": {"served"}}); r.Status != 303 {
-		t.Errorf("serve = %d", r.Status)
+	// Service says how, when and to whom; by hand it needs the signed receipt in the chain.
+	now := time.Now().In(cstZone).Format("2006-01-02T15:04")
+	serve := url.Values{"_csrf": {csrf}, "to": {"served"}, "delivery_method": {"direct"}, "delivery_at": {now}, "delivery_recipient": {"张三"}}
+	r = s.form(b, page+"/move", serve)
+	if body := string(r.Body); r.Status != 422 || !strings.Contains(body, "须附送达回证") || !strings.Contains(body, `value="张三"`) {
+		t.Errorf("service by hand without proof = %d", r.Status)
+	}
+	if r := s.form(b, page+"/records", url.Values{"_csrf": {csrf}, "kind": {"document"}, "note": {"送达回证：张三签收"}}); r.Status != 303 {
+		t.Fatalf("record the receipt = %d", r.Status)
+	}
+	proof := proofRe.FindStringSubmatch(string(s.get(b, page).Body))
+	if proof == nil {
+		t.Fatal("the receipt is not offered as proof of service")
+	}
+	serve.Set("delivery_proof", proof[1])
+	if r := s.form(b, page+"/move", serve); r.Status != 303 {
+		t.Errorf("serve = %d %s", r.Status, r.Body)
+	}
+	if body := string(s.get(b, page).Body); !strings.Contains(body, "直接送达") || !strings.Contains(body, "送达 张三") {
+		t.Error("the case page does not show how the decision was served")
 	}
 	// Demolition is carried out after service: without a recording the case stays.
-	r = s.form(b, page+"/move", url.Values{"_csrf": {csrf}, "to": {"executed"}})
+	r = s.form(b, page+"/move", url.Values{"_csrf": {csrf}, "to": {"executed"}, "execution": {"已拆除"}})
 	if r.Status != 409 || !strings.Contains(string(r.Body), "强制拆除的音像记录") {
 		t.Errorf("execute without a recording = %d", r.Status)
 	}

@@ -206,7 +206,7 @@ func TestCaseLifecycleAndRecords(t *testing.T) {
 		t.Fatalf("record = %d %s", rec.Status, rec.Body)
 	}
 	for _, st := range steps {
-		if r := s.move(f.tok, id, st); r.Status != 200 || r.JSON()["state"] != st["to"] {
+		if r := s.move(f.tok, id, completeMove(st)); r.Status != 200 || r.JSON()["state"] != st["to"] {
 			t.Fatalf("move to %s = %d %s", st["to"], r.Status, r.Body)
 		}
 	}

@@ -120,3 +120,52 @@ func TestBrowserReviewerDecidesFromOnePage(t *testing.T) {
 		t.Errorf("after 全部合格: state %v with %d items recorded, want approved with all 10", rv["state"], len(items))
 	}
 }
+
+// An officer on a phone serves a decision by hand: the form asks how, when and to whom,
+// offers the photographed 送达回证 as proof, and the case then says how it was served.
+func TestBrowserOfficerServesDecisionOnPhone(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.notifiedCase(f)
+	s.walkCase(f.tok, id, decideMove(fine(200)))
+	proof := s.addRecord(f.tok, id, "document")
+	ctx := browserContext(t)
+	axe := loadAxe(t)
+	when := time.Now().In(cstZone).Format("2006-01-02T15:04")
+	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/cases/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`#move-form`)),
+		chromedp.SetValue(chromedp.CSS(`#to`), "served"),
+		chromedp.SetValue(chromedp.CSS(`#delivery_method`), "direct"),
+		chromedp.SetValue(chromedp.CSS(`#delivery_at`), when),
+		chromedp.SetValue(chromedp.CSS(`#delivery_proof`), proof),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, axe, "/cases/{id} (service)")
+	width := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
+	decisionForm := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#fine_yuan, #hearing_at').length`)))
+	if width > 390 || decisionForm != 0 {
+		t.Errorf("service form: page %d px wide; %d decision or hearing fields shown on a decided case", width, decisionForm)
+	}
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			_ = os.WriteFile(dir+"/case-serve-officer.png", shot, 0o644)
+		}
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#move-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	page := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`))))
+	if !strings.Contains(page, "已送达") || !strings.Contains(page, "直接送达") || !strings.Contains(page, "执行决定") {
+		t.Errorf("after service the case page says:\n%.600s", page)
+	}
+	c := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()
+	served, _ := time.Parse(time.RFC3339, c["served_at"].(string))
+	if c["state"] != "served" || time.Since(served) > 2*time.Minute || time.Since(served) < 0 {
+		t.Errorf("case after service: %v, served %v", c["state"], c["served_at"])
+	}
+}

@@ -155,7 +155,7 @@ var freeText = map[string]bool{
 	"note": true, "text": true, "decision_text": true, "findings": true, "opinion": true, "body": true,
 	"holidays": true, "workdays": true, "extra_kinds": true, "legal_basis": true, "powers": true,
 	"procedures": true, "remedies": true, "reason": true, "requirement": true, "closing_note": true,
-	"detail": true, "description": true, "content": true,
+	"detail": true, "description": true, "content": true, "execution": true, "summary": true,
 }
 
 // fieldLabel is a field's name as the people who fill it in know it.
@@ -171,7 +171,8 @@ var fieldLabels = map[string]string{
 	"location": "地点", "address": "地址", "phone": "电话", "id_number": "证件号码", "note": "说明",
 	"text": "内容", "decision_text": "决定内容", "findings": "检查发现", "opinion": "审核意见",
 	"reason": "理由", "q": "查询词", "title": "标题", "code": "代码", "filename": "文件名",
-	"files": "文件", "file": "文件", "requirement": "整改要求", "witness": "见证输入", "industry": "行业",
+	"files": "文件", "file": "文件", "execution": "执行情况", "summary": "结案报告",
+	"delivery_recipient": "受送达人", "requirement": "整改要求", "witness": "见证输入", "industry": "行业",
 	"short_name": "简称", "cert_no": "执法证号", "fields": "执法领域", "body": "正文", "kind": "类型",
 	"holidays": "节假日", "workdays": "调休工作日", "powers": "职权", "procedures": "程序", "remedies": "救济途径",
 	"stage": "阶段", "result": "结果", "state": "状态", "next": "跳转地址", "target_code": "检查对象代码",

@@ -56,6 +56,13 @@ var templateFuncs = template.FuncMap{
 		return t.In(enforcement.Shanghai()).Format("2006-01-02 15:04")
 	},
 	"join": strings.Join,
+	// clip shortens a text to n characters for a one-line choice.
+	"clip": func(s string, n int) string {
+		if utf8.RuneCountInString(s) <= n {
+			return s
+		}
+		return string([]rune(s)[:n]) + "…"
+	},
 	// first is the first character of a name, for a photo placeholder.
 	"first": func(s string) string { r, _ := utf8.DecodeRuneInString(s); return string(r) },
 	// yuan prints an amount kept in fen.

@@ -178,6 +178,21 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 			}
 			cause := causes[r.IntN(len(causes))]
 			filed := now.Add(-time.Duration(5+r.IntN(320)) * 24 * time.Hour).Add(-time.Duration(r.IntN(8)) * time.Hour)
+			path := pickPath(r)
+			// A case still open was mostly filed lately: a county has a few cases past their
+			// deadline for the supervisor to chase, not a hundred.
+			last := enforcement.Filed
+			if len(path) > 0 {
+				last = path[len(path)-1]
+			}
+			if r.IntN(8) > 0 {
+				switch last {
+				case enforcement.Decided: // decided within the last week or so, still to serve
+					filed = now.Add(-time.Duration(24+r.IntN(6)) * 24 * time.Hour)
+				case enforcement.Filed, enforcement.Investigating, enforcement.Notified, enforcement.Hearing:
+					filed = now.Add(-time.Duration(3+r.IntN(60)) * 24 * time.Hour)
+				}
+			}
 			c, err := st.CreateCase(ctx, enforcement.CaseInput{AgencyID: ag.ID, Kind: "penalty", Cause: cause,
 				LegalBasis: basis, Parties: []enforcement.Party{party}, HandlerIDs: []uuid.UUID{h1.ID, h2.ID},
 				OccurredAt: filed.Add(-48 * time.Hour), Location: party.Address}, by, filed)
@@ -185,7 +200,7 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 				return count, err
 			}
 			t := filed
-			for _, to := range pickPath(r) {
+			for _, to := range path {
 				t = t.Add(time.Duration(2+r.IntN(6)) * 24 * time.Hour)
 				if to == enforcement.Decided || to == enforcement.Hearing {
 					t = t.Add(10 * 24 * time.Hour)
@@ -217,6 +232,27 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 					}
 					m.Decision = &enforcement.Decision{Outcome: "penalty", FineAmount: demoFine(r.IntN(50)),
 						Text: "责令改正，并处罚款", HearingHeld: c.HearingAt != nil}
+				case enforcement.Served:
+					// Most demo decisions are handed over against a signed 送达回证, photographed into
+					// the case; the rest go to the party's confirmed e-mail address.
+					m.Delivery = &enforcement.Delivery{Method: "electronic", At: t.Add(-2 * time.Hour), Recipient: party.Name}
+					if r.IntN(3) > 0 {
+						proof, err := ev.Append(ctx, evidence.Record{CaseID: c.ID, Stage: enforcement.Decided, Kind: "document",
+							Note: "送达回证：" + party.Name + " 签收行政处罚决定书", OccurredAt: t.Add(-2 * time.Hour),
+							AuthorID: &by.UserID, AuthorName: h1.Name})
+						if err != nil {
+							return count, err
+						}
+						m.Delivery.Method, m.Delivery.ProofRecordID = "direct", &proof.ID
+					}
+				case enforcement.Executed:
+					m.Execution = fmt.Sprintf("当事人已于 %s 缴纳罚款 %d.%02d 元，已改正违法行为", enforcement.DateOf(t.Add(-24*time.Hour)),
+						c.Decision.FineAmount/100, c.Decision.FineAmount%100)
+				case enforcement.Closed:
+					m.Summary = "本案事实清楚、证据确实充分，已依法作出处罚决定并送达，当事人已履行完毕，予以结案。"
+					if c.State == enforcement.Served {
+						m.Summary = "本案已依法作出处罚决定并送达，当事人依法申请行政复议，待复议结果作出后另行处理，予以结案。"
+					}
 				case enforcement.Withdrawn:
 					m.Reason = "违法事实不能成立"
 				case enforcement.Transferred:

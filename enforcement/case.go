@@ -250,6 +250,54 @@ type Move struct {
 	Decision        *Decision  `json:"decision"`
 	StatementWaived bool       `json:"statement_waived"`
 	HearingAt       *time.Time `json:"hearing_at"`
+	Delivery        *Delivery  `json:"delivery"`  // moving to served: how, when and to whom
+	Execution       string     `json:"execution"` // moving to executed: what was paid or done
+	Summary         string     `json:"summary"`   // moving to closed: the closing report
+}
+
+// Delivery is how a decision was served (送达).
+type Delivery struct {
+	Method    string    `json:"method"` // direct, left, mail, electronic or notice
+	At        time.Time `json:"at"`
+	Recipient string    `json:"recipient"`
+	// ProofRecordID names the case's record holding the proof: the signed 送达回证, a
+	// postal receipt. Direct, left and mail service need one.
+	ProofRecordID *uuid.UUID `json:"proof_record_id"`
+}
+
+// DeliveryMethods are the ways of service and their names.
+var DeliveryMethods = []struct{ Code, Label string }{
+	{"direct", "直接送达"}, {"left", "留置送达"}, {"mail", "邮寄送达"}, {"electronic", "电子送达"}, {"notice", "公告送达"},
+}
+
+// DeliveryLabel names a way of service, or "" for an unknown one.
+func DeliveryLabel(code string) string {
+	for _, m := range DeliveryMethods {
+		if m.Code == code {
+			return m.Label
+		}
+	}
+	return ""
+}
+
+// validate checks a service against the case it serves.
+func (d *Delivery) validate(c *Case, now time.Time) error {
+	d.Recipient = strings.TrimSpace(d.Recipient)
+	switch {
+	case DeliveryLabel(d.Method) == "":
+		return fault.Field("delivery.method", "送达方式应为直接送达、留置送达、邮寄送达、电子送达或公告送达")
+	case d.At.IsZero():
+		return fault.Field("delivery.at", "请填写送达时间")
+	case d.At.After(now.Add(time.Hour)):
+		return fault.Field("delivery.at", "送达时间不能晚于现在")
+	case c.DecidedAt != nil && d.At.Before(c.DecidedAt.Truncate(time.Minute)): // forms give minutes
+		return fault.Field("delivery.at", "送达时间不能早于决定作出的时间（%s）", c.DecidedAt.In(shanghai).Format("2006-01-02 15:04"))
+	case d.Recipient == "" || utf8.RuneCountInString(d.Recipient) > 100:
+		return fault.Field("delivery.recipient", "请填写受送达人，不超过 100 字")
+	case d.ProofRecordID == nil && (d.Method == "direct" || d.Method == "left" || d.Method == "mail"):
+		return fault.Field("delivery.proof_record_id", "%s须附送达回证或邮寄回执：请先把它拍照记入本案，再选为送达凭证", DeliveryLabel(d.Method))
+	}
+	return nil
 }
 
 // Clocks are the statutory deadlines of a case, counted on the working-day calendar.
@@ -296,6 +344,18 @@ func (c *Case) Transition(m Move, cal *Calendar, now time.Time, authorID uuid.UU
 	}
 	if m.Decision != nil && c.State == Decided {
 		data["decision"] = m.Decision
+	}
+	switch {
+	case c.State == Served && m.Delivery != nil:
+		d := m.Delivery
+		note += "：" + DeliveryLabel(d.Method) + "，" + d.At.In(shanghai).Format("2006-01-02 15:04") + " 送达 " + d.Recipient
+		data["delivery"] = d
+	case c.State == Executed:
+		note += "：" + strings.TrimSpace(m.Execution)
+		data["execution"] = strings.TrimSpace(m.Execution)
+	case c.State == Closed && strings.TrimSpace(m.Summary) != "":
+		note += "：" + strings.TrimSpace(m.Summary)
+		data["summary"] = strings.TrimSpace(m.Summary)
 	}
 	return &TimelineEntry{Stage: c.State, Kind: "transition", Note: note, Data: data, OccurredAt: now,
 		AuthorID: &authorID, AuthorName: authorName}, nil
@@ -352,8 +412,22 @@ func (c *Case) Apply(m Move, cal *Calendar, now time.Time) error {
 		c.StatementWaived = c.StatementWaived || m.StatementWaived
 		c.Decision, c.DecidedAt = m.Decision, &now
 	case Served:
-		c.ServedAt = &now
+		if m.Delivery == nil {
+			return fault.Field("delivery", "送达须写明送达方式、送达时间和受送达人")
+		}
+		if err := m.Delivery.validate(c, now); err != nil {
+			return err
+		}
+		at := m.Delivery.At
+		c.ServedAt = &at
+	case Executed:
+		if strings.TrimSpace(m.Execution) == "" || utf8.RuneCountInString(m.Execution) > 2000 {
+			return fault.Field("execution", "请写明执行情况（如罚没款缴纳的金额和日期、责令改正的完成情况），不超过 2000 字")
+		}
 	case Closed:
+		if strings.TrimSpace(m.Summary) == "" || utf8.RuneCountInString(m.Summary) > 5000 {
+			return fault.Field("summary", "结案须填写结案报告（处理结果和执行情况），不超过 5000 字")
+		}
 		c.ClosedAt = &now
 	}
 	c.State = m.To

@@ -213,6 +213,15 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 		if err != nil {
 			return nil, err
 		}
+		if c.State == Served && m.Delivery.ProofRecordID != nil {
+			kind, err := s.Store.timeline.RecordKind(ctx, tx, id, *m.Delivery.ProofRecordID)
+			if err != nil {
+				return nil, err
+			}
+			if kind != "document" && kind != "photo" {
+				return nil, fault.Field("delivery.proof_record_id", "送达凭证应为本案的文书或照片记录")
+			}
+		}
 		if c.State == Decided {
 			if err := s.reviewGate(ctx, tx, c, *c.Decision); err != nil {
 				return nil, err

@@ -3,6 +3,8 @@ package enforcement
 import (
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 func at(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, shanghai) }
@@ -32,7 +34,8 @@ func TestCaseMoves(t *testing.T) {
 			Move{To: Decided, Decision: &Decision{Outcome: "penalty", HearingHeld: true, Text: "x"}}, false},
 		{"hearing noticed too late", Notified, &notifiedToday, Move{To: Hearing, HearingAt: &hearingSoon}, false},
 		{"hearing noticed 7 working days ahead", Notified, &notifiedToday, Move{To: Hearing, HearingAt: &hearingLater}, true},
-		{"served to closed", Served, &notifiedLongAgo, Move{To: Closed}, true},
+		{"served to closed", Served, &notifiedLongAgo, Move{To: Closed, Summary: "当事人申请行政复议，予以结案"}, true},
+		{"closed without a closing report", Served, &notifiedLongAgo, Move{To: Closed}, false},
 		{"closed to archived", Closed, &notifiedLongAgo, Move{To: Archived}, true},
 		{"archived back to filed", Archived, &notifiedLongAgo, Move{To: Filed}, false},
 		{"withdrawn with a reason", Investigating, nil, Move{To: Withdrawn, Reason: "违法事实不能成立"}, true},
@@ -55,6 +58,55 @@ func TestCaseMoves(t *testing.T) {
 				t.Errorf("a refused move changed the state to %s", c.State)
 			}
 		})
+	}
+}
+
+// TestServiceExecutionAndClosing pins what moving a decided case onward must say: how,
+// when and to whom the decision was served (with proof for service by hand or post),
+// what was executed, and a closing report.
+func TestServiceExecutionAndClosing(t *testing.T) {
+	cal := cal2026()
+	decided, now := at(2026, 11, 20, 15), at(2026, 11, 23, 10)
+	proof := uuid.New()
+	serve := func(d *Delivery) error {
+		c := &Case{State: Decided, FiledAt: at(2026, 10, 20, 9), DecidedAt: &decided, Decision: &Decision{Outcome: "penalty", Text: "x"}}
+		err := c.Apply(Move{To: Served, Delivery: d}, cal, now)
+		if err == nil && (c.ServedAt == nil || !c.ServedAt.Equal(d.At)) {
+			t.Errorf("served at %v, want the delivery time %v", c.ServedAt, d.At)
+		}
+		return err
+	}
+	for _, tt := range []struct {
+		name  string
+		d     *Delivery
+		field string
+	}{
+		{"no delivery", nil, "delivery"},
+		{"unknown method", &Delivery{Method: "pigeon", At: at(2026, 11, 21, 9), Recipient: "张三"}, "delivery.method"},
+		{"no time", &Delivery{Method: "electronic", Recipient: "张三"}, "delivery.at"},
+		{"before the decision", &Delivery{Method: "electronic", At: at(2026, 11, 20, 14), Recipient: "张三"}, "delivery.at"},
+		{"in the future", &Delivery{Method: "electronic", At: at(2026, 11, 24, 9), Recipient: "张三"}, "delivery.at"},
+		{"no recipient", &Delivery{Method: "electronic", At: at(2026, 11, 21, 9), Recipient: "  "}, "delivery.recipient"},
+		{"by hand without proof", &Delivery{Method: "direct", At: at(2026, 11, 21, 9), Recipient: "张三"}, "delivery.proof_record_id"},
+		{"by post without proof", &Delivery{Method: "mail", At: at(2026, 11, 21, 9), Recipient: "张三"}, "delivery.proof_record_id"},
+		{"by hand with proof", &Delivery{Method: "direct", At: at(2026, 11, 21, 9), Recipient: "张三", ProofRecordID: &proof}, ""},
+		{"electronic", &Delivery{Method: "electronic", At: at(2026, 11, 21, 9), Recipient: "张三"}, ""},
+	} {
+		err := serve(tt.d)
+		if got := fieldOf(err); got != tt.field {
+			t.Errorf("%s: refused on %q (%v), want %q", tt.name, got, err, tt.field)
+		}
+	}
+	served := at(2026, 11, 21, 9)
+	c := &Case{State: Served, FiledAt: at(2026, 10, 20, 9), DecidedAt: &decided, ServedAt: &served}
+	if err := c.Apply(Move{To: Executed, Execution: " "}, cal, now); fieldOf(err) != "execution" {
+		t.Errorf("executed without saying what: %v", err)
+	}
+	if err := c.Apply(Move{To: Executed, Execution: "已缴纳罚款 5000 元"}, cal, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(Move{To: Closed}, cal, now); fieldOf(err) != "summary" {
+		t.Errorf("closed without a report: %v", err)
 	}
 }
 

@@ -30,4 +30,7 @@ type Timeline interface {
 	HasAudioVideo(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, stage State) (bool, error)
 	// HasRecordKind reports whether the case's chain holds a record of a kind.
 	HasRecordKind(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, kind string) (bool, error)
+	// RecordKind is the kind of one of the case's records, "" when the case has no such
+	// record.
+	RecordKind(ctx context.Context, tx pgx.Tx, caseID, recordID uuid.UUID) (string, error)
 }

@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -206,6 +207,17 @@ func (s *Store) HasAudioVideo(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, 
 		WHERE m.case_id = $1 AND r.stage = $2 AND (m.content_type LIKE 'audio/%' OR m.content_type LIKE 'video/%'))`,
 		caseID, stage).Scan(&ok)
 	return ok, enforcement.DBError(err, "证据文件")
+}
+
+// RecordKind is the kind of one of a case's records, "" when the case has none by that
+// ID, inside the mover's transaction.
+func (s *Store) RecordKind(ctx context.Context, tx pgx.Tx, caseID, recordID uuid.UUID) (string, error) {
+	var kind string
+	err := tx.QueryRow(ctx, `SELECT kind FROM records WHERE id = $1 AND case_id = $2`, recordID, caseID).Scan(&kind)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return kind, enforcement.DBError(err, "记录")
 }
 
 // HasRecordKind reports whether a case holds a record of a kind, inside the mover's
