@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -189,9 +190,11 @@ func TestBrowserAnnualReportPrints(t *testing.T) {
 			t.Fatalf("reading %s: %v (got %v)", what, err, v)
 		}
 	}
+	// The supervisor's screen; the report opens on this year, styled by its stylesheet
+	// (the CSP would block inline styles).
 	err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(1000, 1400),
-		chromedp.Navigate(s.URL+"/login?next=/reports/annual?year="+year),
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.Navigate(s.URL+"/login?next=/reports/annual"),
 		chromedp.WaitVisible(chromedp.CSS(`#username`)),
 		chromedp.SendKeys(chromedp.CSS(`#username`), "supervisor1"),
 		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
@@ -199,6 +202,16 @@ func TestBrowserAnnualReportPrints(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=section-inspection]`)),
 	)
 	if err != nil {
+		t.Fatal(err)
+	}
+	opened, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=report-title]`)))
+	read("the title", opened, err)
+	styled, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('table')).borderCollapse + ' ' + getComputedStyle(document.body).maxWidth`))
+	read("the styles", styled, err)
+	if this := strconv.Itoa(time.Now().In(cstZone).Year()); opened != this+" 年度行政执法工作统计" || styled != "collapse 960px" {
+		t.Errorf("the report opens on %q (want %s), styles %q", opened, this, styled)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/reports/annual?year="+year), chromedp.WaitVisible(chromedp.CSS(`[data-testid=section-inspection]`))); err != nil {
 		t.Fatal(err)
 	}
 	title, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=report-title]`)))

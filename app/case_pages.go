@@ -350,6 +350,9 @@ func (a *App) moveSubmit(c *fiber.Ctx) error {
 		m.Delivery = &d
 	case enforcement.Executed:
 		m.Execution = c.FormValue("execution")
+		if d, err := enforcement.ParseDate(c.FormValue("executed_on")); err == nil {
+			m.ExecutedOn = d
+		}
 	case enforcement.Closed:
 		m.Summary = c.FormValue("summary")
 	}

@@ -94,7 +94,7 @@ func TestCasePagesFileMoveAndRecord(t *testing.T) {
 		t.Error("the case page does not show how the decision was served")
 	}
 	// Demolition is carried out after service: without a recording the case stays.
-	r = s.form(b, page+"/move", url.Values{"_csrf": {csrf}, "to": {"executed"}, "execution": {"已拆除"}})
+	r = s.form(b, page+"/move", url.Values{"_csrf": {csrf}, "to": {"executed"}, "execution": {"已拆除"}, "executed_on": {now[:10]}})
 	if r.Status != 409 || !strings.Contains(string(r.Body), "强制拆除的音像记录") {
 		t.Errorf("execute without a recording = %d", r.Status)
 	}

@@ -118,6 +118,9 @@ func completeMove(m map[string]any) map[string]any {
 		out["delivery"] = map[string]any{"method": "electronic", "at": time.Now().Format(time.RFC3339Nano), "recipient": "当事人"}
 	case m["to"] == "executed" && m["execution"] == nil:
 		out["execution"] = "当事人已缴纳罚款"
+		if m["executed_on"] == nil {
+			out["executed_on"] = time.Now().In(cstZone).Format("2006-01-02")
+		}
 	case m["to"] == "closed" && m["summary"] == nil:
 		out["summary"] = "当事人已履行完毕，予以结案"
 	}

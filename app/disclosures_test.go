@@ -321,7 +321,7 @@ func TestDisclosureSupervisionAndPages(t *testing.T) {
 	// Publish from the page.
 	id := s.decidedCase(f)
 	did := items(s.call("GET", "/api/v1/disclosures?case_id="+id, f.tok, nil))[0]["id"].(string)
-	if r := s.get(b, "/disclosures?state=due"); !strings.Contains(string(r.Body), "/disclosures/"+did+"/publish") {
+	if r := s.get(b, "/disclosures?state=due&page_size=200&agency_id="+f.agency); !strings.Contains(string(r.Body), "/disclosures/"+did+"/publish") {
 		t.Error("due list lacks the new item")
 	}
 	if r := s.form(b, "/disclosures/"+did+"/publish", url.Values{"_csrf": {csrf}}); r.Status != 303 {

@@ -9,9 +9,12 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// An officer on a phone files a case with two parties, picking the second handler by
-// typing part of a name: the pick-list searches the server and shows the choice as a chip.
-func TestBrowserOfficerFilesCaseWithTwoParties(t *testing.T) {
+// An officer's day on a phone: file a case with two parties, picking the second handler
+// by typing part of a name (the pick-list searches the server and shows a chip); read the
+// 下一步 block; attach a photo with its record in one step and have a wrong file refused
+// with nothing written; be refused a decision and see why at the top with the typed text
+// kept; decide, serve against a photographed 送达回证, record the execution and close.
+func TestBrowserOfficerDay(t *testing.T) {
 	s := start(t)
 	f := fixture(s)
 	other := s.call("GET", "/api/v1/officers/"+f.o2, f.tok, nil).JSON()["name"].(string)
@@ -68,6 +71,102 @@ func TestBrowserOfficerFilesCaseWithTwoParties(t *testing.T) {
 	page := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`))))
 	if !strings.Contains(page, "王小明") || !strings.Contains(page, "青山县惠民食品有限公司") || !strings.Contains(page, other) {
 		t.Errorf("the filed case page lacks a party or the picked handler:\n%.400s", page)
+	}
+	id := must(chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname.split('/')[2]`)))
+	records := func() int { return len(s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["records"].([]any)) }
+	state := func() string {
+		return strings.TrimSpace(must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=case-state]`)))))
+	}
+	move := func(to string, fill ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		steps := append([]chromedp.Action[chromedp.Void]{chromedp.SetValue(chromedp.CSS(`#to`), to)}, fill...)
+		if err := chromedp.Do(ctx, append(steps, submitAndLoad(`#move-submit`)...)...); err != nil {
+			t.Fatalf("move to %s: %v", to, err)
+		}
+	}
+	move("investigating")
+	if next := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=next-steps]`)))); !strings.Contains(next, "作出决定期限") {
+		t.Errorf("下一步 block: %q", next)
+	}
+	// A photo and its record in one step; then a "photo" that is not one, refused whole.
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/现场.jpg", jpegBytes(4000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/伪造.jpg", []byte("这不是一张照片"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/送达回证.jpg", jpegBytes(5000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addPhoto := func(note, file string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{
+			chromedp.SetValue(chromedp.CSS(`#kind`), "photo"),
+			chromedp.SendKeys(chromedp.CSS(`#note`), note),
+			chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{dir + "/" + file}),
+		}, submitAndLoad(`#record-submit`)...)...); err != nil {
+			t.Fatalf("photo record %s: %v", file, err)
+		}
+	}
+	addPhoto("现场检查：货架上的过期食品", "现场.jpg")
+	before := records()
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#kind`), "photo"),
+		chromedp.SendKeys(chromedp.CSS(`#note`), "伪造的照片"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{dir + "/伪造.jpg"}),
+		chromedp.Click(chromedp.CSS(`#record-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=record-error]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if msg := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=record-error]`)))); !strings.Contains(msg, "伪造.jpg") || records() != before {
+		t.Errorf("a wrong file: %q, records %d → %d", msg, before, records())
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/cases/"+id), chromedp.WaitVisible(chromedp.CSS(`#move-form`))); err != nil {
+		t.Fatal(err)
+	}
+	move("notified")
+	// Within the statement period and not waived: refused, at the top, the draft kept.
+	typed := "责令改正，并处罚款二百元"
+	move("decided", chromedp.SetValue(chromedp.CSS(`#fine_yuan`), "200"), chromedp.SetValue(chromedp.CSS(`#decision_text`), typed))
+	refusal := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=move-error]`))))
+	kept := must(chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`#decision_text`))))
+	top := must(chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid=move-error]').getBoundingClientRect().top < document.querySelector('#to').getBoundingClientRect().top`)))
+	if !strings.Contains(refusal, "陈述") || kept != typed || !top || state() != "已告知" {
+		t.Errorf("refused decision: %q at the top %v, text kept %q, state %s", refusal, top, kept, state())
+	}
+	move("decided", chromedp.Click(chromedp.CSS(`input[name=statement_waived]`)))
+	if got := state(); got != "已决定" {
+		t.Fatalf("after deciding the case is %s", got)
+	}
+	addPhoto("送达回证：王小明签收", "送达回证.jpg")
+	proof := must(chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#delivery_proof option:nth-child(2)').value`)))
+	now := time.Now().In(cstZone)
+	move("served", chromedp.SetValue(chromedp.CSS(`#delivery_method`), "direct"),
+		chromedp.SetValue(chromedp.CSS(`#delivery_at`), now.Format("2006-01-02T15:04")),
+		chromedp.SetValue(chromedp.CSS(`#delivery_proof`), proof))
+	move("executed", chromedp.SetValue(chromedp.CSS(`#executed_on`), now.Format("2006-01-02")),
+		chromedp.SendKeys(chromedp.CSS(`#execution`), "当事人已缴纳罚款 200 元"))
+	move("closed", chromedp.SendKeys(chromedp.CSS(`#summary`), "当事人已履行处罚决定，予以结案"))
+	timeline := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=timeline]`))))
+	if got := state(); got != "已结案" || !strings.Contains(timeline, "直接送达") || !strings.Contains(timeline, "已缴纳罚款 200 元") ||
+		!strings.Contains(timeline, "予以结案") {
+		t.Errorf("closed case is %s, timeline:\n%.800s", got, timeline)
+	}
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			_ = os.WriteFile(dir+"/case-closed-officer.png", shot, 0o644)
+		}
+	}
+}
+
+// submitAndLoad clicks a form's button and waits for the page the form leads to.
+func submitAndLoad(button string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Evaluate[chromedp.Void](`document.body.dataset.left = '1'`),
+		chromedp.Click(chromedp.CSS(button)),
+		chromedp.WaitVisible(chromedp.CSS(`body:not([data-left]) main`)),
 	}
 }
 

@@ -308,14 +308,21 @@ func TestAnnualReportFormatsAndRefusals(t *testing.T) {
 	if err != nil || c.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
 		t.Fatalf("csv: %v %s", err, c.Header.Get("Content-Type"))
 	}
-	var casesRow []string
+	var casesRow, finesRow []string
 	for _, rec := range recs {
-		if len(rec) > 6 && rec[4] == "cases_total" {
+		if len(rec) > 7 && rec[4] == "cases_total" {
 			casesRow = rec
+		}
+		if len(rec) > 7 && rec[4] == "fines_total" {
+			finesRow = rec
 		}
 	}
 	if casesRow == nil || casesRow[6] != strconv.Itoa(int(fig["cases_total"])) {
 		t.Errorf("csv cases_total row = %v, json %v", casesRow, fig["cases_total"])
+	}
+	// Amounts reach people in 元 (the JSON keeps exact fen).
+	if f := int64(fig["fines_total"]); f == 0 || finesRow == nil || finesRow[6] != fmt.Sprintf("%d.%02d", f/100, f%100) || finesRow[7] != "元" {
+		t.Errorf("csv fines_total row = %v, json %d fen", finesRow, f)
 	}
 	x := s.call("GET", fmt.Sprintf("/api/v1/reports/annual?year=%d&format=xlsx", year), sup, nil)
 	book, err := excelize.OpenReader(bytes.NewReader(x.Body))
@@ -342,6 +349,9 @@ func TestAnnualReportFormatsAndRefusals(t *testing.T) {
 	h := s.call("GET", fmt.Sprintf("/api/v1/reports/annual?year=%d&format=html", year), sup, nil)
 	if !strings.Contains(string(h.Body), "开展双随机抽查") || !strings.Contains(string(h.Body), "<svg") {
 		t.Errorf("html report lacks its wording or charts")
+	}
+	if strings.Contains(string(h.Body), "<td>分</td>") || !strings.Contains(string(h.Body), "<td>万元</td>") {
+		t.Error("the report's table shows an amount in 分")
 	}
 	for _, bad := range []struct {
 		path  string

@@ -246,8 +246,8 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 						m.Delivery.Method, m.Delivery.ProofRecordID = "direct", &proof.ID
 					}
 				case enforcement.Executed:
-					m.Execution = fmt.Sprintf("当事人已于 %s 缴纳罚款 %d.%02d 元，已改正违法行为", enforcement.DateOf(t.Add(-24*time.Hour)),
-						c.Decision.FineAmount/100, c.Decision.FineAmount%100)
+					m.Execution = fmt.Sprintf("当事人已缴纳罚款 %d.%02d 元，已改正违法行为", c.Decision.FineAmount/100, c.Decision.FineAmount%100)
+					m.ExecutedOn = enforcement.DateOf(t.Add(-24 * time.Hour))
 				case enforcement.Closed:
 					m.Summary = "本案事实清楚、证据确实充分，已依法作出处罚决定并送达，当事人已履行完毕，予以结案。"
 					if c.State == enforcement.Served {

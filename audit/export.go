@@ -19,9 +19,11 @@ func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"年度", "区划代码", "板块", "统计项", "代码", "分类", "数值", "单位"})
 	for _, f := range r.Figures {
-		_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, f.Section, f.Label, f.Key, "", strconv.FormatInt(f.Value, 10), f.Unit})
+		n, unit := forPeople(f.Value, f.Unit)
+		_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, f.Section, f.Label, f.Key, "", n, unit})
 		for _, p := range f.Parts {
-			_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, f.Section, f.Label, f.Key + "." + p.Key, p.Label, strconv.FormatInt(p.Value, 10), f.Unit})
+			n, unit := forPeople(p.Value, f.Unit)
+			_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, f.Section, f.Label, f.Key + "." + p.Key, p.Label, n, unit})
 		}
 	}
 	_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, "执法主体与人员", "法制审核人员占执法人员比例", "reviewer_share", "",
@@ -45,7 +47,7 @@ func WriteXLSX(w io.Writer, r *Report) error {
 	rows := [][]any{{fmt.Sprintf("%d 年度法治政府建设（行政执法）统计", r.Year)}, {"区划代码", r.RegionCode}, {"数据截至", r.AsOf},
 		{"生成时间", r.GeneratedAt.Format(time.DateTime)}, {"说明", "全部数字由平台按业务记录自动统计，未经人工录入"}, {}, {"板块", "统计项", "数值", "单位"}}
 	for _, f := range r.Figures {
-		rows = append(rows, []any{f.Section, f.Label, f.Value, f.Unit})
+		rows = append(rows, append([]any{f.Section, f.Label}, cell(f.Value, f.Unit)...))
 	}
 	rows = append(rows, []any{"执法主体与人员", "法制审核人员占执法人员比例", r.ReviewerShare, "%"})
 	if err := streamRows(sw, rows); err != nil {
@@ -61,9 +63,9 @@ func WriteXLSX(w io.Writer, r *Report) error {
 		}
 		rows := [][]any{{"统计项", "分类", "数值", "单位", "代码"}}
 		for _, fg := range s.Figures {
-			rows = append(rows, []any{fg.Label, "", fg.Value, fg.Unit, fg.Key})
+			rows = append(rows, append(append([]any{fg.Label, ""}, cell(fg.Value, fg.Unit)...), fg.Key))
 			for _, p := range fg.Parts {
-				rows = append(rows, []any{fg.Label, p.Label, p.Value, fg.Unit, fg.Key + "." + p.Key})
+				rows = append(rows, append(append([]any{fg.Label, p.Label}, cell(p.Value, fg.Unit)...), fg.Key+"."+p.Key))
 			}
 		}
 		if err := streamRows(sw, rows); err != nil {
@@ -71,6 +73,23 @@ func WriteXLSX(w io.Writer, r *Report) error {
 		}
 	}
 	return f.Write(w)
+}
+
+// forPeople writes a figure for a spreadsheet: amounts, counted in fen, as yuan with two
+// decimals; everything else as the count it is. The JSON keeps fen, exact integers.
+func forPeople(v int64, unit string) (string, string) {
+	if unit == "分" {
+		return fmt.Sprintf("%d.%02d", v/100, v%100), "元"
+	}
+	return strconv.FormatInt(v, 10), unit
+}
+
+// cell is a figure's value and unit for a workbook row, amounts in yuan as numbers.
+func cell(v int64, unit string) []any {
+	if unit == "分" {
+		return []any{float64(v) / 100, "元"}
+	}
+	return []any{v, unit}
 }
 
 func streamRows(sw *excelize.StreamWriter, rows [][]any) error {

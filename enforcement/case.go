@@ -251,7 +251,8 @@ type Move struct {
 	StatementWaived bool       `json:"statement_waived"`
 	HearingAt       *time.Time `json:"hearing_at"`
 	Delivery        *Delivery  `json:"delivery"`  // moving to served: how, when and to whom
-	Execution       string     `json:"execution"` // moving to executed: what was paid or done
+	Execution       string     `json:"execution"`   // moving to executed: what was paid or done
+	ExecutedOn      Date       `json:"executed_on"` // and the day it was
 	Summary         string     `json:"summary"`   // moving to closed: the closing report
 }
 
@@ -351,8 +352,8 @@ func (c *Case) Transition(m Move, cal *Calendar, now time.Time, authorID uuid.UU
 		note += "：" + DeliveryLabel(d.Method) + "，" + d.At.In(shanghai).Format("2006-01-02 15:04") + " 送达 " + d.Recipient
 		data["delivery"] = d
 	case c.State == Executed:
-		note += "：" + strings.TrimSpace(m.Execution)
-		data["execution"] = strings.TrimSpace(m.Execution)
+		note += "：" + m.ExecutedOn.String() + " " + strings.TrimSpace(m.Execution)
+		data["execution"], data["executed_on"] = strings.TrimSpace(m.Execution), m.ExecutedOn
 	case c.State == Closed && strings.TrimSpace(m.Summary) != "":
 		note += "：" + strings.TrimSpace(m.Summary)
 		data["summary"] = strings.TrimSpace(m.Summary)
@@ -422,7 +423,15 @@ func (c *Case) Apply(m Move, cal *Calendar, now time.Time) error {
 		c.ServedAt = &at
 	case Executed:
 		if strings.TrimSpace(m.Execution) == "" || utf8.RuneCountInString(m.Execution) > 2000 {
-			return fault.Field("execution", "请写明执行情况（如罚没款缴纳的金额和日期、责令改正的完成情况），不超过 2000 字")
+			return fault.Field("execution", "请写明执行情况（如罚没款缴纳的金额、责令改正的完成情况），不超过 2000 字")
+		}
+		switch today := DateOf(now); {
+		case m.ExecutedOn.IsZero():
+			return fault.Field("executed_on", "请填写执行完毕的日期")
+		case m.ExecutedOn.After(today):
+			return fault.Field("executed_on", "执行日期不能晚于今天")
+		case c.ServedAt != nil && m.ExecutedOn.Before(DateOf(*c.ServedAt)):
+			return fault.Field("executed_on", "执行日期不能早于送达日期（%s）", DateOf(*c.ServedAt))
 		}
 	case Closed:
 		if strings.TrimSpace(m.Summary) == "" || utf8.RuneCountInString(m.Summary) > 5000 {

@@ -102,7 +102,12 @@ func TestServiceExecutionAndClosing(t *testing.T) {
 	if err := c.Apply(Move{To: Executed, Execution: " "}, cal, now); fieldOf(err) != "execution" {
 		t.Errorf("executed without saying what: %v", err)
 	}
-	if err := c.Apply(Move{To: Executed, Execution: "已缴纳罚款 5000 元"}, cal, now); err != nil {
+	for on, field := range map[Date]string{{}: "executed_on", MustDate(2026, 11, 20): "executed_on", MustDate(2026, 11, 24): "executed_on"} {
+		if err := c.Apply(Move{To: Executed, Execution: "已缴纳罚款 5000 元", ExecutedOn: on}, cal, now); fieldOf(err) != field {
+			t.Errorf("executed on %s (served 11-21, today 11-23): %v", on, err)
+		}
+	}
+	if err := c.Apply(Move{To: Executed, Execution: "已缴纳罚款 5000 元", ExecutedOn: MustDate(2026, 11, 21)}, cal, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Apply(Move{To: Closed}, cal, now); fieldOf(err) != "summary" {
