@@ -250,10 +250,10 @@ type Move struct {
 	Decision        *Decision  `json:"decision"`
 	StatementWaived bool       `json:"statement_waived"`
 	HearingAt       *time.Time `json:"hearing_at"`
-	Delivery        *Delivery  `json:"delivery"`  // moving to served: how, when and to whom
+	Delivery        *Delivery  `json:"delivery"`    // moving to served: how, when and to whom
 	Execution       string     `json:"execution"`   // moving to executed: what was paid or done
 	ExecutedOn      Date       `json:"executed_on"` // and the day it was
-	Summary         string     `json:"summary"`   // moving to closed: the closing report
+	Summary         string     `json:"summary"`     // moving to closed: the closing report
 }
 
 // Delivery is how a decision was served (送达).
