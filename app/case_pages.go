@@ -219,6 +219,15 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 	for _, m := range v.Media {
 		byRecord[m.RecordID] = append(byRecord[m.RecordID], m)
 	}
+	// A file's own entry in the chain is shown with the record it belongs to, by its
+	// number, so the numbering has no silent gaps.
+	attSeq := map[uuid.UUID]int{}
+	for _, r := range v.Records {
+		if r.Kind == "attachment" {
+			attSeq[r.ID] = r.Seq
+		}
+	}
+	data["AttSeq"] = attSeq
 	items := make([]timelineItem, 0, len(v.Records))
 	for i := len(v.Records) - 1; i >= 0; i-- { // newest first: what a phone user wants to see
 		r := v.Records[i]

@@ -221,12 +221,12 @@ func TestDecisionCheckFollowsTheCatalogue(t *testing.T) {
 		want     []string
 	}{
 		{"a person's fine 1 fen below 2万", person, fineFen(1_999_999), nil},
-		{"a person's fine at 2万", person, fineFen(2_000_000), []string{"对自然人罚款 20000 元，达到 20000 元 的标准"}},
+		{"a person's fine at 2万", person, fineFen(2_000_000), []string{"对自然人罚款 20000 元，达到 20000 元的标准"}},
 		{"an organisation's fine at a person's 2万", org, fineFen(2_000_000), nil},
 		{"an organisation's fine 1 fen below 5万", org, fineFen(4_999_999), nil},
-		{"an organisation's fine at 5万", org, fineFen(5_000_000), []string{"对单位罚款 50000 元，达到 50000 元 的标准"}},
+		{"an organisation's fine at 5万", org, fineFen(5_000_000), []string{"对单位罚款 50000 元，达到 50000 元的标准"}},
 		{"confiscation 1 fen below 3万", org, fineFen(500_00, with("confiscation_amount", 2_999_999)), nil},
-		{"confiscation at 3万", org, fineFen(500_00, with("confiscation_amount", 3_000_000)), []string{"没收违法所得或非法财物 30000 元，达到 30000 元 的标准"}},
+		{"confiscation at 3万", org, fineFen(500_00, with("confiscation_amount", 3_000_000)), []string{"没收违法所得或非法财物 30000 元，达到 30000 元的标准"}},
 		{"a small fine", org, small, nil},
 		{"licence revoked", org, fineFen(500_00, with("license_revoked", true)), []string{"吊销许可证件"}},
 		{"business suspended", org, fineFen(500_00, with("business_suspended", true)), []string{"责令停产停业"}},

@@ -136,9 +136,26 @@ func TestBrowserOfficerDay(t *testing.T) {
 	if !strings.Contains(refusal, "陈述") || kept != typed || !top || state() != "已告知" {
 		t.Errorf("refused decision: %q at the top %v, text kept %q, state %s", refusal, top, kept, state())
 	}
-	move("decided", chromedp.Click(chromedp.CSS(`input[name=statement_waived]`)))
+	// A record saved from the refused page lands on the case, says so once, and does not
+	// send the refused move again.
+	if err := chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{
+		chromedp.SetValue(chromedp.CSS(`#kind`), "text"),
+		chromedp.SendKeys(chromedp.CSS(`#note`), "当事人当场表示放弃陈述、申辩"),
+	}, submitAndLoad(`#record-submit`)...)...); err != nil {
+		t.Fatal(err)
+	}
+	path := must(chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`)))
+	saved := must(chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('[data-testid=record-saved]') || {}).textContent || ''`)))
+	again := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=move-error]').length`)))
+	if path != "/cases/"+id || !strings.Contains(saved, "已保存") || again != 0 || state() != "已告知" {
+		t.Errorf("after saving a record on the refused page: at %s, message %q, %d move errors, state %s", path, saved, again, state())
+	}
+	move("decided", chromedp.Click(chromedp.CSS(`#decision-fields summary`)),
+		chromedp.SetValue(chromedp.CSS(`#fine_yuan`), "200"), chromedp.SetValue(chromedp.CSS(`#decision_text`), typed),
+		chromedp.Click(chromedp.CSS(`input[name=statement_waived]`)))
 	if got := state(); got != "已决定" {
-		t.Fatalf("after deciding the case is %s", got)
+		why, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('[data-testid=move-error]') || {}).textContent || ''`))
+		t.Fatalf("after deciding the case is %s: %s", got, why)
 	}
 	addPhoto("送达回证：王小明签收", "送达回证.jpg")
 	proof := must(chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#delivery_proof option:nth-child(2)').value`)))
@@ -151,7 +168,7 @@ func TestBrowserOfficerDay(t *testing.T) {
 	move("closed", chromedp.SendKeys(chromedp.CSS(`#summary`), "当事人已履行处罚决定，予以结案"))
 	timeline := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=timeline]`))))
 	if got := state(); got != "已结案" || !strings.Contains(timeline, "直接送达") || !strings.Contains(timeline, "已缴纳罚款 200 元") ||
-		!strings.Contains(timeline, "予以结案") {
+		!strings.Contains(timeline, "予以结案") || !strings.Contains(timeline, "入链为第") {
 		t.Errorf("closed case is %s, timeline:\n%.800s", got, timeline)
 	}
 	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {

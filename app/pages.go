@@ -71,6 +71,22 @@ var templateFuncs = template.FuncMap{
 	"yuanNumber": func(fen int64) string { return strconv.FormatFloat(float64(fen)/100, 'f', -1, 64) },
 	// mediaKind is the family of a content type: image, video, audio or application.
 	"mediaKind": func(ct string) string { k, _, _ := strings.Cut(ct, "/"); return k },
+	// mediaLabel names a file's kind for people.
+	"mediaLabel": func(ct string) string {
+		k, _, _ := strings.Cut(ct, "/")
+		switch k {
+		case "image":
+			return "图片"
+		case "video":
+			return "视频"
+		case "audio":
+			return "音频"
+		}
+		if ct == "application/pdf" {
+			return "PDF 文件"
+		}
+		return "文件"
+	},
 	"add":       func(a, b int) int { return a + b },
 	"neg":       func(n int) int { return -n },
 	"mul":       func(a, b int) int { return a * b },

@@ -94,6 +94,10 @@ func TestAnnualReportOpensOnThisYear(t *testing.T) {
 	if y, ok := year.(float64); !ok || !strings.Contains(page, strconv.Itoa(int(y))+" 年度") || int(y) < time.Now().Year() {
 		t.Errorf("the report opens on %v; page title %q", year, firstMatch(page, `<h1>[^<]*`))
 	}
+	// A year that has not begun is not offered.
+	if strings.Contains(page, "下一年度") || !strings.Contains(page, "上一年度") {
+		t.Error("the current year's report offers the next year, or not the last")
+	}
 }
 
 func firstMatch(s, re string) string { return regexp.MustCompile(re).FindString(s) }

@@ -353,6 +353,13 @@ func TestAnnualReportFormatsAndRefusals(t *testing.T) {
 	if strings.Contains(string(h.Body), "<td>分</td>") || !strings.Contains(string(h.Body), "<td>万元</td>") {
 		t.Error("the report's table shows an amount in 分")
 	}
+	// The on-time rate counts the items whose deadline has come, as the statistics page does.
+	if on, late := fig["disclosures_on_time"], fig["disclosures_late"]; on+late > 0 {
+		rate := fmt.Sprintf("按时公示率%.1f%%", on*100/(on+late))
+		if !strings.Contains(string(h.Body), rate) {
+			t.Errorf("the report does not say %s", rate)
+		}
+	}
 	for _, bad := range []struct {
 		path  string
 		code  int

@@ -148,6 +148,19 @@ func (v reportView) Pct(a, b string) string {
 	return strconv.FormatFloat(float64(v.R.Value(a))*100/float64(d), 'f', 1, 64) + "%"
 }
 
+// Sum is a + b.
+func (v reportView) Sum(a, b string) int64 { return v.R.Value(a) + v.R.Value(b) }
+
+// Share is a as a percentage of a + b: the on-time rate counts only items whose deadline
+// has come (on time, late, or overdue), as the disclosure statistics page does.
+func (v reportView) Share(a, b string) string {
+	x, y := v.R.Value(a), v.R.Value(b)
+	if x+y == 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(float64(x)*100/float64(x+y), 'f', 1, 64) + "%"
+}
+
 // Chart is a horizontal bar chart of a figure's categories, as inline SVG.
 func (v reportView) Chart(key string) template.HTML {
 	f := v.R.Figure(key)
@@ -177,7 +190,7 @@ func (a *App) renderReport(c *fiber.Ctx, r *audit.Report) error {
 	base := fmt.Sprintf("/reports/annual/rows?year=%d&region_code=%s", r.Year, r.RegionCode)
 	api := fmt.Sprintf("/api/v1/reports/annual?year=%d&region_code=%s", r.Year, r.RegionCode)
 	return c.Render("report_annual", fiber.Map{"V": reportView{R: r, base: base}, "R": r, "API": api,
-		"Years": []int{r.Year - 1, r.Year + 1}, "By": actor(c).Name}, "")
+		"Years": []int{r.Year - 1, r.Year + 1}, "HasNext": r.Year < a.enforcement.Today().Year, "By": actor(c).Name}, "")
 }
 
 // GET /reports/annual?year=&region_code= — the printable report with charts.

@@ -386,6 +386,11 @@ func TestReviewPages(t *testing.T) {
 	form.Set("item_evidence", "no")
 	form.Set("note_evidence", "缺少抽样检验报告")
 	form.Set("outcome", "returned")
+	// A refused form keeps the conclusion chosen, not the default 通过.
+	form.Set("opinion", "")
+	if r := s.form(rb, "/reviews/"+rid, form); r.Status != 422 || !strings.Contains(string(r.Body), `<option value="returned" selected>`) {
+		t.Errorf("a return without an opinion = %d, the conclusion kept: %v", r.Status, strings.Contains(string(r.Body), `<option value="returned" selected>`))
+	}
 	form.Set("opinion", "请补充检验报告后再送审")
 	if r := s.form(rb, "/reviews/"+rid, form); r.Status != 303 {
 		t.Fatalf("return = %d %s", r.Status, r.Body)

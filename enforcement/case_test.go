@@ -1,6 +1,7 @@
 package enforcement
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -154,5 +155,43 @@ func TestCaseClocks(t *testing.T) {
 	check := &Case{Kind: "inspection", State: Investigating, FiledAt: at(2026, 7, 1, 9)}
 	if k := check.Clocks(cal, at(2026, 10, 1, 9)); len(k.Overdue) != 0 {
 		t.Errorf("an inspection reported overdue for a decision: %v", k.Overdue)
+	}
+}
+
+// TestStatementStepAndDaysLeft: the statement period blocks a decision while it runs and,
+// once run, is said to be over rather than overdue; days left read as Chinese does.
+func TestStatementStepAndDaysLeft(t *testing.T) {
+	cal := cal2026()
+	notified := at(2026, 11, 16, 10)
+	c := &Case{State: Notified, FiledAt: at(2026, 11, 2, 9), NotifiedAt: &notified}
+	step := func(today Date) Step {
+		k := c.Clocks(cal, today.StartIn().Add(10*time.Hour))
+		for _, s := range c.NextSteps(k, StepFacts{Calendar: cal, Today: today}) {
+			if s.Kind == "statement" {
+				return s
+			}
+		}
+		t.Fatalf("no statement step on %s", today)
+		return Step{}
+	}
+	running := step(MustDate(2026, 11, 17))
+	if !running.Blocker || running.Due.IsZero() || running.Late() || !strings.Contains(running.LeftText(), "个工作日") {
+		t.Errorf("while the period runs: %+v %q", running, running.LeftText())
+	}
+	over := step(running.Due.AddDays(1))
+	if over.Blocker || !over.Due.IsZero() || over.LeftText() != "" || !strings.Contains(over.Text, "已于 "+running.Due.String()+" 届满") {
+		t.Errorf("after the period: %+v", over)
+	}
+	for s, want := range map[Step]string{
+		{Due: MustDate(2026, 12, 1), Left: 3, Unit: "工作日"}:  "还剩 3 个工作日",
+		{Due: MustDate(2026, 12, 1), Left: 12, Unit: "日"}:   "还剩 12 天",
+		{Due: MustDate(2026, 12, 1), Left: 0, Unit: "日"}:    "今日届满",
+		{Due: MustDate(2026, 12, 1), Left: -230, Unit: "日"}: "已超期 230 天",
+		{Due: MustDate(2026, 12, 1), Left: -2, Unit: "工作日"}: "已超期 2 个工作日",
+		{Left: 5}: "",
+	} {
+		if got := s.LeftText(); got != want {
+			t.Errorf("%+v says %q, want %q", s, got, want)
+		}
 	}
 }

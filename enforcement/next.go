@@ -19,6 +19,25 @@ type Step struct {
 // Late reports whether the step's date has passed.
 func (s Step) Late() bool { return !s.Due.IsZero() && s.Left < 0 }
 
+// LeftText says how the step stands against its date: 还剩 3 个工作日, 还剩 12 天,
+// 今日届满, 已超期 2 个工作日; "" for a step without a date.
+func (s Step) LeftText() string {
+	if s.Due.IsZero() {
+		return ""
+	}
+	n, unit := s.Left, "个工作日"
+	if s.Unit == "日" {
+		unit = "天"
+	}
+	switch {
+	case n < 0:
+		return fmt.Sprintf("已超期 %d %s", -n, unit)
+	case n == 0:
+		return "今日届满"
+	}
+	return fmt.Sprintf("还剩 %d %s", n, unit)
+}
+
 // StepFacts are what the steps need besides the case: the calendar, today, the
 // measures still lacking an audio-video record at this stage, and the latest review
 // round.
@@ -52,7 +71,12 @@ func (c *Case) NextSteps(k Clocks, f StepFacts) []Step {
 	case Filed, Investigating:
 		out = append(out, Step{Kind: "work", Text: "调查取证、制作笔录；作出处罚决定前须告知当事人拟作出的决定及其事实、理由、依据和陈述申辩、要求听证的权利"})
 	case Notified:
-		if !c.StatementWaived && !k.HearingRequestBy.IsZero() {
+		switch {
+		case c.StatementWaived || k.HearingRequestBy.IsZero():
+		case k.HearingRequestBy.Before(f.Today):
+			// The period has run: nothing waits on it and nobody is late.
+			out = append(out, Step{Kind: "statement", Text: "当事人陈述、申辩和要求听证期限已于 " + k.HearingRequestBy.String() + " 届满，可以作出决定"})
+		default:
 			working("statement", "当事人陈述、申辩和要求听证期限至 "+k.HearingRequestBy.String()+"，届满前不能作出决定（当事人明确放弃的除外）", k.HearingRequestBy, true)
 		}
 	case Hearing:

@@ -83,13 +83,13 @@ func (m MajorCriteria) Reasons(c *Case, d Decision) []string {
 		}
 		switch {
 		case person && d.FineAmount >= m.FinePersonMin:
-			out = append(out, fmt.Sprintf("对自然人罚款 %s，达到 %s 的标准", yuanText(d.FineAmount), yuanText(m.FinePersonMin)))
+			out = append(out, fmt.Sprintf("对自然人罚款 %s，达到 %s的标准", yuanText(d.FineAmount), yuanText(m.FinePersonMin)))
 		case org && d.FineAmount >= m.FineOrgMin:
-			out = append(out, fmt.Sprintf("对单位罚款 %s，达到 %s 的标准", yuanText(d.FineAmount), yuanText(m.FineOrgMin)))
+			out = append(out, fmt.Sprintf("对单位罚款 %s，达到 %s的标准", yuanText(d.FineAmount), yuanText(m.FineOrgMin)))
 		}
 	}
 	if d.ConfiscationAmount >= m.ConfiscationMin {
-		out = append(out, fmt.Sprintf("没收违法所得或非法财物 %s，达到 %s 的标准", yuanText(d.ConfiscationAmount), yuanText(m.ConfiscationMin)))
+		out = append(out, fmt.Sprintf("没收违法所得或非法财物 %s，达到 %s的标准", yuanText(d.ConfiscationAmount), yuanText(m.ConfiscationMin)))
 	}
 	if m.LicenseRevocation && d.LicenseRevoked {
 		out = append(out, "吊销许可证件")

@@ -129,6 +129,16 @@
     });
   }
 
+  // The message for a record just saved shows once, on the case page it lands on.
+  var saved = null;
+  try { saved = sessionStorage.getItem('zhifa-recorded'); sessionStorage.removeItem('zhifa-recorded'); } catch (e) { /* private mode */ }
+  if (saved && saved.split(' ')[0] === caseID) {
+    var note = el('div', '已保存第 ' + saved.split(' ')[1] + ' 条记录');
+    note.className = 'flash'; note.setAttribute('role', 'status'); note.setAttribute('data-testid', 'record-saved');
+    var main = document.querySelector('main');
+    main.insertBefore(note, main.firstChild);
+  }
+
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
     var button = document.getElementById('record-submit');
@@ -146,8 +156,11 @@
     chain.then(function () {
       if (ids.length) body.upload_ids = ids;
       return api('POST', '/api/v1/cases/' + caseID + '/records', body);
-    }).then(function () {
-      window.location.reload();
+    }).then(function (rec) {
+      // Open the case afresh, never reload: after a refused move the address is the move's,
+      // and a reload would send that move again.
+      try { sessionStorage.setItem('zhifa-recorded', caseID + ' ' + rec.seq); } catch (e) { /* private mode */ }
+      window.location.assign('/cases/' + caseID);
     }).catch(function (err) {
       button.disabled = false;
       var old = form.querySelector('[data-testid=record-error]');
