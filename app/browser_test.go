@@ -132,6 +132,7 @@ func TestBrowserOfficerAttachesVideoAndMovesCase(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#note`), "现场执法录像"),
 		chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{path}),
 		chromedp.Click(chromedp.CSS(`#record-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=record-saved]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=media-hash]`)),
 	)...)
 	if err != nil {
@@ -162,7 +163,7 @@ func TestBrowserOfficerAttachesVideoAndMovesCase(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#to`), "investigating"),
 		chromedp.Click(chromedp.CSS(`#move-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=page-flash]`)),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -271,7 +271,7 @@ func TestBrowserOfficerServesDecisionOnPhone(t *testing.T) {
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#move-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=page-flash]`)),
 	); err != nil {
 		t.Fatal(err)
 	}

@@ -87,10 +87,9 @@ var templateFuncs = template.FuncMap{
 		}
 		return "文件"
 	},
-	"add":       func(a, b int) int { return a + b },
-	"neg":       func(n int) int { return -n },
-	"mul":       func(a, b int) int { return a * b },
-	"list":      func(s ...string) []string { return s },
+	"add":  func(a, b int) int { return a + b },
+	"mul":  func(a, b int) int { return a * b },
+	"list": func(s ...string) []string { return s },
 	// bar is the length of a chart bar for n of most, full length being width.
 	"bar": func(n, most, width int) int {
 		if most <= 0 {

@@ -34,13 +34,13 @@ func TestMajorReasons(t *testing.T) {
 		want []string
 	}{
 		{"a person's fine 1 fen below 2万", crit(), person, fine(1_999_999), nil},
-		{"a person's fine at 2万", crit(), person, fine(2_000_000), []string{"对自然人罚款 20000 元，达到 20000 元 的标准"}},
+		{"a person's fine at 2万", crit(), person, fine(2_000_000), []string{"对自然人罚款 20000 元，达到 20000 元的标准"}},
 		{"an organisation's fine at the person's 2万", crit(), org, fine(2_000_000), nil},
 		{"an organisation's fine 1 fen below 5万", crit(), org, fine(4_999_999), nil},
-		{"an organisation's fine at 5万", crit(), org, fine(5_000_000), []string{"对单位罚款 50000 元，达到 50000 元 的标准"}},
+		{"an organisation's fine at 5万", crit(), org, fine(5_000_000), []string{"对单位罚款 50000 元，达到 50000 元的标准"}},
 		{"confiscation 1 fen below 3万", crit(), person, with(func(d *Decision) { d.ConfiscationAmount = 2_999_999 }), nil},
 		{"confiscation at 3万", crit(), person, with(func(d *Decision) { d.ConfiscationAmount = 3_000_000 }),
-			[]string{"没收违法所得或非法财物 30000 元，达到 30000 元 的标准"}},
+			[]string{"没收违法所得或非法财物 30000 元，达到 30000 元的标准"}},
 		{"licence revoked", crit(), org, with(func(d *Decision) { d.LicenseRevoked = true }), []string{"吊销许可证件"}},
 		{"licence revoked, not in the catalogue", off(func(m *MajorCriteria) { m.LicenseRevocation = false }), org,
 			with(func(d *Decision) { d.LicenseRevoked = true }), nil},
