@@ -40,6 +40,7 @@ type App struct {
 	evidence    *evidence.Service
 	inspection  *inspection.Service
 	audit       *audit.Service
+	translog    *evidence.Log // the transparency log of chain heads
 	sessions    *Sessions
 	metrics     *metrics
 	proxies     proxies // trusted load balancers, for the client's address
@@ -62,6 +63,12 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 		_, _ = rand.Read(b)
 		a.cfg.QRKey = hex.EncodeToString(b)
 		log.Warn("ZHIFA_QR_KEY is not set; certificate QR codes are signed with a key that ends with this process")
+	}
+	if a.cfg.LogKey == "" { // production refuses this in LoadConfig
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		a.cfg.LogKey = hex.EncodeToString(b)
+		log.Warn("ZHIFA_LOG_KEY is not set; the log's checkpoints are signed with a key that ends with this process")
 	}
 	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
@@ -110,6 +117,10 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a.evidence.Warn = func(msg string, err error) { log.Warn(msg, zap.Error(err)) }
 	a.inspection = inspection.NewService(inspection.NewStore(a.db), a.enforcement, &inspection.Pools{RDB: a.rdb, Prefix: cfg.RedisPrefix})
 	a.inspection.Warn = a.evidence.Warn
+	if a.translog, err = evidence.NewLog(a.db, cfg.LogOrigin, a.cfg.LogKey); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("ZHIFA_LOG_KEY: %w", err)
+	}
 	a.audit = audit.NewService(a.db, a.enforcement, a.evidence)
 	a.enforcement.ReadGrant = a.audit.EvaluatorReads
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
@@ -152,6 +163,7 @@ func (a *App) Serve(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() { done <- a.server.Listener(a.ln) }()
 	go a.sweepEvery(ctx, 10*time.Minute)
+	go a.logEvery(ctx, time.Minute)
 	a.log.Info("zhifa serving", zap.String("addr", a.ln.Addr().String()))
 	select {
 	case err := <-done:

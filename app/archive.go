@@ -27,6 +27,7 @@ type manifest struct {
 	GeneratedBy string          `json:"generated_by"`
 	HeadSeq     int             `json:"head_seq"`
 	HeadHash    string          `json:"head_hash"`
+	HeadSM3     string          `json:"head_sm3"`
 	Files       []manifestFile  `json:"files"`
 	Records     []manifestLink  `json:"records"`
 	Media       []manifestMedia `json:"media"`
@@ -53,21 +54,40 @@ type manifestMedia struct {
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
 	SHA256      string `json:"sha256"`
+	SM3         string `json:"sm3"`
 	RecordID    string `json:"record_id"`
 }
 
 const archiveReadme = `本压缩包由执法监督平台导出，内容为一件案件的全过程记录。
 
-  案件摘要.html   可打印的案件摘要（样式在 print.css）
-  records.json    全部记录（按序号排列），每条含其内容哈希 hash 与前一条的哈希 prev_hash
-  media/          全部证据文件（照片、录音、录像、文书）
-  manifest.json   清单：每个文件的 SHA-256、记录哈希链与证据文件对照
+  案件摘要.html        可打印的案件摘要（样式在 print.css）
+  records.json         全部记录（按序号排列），每条含其规范形式 canon、SHA-256 摘要 hash 与 SM3 摘要 sm3，
+                       以及前一条的摘要 prev_hash、prev_sm3
+  media/               全部证据文件（照片、录音、录像、文书）
+  manifest.json        清单：每个文件的 SHA-256、记录哈希链与证据文件对照
+  RECORDS.md           记录摘要的计算方法（哪些字节、什么顺序），可用任何语言重算
+  LOG.md               公开日志的说明：检查点、包含证明及其核对方法
+  log/checkpoint.txt   导出时公开日志的最新检查点（平台签名）
+  log/inclusion.json   本案最后一条记录的哈希在该检查点中的包含证明
+  log/key.txt          日志签名公钥
 
 核对方法：
-  1. 对 media/ 下每个文件计算 SHA-256（如 sha256sum），应与 manifest.json 中 media 的 sha256 一致；
-  2. records.json 中每条记录的 prev_hash 应等于前一条的 hash，最后一条的 hash 应等于 manifest.json 的 head_hash；
-  3. 记录的 hash 为其规范化内容的 SHA-256，重算方法见平台文档（zhifa verify）。
+  1. 对 media/ 下每个文件计算 SHA-256（如 sha256sum）和 SM3，应与附件记录及 manifest.json 中的摘要一致；
+  2. 按 RECORDS.md 重算 records.json 中每条记录的摘要；每条的 prev_hash 应等于前一条的 hash，
+     最后一条的 hash 应等于 manifest.json 的 head_hash；
+  3. 用公钥核对 log/checkpoint.txt 的签名，再按 LOG.md 用 log/inclusion.json 证明本案最后一条记录在检查点中。
+     公钥请与平台公示页“执法记录公开日志”（/public/log）或其他渠道取得的副本核对：
+     整条链连同清单被改写时，改写后的链不可能通过第 3 步。
+  命令 zhifa verify-archive 本文件.zip 可离线完成以上全部核对。
+
+日志签名公钥：
 `
+
+// archiveFile is one file of the archive written from memory.
+type archiveFile struct {
+	path string
+	body []byte
+}
 
 // GET /api/v1/cases/{id}/archive — the case file as a ZIP, streamed: the summary, every
 // record, every media file, and a manifest with the hashes. Each file's opening is
@@ -97,7 +117,19 @@ func (a *App) caseArchive(c *fiber.Ctx) error {
 	man := manifest{CaseID: v.ID.String(), Number: v.Number, GeneratedAt: time.Now().UTC(), GeneratedBy: act.Name, Problems: []string{}}
 	for _, r := range v.Records {
 		man.Records = append(man.Records, manifestLink{Seq: r.Seq, Kind: string(r.Kind), Hash: r.Hash, PrevHash: r.PrevHash})
-		man.HeadSeq, man.HeadHash = r.Seq, r.Hash
+		man.HeadSeq, man.HeadHash, man.HeadSM3 = r.Seq, r.Hash, r.SM3
+	}
+	// The head is anchored in the transparency log before anything is sent, signing a
+	// checkpoint if the newest one does not hold it yet.
+	var logFiles []archiveFile
+	if man.HeadSeq > 0 {
+		an, err := a.anchor(c.UserContext(), v.ID.String(), man.HeadSeq, man.HeadHash)
+		if err != nil {
+			return err
+		}
+		inc, _ := json.MarshalIndent(an.Inclusion, "", "  ")
+		logFiles = []archiveFile{{"log/checkpoint.txt", []byte(an.Checkpoint.Signed)}, {"log/inclusion.json", inc},
+			{"log/key.txt", []byte(an.Key + "\n")}}
 	}
 	name := v.Number + ".zip"
 	c.Set(fiber.HeaderContentType, "application/zip")
@@ -121,10 +153,10 @@ func (a *App) caseArchive(c *fiber.Ctx) error {
 			a.log.Warn("case archive cut short", zap.String("case", v.ID.String()), zap.Error(err))
 			// An unfinished ZIP has no central directory: the client sees it as broken.
 		}
-		for _, f := range []struct {
-			path string
-			body []byte
-		}{{"README.txt", []byte(archiveReadme)}, {"案件摘要.html", summary.Bytes()}, {"print.css", printCSS}, {"records.json", recordsJSON}} {
+		files := append([]archiveFile{{"README.txt", []byte(archiveReadme + "  " + a.translog.VerifierKey() + "\n")},
+			{"案件摘要.html", summary.Bytes()}, {"print.css", printCSS}, {"records.json", recordsJSON},
+			{"RECORDS.md", evidence.RecordsSpec}, {"LOG.md", evidence.LogSpec}}, logFiles...)
+		for _, f := range files {
 			mf, err := add(f.path, bytes.NewReader(f.body))
 			if err != nil {
 				fail(err)
@@ -150,7 +182,7 @@ func (a *App) caseArchive(c *fiber.Ctx) error {
 			}
 			man.Files = append(man.Files, mf)
 			man.Media = append(man.Media, manifestMedia{ID: m.ID.String(), Path: path, Filename: m.Filename,
-				ContentType: m.ContentType, Size: m.Size, SHA256: m.SHA256, RecordID: m.RecordID.String()})
+				ContentType: m.ContentType, Size: m.Size, SHA256: m.SHA256, SM3: m.SM3, RecordID: m.RecordID.String()})
 		}
 		mj, _ := json.MarshalIndent(man, "", "  ")
 		if _, err := add("manifest.json", bytes.NewReader(mj)); err != nil {

@@ -46,6 +46,8 @@ type Config struct {
 	PublicRate      int           // requests per minute one address may make to the portal
 	PublicURL       string        // how the public reaches zhifa, for the URLs in QR codes
 	QRKey           string        // signs certificate QR codes, so a forged code is recognised
+	LogKey          string        // Ed25519 seed (hex) that signs the transparency log's checkpoints
+	LogOrigin       string        // the log's name, first line of every checkpoint
 }
 
 // LoadConfig reads the environment through getenv, applies defaults and validates.
@@ -82,6 +84,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PublicRate:      int(e.int("ZHIFA_PUBLIC_RATE", 600)),
 		PublicURL:       strings.TrimRight(e.str("ZHIFA_PUBLIC_URL", "http://localhost:8080"), "/"),
 		QRKey:           e.secretFile("ZHIFA_QR_KEY", localdev.QRKeyFile(getenv)),
+		LogKey:          e.secretFile("ZHIFA_LOG_KEY", localdev.LogKeyFile(getenv)),
+		LogOrigin:       e.str("ZHIFA_LOG_ORIGIN", ""),
+	}
+	if c.LogOrigin == "" {
+		if u, err := url.Parse(c.PublicURL); err == nil && u.Host != "" {
+			c.LogOrigin = u.Host + "/zhifa-log"
+		}
 	}
 	if e.err != nil {
 		return c, e.err
@@ -125,6 +134,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_LOGIN_MAX_FAILS and ZHIFA_LOGIN_IP_MAX_FAILS must be positive")
 	case c.LoginFailWindow < time.Second || c.LoginIPDelay < time.Millisecond:
 		return fmt.Errorf("ZHIFA_LOGIN_FAIL_WINDOW must be at least a second and ZHIFA_LOGIN_IP_DELAY at least a millisecond")
+	case c.Env == "production" && c.LogKey == "":
+		return fmt.Errorf("ZHIFA_LOG_KEY (or _FILE) must be set in production: 32 bytes in hex, the Ed25519 seed that signs the log")
+	case c.LogOrigin == "" || strings.ContainsAny(c.LogOrigin, "+ \t\n"):
+		return fmt.Errorf("ZHIFA_LOG_ORIGIN must be a name without spaces or '+', e.g. zhifa.example.gov.cn/log")
 	case c.Env == "production" && len(c.QRKey) < 16:
 		return fmt.Errorf("ZHIFA_QR_KEY (or _FILE) must be set, 16 characters or more, in production")
 	case c.Env == "production" && c.MinIOSecretKey == "":
@@ -160,6 +173,7 @@ func (c Config) Masked() []zap.Field {
 		zap.String("retention_mode", c.RetentionMode), zap.Int("display_months", c.DisplayMonths),
 		zap.Int("display_months_minor", c.DisplayMinor), zap.Int("public_rate", c.PublicRate),
 		zap.String("public_url", c.PublicURL), zap.String("qr_key", maskSecret(c.QRKey)),
+		zap.String("log_key", maskSecret(c.LogKey)), zap.String("log_origin", c.LogOrigin),
 		zap.Duration("session_lifetime", c.SessionLifetime), zap.Int("body_limit", c.BodyLimit),
 		zap.Int64("upload_limit", c.UploadLimit), zap.Duration("request_timeout", c.RequestTimeout),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout), zap.String("log_level", c.LogLevel),

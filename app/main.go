@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"zhifa/app/migrations"
+	"zhifa/evidence"
 	"zhifa/inspection"
 )
 
@@ -33,6 +34,11 @@ commands:
   verify-draw ID | --url URL (the draw's public page or /public/api/draws/ID)
             re-run an inspection draw and compare it with what was published: from
             zhifa's records, or from a portal's public downloads alone; exits 1 on a mismatch
+  verify-archive [--key KEY] FILE.zip
+            check a case archive offline: files, record digests (RECORDS.md), evidence,
+            and the chain head against the signed log checkpoint (LOG.md); exits 1 on a
+            mismatch. KEY is the log's public key you trust (default: the archive's own)
+  log-key   print the transparency log's public key (name+hash+base64)
   sweep     remove abandoned uploads and lock evidence whose retention lock failed
             (serve also does this every 10 minutes)
   help      print this text
@@ -58,7 +64,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cmd = args[0]
 	}
 	switch cmd {
-	case "serve", "migrate", "seed", "verify", "sweep":
+	case "serve", "migrate", "seed", "verify", "sweep", "log-key":
+	case "verify-archive":
+		return verifyArchiveCommand(args[1:], stdout)
 	case "verify-draw":
 		if len(args) == 3 && args[1] == "--url" {
 			v, err := inspection.VerifyPublished(ctx, &http.Client{Timeout: 10 * time.Minute}, args[2])
@@ -86,6 +94,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer func() { _ = log.Sync() }()
 	log.Info("configuration", cfg.Masked()...)
+	if cmd == "log-key" {
+		if cfg.LogKey == "" {
+			return errors.New("ZHIFA_LOG_KEY is not set (make services generates one for this machine)")
+		}
+		l, err := evidence.NewLog(nil, cfg.LogOrigin, cfg.LogKey)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(stdout, l.VerifierKey())
+		return err
+	}
 
 	a, err := New(ctx, cfg, log)
 	if err != nil {

@@ -135,3 +135,16 @@ func listParams(c *fiber.Ctx) (p enforcement.Page, agency *uuid.UUID, from, to *
 	to, err = timeQuery(c, "to")
 	return
 }
+
+// queryInt reads an optional integer from the query string, within [lo, hi].
+func queryInt(c *fiber.Ctx, name string, def, lo, hi int64) (int64, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, fault.Field(name, "%s 应为 %d 至 %d 之间的整数", name, lo, hi)
+	}
+	return n, nil
+}

@@ -34,6 +34,7 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	a.publicInspectionRoutes(pub)
 	a.publicAuditRoutes(pub)
 	a.publicInspectionPageRoutes(pub)
+	a.publicLogRoutes(pub)
 }
 
 // publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.

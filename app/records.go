@@ -23,6 +23,7 @@ func (a *App) recordRoutes(r fiber.Router) {
 	r.Get("/cases/:id/records", a.listRecords)
 	r.Post("/cases/:id/records", a.addRecord)
 	r.Get("/cases/:id/verify", a.verifyCase)
+	a.logRoutes(r)
 	r.Get("/records/:id", a.getRecord)
 	// Records are never edited or removed; say so rather than 404.
 	for _, m := range []string{fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete} {

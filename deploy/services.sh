@@ -74,6 +74,8 @@ start_minio() {
 # The key that signs officers' certificate QR codes, generated once per machine.
 mkdir -p "$CACHE"
 [ -s "$CACHE/qr_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/qr_key")
+# The Ed25519 seed that signs the transparency log's checkpoints, likewise.
+[ -s "$CACHE/log_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/log_key")
 
 start_postgres
 start_redis

@@ -3,3 +3,16 @@
 // under them, the log of every access to evidence, and the verification that recomputes
 // every hash. It depends on enforcement and never on app.
 package evidence
+
+import _ "embed"
+
+// RecordsSpec is RECORDS.md, the byte form a record's digests cover, served on the portal
+// and copied into every case archive.
+//
+//go:embed RECORDS.md
+var RecordsSpec []byte
+
+// LogSpec is LOG.md, the transparency log's specification.
+//
+//go:embed LOG.md
+var LogSpec []byte

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/emmansun/gmsm/sm3"
 	"hash"
 	"io"
 	"path"
@@ -34,6 +35,7 @@ type Media struct {
 	ContentType   string     `json:"content_type"`
 	Size          int64      `json:"size"`
 	SHA256        string     `json:"sha256"`
+	SM3           string     `json:"sm3"` // empty for files recorded before SM3
 	UploadedBy    uuid.UUID  `json:"uploaded_by"`
 	CreatedAt     time.Time  `json:"created_at"`
 	RetainedUntil *time.Time `json:"retained_until"`
@@ -159,22 +161,25 @@ func CleanFilename(name string) string {
 // errTooLarge ends a stream that passed the size limit.
 var errTooLarge = errors.New("upload exceeds limit")
 
-// hashingReader hashes every byte read and stops with errTooLarge past limit bytes.
+// hashingReader hashes every byte read, in SHA-256 and SM3, and stops with errTooLarge
+// past limit bytes.
 type hashingReader struct {
 	r     io.Reader
 	h     hash.Hash
+	sm    hash.Hash
 	n     int64
 	limit int64
 	err   error // the first error of the underlying reader other than EOF
 }
 
 func newHashingReader(r io.Reader, limit int64) *hashingReader {
-	return &hashingReader{r: r, h: sha256.New(), limit: limit}
+	return &hashingReader{r: r, h: sha256.New(), sm: sm3.New(), limit: limit}
 }
 
 func (hr *hashingReader) Read(p []byte) (int, error) {
 	n, err := hr.r.Read(p)
 	hr.h.Write(p[:n])
+	hr.sm.Write(p[:n])
 	hr.n += int64(n)
 	if hr.n > hr.limit {
 		return n, errTooLarge
@@ -186,6 +191,8 @@ func (hr *hashingReader) Read(p []byte) (int, error) {
 }
 
 func (hr *hashingReader) sum() string { return hex.EncodeToString(hr.h.Sum(nil)) }
+
+func (hr *hashingReader) sumSM3() string { return hex.EncodeToString(hr.sm.Sum(nil)) }
 
 // Access is one opening of an evidence file.
 type Access struct {
@@ -220,7 +227,7 @@ type Upload struct {
 	MediaID     *uuid.UUID `json:"media_id,omitempty"`
 	Ready       bool       `json:"ready"` // a staged file, checked, waiting for its record
 
-	kind, objectKey, minioID, versionID string
+	kind, objectKey, minioID, versionID, sm3 string
 }
 
 // PartURL is where one part goes.

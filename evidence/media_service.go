@@ -137,7 +137,7 @@ func (s *Service) addMedia(ctx context.Context, a enforcement.Actor, rec Record,
 		return Media{}, fault.Field("file", "收到 %d 字节，与声明的 %d 字节不符，文件未保存", hr.n, in.Size)
 	}
 	m := Media{ID: id, RecordID: rec.ID, CaseID: rec.CaseID, ObjectKey: up.objectKey, VersionID: version,
-		Filename: up.Filename, ContentType: ct, Size: hr.n, SHA256: hr.sum(), UploadedBy: a.UserID, CreatedAt: now}
+		Filename: up.Filename, ContentType: ct, Size: hr.n, SHA256: hr.sum(), SM3: hr.sumSM3(), UploadedBy: a.UserID, CreatedAt: now}
 	if in.SHA256 != "" && in.SHA256 != m.SHA256 {
 		s.discard(ctx, &up, version)
 		return Media{}, fault.Field("sha256", "文件内容的 SHA-256 为 %s，与声明的不符，文件未保存", m.SHA256)
@@ -395,7 +395,7 @@ func (s *Service) checkStored(ctx context.Context, up *Upload, version string) (
 		return Media{}, objectError(err, "证据文件")
 	}
 	m := Media{ID: mediaIDOf(up.objectKey), CaseID: up.CaseID, ObjectKey: up.objectKey,
-		VersionID: version, Filename: up.Filename, ContentType: ct, Size: hr.n, SHA256: hr.sum(),
+		VersionID: version, Filename: up.Filename, ContentType: ct, Size: hr.n, SHA256: hr.sum(), SM3: hr.sumSM3(),
 		UploadedBy: up.CreatedBy, CreatedAt: s.Now().UTC().Truncate(time.Microsecond)}
 	if up.RecordID != nil {
 		m.RecordID = *up.RecordID

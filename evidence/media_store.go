@@ -14,12 +14,12 @@ import (
 )
 
 const mediaCols = `id, record_id, case_id, attachment_id, object_key, version_id, filename, content_type, size, sha256,
-	uploaded_by, created_at, retained_until`
+	uploaded_by, created_at, retained_until, sm3`
 
 func scanMedia(row pgx.CollectableRow) (Media, error) {
 	var m Media
 	err := row.Scan(&m.ID, &m.RecordID, &m.CaseID, &m.AttachmentID, &m.ObjectKey, &m.VersionID, &m.Filename,
-		&m.ContentType, &m.Size, &m.SHA256, &m.UploadedBy, &m.CreatedAt, &m.RetainedUntil)
+		&m.ContentType, &m.Size, &m.SHA256, &m.UploadedBy, &m.CreatedAt, &m.RetainedUntil, &m.SM3)
 	return m, err
 }
 
@@ -70,21 +70,25 @@ func (s *Store) attachTx(ctx context.Context, tx pgx.Tx, m *Media, rec Record, u
 	if tag.RowsAffected() != 1 {
 		return fault.New(fault.Conflict, "上传已结束或已过期，请重新上传")
 	}
+	data := map[string]any{
+		"media_id": m.ID, "record_id": m.RecordID, "record_seq": rec.Seq, "filename": m.Filename,
+		"content_type": m.ContentType, "size": m.Size, "sha256": m.SHA256, "object_key": m.ObjectKey,
+		"version_id": m.VersionID,
+	}
+	if m.SM3 != "" {
+		data["sm3"] = m.SM3
+	}
 	att := Record{CaseID: m.CaseID, Stage: rec.Stage, Kind: "attachment",
-		Note: "附件：" + m.Filename + "（附于第 " + strconv.Itoa(rec.Seq) + " 条记录）",
-		Data: canonicalData(map[string]any{
-			"media_id": m.ID, "record_id": m.RecordID, "record_seq": rec.Seq, "filename": m.Filename,
-			"content_type": m.ContentType, "size": m.Size, "sha256": m.SHA256, "object_key": m.ObjectKey,
-			"version_id": m.VersionID,
-		}),
+		Note:       "附件：" + m.Filename + "（附于第 " + strconv.Itoa(rec.Seq) + " 条记录）",
+		Data:       canonicalData(data),
 		OccurredAt: m.CreatedAt, AuthorID: &m.UploadedBy, AuthorName: authorName}
 	if err := s.appendTx(ctx, tx, &att); err != nil {
 		return err
 	}
 	m.AttachmentID = att.ID
-	_, err = tx.Exec(ctx, `INSERT INTO media (`+mediaCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	_, err = tx.Exec(ctx, `INSERT INTO media (`+mediaCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		m.ID, m.RecordID, m.CaseID, m.AttachmentID, m.ObjectKey, m.VersionID, m.Filename, m.ContentType, m.Size,
-		m.SHA256, m.UploadedBy, m.CreatedAt, m.RetainedUntil)
+		m.SHA256, m.UploadedBy, m.CreatedAt, m.RetainedUntil, m.SM3)
 	return enforcement.DBError(err, "证据文件")
 }
 
@@ -109,20 +113,20 @@ func (s *Store) Unretained(ctx context.Context, before time.Time, limit int) ([]
 }
 
 const uploadCols = `id, kind, record_id, case_id, object_key, minio_upload_id, filename, content_type, size, part_size,
-	sha256, created_by, created_at, expires_at, version_id, ready`
+	sha256, created_by, created_at, expires_at, version_id, ready, sm3`
 
 func scanUpload(row pgx.CollectableRow) (Upload, error) {
 	var u Upload
 	err := row.Scan(&u.ID, &u.kind, &u.RecordID, &u.CaseID, &u.objectKey, &u.minioID, &u.Filename, &u.ContentType,
-		&u.Size, &u.PartSize, &u.SHA256, &u.CreatedBy, &u.CreatedAt, &u.ExpiresAt, &u.versionID, &u.Ready)
+		&u.Size, &u.PartSize, &u.SHA256, &u.CreatedBy, &u.CreatedAt, &u.ExpiresAt, &u.versionID, &u.Ready, &u.sm3)
 	return u, err
 }
 
 // AddUpload notes an upload before its first byte reaches MinIO.
 func (s *Store) AddUpload(ctx context.Context, u *Upload) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO uploads (`+uploadCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	_, err := s.db.Exec(ctx, `INSERT INTO uploads (`+uploadCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		u.ID, u.kind, u.RecordID, u.CaseID, u.objectKey, u.minioID, u.Filename, u.ContentType, u.Size, u.PartSize,
-		u.SHA256, u.CreatedBy, u.CreatedAt, u.ExpiresAt, u.versionID, u.Ready)
+		u.SHA256, u.CreatedBy, u.CreatedAt, u.ExpiresAt, u.versionID, u.Ready, u.sm3)
 	return enforcement.DBError(err, "上传")
 }
 
@@ -130,7 +134,7 @@ func (s *Store) AddUpload(ctx context.Context, u *Upload) error {
 // hash. It waits for its record until it expires.
 func (s *Store) MarkReady(ctx context.Context, u *Upload) error {
 	_, err := s.db.Exec(ctx, `UPDATE uploads SET ready = true, version_id = $2, content_type = $3, size = $4, sha256 = $5,
-		expires_at = $6 WHERE id = $1`, u.ID, u.versionID, u.ContentType, u.Size, u.SHA256, u.ExpiresAt)
+		expires_at = $6, sm3 = $7 WHERE id = $1`, u.ID, u.versionID, u.ContentType, u.Size, u.SHA256, u.ExpiresAt, u.sm3)
 	return enforcement.DBError(err, "上传")
 }
 

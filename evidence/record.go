@@ -1,8 +1,6 @@
 package evidence
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -48,8 +46,13 @@ type Record struct {
 	AuthorID   *uuid.UUID        `json:"author_id"`
 	AuthorName string            `json:"author_name"`
 	CreatedAt  time.Time         `json:"created_at"`
-	PrevHash   string            `json:"prev_hash"`
-	Hash       string            `json:"hash"`
+	// Canon names the byte form the digests cover (RECORDS.md): zhifa-record-2, or
+	// zhifa-record-1 for records written before it, which have no SM3.
+	Canon    string `json:"canon"`
+	PrevHash string `json:"prev_hash"`
+	PrevSM3  string `json:"prev_sm3"`
+	Hash     string `json:"hash"` // SHA-256 of the canonical form, hex
+	SM3      string `json:"sm3"`  // SM3 of the canonical form, hex
 }
 
 // Location is where a record was made, from the phone's position.
@@ -58,9 +61,9 @@ type Location struct {
 	Lng float64 `json:"lng"`
 }
 
-// canonical is the exact content a record's hash covers, in a fixed field order. Times
-// are UTC at the microsecond precision PostgreSQL keeps.
-type canonical struct {
+// canonical1 is what zhifa-record-1 hashes (RECORDS.md §5): Go's encoding/json of these
+// fields in this order. Times are UTC at the microsecond precision PostgreSQL keeps.
+type canonical1 struct {
 	ID         string          `json:"id"`
 	CaseID     string          `json:"case_id"`
 	Seq        int             `json:"seq"`
@@ -79,15 +82,13 @@ type canonical struct {
 
 func stamp(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano) }
 
-// ComputeHash returns the SHA-256 of the record's canonical content, hex-encoded.
-func (r *Record) ComputeHash() string {
-	b, _ := json.Marshal(canonical{
+func (r *Record) canonical1() []byte {
+	b, _ := json.Marshal(canonical1{
 		ID: r.ID.String(), CaseID: r.CaseID.String(), Seq: r.Seq, Stage: string(r.Stage), Kind: string(r.Kind),
 		Note: r.Note, Data: r.Data, OccurredAt: stamp(r.OccurredAt), Location: r.Location, Corrects: r.Corrects,
 		AuthorID: r.AuthorID, AuthorName: r.AuthorName, CreatedAt: stamp(r.CreatedAt), PrevHash: r.PrevHash,
 	})
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
+	return b
 }
 
 // canonicalData renders extra data as compact JSON with sorted keys.
@@ -184,11 +185,11 @@ type Verification struct {
 	Problems       []Problem `json:"problems"`
 }
 
-// verifyChain recomputes hashes and links of records ordered by seq, against the head the
+// VerifyChain recomputes hashes and links of records ordered by seq, against the head the
 // case row keeps.
-func verifyChain(records []Record, headSeq int, headHash string) []Problem {
+func VerifyChain(records []Record, headSeq int, headHash string) []Problem {
 	problems := []Problem{}
-	prev, want := "", 1
+	prev, prevSM3, want := "", "", 1
 	for i := range records {
 		r := &records[i]
 		id := r.ID
@@ -196,15 +197,26 @@ func verifyChain(records []Record, headSeq int, headHash string) []Problem {
 			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "missing_record",
 				Message: "缺少第 " + strconv.Itoa(want) + " 至 " + strconv.Itoa(r.Seq-1) + " 条记录"})
 		}
-		if got := r.ComputeHash(); got != r.Hash {
+		sha, sm, err := r.Digests()
+		switch {
+		case err != nil:
 			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "hash_mismatch",
-				Message: "第 " + strconv.Itoa(r.Seq) + " 条记录的内容与其哈希不符（存储 " + short(r.Hash) + "，重算 " + short(got) + "），记录已被改动"})
+				Message: "第 " + strconv.Itoa(r.Seq) + " 条记录无法按其规范形式（" + r.Canon + "）重算哈希，记录已被改动"})
+		case sha != r.Hash:
+			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "hash_mismatch",
+				Message: "第 " + strconv.Itoa(r.Seq) + " 条记录的内容与其哈希不符（存储 " + short(r.Hash) + "，重算 " + short(sha) + "），记录已被改动"})
+		case sm != r.SM3:
+			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "sm3_mismatch",
+				Message: "第 " + strconv.Itoa(r.Seq) + " 条记录的内容与其 SM3 摘要不符（存储 " + short(r.SM3) + "，重算 " + short(sm) + "），记录已被改动"})
 		}
 		if r.PrevHash != prev {
 			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "chain_break",
 				Message: "第 " + strconv.Itoa(r.Seq) + " 条记录指向的前一哈希 " + short(r.PrevHash) + " 与前一条记录 " + short(prev) + " 不符"})
+		} else if r.Canon == CanonV2 && r.PrevSM3 != prevSM3 {
+			problems = append(problems, Problem{RecordID: &id, Seq: r.Seq, Code: "chain_break",
+				Message: "第 " + strconv.Itoa(r.Seq) + " 条记录指向的前一 SM3 摘要 " + short(r.PrevSM3) + " 与前一条记录 " + short(prevSM3) + " 不符"})
 		}
-		prev, want = r.Hash, r.Seq+1
+		prev, prevSM3, want = r.Hash, r.SM3, r.Seq+1
 	}
 	if headSeq != want-1 || headHash != prev {
 		problems = append(problems, Problem{Seq: headSeq, Code: "head_mismatch",

@@ -102,7 +102,7 @@ func (s *Service) StageFile(ctx context.Context, a enforcement.Actor, caseID uui
 		s.discard(ctx, &up, version)
 		return Upload{}, fault.Field("sha256", "文件内容的 SHA-256 为 %s，与声明的不符，文件未保存", hr.sum())
 	}
-	m := Media{ContentType: ct, Size: hr.n, SHA256: hr.sum(), VersionID: version}
+	m := Media{ContentType: ct, Size: hr.n, SHA256: hr.sum(), SM3: hr.sumSM3(), VersionID: version}
 	c, err := s.ready(ctx, &up, m)
 	if err != nil {
 		return Upload{}, err
@@ -112,7 +112,7 @@ func (s *Service) StageFile(ctx context.Context, a enforcement.Actor, caseID uui
 
 // ready keeps a staged file's checked facts until its record takes it.
 func (s *Service) ready(ctx context.Context, up *Upload, m Media) (Completion, error) {
-	up.versionID, up.ContentType, up.Size, up.SHA256, up.Ready = m.VersionID, m.ContentType, m.Size, m.SHA256, true
+	up.versionID, up.ContentType, up.Size, up.SHA256, up.sm3, up.Ready = m.VersionID, m.ContentType, m.Size, m.SHA256, m.SM3, true
 	up.ExpiresAt = s.Now().UTC().Add(stagedTTL)
 	up.Parts, up.Received = nil, nil
 	if err := s.Store.MarkReady(ctx, up); err != nil {
@@ -174,7 +174,7 @@ func (s *Service) AddRecordWithFiles(ctx context.Context, a enforcement.Actor, c
 		}
 		for _, u := range ups {
 			m := Media{ID: mediaIDOf(u.objectKey), RecordID: rec.ID, CaseID: caseID, ObjectKey: u.objectKey, VersionID: u.versionID,
-				Filename: u.Filename, ContentType: u.ContentType, Size: u.Size, SHA256: u.SHA256, UploadedBy: u.CreatedBy,
+				Filename: u.Filename, ContentType: u.ContentType, Size: u.Size, SHA256: u.SHA256, SM3: u.sm3, UploadedBy: u.CreatedBy,
 				CreatedAt: rec.CreatedAt}
 			if m.CreatedAt.IsZero() {
 				m.CreatedAt = s.Now().UTC().Truncate(time.Microsecond)

@@ -23,14 +23,14 @@ type Store struct {
 func NewStore(db *pgxpool.Pool) *Store { return &Store{db: db, now: time.Now} }
 
 const recordCols = `id, case_id, seq, stage, kind, note, data, occurred_at, lat, lng, corrects, author_id, author_name,
-	created_at, prev_hash, hash`
+	created_at, prev_hash, hash, canon, sm3, prev_sm3`
 
 func scanRecord(row pgx.CollectableRow) (Record, error) {
 	var r Record
 	var data string
 	var lat, lng *float64
 	err := row.Scan(&r.ID, &r.CaseID, &r.Seq, &r.Stage, &r.Kind, &r.Note, &data, &r.OccurredAt, &lat, &lng,
-		&r.Corrects, &r.AuthorID, &r.AuthorName, &r.CreatedAt, &r.PrevHash, &r.Hash)
+		&r.Corrects, &r.AuthorID, &r.AuthorName, &r.CreatedAt, &r.PrevHash, &r.Hash, &r.Canon, &r.SM3, &r.PrevSM3)
 	r.Data = json.RawMessage(data)
 	if lat != nil && lng != nil {
 		r.Location = &Location{Lat: *lat, Lng: *lng}
@@ -42,7 +42,7 @@ func scanRecord(row pgx.CollectableRow) (Record, error) {
 // writers to one case queue up and each links to the record before it.
 func (s *Store) appendTx(ctx context.Context, tx pgx.Tx, r *Record) error {
 	var head int
-	err := tx.QueryRow(ctx, `SELECT head_seq, head_hash FROM cases WHERE id = $1 FOR UPDATE`, r.CaseID).Scan(&head, &r.PrevHash)
+	err := tx.QueryRow(ctx, `SELECT head_seq, head_hash, head_sm3 FROM cases WHERE id = $1 FOR UPDATE`, r.CaseID).Scan(&head, &r.PrevHash, &r.PrevSM3)
 	if err != nil {
 		return enforcement.DBError(err, "案件")
 	}
@@ -58,21 +58,28 @@ func (s *Store) appendTx(ctx context.Context, tx pgx.Tx, r *Record) error {
 	r.ID, r.Seq = uuid.New(), head+1
 	r.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
 	r.OccurredAt = r.OccurredAt.UTC().Truncate(time.Microsecond)
-	if len(r.Data) == 0 {
-		r.Data = json.RawMessage("{}")
+	// Every new record is written under the current canon; the data is stored in it, so
+	// what records.json shows is what was hashed.
+	r.Canon, r.Location = CanonV2, snapLocation(r.Location)
+	if r.Data, err = canonicalData2(r.Data); err != nil {
+		return fault.Wrap(err, fault.Internal, "记录内容无法规范化")
 	}
-	r.Hash = r.ComputeHash()
+	if r.Hash, r.SM3, err = r.Digests(); err != nil {
+		return fault.Wrap(err, fault.Internal, "记录内容无法规范化")
+	}
 	var lat, lng *float64
 	if r.Location != nil {
 		lat, lng = &r.Location.Lat, &r.Location.Lng
 	}
-	// One statement writes the record and moves the case's head, so the case row is held
-	// for two round trips and the commit.
+	// One statement writes the record, moves the case's head and queues the new head for
+	// the transparency log, so the case row is held for two round trips and the commit.
 	_, err = tx.Exec(ctx, `WITH ins AS (INSERT INTO records (`+recordCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING case_id, seq, hash)
-		UPDATE cases c SET head_seq = ins.seq, head_hash = ins.hash FROM ins WHERE c.id = ins.case_id`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		RETURNING case_id, seq, hash, sm3),
+		q AS (INSERT INTO log_queue (case_id, seq, head_hash) SELECT case_id, seq, hash FROM ins)
+		UPDATE cases c SET head_seq = ins.seq, head_hash = ins.hash, head_sm3 = ins.sm3 FROM ins WHERE c.id = ins.case_id`,
 		r.ID, r.CaseID, r.Seq, r.Stage, r.Kind, r.Note, string(r.Data), r.OccurredAt, lat, lng, r.Corrects, r.AuthorID,
-		r.AuthorName, r.CreatedAt, r.PrevHash, r.Hash)
+		r.AuthorName, r.CreatedAt, r.PrevHash, r.Hash, r.Canon, r.SM3, r.PrevSM3)
 	return enforcement.DBError(err, "记录")
 }
 
@@ -109,15 +116,19 @@ func (s *Store) Find(ctx context.Context, id uuid.UUID) (Record, error) {
 // Verify recomputes a case's chain from what PostgreSQL holds now.
 func (s *Store) Verify(ctx context.Context, caseID uuid.UUID) (Verification, error) {
 	var headSeq int
-	var headHash string
-	if err := s.db.QueryRow(ctx, `SELECT head_seq, head_hash FROM cases WHERE id = $1`, caseID).Scan(&headSeq, &headHash); err != nil {
+	var headHash, headSM3 string
+	if err := s.db.QueryRow(ctx, `SELECT head_seq, head_hash, head_sm3 FROM cases WHERE id = $1`, caseID).Scan(&headSeq, &headHash, &headSM3); err != nil {
 		return Verification{}, enforcement.DBError(err, "案件")
 	}
 	rs, err := s.List(ctx, caseID)
 	if err != nil {
 		return Verification{}, err
 	}
-	v := Verification{RecordsChecked: len(rs), Problems: verifyChain(rs, headSeq, headHash)}
+	v := Verification{RecordsChecked: len(rs), Problems: VerifyChain(rs, headSeq, headHash)}
+	if len(rs) > 0 && rs[len(rs)-1].SM3 != headSM3 && len(v.Problems) == 0 {
+		v.Problems = append(v.Problems, Problem{Seq: headSeq, Code: "head_mismatch",
+			Message: "案件登记的最后一条记录的 SM3 摘要（" + short(headSM3) + "）与实际（" + short(rs[len(rs)-1].SM3) + "）不符"})
+	}
 	v.OK = len(v.Problems) == 0
 	return v, nil
 }

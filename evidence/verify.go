@@ -19,6 +19,7 @@ type attachmentData struct {
 	ContentType string    `json:"content_type"`
 	Size        int64     `json:"size"`
 	SHA256      string    `json:"sha256"`
+	SM3         string    `json:"sm3"`
 	ObjectKey   string    `json:"object_key"`
 	VersionID   string    `json:"version_id"`
 }
@@ -60,7 +61,7 @@ func (s *Service) VerifyCase(ctx context.Context, caseID uuid.UUID) (Verificatio
 		var d attachmentData
 		_ = json.Unmarshal(r.Data, &d)
 		rid := r.ID
-		if d.SHA256 != m.SHA256 || d.Size != m.Size || d.ObjectKey != m.ObjectKey || d.VersionID != m.VersionID || d.ContentType != m.ContentType {
+		if d.SHA256 != m.SHA256 || d.SM3 != m.SM3 || d.Size != m.Size || d.ObjectKey != m.ObjectKey || d.VersionID != m.VersionID || d.ContentType != m.ContentType {
 			v.Problems = append(v.Problems, Problem{MediaID: &id, RecordID: &rid, Seq: r.Seq, Code: "media_row_altered",
 				Message: "证据文件“" + m.Filename + "”的登记信息与第 " + strconv.Itoa(r.Seq) + " 条附件记录不符（登记 " + short(m.SHA256) + "，记录 " + short(d.SHA256) + "）"})
 		}
@@ -111,6 +112,8 @@ func (s *Service) checkObject(ctx context.Context, d attachmentData) ([]Problem,
 	}
 	if got := hr.sum(); got != d.SHA256 || hr.n != d.Size {
 		out = append(out, Problem{Code: "media_hash_mismatch", Message: "证据文件“" + d.Filename + "”的内容与记录不符（记录 " + short(d.SHA256) + "，" + strconv.FormatInt(d.Size, 10) + " 字节；重算 " + short(got) + "，" + strconv.FormatInt(hr.n, 10) + " 字节）"})
+	} else if got := hr.sumSM3(); d.SM3 != "" && got != d.SM3 {
+		out = append(out, Problem{Code: "media_hash_mismatch", Message: "证据文件“" + d.Filename + "”的内容与记录的 SM3 摘要不符（记录 " + short(d.SM3) + "，重算 " + short(got) + "）"})
 	}
 	return out, nil
 }

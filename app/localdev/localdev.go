@@ -36,6 +36,11 @@ func ReadSecret(path string) string {
 	return strings.TrimSpace(string(b))
 }
 
+// LogKeyFile is the file holding the generated seed that signs the log's checkpoints.
+func LogKeyFile(getenv func(string) string) string {
+	return filepath.Join(CacheDir(getenv), "log_key")
+}
+
 // QRKeyFile is the file holding the generated key that signs certificate QR codes.
 func QRKeyFile(getenv func(string) string) string {
 	return filepath.Join(CacheDir(getenv), "qr_key")
