@@ -511,7 +511,7 @@ func TestOutOfScopeAnswersAsAbsent(t *testing.T) {
 	var probes []probe
 	for _, p := range []string{
 		"/api/v1/cases/{case}", "/api/v1/cases/{case}/records", "/api/v1/cases/{case}/verify", "/api/v1/cases/{case}/reviews",
-		"/api/v1/cases/{case}/archive", "/api/v1/records/{record}", "/api/v1/records/{record}/media", "/api/v1/media/{media}",
+		"/api/v1/cases/{case}/archive", "/api/v1/cases/{case}/log", "/api/v1/records/{record}", "/api/v1/records/{record}/media", "/api/v1/media/{media}",
 		"/api/v1/media/{media}/info", "/api/v1/media/{media}/access-log", "/api/v1/reviews/{review}", "/api/v1/disclosures/{disclosure}",
 		"/api/v1/officers/{officer}", "/api/v1/officers/{officer}/qr.png", "/api/v1/agencies/{agency}", "/api/v1/agencies/{agency}/profile",
 		"/api/v1/agencies/{agency}/major-criteria", "/api/v1/rectifications/{rectification}", "/api/v1/inspection/checks/{check}",

@@ -402,19 +402,92 @@ func OpenCheckpoint(signed []byte, vkey string) (size int64, root tlog.Hash, at 
 	return size, root, at, nil
 }
 
-// CheckInclusion verifies an inclusion proof against a root.
+// CheckInclusion verifies an inclusion proof against a root by LOG.md §4 (RFC 9162
+// §2.1.3.2), written from the text rather than taken from the library that made the proof.
 func CheckInclusion(in Inclusion, root tlog.Hash) error {
 	p, err := unhexes(in.Proof)
 	if err != nil {
 		return err
 	}
-	var lh tlog.Hash
 	b, err := hex.DecodeString(in.LeafHash)
 	if err != nil || len(b) != 32 {
 		return fmt.Errorf("叶哈希无效")
 	}
-	copy(lh[:], b)
-	return tlog.CheckRecord(p, in.TreeSize, root, in.LeafIndex, lh)
+	if in.LeafIndex < 0 || in.LeafIndex >= in.TreeSize {
+		return fmt.Errorf("叶序号 %d 不在树大小 %d 之内", in.LeafIndex, in.TreeSize)
+	}
+	var r tlog.Hash
+	copy(r[:], b)
+	fn, sn := in.LeafIndex, in.TreeSize-1
+	for _, h := range p {
+		if sn == 0 {
+			return fmt.Errorf("包含证明过长")
+		}
+		if fn%2 == 1 || fn == sn {
+			r = tlog.NodeHash(h, r)
+			if fn%2 == 0 {
+				for fn%2 == 0 && fn != 0 {
+					fn, sn = fn>>1, sn>>1
+				}
+			}
+		} else {
+			r = tlog.NodeHash(r, h)
+		}
+		fn, sn = fn>>1, sn>>1
+	}
+	if sn != 0 || r != root {
+		return fmt.Errorf("包含证明与根哈希不符")
+	}
+	return nil
+}
+
+// CheckConsistency verifies that the tree of size to (root second) extends the tree of
+// size from (root first), by LOG.md §4 (RFC 9162 §2.1.4.2).
+func CheckConsistency(c Consistency, first, second tlog.Hash) error {
+	p, err := unhexes(c.Proof)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.From < 1 || c.To < c.From:
+		return fmt.Errorf("树大小无效")
+	case c.From == c.To:
+		if len(p) != 0 || first != second {
+			return fmt.Errorf("同一树大小的根哈希不同")
+		}
+		return nil
+	}
+	if len(p) == 0 {
+		return fmt.Errorf("一致性证明为空")
+	}
+	if c.From&(c.From-1) == 0 { // a power of two: the old tree is a subtree of the new
+		p = append([]tlog.Hash{first}, p...)
+	}
+	fn, sn := c.From-1, c.To-1
+	for fn%2 == 1 {
+		fn, sn = fn>>1, sn>>1
+	}
+	fr, sr := p[0], p[0]
+	for _, h := range p[1:] {
+		if sn == 0 {
+			return fmt.Errorf("一致性证明过长")
+		}
+		if fn%2 == 1 || fn == sn {
+			fr, sr = tlog.NodeHash(h, fr), tlog.NodeHash(h, sr)
+			if fn%2 == 0 {
+				for fn%2 == 0 && fn != 0 {
+					fn, sn = fn>>1, sn>>1
+				}
+			}
+		} else {
+			sr = tlog.NodeHash(sr, h)
+		}
+		fn, sn = fn>>1, sn>>1
+	}
+	if sn != 0 || fr != first || sr != second {
+		return fmt.Errorf("一致性证明与两个根哈希不符")
+	}
+	return nil
 }
 
 func unhexes(ss []string) ([]tlog.Hash, error) {
