@@ -31,6 +31,7 @@ func (a *App) auditRoutes(api fiber.Router) {
 }
 
 func (a *App) publicAuditRoutes(pub fiber.Router) {
+	pub.Get("/api/evaluations", a.publicCached(a.publicEvaluationsJSON))
 	pub.Get("/api/evaluations/:id", a.publicCached(a.publicEvaluation))
 	pub.Get("/api/evaluations/:id/pool", a.publicEvaluationPool)
 	pub.Get("/api/evaluations/:id/verify", a.publicVerifySample)
@@ -50,6 +51,19 @@ func (a *App) publicEvaluationsPage(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Render("public_evaluations", a.publicView(c, "案卷评查抽样公示", fiber.Map{"List": l, "Pager": pager(c, p, l.Total)}))
+}
+
+// GET /public/api/evaluations?page=&page_size= — the JSON twin of /public/evaluations.
+func (a *App) publicEvaluationsJSON(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.audit.PublicEvaluations(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
 }
 
 // GET /public/evaluations/{id} — a campaign's sample, re-run and compared as the page loads.

@@ -248,6 +248,16 @@ func TestEvaluationSampleIsPubliclyVerifiable(t *testing.T) {
 		t.Fatalf("public campaign = %d %s", pub.Status, pub.Body)
 	}
 	noSecrets(t, "public campaign", pub.Body)
+	// The public list in JSON names the campaign as the page does, without secrets.
+	list := s.public("/public/api/evaluations?page_size=50")
+	found := false
+	for _, e := range items(list) {
+		found = found || e["id"] == cp.id
+	}
+	if list.Status != 200 || !found || total(list) < 1 {
+		t.Errorf("public campaign list = %d %s", list.Status, list.Body)
+	}
+	noSecrets(t, "public campaign list", list.Body)
 	pool := mustStatus(t, "pool listing", s.public("/public/api/evaluations/"+cp.id+"/pool"), 200)
 	v := s.public("/public/api/evaluations/" + cp.id + "/verify").JSON()
 	if v["ok"] != true {

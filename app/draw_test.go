@@ -528,3 +528,19 @@ func TestCheckResultsAreDisclosed(t *testing.T) {
 		t.Fatalf("follow-up case = %d %s", r.Status, r.Body)
 	}
 }
+
+// The demo's past draws follow their tasks: a task is created, frozen and published
+// before its draw, months ago for the past quarters, so no draw predates its commitment.
+func TestDemoTasksPredateTheirDraws(t *testing.T) {
+	s := start(t)
+	conn := dbConn(t, s)
+	var draws, backwards int
+	var oldest time.Time
+	if err := conn.QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE d.drawn_at <= t.created_at),
+		min(t.created_at) FROM inspection_draws d JOIN inspection_tasks t ON t.id = d.task_id`).Scan(&draws, &backwards, &oldest); err != nil {
+		t.Fatal(err)
+	}
+	if draws < 3 || backwards != 0 || time.Since(oldest) < 200*24*time.Hour {
+		t.Errorf("%d draws, %d drawn before their task was created; oldest task created %v", draws, backwards, oldest)
+	}
+}

@@ -236,3 +236,25 @@ func stringsJoin(cs []string) string {
 	}
 	return b.String()
 }
+
+// The "more than 2L refused in a row" rule counts per target (LOTTERY.md §5): sixty
+// targets each refuse one of three inspectors, far more than 2L = 6 refusals in all, and
+// the draw succeeds with each target given the two it may have.
+func TestRefusalCountIsPerTarget(t *testing.T) {
+	h := testHeader(3, 1, 2)
+	targets := codesOf(60)
+	for i, code := range targets {
+		h.Conflicts = append(h.Conflicts, PoolConflict{OfficerID: h.Inspectors[i%3].OfficerID, TargetCode: code})
+	}
+	for s := range 5 {
+		got, err := Assign(seedOf(s), h, targets)
+		if err != nil {
+			t.Fatalf("seed %d: %v", s, err)
+		}
+		for i, ins := range got {
+			if slices.Contains(ins, i%3) || len(ins) != 2 {
+				t.Fatalf("seed %d: target %d given %v", s, i, ins)
+			}
+		}
+	}
+}

@@ -89,10 +89,10 @@ func (s *Service) CreateTask(ctx context.Context, a enforcement.Actor, in TaskIn
 		quota := Quota{Ratios: in.Ratios, Counts: in.Counts}
 		_, err := tx.Exec(ctx, `INSERT INTO inspection_tasks (id, region_code, name, matter_ids, agency_ids, filter,
 				inspectors_per_target, exclude_days, yearly_cap, quota, inspector_field, due_date, strata, algorithm,
-				secret, commitment, pool_hash, pool_size, listing_size, state, redraw_of, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '[]', $13, $14, $15, '', 0, 0, 'frozen', $16, $17)`,
+				secret, commitment, pool_hash, pool_size, listing_size, state, redraw_of, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '[]', $13, $14, $15, '', 0, 0, 'frozen', $16, $17, $18)`,
 			id, prefix, in.Name, in.MatterIDs, in.AgencyIDs, in.Filter, in.InspectorsPerTarget, in.ExcludeDays, in.YearlyCap,
-			quota, in.InspectorField, in.DueDate, Algorithm, secret, Commit(secret), in.RedrawOf, a.UserID)
+			quota, in.InspectorField, in.DueDate, Algorithm, secret, Commit(secret), in.RedrawOf, a.UserID, s.Cases.Now())
 		if err != nil {
 			return enforcement.DBError(err, "该任务的重新抽取任务")
 		}

@@ -75,3 +75,12 @@ func TestFloorIsExactCeiling(t *testing.T) {
 		}
 	}
 }
+
+// A fixed count larger than its class is refused, never capped (LOTTERY.md §2).
+func TestCountBeyondClassIsRefused(t *testing.T) {
+	in := TaskInput{Counts: map[string]int{"A": 11, "B": 5}}
+	_, err := in.strata(map[string]int{"A": 10, "B": 100}, 0.03)
+	if !fault.Is(err, fault.Invalid) || !strings.Contains(err.Error(), "只有 10 个，少于要抽取的 11 个 (counts)") {
+		t.Errorf("count 11 of a class of 10: %v", err)
+	}
+}
