@@ -469,6 +469,7 @@ type checkedItem struct {
 	Label    string
 	When     time.Time
 	Hash     string
+	SM3      string
 	Problems []string
 }
 
@@ -510,14 +511,32 @@ func (a *App) verifyPage(c *fiber.Ctx) error {
 	}
 	records := make([]checkedItem, len(recs))
 	for i, r := range recs {
-		records[i] = checkedItem{Seq: r.Seq, Label: r.Kind.Label(), When: r.OccurredAt, Hash: r.Hash, Problems: byRecord[r.ID]}
+		records[i] = checkedItem{Seq: r.Seq, Label: r.Kind.Label(), When: r.OccurredAt, Hash: r.Hash, SM3: r.SM3, Problems: byRecord[r.ID]}
 	}
 	files := make([]checkedItem, len(media))
 	for i, m := range media {
-		files[i] = checkedItem{Label: m.Filename, When: m.CreatedAt, Hash: m.SHA256, Problems: byMedia[m.ID]}
+		files[i] = checkedItem{Label: m.Filename, When: m.CreatedAt, Hash: m.SHA256, SM3: m.SM3, Problems: byMedia[m.ID]}
 	}
-	return c.Render("case_verify", a.view(c, "校验 · "+cs.Number, fiber.Map{"Case": cs, "V": v, "Records": records,
-		"Files": files, "General": general}))
+	data := fiber.Map{"Case": cs, "V": v, "Records": records, "Files": files, "General": general}
+	// The head in the public log: the outside anchor a rewritten chain could not match.
+	if len(recs) > 0 {
+		last := recs[len(recs)-1]
+		an, err := a.anchor(ctx, id.String(), last.Seq, last.Hash)
+		if err != nil && fault.KindOf(err) != fault.NotFound {
+			return err
+		}
+		data["Anchored"], data["Anchor"], data["AnchorSeq"] = true, an, last.Seq
+		if err == nil { // NotFound: the head the records give is not in the log
+			size, root, at, err := a.translog.OpenCheckpoint([]byte(an.Checkpoint.Signed))
+			data["AnchorAt"] = at
+			data["AnchorOK"] = err == nil && size == an.Inclusion.TreeSize && evidence.CheckInclusion(an.Inclusion, root) == nil
+		}
+		if data["AnchorOK"] != true {
+			v.OK = false
+			data["V"], data["General"] = v, append(general, "本案最后一条记录的哈希不在公开日志中，记录链可能在入日志后被整体改写")
+		}
+	}
+	return c.Render("case_verify", a.view(c, "校验 · "+cs.Number, data))
 }
 
 // typedForm is what a refused form sent, to put back in it.

@@ -18,6 +18,12 @@ import (
 
 // oneCase makes a database with one agency, user and case, and returns the store.
 func oneCase(tb testing.TB) (*evidence.Store, uuid.UUID) {
+	st, id, _ := oneCasePool(tb)
+	return st, id
+}
+
+// oneCasePool is oneCase with the pool under the store.
+func oneCasePool(tb testing.TB) (*evidence.Store, uuid.UUID, *pgxpool.Pool) {
 	tb.Helper()
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(testenv.Database(tb, ""))
@@ -46,7 +52,7 @@ func oneCase(tb testing.TB) (*evidence.Store, uuid.UUID) {
 			tb.Fatal(err)
 		}
 	}
-	return evidence.NewStore(pool), caseID
+	return evidence.NewStore(pool), caseID, pool
 }
 
 // BenchmarkAppendConcurrent appends records to one case's chain from 32 writers at once

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -162,7 +163,9 @@ func CleanFilename(name string) string {
 var errTooLarge = errors.New("upload exceeds limit")
 
 // hashingReader hashes every byte read, in SHA-256 and SM3, and stops with errTooLarge
-// past limit bytes.
+// past limit bytes. SM3 runs beside the reader on another core, a piece at a time and in
+// order, so the slower of the two digests does not slow the upload by its whole cost; at
+// most smSlots pieces wait for it.
 type hashingReader struct {
 	r     io.Reader
 	h     hash.Hash
@@ -170,16 +173,26 @@ type hashingReader struct {
 	n     int64
 	limit int64
 	err   error // the first error of the underlying reader other than EOF
+
+	slots chan struct{}
+	last  chan struct{} // closed when the newest piece has been hashed
 }
 
+const (
+	smPiece = 1 << 20
+	smSlots = 8
+)
+
+var smBuffers = sync.Pool{New: func() any { b := make([]byte, smPiece); return &b }}
+
 func newHashingReader(r io.Reader, limit int64) *hashingReader {
-	return &hashingReader{r: r, h: sha256.New(), sm: sm3.New(), limit: limit}
+	return &hashingReader{r: r, h: sha256.New(), sm: sm3.New(), limit: limit, slots: make(chan struct{}, smSlots)}
 }
 
 func (hr *hashingReader) Read(p []byte) (int, error) {
 	n, err := hr.r.Read(p)
 	hr.h.Write(p[:n])
-	hr.sm.Write(p[:n])
+	hr.feedSM3(p[:n])
 	hr.n += int64(n)
 	if hr.n > hr.limit {
 		return n, errTooLarge
@@ -190,9 +203,37 @@ func (hr *hashingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// feedSM3 hands b to the SM3 digest in pieces; each piece waits for the one before it,
+// and every goroutine ends on its own even if the reader is abandoned.
+func (hr *hashingReader) feedSM3(b []byte) {
+	for len(b) > 0 {
+		k := min(len(b), smPiece)
+		hr.slots <- struct{}{}
+		buf := smBuffers.Get().(*[]byte)
+		piece := (*buf)[:copy(*buf, b[:k])]
+		prev, done := hr.last, make(chan struct{})
+		hr.last = done
+		go func() {
+			if prev != nil {
+				<-prev
+			}
+			hr.sm.Write(piece)
+			smBuffers.Put(buf)
+			<-hr.slots
+			close(done)
+		}()
+		b = b[k:]
+	}
+}
+
 func (hr *hashingReader) sum() string { return hex.EncodeToString(hr.h.Sum(nil)) }
 
-func (hr *hashingReader) sumSM3() string { return hex.EncodeToString(hr.sm.Sum(nil)) }
+func (hr *hashingReader) sumSM3() string {
+	if hr.last != nil {
+		<-hr.last
+	}
+	return hex.EncodeToString(hr.sm.Sum(nil))
+}
 
 // Access is one opening of an evidence file.
 type Access struct {
