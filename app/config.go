@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -134,6 +135,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_LOGIN_MAX_FAILS and ZHIFA_LOGIN_IP_MAX_FAILS must be positive")
 	case c.LoginFailWindow < time.Second || c.LoginIPDelay < time.Millisecond:
 		return fmt.Errorf("ZHIFA_LOGIN_FAIL_WINDOW must be at least a second and ZHIFA_LOGIN_IP_DELAY at least a millisecond")
+	case c.LogKey != "" && !isHexKey(c.LogKey):
+		return fmt.Errorf("ZHIFA_LOG_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
 	case c.Env == "production" && c.LogKey == "":
 		return fmt.Errorf("ZHIFA_LOG_KEY (or _FILE) must be set in production: 32 bytes in hex, the Ed25519 seed that signs the log")
 	case c.LogOrigin == "" || strings.ContainsAny(c.LogOrigin, "+ \t\n"):
@@ -306,4 +309,10 @@ func (c Config) minioPublic() *url.URL {
 		scheme = "https"
 	}
 	return &url.URL{Scheme: scheme, Host: c.MinIOEndpoint}
+}
+
+// isHexKey reports a 32-byte key written in hex.
+func isHexKey(s string) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) == 32
 }

@@ -253,9 +253,23 @@ func TestConfig(t *testing.T) {
 	if strings.Contains(string(masked), "hunter2") || strings.Contains(string(masked), "m1n10-s3cret") {
 		t.Errorf("masked configuration shows a secret: %s", masked)
 	}
+	// Production needs the log's key like every other secret, and the key never shows.
+	prod := map[string]string{"ZHIFA_ENV": "production", "HOME": t.TempDir(), "ZHIFA_QR_KEY": strings.Repeat("q", 32),
+		"ZHIFA_MINIO_SECRET_KEY": "m1n10-s3cret", "ZHIFA_PUBLIC_URL": "https://zhifa.example.gov.cn"}
+	if _, err := app.LoadConfig(get(prod)); err == nil || !strings.Contains(err.Error(), "ZHIFA_LOG_KEY") {
+		t.Errorf("production without ZHIFA_LOG_KEY: %v", err)
+	}
+	prod["ZHIFA_LOG_KEY"] = strings.Repeat("ab", 32)
+	cfg, err = app.LoadConfig(get(prod))
+	if err != nil || cfg.LogOrigin != "zhifa.example.gov.cn/zhifa-log" {
+		t.Errorf("production with a log key: origin %q, %v", cfg.LogOrigin, err)
+	}
+	if masked, _ := json.Marshal(fieldsOf(cfg)); strings.Contains(string(masked), strings.Repeat("ab", 32)) {
+		t.Errorf("masked configuration shows the log key: %s", masked)
+	}
 	for _, bad := range []map[string]string{
 		{"ZHIFA_ENV": "staging"}, {"ZHIFA_SESSION_LIFETIME": "soon"}, {"ZHIFA_BODY_LIMIT": "12"},
-		{"ZHIFA_ENV": "production", "HOME": t.TempDir()}, {"ZHIFA_LOG_LEVEL": "loud"},
+		{"ZHIFA_ENV": "production", "HOME": t.TempDir()}, {"ZHIFA_LOG_LEVEL": "loud"}, {"ZHIFA_LOG_ORIGIN": "a+b"}, {"ZHIFA_LOG_KEY": "not-hex"},
 	} {
 		if _, err := app.LoadConfig(get(bad)); err == nil {
 			t.Errorf("configuration %v accepted", bad)

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"html"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"zhifa/app"
+	"zhifa/app/testenv"
 	"zhifa/evidence"
 )
 
@@ -174,6 +177,11 @@ func TestVerifyPageSaysItInWords(t *testing.T) {
 	body = string(s.get(browser, "/cases/"+id+"/verify").Body)
 	if !strings.Contains(body, ">发现问题<") || !strings.Contains(body, "（第 3 条）的哈希不在") || strings.Contains(body, ">完整<") {
 		t.Errorf("a chain rewritten with its head does not show as 发现问题 by the log:\n%s", mainOf([]byte(body)))
+	}
+	var out bytes.Buffer
+	if err := app.Run(ctx, []string{"verify", "--case", id}, testenv.Getenv(s.env), &out); err == nil ||
+		!strings.Contains(out.String(), "最后一条记录的哈希不在公开日志中") || !strings.Contains(out.String(), "1 个案件有问题") {
+		t.Errorf("zhifa verify on the rewritten chain: %v\n%s", err, out.String())
 	}
 	if outsider := s.get(s.browser(), "/cases/"+id+"/verify"); outsider.Status != 303 {
 		t.Errorf("the page without login = %d, want the login redirect", outsider.Status)

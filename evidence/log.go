@@ -501,3 +501,13 @@ func unhexes(ss []string) ([]tlog.Hash, error) {
 	}
 	return out, nil
 }
+
+// HeadsOutsideLog lists the cases among ids whose present head (the case row's last record
+// and hash) is not a leaf of the log: a chain rewritten after it was logged. Queued heads
+// count as outside, so integrate first.
+func (l *Log) HeadsOutsideLog(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, _ := l.db.Query(ctx, `SELECT c.id FROM cases c WHERE c.id = ANY($1) AND c.head_seq > 0 AND NOT EXISTS (
+		SELECT 1 FROM log_leaves l WHERE l.case_id = c.id AND l.seq = c.head_seq AND l.head_hash = c.head_hash) ORDER BY c.id`, ids)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	return out, enforcement.DBError(err, "日志")
+}
