@@ -121,6 +121,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 		a.Close()
 		return nil, fmt.Errorf("ZHIFA_LOG_KEY: %w", err)
 	}
+	a.evidence.Log = a.translog
 	a.audit = audit.NewService(a.db, a.enforcement, a.evidence)
 	a.enforcement.ReadGrant = a.audit.EvaluatorReads
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}

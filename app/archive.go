@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"zhifa/evidence"
+	"zhifa/fault"
 )
 
 // manifest lists every file of a case archive with its SHA-256, and the chain's hashes,
@@ -76,11 +77,13 @@ const archiveReadme = `本压缩包由执法监督平台导出，内容为一件
   2. 按 RECORDS.md 重算 records.json 中每条记录的摘要；每条的 prev_hash 应等于前一条的 hash，
      最后一条的 hash 应等于 manifest.json 的 head_hash；
   3. 用公钥核对 log/checkpoint.txt 的签名，再按 LOG.md 用 log/inclusion.json 证明本案最后一条记录在检查点中。
-     公钥请与平台公示页“执法记录公开日志”（/public/log）或其他渠道取得的副本核对：
+     公钥须取自平台公示页“执法记录公开日志”（/public/log）或其他可信渠道，不能只信压缩包里的副本：
      整条链连同清单被改写时，改写后的链不可能通过第 3 步。
-  命令 zhifa verify-archive 本文件.zip 可离线完成以上全部核对。
+  4. 压缩包只能证明其中的记录在导出时已按序记入公开日志，不能证明此后没有新的记录；
+     案件此后是否有记录被删除或改写，请在平台上核对（案件的“全过程记录校验”页面或 zhifa verify）。
+  命令 zhifa verify-archive --key <公钥> 本文件.zip 可离线完成第 1 至 3 步。
 
-日志签名公钥：
+导出时平台使用的日志签名公钥（仅供对照）：
 `
 
 // archiveFile is one file of the archive written from memory.
@@ -103,10 +106,15 @@ func (a *App) caseArchive(c *fiber.Ctx) error {
 	if err := c.App().Config().Views.Render(&summary, "case_print", fiber.Map{"Case": v, "Printed": time.Now(), "By": act.Name, "CSS": "print.css"}); err != nil {
 		return err
 	}
-	recordsJSON, err := json.MarshalIndent(v.Records, "", "  ")
-	if err != nil {
+	// Without HTML escaping, so records.json shows <, > and & as the canon hashes them.
+	var rj bytes.Buffer
+	enc := json.NewEncoder(&rj)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v.Records); err != nil {
 		return err
 	}
+	recordsJSON := rj.Bytes()
 	for _, m := range v.Media {
 		uid := act.UserID
 		if err := a.evidence.Store.LogAccess(c.UserContext(), evidence.Access{MediaID: m.ID, UserID: &uid, Username: act.Username,
@@ -124,12 +132,16 @@ func (a *App) caseArchive(c *fiber.Ctx) error {
 	var logFiles []archiveFile
 	if man.HeadSeq > 0 {
 		an, err := a.anchor(c.UserContext(), v.ID.String(), man.HeadSeq, man.HeadHash)
-		if err != nil {
+		switch {
+		case fault.KindOf(err) == fault.NotFound: // never queued: the archive says so by lacking the proof
+			logFiles = []archiveFile{{"log/key.txt", []byte(a.translog.VerifierKey() + "\n")}}
+		case err != nil:
 			return err
+		default:
+			inc, _ := json.MarshalIndent(an.Inclusion, "", "  ")
+			logFiles = []archiveFile{{"log/checkpoint.txt", []byte(an.Checkpoint.Signed)}, {"log/inclusion.json", inc},
+				{"log/key.txt", []byte(an.Key + "\n")}}
 		}
-		inc, _ := json.MarshalIndent(an.Inclusion, "", "  ")
-		logFiles = []archiveFile{{"log/checkpoint.txt", []byte(an.Checkpoint.Signed)}, {"log/inclusion.json", inc},
-			{"log/key.txt", []byte(an.Key + "\n")}}
 	}
 	name := v.Number + ".zip"
 	c.Set(fiber.HeaderContentType, "application/zip")

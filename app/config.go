@@ -49,6 +49,7 @@ type Config struct {
 	QRKey           string        // signs certificate QR codes, so a forged code is recognised
 	LogKey          string        // Ed25519 seed (hex) that signs the transparency log's checkpoints
 	LogOrigin       string        // the log's name, first line of every checkpoint
+	logOriginSet    bool          // production must name its log, not inherit the URL's host
 }
 
 // LoadConfig reads the environment through getenv, applies defaults and validates.
@@ -88,6 +89,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogKey:          e.secretFile("ZHIFA_LOG_KEY", localdev.LogKeyFile(getenv)),
 		LogOrigin:       e.str("ZHIFA_LOG_ORIGIN", ""),
 	}
+	c.logOriginSet = c.LogOrigin != ""
 	if c.LogOrigin == "" {
 		if u, err := url.Parse(c.PublicURL); err == nil && u.Host != "" {
 			c.LogOrigin = u.Host + "/zhifa-log"
@@ -139,6 +141,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_LOG_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
 	case c.Env == "production" && c.LogKey == "":
 		return fmt.Errorf("ZHIFA_LOG_KEY (or _FILE) must be set in production: 32 bytes in hex, the Ed25519 seed that signs the log")
+	case c.Env == "production" && !c.logOriginSet:
+		return fmt.Errorf("ZHIFA_LOG_ORIGIN must be set in production: the log's lasting name, e.g. zhifa.example.gov.cn/log (it is part of every checkpoint and of the public key)")
 	case c.LogOrigin == "" || strings.ContainsAny(c.LogOrigin, "+ \t\n"):
 		return fmt.Errorf("ZHIFA_LOG_ORIGIN must be a name without spaces or '+', e.g. zhifa.example.gov.cn/log")
 	case c.Env == "production" && len(c.QRKey) < 16:

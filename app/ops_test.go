@@ -260,6 +260,10 @@ func TestConfig(t *testing.T) {
 		t.Errorf("production without ZHIFA_LOG_KEY: %v", err)
 	}
 	prod["ZHIFA_LOG_KEY"] = strings.Repeat("ab", 32)
+	if _, err := app.LoadConfig(get(prod)); err == nil || !strings.Contains(err.Error(), "ZHIFA_LOG_ORIGIN") {
+		t.Errorf("production without ZHIFA_LOG_ORIGIN: %v", err)
+	}
+	prod["ZHIFA_LOG_ORIGIN"] = "zhifa.example.gov.cn/zhifa-log"
 	cfg, err = app.LoadConfig(get(prod))
 	if err != nil || cfg.LogOrigin != "zhifa.example.gov.cn/zhifa-log" {
 		t.Errorf("production with a log key: origin %q, %v", cfg.LogOrigin, err)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html"
 	"net/url"
 	"regexp"
@@ -123,7 +124,7 @@ func TestVerifyPageSaysItInWords(t *testing.T) {
 	page := s.get(browser, "/cases/"+id+"/verify")
 	body := string(page.Body)
 	if page.Status != 200 || !strings.Contains(body, ">完整<") || strings.Contains(body, "发现问题") || strings.Count(body, "✓ 摘要一致") != 3 ||
-		strings.Count(body, "<code class=\"muted\">SM3 ") != 3 || !strings.Contains(body, "（第 3 条）的哈希已记入") || !strings.Contains(body, "包含证明有效") {
+		strings.Count(body, "<code class=\"muted\">SM3 ") != 3 || !strings.Contains(body, "（第 3 条）的哈希已记入") || !strings.Contains(body, "有效的包含证明") {
 		t.Errorf("intact chain page = %d: want 完整, three records each checked with both digests, and the head in the log", page.Status)
 	}
 	conn := dbConn(t, s)
@@ -171,17 +172,50 @@ func TestVerifyPageSaysItInWords(t *testing.T) {
 	if _, err := conn.Exec(ctx, `UPDATE cases SET head_hash = $2, head_sm3 = $3 WHERE id = $1`, id, last.Hash, last.SM3); err != nil {
 		t.Fatal(err)
 	}
-	if v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); v["ok"] != true {
-		t.Fatalf("the rewrite was not consistent: %v", v)
+	// Consistent in itself: the chain check alone finds nothing; the log finds records 2 and 3.
+	v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON()
+	problems, _ := v["problems"].([]any)
+	for _, p := range problems {
+		if p.(map[string]any)["code"] != "log_mismatch" {
+			t.Fatalf("the rewrite was not consistent: %v", v)
+		}
+	}
+	if v["ok"] != false || len(problems) != 2 {
+		t.Errorf("verify after a consistent rewrite of records 2 and 3: %v", v)
 	}
 	body = string(s.get(browser, "/cases/"+id+"/verify").Body)
-	if !strings.Contains(body, ">发现问题<") || !strings.Contains(body, "（第 3 条）的哈希不在") || strings.Contains(body, ">完整<") {
+	if !strings.Contains(body, ">发现问题<") || !strings.Contains(body, "第 2 条记录的哈希") || !strings.Contains(body, "与公开日志记载的") || strings.Contains(body, ">完整<") {
 		t.Errorf("a chain rewritten with its head does not show as 发现问题 by the log:\n%s", mainOf([]byte(body)))
 	}
 	var out bytes.Buffer
 	if err := app.Run(ctx, []string{"verify", "--case", id}, testenv.Getenv(s.env), &out); err == nil ||
-		!strings.Contains(out.String(), "最后一条记录的哈希不在公开日志中") || !strings.Contains(out.String(), "1 个案件有问题") {
+		!strings.Contains(out.String(), "记录在入日志后被改写") || !strings.Contains(out.String(), "1 个案件有问题") {
 		t.Errorf("zhifa verify on the rewritten chain: %v\n%s", err, out.String())
+	}
+	// Truncated: the last record removed and the head set back to the one before.
+	other := s.newCase(f)
+	s.call("POST", "/api/v1/cases/"+other+"/records", f.tok, map[string]any{"kind": "text", "note": "将被删除的笔录"})
+	s.get(browser, "/cases/"+other+"/verify") // the heads enter the log
+	var n int
+	var prev, prevSM3 string
+	_ = conn.QueryRow(ctx, `SELECT max(seq) FROM records WHERE case_id = $1`, other).Scan(&n)
+	_ = conn.QueryRow(ctx, `SELECT hash, sm3 FROM records WHERE case_id = $1 AND seq = $2`, other, n-1).Scan(&prev, &prevSM3)
+	for _, q := range []string{`ALTER TABLE records DISABLE TRIGGER records_append_only`,
+		`DELETE FROM records WHERE case_id = $1 AND seq = $2`, `ALTER TABLE records ENABLE TRIGGER records_append_only`} {
+		args := []any{}
+		if strings.Contains(q, "$1") {
+			args = append(args, other, n)
+		}
+		if _, err := conn.Exec(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `UPDATE cases SET head_seq = $2, head_hash = $3, head_sm3 = $4 WHERE id = $1`, other, n-1, prev, prevSM3); err != nil {
+		t.Fatal(err)
+	}
+	body = string(s.get(browser, "/cases/"+other+"/verify").Body)
+	if !strings.Contains(body, ">发现问题<") || !strings.Contains(body, fmt.Sprintf("公开日志记载本案有第 %d 条记录", n)) {
+		t.Errorf("a truncated chain does not show as 发现问题:\n%s", mainOf([]byte(body)))
 	}
 	if outsider := s.get(s.browser(), "/cases/"+id+"/verify"); outsider.Status != 303 {
 		t.Errorf("the page without login = %d, want the login redirect", outsider.Status)

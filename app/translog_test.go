@@ -295,6 +295,20 @@ func TestArchiveAnchoredInLog(t *testing.T) {
 	if res := verifyZip(t, r.Body, other); res.OK() {
 		t.Error("an archive verified under a key that did not sign it")
 	}
+	// Without a trusted key the archive's own key is used, and that alone is a problem.
+	if res := verifyZip(t, r.Body, ""); res.OK() || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "未指定可信的日志公钥") {
+		t.Errorf("archive without a trusted key: %v", res.Problems)
+	}
+	// An archive emptied of its records proves nothing.
+	files4, order4 := zipFiles(t, r.Body)
+	files4["records.json"] = []byte("[]")
+	var man4 map[string]any
+	_ = json.Unmarshal(files4["manifest.json"], &man4)
+	man4["head_seq"], man4["head_hash"], man4["files"] = 0, "", []any{}
+	files4["manifest.json"], _ = json.Marshal(man4)
+	if res := verifyZip(t, writeZip(t, files4, order4), key); res.OK() {
+		t.Error("an archive without records verified")
+	}
 	// A change without recomputing is found in the chain itself.
 	files2, order2 := zipFiles(t, r.Body)
 	files2["records.json"] = bytes.Replace(files2["records.json"], []byte("现场录像"), []byte("现场录音"), 1)

@@ -37,8 +37,11 @@ func (r *ArchiveCheck) pass(format string, args ...any) {
 // VerifyArchive checks a case archive offline, as README.txt inside it describes: every
 // file against the manifest, every record's digests and links by RECORDS.md, every
 // evidence file against its attachment record, and the head against the signed log
-// checkpoint by LOG.md. key is the log's public key the checker trusts; empty means the
-// key inside the archive, which proves only that the archive is consistent with itself.
+// checkpoint by LOG.md. key is the log's public key the checker trusts; without it the
+// key inside the archive is used and that is itself reported as a problem, since a forger
+// can re-sign with a key of their own. An archive cannot show that the case had no records
+// after its head: the platform's own check (the verify page, zhifa verify) compares every
+// head the log holds with the records.
 func VerifyArchive(zr *zip.Reader, key string) (*ArchiveCheck, error) {
 	res := &ArchiveCheck{Key: key, KeyFrom: "命令行"}
 	files := map[string]*zip.File{}
@@ -102,6 +105,10 @@ func VerifyArchive(zr *zip.Reader, key string) (*ArchiveCheck, error) {
 		return nil, fmt.Errorf("records.json 无法解析：%w", err)
 	}
 	before := len(res.Problems)
+	if len(recs) == 0 || man.HeadSeq == 0 {
+		res.fail("压缩包中没有任何记录：每件案件至少有立案记录")
+		return res, nil
+	}
 	for _, p := range evidence.VerifyChain(recs, man.HeadSeq, man.HeadHash) {
 		res.fail("%s", p.Message)
 	}
@@ -150,19 +157,19 @@ func VerifyArchive(zr *zip.Reader, key string) (*ArchiveCheck, error) {
 		res.pass("%d 个证据文件与其附件记录的摘要相符", files3)
 	}
 	// 4. The head in the signed log.
-	if man.HeadSeq == 0 {
-		return res, nil
-	}
 	if res.Key == "" {
 		kb, err := read("log/key.txt")
 		if err != nil {
-			return nil, err
+			res.fail("未指定可信的日志公钥，压缩包中也没有公钥")
+			return res, nil
 		}
-		res.Key, res.KeyFrom = strings.TrimSpace(string(kb)), "压缩包自带（请与平台公布的公钥核对）"
+		res.Key, res.KeyFrom = strings.TrimSpace(string(kb)), "压缩包自带"
+		res.fail("未指定可信的日志公钥，只能用压缩包自带的公钥核对，这只说明压缩包自身一致：请用 --key 指定从平台公示页或其他渠道取得的公钥")
 	}
 	cpb, err := read("log/checkpoint.txt")
 	if err != nil {
-		return nil, err
+		res.fail("压缩包中没有日志检查点：导出时本案最后一条记录尚未记入公开日志")
+		return res, nil
 	}
 	size, root, at, err := evidence.OpenCheckpoint(cpb, res.Key)
 	if err != nil {
@@ -171,7 +178,8 @@ func VerifyArchive(zr *zip.Reader, key string) (*ArchiveCheck, error) {
 	}
 	ib, err := read("log/inclusion.json")
 	if err != nil {
-		return nil, err
+		res.fail("压缩包中没有包含证明：导出时本案最后一条记录尚未记入公开日志")
+		return res, nil
 	}
 	var in evidence.Inclusion
 	if err := json.Unmarshal(ib, &in); err != nil {
@@ -187,7 +195,7 @@ func VerifyArchive(zr *zip.Reader, key string) (*ArchiveCheck, error) {
 	case in.TreeSize != size:
 		res.fail("包含证明针对的树大小 %d 与检查点的 %d 不符", in.TreeSize, size)
 	case evidence.CheckInclusion(in, root) != nil:
-		res.fail("本案链头（第 %d 条，%s）不在签名检查点（树大小 %d，%s 签发）之中：记录或清单在入日志后被改写", man.HeadSeq, short(man.HeadHash), size, at.Format("2006-01-02 15:04"))
+		res.fail("本案链头（第 %d 条，%s）不在签名检查点（树大小 %d，%s 签发）之中：记录或清单在入日志后被改写", man.HeadSeq, short(man.HeadHash), size, at.Format("2006-01-02 15:04 UTC"))
 	default:
 		res.pass("链头在 %s 签发的日志检查点（树大小 %d）中，包含证明有效，签名公钥 %s", at.Format("2006-01-02 15:04 UTC"), size, res.Key)
 	}
@@ -203,14 +211,22 @@ func short(h string) string {
 
 var errArchive = errors.New("压缩包未通过核对")
 
-// verifyArchiveCommand runs `zhifa verify-archive [--key KEY] FILE.zip`.
-func verifyArchiveCommand(args []string, stdout io.Writer) error {
-	key := ""
+// verifyArchiveCommand runs `zhifa verify-archive [--key KEY] FILE.zip`. Without --key,
+// a machine that runs zhifa itself uses its own log key.
+func verifyArchiveCommand(args []string, getenv func(string) string, stdout io.Writer) error {
+	key, from := "", "命令行 --key"
 	if len(args) == 3 && args[0] == "--key" {
 		key, args = args[1], args[2:]
 	}
 	if len(args) != 1 {
 		return errors.New("usage: zhifa verify-archive [--key LOG-PUBLIC-KEY] FILE.zip")
+	}
+	if key == "" {
+		if cfg, err := LoadConfig(getenv); err == nil && cfg.LogKey != "" {
+			if l, err := evidence.NewLog(nil, cfg.LogOrigin, cfg.LogKey); err == nil {
+				key, from = l.VerifierKey(), "本机配置的 ZHIFA_LOG_KEY"
+			}
+		}
 	}
 	zr, err := zip.OpenReader(args[0])
 	if err != nil {
@@ -220,6 +236,9 @@ func verifyArchiveCommand(args []string, stdout io.Writer) error {
 	res, err := VerifyArchive(&zr.Reader, key)
 	if err != nil {
 		return err
+	}
+	if key != "" {
+		res.KeyFrom = from
 	}
 	for _, p := range res.Passed {
 		fmt.Fprintln(stdout, "通过：", p)

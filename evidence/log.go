@@ -220,33 +220,116 @@ func checkpointBody(origin string, size int64, root tlog.Hash, at time.Time) str
 		"time " + at.UTC().Format(time.RFC3339) + "\n"
 }
 
-// Checkpoint integrates the queue and signs the tree as it then stands. Without force, a
-// checkpoint younger than maxAge over the same size is returned as it is.
+// Checkpoint integrates the queue and signs the tree as it then stands, unless the newest
+// checkpoint already covers that size and is younger than maxAge. Reading the size and
+// signing happen under the log's lock, so checkpoints never go backwards, whichever
+// replica or request signs.
 func (l *Log) Checkpoint(ctx context.Context, maxAge time.Duration) (Checkpoint, error) {
-	size, err := l.Integrate(ctx)
-	if err != nil {
+	if _, err := l.Integrate(ctx); err != nil {
 		return Checkpoint{}, err
 	}
-	latest, err := l.Latest(ctx)
-	if err == nil && latest.Size == size && l.now().Sub(latest.Time) < maxAge {
-		return latest, nil
-	}
-	if err != nil && fault.KindOf(err) != fault.NotFound {
-		return Checkpoint{}, err
-	}
-	root, err := tlog.TreeHash(size, l.reader(ctx, l.db))
-	if err != nil {
-		return Checkpoint{}, enforcement.DBError(err, "日志")
-	}
-	at := l.now().UTC().Truncate(time.Second)
-	signed, err := note.Sign(&note.Note{Text: checkpointBody(l.Origin(), size, root, at)}, l.signer)
-	if err != nil {
-		return Checkpoint{}, err
-	}
-	cp := Checkpoint{Size: size, RootHash: hex.EncodeToString(root[:]), Time: at, Signed: string(signed)}
-	_, err = l.db.Exec(ctx, `INSERT INTO log_checkpoints (size, root_hash, at, signed) VALUES ($1, $2, $3, $4)`,
-		cp.Size, root[:], cp.Time, cp.Signed)
+	var cp Checkpoint
+	err := pgx.BeginFunc(ctx, l.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, logLock); err != nil {
+			return err
+		}
+		var size int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(idx) + 1, 0) FROM log_leaves`).Scan(&size); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `SELECT `+checkpointCols+` FROM log_checkpoints ORDER BY id DESC LIMIT 1`)
+		latest, err := pgx.CollectRows(rows, scanCheckpoint)
+		if err != nil {
+			return err
+		}
+		if len(latest) == 1 && latest[0].Size == size && l.now().Sub(latest[0].Time) < maxAge {
+			cp = latest[0]
+			return nil
+		}
+		root, err := tlog.TreeHash(size, l.reader(ctx, tx))
+		if err != nil {
+			return err
+		}
+		at := l.now().UTC().Truncate(time.Second)
+		signed, err := note.Sign(&note.Note{Text: checkpointBody(l.Origin(), size, root, at)}, l.signer)
+		if err != nil {
+			return err
+		}
+		cp = Checkpoint{Size: size, RootHash: hex.EncodeToString(root[:]), Time: at, Signed: string(signed)}
+		_, err = tx.Exec(ctx, `INSERT INTO log_checkpoints (size, root_hash, at, signed) VALUES ($1, $2, $3, $4)`,
+			cp.Size, root[:], cp.Time, cp.Signed)
+		return err
+	})
 	return cp, enforcement.DBError(err, "日志检查点")
+}
+
+// Anchor proves a chain head into the newest checkpoint, signing a new one only when the
+// newest does not hold the head yet (so reading pages does not sign at every view). A head
+// that was never queued is NotFound.
+func (l *Log) Anchor(ctx context.Context, caseID uuid.UUID, seq int, head string) (Checkpoint, Inclusion, error) {
+	if _, err := l.Integrate(ctx); err != nil {
+		return Checkpoint{}, Inclusion{}, err
+	}
+	lh := LeafHash(LeafData(caseID, seq, head))
+	var idx int64
+	err := l.db.QueryRow(ctx, `SELECT idx FROM log_leaves WHERE leaf_hash = $1 ORDER BY idx LIMIT 1`, lh[:]).Scan(&idx)
+	if err == pgx.ErrNoRows {
+		return Checkpoint{}, Inclusion{}, fault.New(fault.NotFound, "本案最后一条记录不在公开日志中")
+	}
+	if err != nil {
+		return Checkpoint{}, Inclusion{}, enforcement.DBError(err, "日志")
+	}
+	cp, err := l.Latest(ctx)
+	if err != nil && fault.KindOf(err) != fault.NotFound {
+		return cp, Inclusion{}, err
+	}
+	if err != nil || cp.Size <= idx {
+		if cp, err = l.Checkpoint(ctx, 0); err != nil {
+			return cp, Inclusion{}, err
+		}
+	}
+	in, err := l.ProveInclusion(ctx, hex.EncodeToString(lh[:]), cp.Size)
+	return cp, in, err
+}
+
+// LogProblems compares every head the log holds for a case with the case's records: a
+// logged head whose record is gone was truncated away, one whose record now has another
+// hash was rewritten after it was logged. Heads not yet logged are not problems: the log
+// only ever vouches for what it holds.
+func (l *Log) LogProblems(ctx context.Context, caseID uuid.UUID, recs []Record) ([]Problem, error) {
+	if _, err := l.Integrate(ctx); err != nil {
+		return nil, err
+	}
+	rows, _ := l.db.Query(ctx, `SELECT seq, head_hash FROM log_leaves WHERE case_id = $1 ORDER BY seq`, caseID)
+	type leaf struct {
+		seq  int
+		head string
+	}
+	leaves, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (leaf, error) {
+		var x leaf
+		return x, row.Scan(&x.seq, &x.head)
+	})
+	if err != nil {
+		return nil, enforcement.DBError(err, "日志")
+	}
+	bySeq := make(map[int]Record, len(recs))
+	for _, r := range recs {
+		bySeq[r.Seq] = r
+	}
+	var out []Problem
+	for _, x := range leaves {
+		r, ok := bySeq[x.seq]
+		switch {
+		case !ok:
+			out = append(out, Problem{Seq: x.seq, Code: "log_truncated",
+				Message: "公开日志记载本案有第 " + strconv.Itoa(x.seq) + " 条记录（" + short(x.head) + "），现已不存在：记录在入日志后被删除"})
+		case r.Hash != x.head:
+			id := r.ID
+			out = append(out, Problem{RecordID: &id, Seq: x.seq, Code: "log_mismatch",
+				Message: "第 " + strconv.Itoa(x.seq) + " 条记录的哈希（" + short(r.Hash) + "）与公开日志记载的（" + short(x.head) + "）不同：记录在入日志后被改写"})
+		}
+	}
+	return out, nil
 }
 
 const checkpointCols = `size, root_hash, at, signed`
@@ -269,12 +352,13 @@ func (l *Log) Latest(ctx context.Context) (Checkpoint, error) {
 	return cp, enforcement.DBError(err, "日志检查点")
 }
 
-// Checkpoints lists checkpoints newest first; before (an id cursor, 0 for none) pages.
+// Checkpoints lists checkpoints newest first, those of at most maxSize leaves when it is
+// positive (a cursor for paging back).
 func (l *Log) Checkpoints(ctx context.Context, limit int, maxSize int64) ([]Checkpoint, error) {
 	if maxSize <= 0 {
 		maxSize = 1 << 62
 	}
-	rows, _ := l.db.Query(ctx, `SELECT `+checkpointCols+` FROM log_checkpoints WHERE size <= $2 ORDER BY id DESC LIMIT $1`, limit, maxSize)
+	rows, _ := l.db.Query(ctx, `SELECT `+checkpointCols+` FROM log_checkpoints WHERE size <= $2 ORDER BY size DESC, id DESC LIMIT $1`, limit, maxSize)
 	cps, err := pgx.CollectRows(rows, scanCheckpoint)
 	if cps == nil {
 		cps = []Checkpoint{}
@@ -378,11 +462,11 @@ func (l *Log) OpenCheckpoint(signed []byte) (size int64, root tlog.Hash, at time
 func OpenCheckpoint(signed []byte, vkey string) (size int64, root tlog.Hash, at time.Time, err error) {
 	v, err := note.NewVerifier(vkey)
 	if err != nil {
-		return 0, root, at, fmt.Errorf("公钥无效：%w", err)
+		return 0, root, at, fmt.Errorf("公钥格式无效（应为“名称+密钥哈希+base64”）")
 	}
 	n, err := note.Open(signed, note.VerifierList(v))
 	if err != nil {
-		return 0, root, at, fmt.Errorf("检查点签名无效：%w", err)
+		return 0, root, at, fmt.Errorf("检查点的签名无效：不是这一公钥签发的，或内容被改动过")
 	}
 	lines := strings.Split(strings.TrimSuffix(n.Text, "\n"), "\n")
 	if len(lines) < 4 || lines[0] != v.Name() || !strings.HasPrefix(lines[3], "time ") {
@@ -500,14 +584,4 @@ func unhexes(ss []string) ([]tlog.Hash, error) {
 		copy(out[i][:], b)
 	}
 	return out, nil
-}
-
-// HeadsOutsideLog lists the cases among ids whose present head (the case row's last record
-// and hash) is not a leaf of the log: a chain rewritten after it was logged. Queued heads
-// count as outside, so integrate first.
-func (l *Log) HeadsOutsideLog(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
-	rows, _ := l.db.Query(ctx, `SELECT c.id FROM cases c WHERE c.id = ANY($1) AND c.head_seq > 0 AND NOT EXISTS (
-		SELECT 1 FROM log_leaves l WHERE l.case_id = c.id AND l.seq = c.head_seq AND l.head_hash = c.head_hash) ORDER BY c.id`, ids)
-	out, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	return out, enforcement.DBError(err, "日志")
 }

@@ -244,3 +244,73 @@ func loadLog(tb testing.TB, pool *pgxpool.Pool, n int) []string {
 	}
 	return hexes
 }
+
+// Checkpoints signed from many places at once (replicas' timers, page views, archives)
+// never go backwards, and each proves consistent with the one before.
+func TestCheckpointsNeverGoBack(t *testing.T) {
+	st, caseID, pool := oneCasePool(t)
+	ctx := context.Background()
+	lg, err := evidence.NewLog(pool, "test.example/zhifa-log", hex.EncodeToString(bytes.Repeat([]byte{9}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 15 {
+				if _, err := st.Append(ctx, evidence.Record{CaseID: caseID, Stage: "investigating", Kind: "text",
+					Note: fmt.Sprintf("%d-%d", w, i), OccurredAt: time.Now()}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				if _, err := lg.Checkpoint(ctx, 0); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := lg.Checkpoint(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := pool.Query(ctx, `SELECT size, root_hash FROM log_checkpoints ORDER BY id`)
+	type cp struct {
+		size int64
+		root []byte
+	}
+	cps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cp, error) {
+		var c cp
+		return c, r.Scan(&c.size, &c.root)
+	})
+	if err != nil || len(cps) < 10 || cps[len(cps)-1].size != 90 {
+		t.Fatalf("%d checkpoints, last %+v, %v", len(cps), cps[len(cps)-1], err)
+	}
+	for i := 1; i < len(cps); i++ {
+		a, b := cps[i-1], cps[i]
+		if b.size < a.size {
+			t.Fatalf("checkpoint %d has size %d after %d", i, b.size, a.size)
+		}
+		if a.size == 0 || a.size == b.size {
+			continue
+		}
+		c, err := lg.ProveConsistency(ctx, a.size, b.size)
+		var ra, rb tlog.Hash
+		copy(ra[:], a.root)
+		copy(rb[:], b.root)
+		if err != nil || evidence.CheckConsistency(c, ra, rb) != nil {
+			t.Fatalf("checkpoints %d→%d not consistent: %v", a.size, b.size, err)
+		}
+	}
+	if v, err := st.Verify(ctx, caseID); err != nil || !v.OK {
+		t.Errorf("chain: %+v %v", v, err)
+	}
+}

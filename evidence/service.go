@@ -18,6 +18,7 @@ type Service struct {
 	Limit   int64                       // largest file, in bytes
 	Warn    func(msg string, err error) // cleanup failures that the sweeper will retry
 	Now     func() time.Time
+	Log     *Log // when set, verification also compares the chain with the heads it logged
 }
 
 // NewService returns the evidence service.

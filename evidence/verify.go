@@ -76,6 +76,13 @@ func (s *Service) VerifyCase(ctx context.Context, caseID uuid.UUID) (Verificatio
 		}
 		v.MediaChecked++
 	}
+	if s.Log != nil {
+		p, err := s.Log.LogProblems(ctx, caseID, recs)
+		if err != nil {
+			return v, err
+		}
+		v.Problems = append(v.Problems, p...)
+	}
 	for mid, r := range attached {
 		mid, rid := mid, r.ID
 		v.Problems = append(v.Problems, Problem{MediaID: &mid, RecordID: &rid, Seq: r.Seq, Code: "media_row_missing",
