@@ -123,6 +123,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	}
 	a.evidence.Log = a.translog
 	a.audit = audit.NewService(a.db, a.enforcement, a.evidence)
+	a.audit.ClueDecideDays = cfg.ClueDays
 	a.enforcement.ReadGrant = a.audit.EvaluatorReads
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
 	a.metrics = newMetrics(a.db, a.rdb)

@@ -47,6 +47,8 @@ type Config struct {
 	PublicRate      int           // requests per minute one address may make to the portal
 	PublicURL       string        // how the public reaches zhifa, for the URLs in QR codes
 	QRKey           string        // signs certificate QR codes, so a forged code is recognised
+	ComplaintWork   int           // leading zero bits a public complaint's proof of work needs
+	ClueDays        int           // working days within which a clue is decided
 	LogKey          string        // Ed25519 seed (hex) that signs the transparency log's checkpoints
 	LogOrigin       string        // the log's name, first line of every checkpoint
 	logOriginSet    bool          // production must name its log, not inherit the URL's host
@@ -87,6 +89,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PublicURL:       strings.TrimRight(e.str("ZHIFA_PUBLIC_URL", "http://localhost:8080"), "/"),
 		QRKey:           e.secretFile("ZHIFA_QR_KEY", localdev.QRKeyFile(getenv)),
 		LogKey:          e.secretFile("ZHIFA_LOG_KEY", localdev.LogKeyFile(getenv)),
+		ComplaintWork:   int(e.int("ZHIFA_COMPLAINT_WORK", complaintWork)),
+		ClueDays:        int(e.int("ZHIFA_CLUE_DAYS", 7)),
 		LogOrigin:       e.str("ZHIFA_LOG_ORIGIN", ""),
 	}
 	c.logOriginSet = c.LogOrigin != ""
@@ -137,6 +141,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_LOGIN_MAX_FAILS and ZHIFA_LOGIN_IP_MAX_FAILS must be positive")
 	case c.LoginFailWindow < time.Second || c.LoginIPDelay < time.Millisecond:
 		return fmt.Errorf("ZHIFA_LOGIN_FAIL_WINDOW must be at least a second and ZHIFA_LOGIN_IP_DELAY at least a millisecond")
+	case c.ComplaintWork < 1 || c.ComplaintWork > 28:
+		return fmt.Errorf("ZHIFA_COMPLAINT_WORK must be between 1 and 28 (leading zero bits of a complaint's proof of work)")
+	case c.ClueDays < 1 || c.ClueDays > 60:
+		return fmt.Errorf("ZHIFA_CLUE_DAYS must be between 1 and 60 working days")
 	case c.LogKey != "" && !isHexKey(c.LogKey):
 		return fmt.Errorf("ZHIFA_LOG_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
 	case c.Env == "production" && c.LogKey == "":
@@ -181,6 +189,7 @@ func (c Config) Masked() []zap.Field {
 		zap.Int("display_months_minor", c.DisplayMinor), zap.Int("public_rate", c.PublicRate),
 		zap.String("public_url", c.PublicURL), zap.String("qr_key", maskSecret(c.QRKey)),
 		zap.String("log_key", maskSecret(c.LogKey)), zap.String("log_origin", c.LogOrigin),
+		zap.Int("complaint_work", c.ComplaintWork), zap.Int("clue_days", c.ClueDays),
 		zap.Duration("session_lifetime", c.SessionLifetime), zap.Int("body_limit", c.BodyLimit),
 		zap.Int64("upload_limit", c.UploadLimit), zap.Duration("request_timeout", c.RequestTimeout),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout), zap.String("log_level", c.LogLevel),

@@ -46,6 +46,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	a.inspectionPageRoutes(srv, login, write)
 	a.auditPageRoutes(srv, login, write)
 	a.reportPageRoutes(srv, login)
+	a.supervisionPageRoutes(srv, login, write)
 }
 
 var templateFuncs = template.FuncMap{
@@ -131,6 +132,9 @@ func nav(a enforcement.Actor) []navItem {
 	}
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleReviewer) {
 		items = append(items, navItem{"/evaluations", "案卷评查"})
+	}
+	if a.Has(enforcement.RoleSupervisor) {
+		items = append(items, navItem{"/supervision/clues", "监督线索"})
 	}
 	items = append(items, navItem{"/rectifications", "整改"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {

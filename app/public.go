@@ -35,6 +35,7 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	a.publicAuditRoutes(pub)
 	a.publicInspectionPageRoutes(pub)
 	a.publicLogRoutes(pub)
+	a.publicSupervisionRoutes(pub)
 }
 
 // publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.

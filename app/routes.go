@@ -35,6 +35,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.inspectionRoutes(api)
 	a.auditRoutes(api)
 	a.reportRoutes(api)
+	a.supervisionRoutes(api)
 
 	a.pageRoutes(srv)
 }

@@ -14,6 +14,8 @@ type Service struct {
 	db       *pgxpool.Pool
 	Cases    *enforcement.Service
 	Evidence *evidence.Service
+	// ClueDecideDays is how many working days a clue waits for its decision (0: the default).
+	ClueDecideDays int
 }
 
 // NewService builds the service over the shared pool.

@@ -1,0 +1,397 @@
+package app
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"zhifa/audit"
+	"zhifa/enforcement"
+	"zhifa/evidence"
+	"zhifa/fault"
+)
+
+// Supervision of enforcement (行政执法监督): clues from the public, the 12345 hotline and
+// supervisors, decided within a deadline.
+
+func (a *App) publicSupervisionRoutes(pub fiber.Router) {
+	pub.Get("/api/complaints/challenge", a.complaintChallenge)
+	pub.Post("/api/complaints", a.submitComplaint)
+	pub.Get("/api/complaints/:code", a.trackComplaint)
+	pub.Get("/complaints/new", a.complaintPage)
+	pub.Get("/complaints/track", a.trackPage)
+}
+
+func (a *App) supervisionRoutes(api fiber.Router) {
+	api.Get("/supervision/clues", a.listClues)
+	api.Post("/supervision/clues", a.createClue)
+	api.Post("/supervision/clues/import", a.importClues)
+	api.Get("/supervision/clues/:id", a.getClue)
+	for _, action := range []string{"merge", "transfer", "close"} {
+		api.Post("/supervision/clues/:id/"+action, a.decideClue(action))
+	}
+}
+
+func (a *App) supervisionPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
+	srv.Get("/supervision/clues", append(login, a.cluesPage)...)
+	srv.Get("/supervision/clues/:id", append(login, a.cluePage)...)
+	srv.Post("/supervision/clues/:id/decide", append(write, a.decideClueSubmit)...)
+}
+
+// complaintFileLimit and complaintFiles bound what a complaint may carry.
+const (
+	complaintFiles    = 5
+	complaintFileSize = 3 << 20
+)
+
+// POST /public/api/complaints — a complaint from the public, as JSON or as a multipart
+// form with its attachments in "files". It needs a solved challenge (proof of work) and
+// passes the per-address limit; it answers the tracking code, shown only this once.
+func (a *App) submitComplaint(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	if err := a.complaintLimit(c); err != nil {
+		return err
+	}
+	var in audit.Complaint
+	var files []*multipart.FileHeader
+	if form, err := c.MultipartForm(); err == nil {
+		get := func(k string) string {
+			if v := form.Value[k]; len(v) > 0 {
+				return v[0]
+			}
+			return ""
+		}
+		if id := get("agency_id"); id != "" {
+			u, err := uuid.Parse(id)
+			if err != nil {
+				return fault.Field("agency_id", "所选执法单位不存在")
+			}
+			in.AgencyID = &u
+		}
+		in.Concerning, in.Content, in.OccurredOn = get("concerning"), get("content"), get("occurred_on")
+		in.Complainant, in.Contact, in.Anonymous = get("complainant"), get("contact"), get("anonymous") == "true" || get("anonymous") == "on"
+		c.Request().Header.Set("X-Challenge", get("challenge"))
+		c.Request().Header.Set("X-Challenge-Nonce", get("nonce"))
+		files = form.File["files"]
+	} else if err := parseBody(c, &in.ClueInput); err != nil {
+		return err
+	}
+	if err := a.checkChallenge(c, c.Get("X-Challenge"), c.Get("X-Challenge-Nonce")); err != nil {
+		return err
+	}
+	if len(files) > complaintFiles {
+		return fault.Field("files", "附件不超过 %d 个", complaintFiles)
+	}
+	// Every file is checked before anything is stored; a refused one refuses the complaint.
+	type checked struct {
+		body []byte
+		f    audit.ClueFile
+	}
+	var ok []checked
+	for _, fh := range files {
+		name := evidence.CleanFilename(fh.Filename)
+		if fh.Size > complaintFileSize {
+			return fault.Field("files", "附件“%s”超过 3 MB，投诉未提交", name)
+		}
+		rd, err := fh.Open()
+		if err != nil {
+			return fault.Field("files", "附件“%s”无法读取，投诉未提交", name)
+		}
+		body, err := io.ReadAll(io.LimitReader(rd, complaintFileSize+1))
+		rd.Close()
+		if err != nil || len(body) == 0 {
+			return fault.Field("files", "附件“%s”为空或无法读取，投诉未提交", name)
+		}
+		ct, err := evidence.Sniff(body[:min(len(body), evidence.SniffLen)])
+		if err != nil {
+			return fault.Field("files", "附件“%s”：%s，投诉未提交", name, strings.TrimPrefix(err.Error(), "file: "))
+		}
+		sum := digestHex(body)
+		ok = append(ok, checked{body, audit.ClueFile{ID: uuid.New(), Filename: name, ContentType: ct, Size: int64(len(body)), SHA256: sum}})
+	}
+	var stored []audit.ClueFile
+	for i := range ok {
+		f := &ok[i].f
+		f.ObjectKey = "complaints/" + time.Now().UTC().Format("2006/01/02") + "/" + f.ID.String()
+		v, err := a.evidence.Objects.Put(ctx, f.ObjectKey, bytes.NewReader(ok[i].body), f.Size, f.ContentType)
+		if err != nil {
+			a.removeComplaintFiles(stored)
+			return err
+		}
+		f.VersionID = v
+		stored = append(stored, *f)
+	}
+	in.Files = stored
+	cl, code, err := a.audit.SubmitComplaint(ctx, in)
+	if err != nil {
+		a.removeComplaintFiles(stored)
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"tracking_code": audit.FormatTracking(code), "number": cl.Number,
+		"decide_by": cl.DecideBy, "track_url": "/public/complaints/track"})
+}
+
+func (a *App) removeComplaintFiles(fs []audit.ClueFile) {
+	ctx, cancel := contextFor(time.Minute)
+	defer cancel()
+	for _, f := range fs {
+		_ = a.evidence.Objects.Remove(ctx, f.ObjectKey, f.VersionID)
+	}
+}
+
+// GET /public/api/complaints/{tracking_code} — the complaint as its complainant follows it.
+func (a *App) trackComplaint(c *fiber.Ctx) error {
+	if err := a.complaintLimit(c); err != nil {
+		return err
+	}
+	p, err := a.audit.ComplaintByTracking(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.JSON(p)
+}
+
+// GET /public/complaints/new — the complaint form.
+func (a *App) complaintPage(c *fiber.Ctx) error {
+	agencies, err := a.enforcement.Store.ListAgencies(c.UserContext(), enforcement.AgencyFilter{Scope: enforcement.Scope{Public: true},
+		Page: enforcement.Page{Number: 1, Size: 500}})
+	if err != nil {
+		return err
+	}
+	return c.Render("public_complaint", a.publicView(c, "投诉举报执法问题", fiber.Map{"Agencies": agencies.Items,
+		"MaxFiles": complaintFiles}))
+}
+
+// GET /public/complaints/track?code= — where a complainant follows their complaint.
+func (a *App) trackPage(c *fiber.Ctx) error {
+	data := fiber.Map{"Code": c.Query("code")}
+	if code := strings.TrimSpace(c.Query("code")); code != "" {
+		if err := a.complaintLimit(c); err != nil {
+			return err
+		}
+		p, err := a.audit.ComplaintByTracking(c.UserContext(), code)
+		switch {
+		case fault.KindOf(err) == fault.NotFound:
+			data["Error"] = err.(*fault.Error).Message
+			c.Status(fiber.StatusNotFound)
+		case err != nil:
+			return err
+		default:
+			data["Complaint"] = p
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Render("public_complaint_track", a.publicView(c, "查询投诉办理进度", data))
+}
+
+// GET /api/v1/supervision/clues?state=&source=&overdue=&q=
+func (a *App) listClues(c *fiber.Ctx) error {
+	f, err := clueFilterOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.audit.Clues(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+func clueFilterOf(c *fiber.Ctx) (audit.ClueFilter, error) {
+	p, err := pageOf(c)
+	return audit.ClueFilter{State: c.Query("state"), Source: c.Query("source"), Overdue: c.Query("overdue") == "true",
+		Query: c.Query("q"), Page: p}, err
+}
+
+// POST /api/v1/supervision/clues — a supervisor registers a clue.
+func (a *App) createClue(c *fiber.Ctx) error {
+	var in audit.ClueInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	cl, err := a.audit.RegisterClue(c.UserContext(), actor(c), in)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/supervision/clues/" + cl.ID.String())
+	return c.Status(fiber.StatusCreated).JSON(cl)
+}
+
+// GET /api/v1/supervision/clues/{id}
+func (a *App) getClue(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	cl, err := a.audit.FindClue(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cl)
+}
+
+// POST /api/v1/supervision/clues/{id}/merge|transfer|close
+func (a *App) decideClue(action string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := idParam(c, "id")
+		if err != nil {
+			return err
+		}
+		var in audit.ClueDecision
+		if err := parseBody(c, &in); err != nil {
+			return err
+		}
+		cl, err := a.audit.DecideClue(c.UserContext(), actor(c), id, action, in)
+		if err != nil {
+			return err
+		}
+		return c.JSON(cl)
+	}
+}
+
+// POST /api/v1/supervision/clues/import — 12345 tickets as JSON (an array, or
+// {"tickets": [...]}) or CSV with a header row naming ticket_no, agency, content,
+// occurred_on, complainant, contact. Each line stands alone.
+func (a *App) importClues(c *fiber.Ctx) error {
+	tickets, first, err := parseTickets(c.Get(fiber.HeaderContentType), c.Body())
+	if err != nil {
+		return err
+	}
+	res, err := a.audit.ImportHotline(c.UserContext(), actor(c), tickets, first)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if len(res.Created) > 0 {
+		status = fiber.StatusCreated
+	}
+	return c.Status(status).JSON(res)
+}
+
+// parseTickets reads an import body and the line number its first ticket is on.
+func parseTickets(contentType string, body []byte) ([]audit.HotlineTicket, int, error) {
+	if strings.HasPrefix(contentType, "text/csv") {
+		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff"))))
+		r.FieldsPerRecord = -1
+		rows, err := r.ReadAll()
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, 0, fault.Field("file", "CSV 第 %d 行格式有误", pe.Line)
+			}
+			return nil, 0, fault.Field("file", "CSV 格式有误")
+		}
+		if len(rows) < 2 {
+			return nil, 0, fault.Field("file", "CSV 应有表头行和至少一行工单")
+		}
+		col := map[string]int{}
+		for i, h := range rows[0] {
+			col[strings.TrimSpace(h)] = i
+		}
+		if _, ok := col["content"]; !ok {
+			return nil, 0, fault.Field("file", "CSV 表头应包含 ticket_no、agency、content、occurred_on、complainant、contact")
+		}
+		get := func(row []string, k string) string {
+			if i, ok := col[k]; ok && i < len(row) {
+				return row[i]
+			}
+			return ""
+		}
+		var out []audit.HotlineTicket
+		for _, row := range rows[1:] {
+			out = append(out, audit.HotlineTicket{TicketNo: get(row, "ticket_no"), Agency: get(row, "agency"), Content: get(row, "content"),
+				OccurredOn: get(row, "occurred_on"), Complainant: get(row, "complainant"), Contact: get(row, "contact")})
+		}
+		return out, 2, nil
+	}
+	var out []audit.HotlineTicket
+	if err := json.Unmarshal(body, &out); err != nil {
+		var wrapped struct {
+			Tickets []audit.HotlineTicket `json:"tickets"`
+		}
+		if err2 := json.Unmarshal(body, &wrapped); err2 != nil {
+			return nil, 0, fault.Field("tickets", "请求体应为工单数组，或 text/csv")
+		}
+		out = wrapped.Tickets
+	}
+	if len(out) == 0 {
+		return nil, 0, fault.Field("tickets", "没有工单")
+	}
+	return out, 1, nil
+}
+
+// GET /supervision/clues — the region's clues, the undecided nearest their deadline first.
+func (a *App) cluesPage(c *fiber.Ctx) error {
+	act := actor(c)
+	if !act.Has(enforcement.RoleSupervisor) {
+		return fault.New(fault.NotFound, "页面不存在")
+	}
+	f, err := clueFilterOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.audit.Clues(c.UserContext(), act, f)
+	if err != nil {
+		return err
+	}
+	return c.Render("supervision_clues", a.view(c, "监督线索", fiber.Map{"List": l, "Filter": f, "Today": a.enforcement.Today(),
+		"Sources": audit.ClueSources, "States": audit.ClueStateList, "Pager": pager(c, f.Page, l.Total)}))
+}
+
+// GET /supervision/clues/{id}
+func (a *App) cluePage(c *fiber.Ctx) error {
+	return a.renderClue(c, nil)
+}
+
+func (a *App) renderClue(c *fiber.Ctx, data fiber.Map) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	cl, err := a.audit.FindClue(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	if data == nil {
+		data = fiber.Map{}
+	}
+	data["Clue"], data["Today"] = cl, a.enforcement.Today()
+	return c.Render("supervision_clue", a.view(c, "线索 "+cl.Number, data))
+}
+
+// POST /supervision/clues/{id}/decide — merge, transfer or close, from the clue's page.
+func (a *App) decideClueSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	action := c.FormValue("action")
+	in := audit.ClueDecision{Into: c.FormValue("into"), To: c.FormValue("to"), Reason: c.FormValue("reason"), PublicReply: c.FormValue("public_reply")}
+	cl, err := a.audit.DecideClue(c.UserContext(), actor(c), id, action, in)
+	if data, ok := formError(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		data["Typed"], data["Action"] = typedForm(c), action
+		return a.renderClue(c, data)
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/supervision/clues/"+id.String(), fmt.Sprintf("线索 %s %s", cl.Number, cl.StateLabel()))
+}
+
+func digestHex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,332 @@
+package app_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"zhifa/app"
+)
+
+// complaint sends a public complaint as the portal's page does: a fresh challenge, solved,
+// then a multipart form with the fields and files.
+func (s *server) complaint(fields map[string]string, files map[string][]byte) response {
+	s.t.Helper()
+	ch := s.public("/public/api/complaints/challenge").JSON()
+	challenge := ch["challenge"].(string)
+	nonce := app.SolveChallenge(challenge, int(ch["difficulty"].(float64)))
+	return s.complaintWith(challenge, nonce, fields, files)
+}
+
+func (s *server) complaintWith(challenge, nonce string, fields map[string]string, files map[string][]byte) response {
+	s.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = w.WriteField(k, v)
+	}
+	_ = w.WriteField("challenge", challenge)
+	_ = w.WriteField("nonce", nonce)
+	for name, b := range files {
+		fw, _ := w.CreateFormFile("files", name)
+		_, _ = fw.Write(b)
+	}
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", s.URL+"/public/api/complaints", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return s.do(req)
+}
+
+func easyWork(env map[string]string) { env["ZHIFA_COMPLAINT_WORK"] = "10" }
+
+func (s *server) count(t *testing.T, q string) int {
+	t.Helper()
+	var n int
+	s.query(t, q, &n)
+	return n
+}
+
+// A citizen's complaint becomes a numbered clue with a deadline; the complainant follows
+// it by tracking code; a refused complaint writes nothing; a supervisor closes it with a
+// reply the complainant reads, and the internal reason stays internal.
+func TestComplaintBecomesClue(t *testing.T) {
+	s := start(t, easyWork)
+	f := fixture(s)
+	sup, officer := s.login("supervisor1"), s.login("officer1")
+	if d := s.public("/public/api/complaints/challenge").JSON()["difficulty"]; d != 10.0 {
+		t.Errorf("difficulty = %v", d)
+	}
+	fields := map[string]string{"agency_id": f.agency, "content": "执法人员在检查时要求商户购买指定的灭火器，否则罚款。", "concerning": "某中队",
+		"occurred_on": "2026-11-20", "complainant": "王某", "contact": "13800000000"}
+	// Refused: no content; a file that is not a photo, recording or PDF; no solved challenge.
+	before := s.count(t, `SELECT count(*) FROM supervision_clues`)
+	noContent := map[string]string{"agency_id": f.agency, "anonymous": "true"}
+	if r := s.complaint(noContent, nil); r.Status != 422 || r.ErrorField() != "content" {
+		t.Errorf("complaint without content = %d %s", r.Status, r.Body)
+	}
+	if r := s.complaint(fields, map[string][]byte{"说明.exe": []byte("MZ\x90\x00 not a picture")}); r.Status != 422 || r.ErrorField() != "files" || !strings.Contains(r.ErrorMessage(), "说明.exe") {
+		t.Errorf("complaint with an executable = %d %s", r.Status, r.Body)
+	}
+	if r := s.complaintWith("1.2.3", "0", fields, nil); r.Status != 422 || r.ErrorField() != "challenge" {
+		t.Errorf("complaint with a forged challenge = %d %s", r.Status, r.Body)
+	}
+	if after := s.count(t, `SELECT count(*) FROM supervision_clues`); after != before || s.count(t, `SELECT count(*) FROM supervision_clue_files`) != 0 {
+		t.Fatalf("refused complaints left %d clues", after-before)
+	}
+	// Filed, with a photo.
+	ch := s.public("/public/api/complaints/challenge").JSON()["challenge"].(string)
+	nonce := app.SolveChallenge(ch, 10)
+	r := s.complaintWith(ch, nonce, fields, map[string][]byte{"现场.jpg": jpegBytes(4000)})
+	if r.Status != 201 {
+		t.Fatalf("complaint = %d %s", r.Status, r.Body)
+	}
+	code, number := r.JSON()["tracking_code"].(string), r.JSON()["number"].(string)
+	if !regexp.MustCompile(`^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$`).MatchString(code) || !strings.Contains(number, "监线〔2026〕") {
+		t.Errorf("tracking code %q, number %q", code, number)
+	}
+	if again := s.complaintWith(ch, nonce, fields, nil); again.Status != 422 || !strings.Contains(again.ErrorMessage(), "已经用过") {
+		t.Errorf("a challenge used twice = %d %s", again.Status, again.Body)
+	}
+	track := s.public("/public/api/complaints/" + url.PathEscape(code)).JSON()
+	if track["number"] != number || track["state"] != "registered" || len(track["files"].([]any)) != 1 || strings.Contains(fmt.Sprint(track), "13800000000") {
+		t.Errorf("tracking = %v", track)
+	}
+	if r := s.public("/public/api/complaints/AAAA-BBBB-CCCC"); r.Status != 404 {
+		t.Errorf("an unknown code = %d", r.Status)
+	}
+	// The supervisor's list and clue; officers see none of it.
+	l := s.call("GET", "/api/v1/supervision/clues?source=public&state=registered", sup, nil)
+	var id string
+	for _, c := range items(l) {
+		if c["number"] == number {
+			id = c["id"].(string)
+		}
+	}
+	if id == "" {
+		t.Fatalf("the complaint is not among the supervisor's clues: %s", l.Body)
+	}
+	if r := s.call("GET", "/api/v1/supervision/clues", officer, nil); r.Status != 403 {
+		t.Errorf("an officer listed clues: %d", r.Status)
+	}
+	if r := s.call("GET", "/api/v1/supervision/clues/"+id, officer, nil); r.Status != 404 {
+		t.Errorf("an officer opened a clue: %d", r.Status)
+	}
+	cl := s.call("GET", "/api/v1/supervision/clues/"+id, sup, nil).JSON()
+	if cl["complainant"] != "王某" || len(cl["files"].([]any)) != 1 || cl["decide_by"] == "" {
+		t.Errorf("clue = %v", cl)
+	}
+	// Closing a complaint needs a reply for the complainant.
+	if r := s.call("POST", "/api/v1/supervision/clues/"+id+"/close", sup, map[string]any{"reason": "经核查，所涉为消防部门依法推荐"}); r.Status != 422 || r.ErrorField() != "public_reply" {
+		t.Errorf("close without a reply = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/supervision/clues/"+id+"/close", sup, map[string]any{"reason": "内部核查记录：已调取执法记录仪",
+		"public_reply": "经调阅执法记录，未发现强制购买行为，不予立项。"}); r.Status != 200 {
+		t.Fatalf("close = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/supervision/clues/"+id+"/transfer", sup, map[string]any{"to": "县应急管理局", "reason": "x", "public_reply": "y"}); r.Status != 409 {
+		t.Errorf("deciding a closed clue again = %d", r.Status)
+	}
+	track = s.public("/public/api/complaints/" + url.PathEscape(code)).JSON()
+	events := fmt.Sprint(track["events"])
+	if track["state"] != "closed" || track["reply"] != "经调阅执法记录，未发现强制购买行为，不予立项。" || strings.Contains(events, "内部核查记录") || strings.Contains(events, "周建华") {
+		t.Errorf("tracking after closing = %v", track)
+	}
+	// The tracking page says the same in words.
+	page := string(s.get(s.browser(), "/public/complaints/track?code="+url.QueryEscape(strings.ToLower(code))).Body)
+	if !strings.Contains(page, number) || !strings.Contains(page, "不予立项") || !strings.Contains(page, "未发现强制购买行为") {
+		t.Errorf("tracking page does not show the outcome")
+	}
+}
+
+// Each address files a few complaints an hour, whatever work it does.
+func TestComplaintsAreThrottled(t *testing.T) {
+	s := start(t, easyWork)
+	f := fixture(s)
+	fields := map[string]string{"agency_id": f.agency, "content": "反映执法问题", "anonymous": "true"}
+	for i := 1; i <= 6; i++ {
+		r := s.complaint(fields, nil)
+		switch {
+		case i <= 5 && r.Status != 201:
+			t.Fatalf("complaint %d = %d %s", i, r.Status, r.Body)
+		case i == 6 && (r.Status != 429 || r.Header.Get("Retry-After") == ""):
+			t.Errorf("complaint 6 within the hour = %d %s", r.Status, r.Body)
+		}
+	}
+	if n := s.count(t, `SELECT count(*) FROM supervision_clues WHERE source = 'public'`); n != 5 {
+		t.Errorf("%d complaints registered, want 5", n)
+	}
+}
+
+// 12345 tickets import line by line: a bad line is refused alone with its number, a
+// ticket already registered is not registered twice.
+func TestHotlineImport(t *testing.T) {
+	s := start(t)
+	sup := s.login("supervisor1")
+	csv := "ticket_no,agency,content,occurred_on,complainant,contact\n" +
+		"GD20261101001,青山县市场监督管理局,反映市场监管执法人员检查时态度粗暴,2026-11-01,李某,13900000000\n" +
+		",青山县市场监督管理局,没有工单号的一行,,,\n" +
+		"GD20261101003,不存在的局,单位不在名录中,,,\n" +
+		"GD20261101004,,未指明单位的线索,,,\n"
+	r := s.send("POST", "/api/v1/supervision/clues/import", sup, "text/csv", strings.NewReader(csv))
+	res := r.JSON()
+	if r.Status != 201 || len(res["created"].([]any)) != 2 || len(res["errors"].([]any)) != 2 {
+		t.Fatalf("import = %d %s", r.Status, r.Body)
+	}
+	errs := fmt.Sprint(res["errors"])
+	if !strings.Contains(errs, "第 3 行") || !strings.Contains(errs, "工单编号") || !strings.Contains(errs, "第 4 行") {
+		t.Errorf("line errors = %s", errs)
+	}
+	again := s.send("POST", "/api/v1/supervision/clues/import", sup, "application/json",
+		strings.NewReader(`[{"ticket_no":"GD20261101001","content":"重复转办"}]`)).JSON()
+	if len(again["created"].([]any)) != 0 || fmt.Sprint(again["duplicates"]) != "[GD20261101001]" {
+		t.Errorf("re-import = %v", again)
+	}
+	if r := s.send("POST", "/api/v1/supervision/clues/import", s.login("officer1"), "text/csv", strings.NewReader(csv)); r.Status != 403 {
+		t.Errorf("an officer imported tickets: %d", r.Status)
+	}
+	l := items(s.call("GET", "/api/v1/supervision/clues?source=hotline&q=GD20261101001", sup, nil))
+	if len(l) != 1 || l[0]["ticket_no"] != "GD20261101001" || l[0]["agency_name"] != "青山县市场监督管理局" {
+		t.Errorf("imported clue = %v", l)
+	}
+}
+
+// A supervisor's own clue, merged into another from the clue's page: a refused decision
+// keeps what was typed above the form; the done one says so once.
+func TestClueDecisionsOnThePage(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	sup := s.login("supervisor1")
+	mk := func(content string) map[string]any {
+		r := s.call("POST", "/api/v1/supervision/clues", sup, map[string]any{"agency_id": f.agency, "content": content})
+		if r.Status != 201 {
+			t.Fatalf("clue = %d %s", r.Status, r.Body)
+		}
+		return r.JSON()
+	}
+	a, b := mk("日常检查发现该局对同一违法行为罚款标准不一"), mk("同一问题的另一次发现")
+	if a["source"] != "supervisor" || a["state"] != "registered" {
+		t.Errorf("clue = %v", a)
+	}
+	browser, csrf := webLogin(t, s, "supervisor1")
+	path := "/supervision/clues/" + b["id"].(string)
+	page := string(s.get(browser, path).Body)
+	if !strings.Contains(page, b["number"].(string)) || !strings.Contains(page, "处理线索") {
+		t.Fatalf("clue page does not show the clue and its form")
+	}
+	once := onceOf(t, page)
+	r := s.form(browser, path+"/decide", url.Values{"_csrf": {csrf}, "_once": {once}, "action": {"merge"}, "into": {"不存在的编号"}, "reason": {"同一问题"}})
+	body := string(r.Body)
+	if r.Status != 422 || !strings.Contains(body, "没有编号为“不存在的编号”的线索") || !strings.Contains(body, ">同一问题</textarea>") {
+		t.Errorf("refused merge = %d: want the error and the typed reason kept", r.Status)
+	}
+	r = s.form(browser, path+"/decide", url.Values{"_csrf": {csrf}, "_once": {onceOf(t, body)}, "action": {"merge"}, "into": {a["number"].(string)}, "reason": {"同一问题"}})
+	if r.Status != 303 {
+		t.Fatalf("merge = %d %s", r.Status, r.Body)
+	}
+	page = string(s.get(browser, path).Body)
+	if !strings.Contains(page, "已合并") || !strings.Contains(page, a["number"].(string)) || strings.Count(page, "已合并") < 1 {
+		t.Errorf("merged clue page does not say where it went")
+	}
+	if got := s.call("GET", "/api/v1/supervision/clues/"+b["id"].(string), sup, nil).JSON(); got["merged_number"] != a["number"] {
+		t.Errorf("merged clue = %v", got)
+	}
+	list := string(s.get(browser, "/supervision/clues?state=registered").Body)
+	if !strings.Contains(list, a["number"].(string)) || strings.Contains(list, b["number"].(string)+"</b>") {
+		t.Errorf("the registered list does not show exactly the undecided clue")
+	}
+}
+
+func onceOf(t *testing.T, page string) string {
+	t.Helper()
+	m := onceRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no one-time key on the form")
+	}
+	return m[1]
+}
+
+// A citizen on a phone files a complaint through the page: the browser solves the
+// challenge, the tracking code shows once, and the tracking page finds the complaint.
+// A refused complaint shows its error above the form with everything typed kept.
+func TestBrowserCitizenComplains(t *testing.T) {
+	s := start(t, easyWork)
+	f := fixture(s)
+	ctx := browserContext(t)
+	axe := loadAxe(t)
+	dir := t.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "说明.txt"), []byte("plain text is not evidence"), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "现场.jpg"), jpegBytes(3000), 0o644)
+	content := "11月20日上午，执法人员检查时要求购买指定灭火器。"
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+"/public/complaints/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#complaint-form`)),
+		chromedp.SetValue(chromedp.CSS(`#agency_id`), f.agency),
+		chromedp.SendKeys(chromedp.CSS(`#content`), content),
+		chromedp.Click(chromedp.CSS(`#anonymous`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{filepath.Join(dir, "说明.txt")}),
+		chromedp.Click(chromedp.CSS(`#complaint-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#complaint-error`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, axe, "/public/complaints/new")
+	msg := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#complaint-error`))))
+	kept := must(chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('content').value`)))
+	if !strings.Contains(msg, "说明.txt") || kept != content {
+		t.Errorf("refused complaint: error %q, content kept %q", msg, kept)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{filepath.Join(dir, "现场.jpg")}),
+		chromedp.Click(chromedp.CSS(`#complaint-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=tracking-code]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=tracking-code]`))))
+	width := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
+	if len(code) != 14 || width > 390 {
+		t.Errorf("tracking code %q; page %d px wide", code, width)
+	}
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			_ = os.WriteFile(dir+"/complaint-done.png", shot, 0o644)
+		}
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#done-track`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=complaint-status]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=complaint-status]`))))
+	if !strings.Contains(status, "待处理") || !strings.Contains(status, content) || !strings.Contains(status, "现场.jpg") {
+		t.Errorf("tracking page says:\n%s", status)
+	}
+	if n := s.count(t, `SELECT count(*) FROM supervision_clues WHERE source = 'public'`); n != 1 {
+		t.Errorf("%d complaints registered, want 1", n)
+	}
+}
+
+// BenchmarkComplaintWork is what one public complaint costs a sender at the default
+// difficulty: a solved challenge (b.N of them, each fresh), beside one SHA-256 as the
+// baseline. A script on one core files at most 1/(ns/op) complaints a second before the
+// per-address limit; the page's browser solve is measured by TestComplaintWorkInBrowser.
+func BenchmarkComplaintWork(b *testing.B) {
+	const difficulty = 16
+	for i := range b.N {
+		app.SolveChallenge(fmt.Sprintf("%d.bench.challenge", i), difficulty)
+	}
+}
