@@ -155,7 +155,7 @@ var freeText = map[string]bool{
 	"note": true, "text": true, "decision_text": true, "findings": true, "opinion": true, "body": true,
 	"holidays": true, "workdays": true, "extra_kinds": true, "legal_basis": true, "powers": true,
 	"procedures": true, "remedies": true, "reason": true, "requirement": true, "closing_note": true,
-	"detail": true, "description": true, "content": true, "execution": true, "summary": true,
+	"detail": true, "description": true, "content": true, "execution": true, "summary": true, "public_reply": true,
 }
 
 // fieldLabel is a field's name as the people who fill it in know it.
@@ -177,4 +177,6 @@ var fieldLabels = map[string]string{
 	"holidays": "节假日", "workdays": "调休工作日", "powers": "职权", "procedures": "程序", "remedies": "救济途径",
 	"stage": "阶段", "result": "结果", "state": "状态", "next": "跳转地址", "target_code": "检查对象代码",
 	"item_code": "评查项目", "closing_note": "办结说明", "participants": "参加人员", "region_code": "区划代码",
+	"public_reply": "答复", "content": "反映的问题", "concerning": "涉及人员", "complainant": "姓名", "contact": "联系方式",
+	"ticket_no": "工单编号", "into": "合并到的线索", "to": "转办机关",
 }

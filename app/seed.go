@@ -247,6 +247,9 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	if err := a.seedAudit(ctx, out, time.Now()); err != nil {
 		return fmt.Errorf("demo evaluations: %w", err)
 	}
+	if err := a.seedSupervision(ctx, out, time.Now()); err != nil {
+		return fmt.Errorf("demo supervision: %w", err)
+	}
 	fmt.Fprintf(out, "演示账号（密码均为 %s）：\n", DemoPassword)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-12s %s · %s\n", l.Username, l.Role, l.Agency)

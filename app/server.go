@@ -1,11 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"html/template"
 	"io"
 	"io/fs"
 	"net/http"
@@ -38,7 +40,7 @@ func (a *App) newServer() *fiber.App {
 	engine.AddFuncMap(templateFuncs)
 	cfg := fiber.Config{
 		AppName:      "zhifa",
-		Views:        engine,
+		Views:        pageViews{engine},
 		ViewsLayout:  "layout",
 		ErrorHandler: a.handleError,
 		// Values from the context must outlive the handler when they reach the log or
@@ -249,4 +251,28 @@ const (
 func requestID(c *fiber.Ctx) string {
 	id, _ := c.Locals(localRequestID).(string)
 	return id
+}
+
+// pageViews renders a page, then its layout around it. The template engine's own layout
+// mechanism calls the page from inside the layout through a function whose error the
+// template package prints as text: a page that fails half-way would go out as 200 with
+// the error message in it. Rendering the page first makes its failure an error, which
+// the error handler turns into the error page, and the layout gets the finished page
+// as .Body.
+type pageViews struct{ *html.Engine }
+
+func (v pageViews) Render(out io.Writer, name string, binding any, layout ...string) error {
+	if len(layout) == 0 || layout[0] == "" {
+		return v.Engine.Render(out, name, binding)
+	}
+	var body bytes.Buffer
+	if err := v.Engine.Render(&body, name, binding); err != nil {
+		return err
+	}
+	m, ok := binding.(fiber.Map)
+	if !ok {
+		return fmt.Errorf("page %s: a page in the layout is rendered from a fiber.Map, not %T", name, binding)
+	}
+	m["Body"] = template.HTML(body.String()) //nolint:gosec // our own template's escaped output
+	return v.Engine.Render(out, layout[0], m)
 }

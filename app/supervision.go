@@ -60,9 +60,6 @@ const (
 // passes the per-address limit; it answers the tracking code, shown only this once.
 func (a *App) submitComplaint(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	if err := a.complaintLimit(c); err != nil {
-		return err
-	}
 	var in audit.Complaint
 	var files []*multipart.FileHeader
 	if form, err := c.MultipartForm(); err == nil {
@@ -84,10 +81,27 @@ func (a *App) submitComplaint(c *fiber.Ctx) error {
 		c.Request().Header.Set("X-Challenge", get("challenge"))
 		c.Request().Header.Set("X-Challenge-Nonce", get("nonce"))
 		files = form.File["files"]
-	} else if err := parseBody(c, &in.ClueInput); err != nil {
-		return err
+	} else {
+		// JSON: the challenge and nonce as fields, or as X-Challenge and X-Challenge-Nonce.
+		var body struct {
+			audit.ClueInput
+			Challenge string `json:"challenge"`
+			Nonce     string `json:"nonce"`
+		}
+		if err := parseBody(c, &body); err != nil {
+			return err
+		}
+		in.ClueInput = body.ClueInput
+		if body.Challenge != "" {
+			c.Request().Header.Set("X-Challenge", body.Challenge)
+			c.Request().Header.Set("X-Challenge-Nonce", body.Nonce)
+		}
 	}
 	if err := a.checkChallenge(c, c.Get("X-Challenge"), c.Get("X-Challenge-Nonce")); err != nil {
+		return err
+	}
+	// Only attempts that did the work count against the address's hourly allowance.
+	if err := a.complaintLimit(c); err != nil {
 		return err
 	}
 	if len(files) > complaintFiles {
@@ -165,13 +179,8 @@ func (a *App) trackComplaint(c *fiber.Ctx) error {
 
 // GET /public/complaints/new — the complaint form.
 func (a *App) complaintPage(c *fiber.Ctx) error {
-	agencies, err := a.enforcement.Store.ListAgencies(c.UserContext(), enforcement.AgencyFilter{Scope: enforcement.Scope{Public: true},
-		Page: enforcement.Page{Number: 1, Size: 500}})
-	if err != nil {
-		return err
-	}
-	return c.Render("public_complaint", a.publicView(c, "投诉举报执法问题", fiber.Map{"Agencies": agencies.Items,
-		"MaxFiles": complaintFiles}))
+	return c.Render("public_complaint", a.publicView(c, "投诉举报执法问题", fiber.Map{"MaxFiles": complaintFiles,
+		"MaxMB": a.cfg.BodyLimit >> 20}))
 }
 
 // GET /public/complaints/track?code= — where a complainant follows their complaint.
@@ -366,6 +375,9 @@ func (a *App) renderClue(c *fiber.Ctx, data fiber.Map) error {
 	}
 	if data == nil {
 		data = fiber.Map{}
+	}
+	if data["Typed"] == nil {
+		data["Typed"], data["Action"] = map[string]string{}, ""
 	}
 	data["Clue"], data["Today"] = cl, a.enforcement.Today()
 	return c.Render("supervision_clue", a.view(c, "线索 "+cl.Number, data))

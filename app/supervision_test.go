@@ -79,6 +79,14 @@ func TestComplaintBecomesClue(t *testing.T) {
 	if r := s.complaintWith("1.2.3", "0", fields, nil); r.Status != 422 || r.ErrorField() != "challenge" {
 		t.Errorf("complaint with a forged challenge = %d %s", r.Status, r.Body)
 	}
+	// JSON works too, with the challenge in the body.
+	ch0 := s.public("/public/api/complaints/challenge").JSON()["challenge"].(string)
+	js := s.call("POST", "/public/api/complaints", "", map[string]any{"agency_id": f.agency, "content": "JSON 投诉", "anonymous": true,
+		"challenge": ch0, "nonce": app.SolveChallenge(ch0, 10)})
+	if js.Status != 201 || js.JSON()["tracking_code"] == nil {
+		t.Errorf("JSON complaint = %d %s", js.Status, js.Body)
+	}
+	before++
 	if after := s.count(t, `SELECT count(*) FROM supervision_clues`); after != before || s.count(t, `SELECT count(*) FROM supervision_clue_files`) != 0 {
 		t.Fatalf("refused complaints left %d clues", after-before)
 	}
@@ -152,6 +160,7 @@ func TestComplaintsAreThrottled(t *testing.T) {
 	s := start(t, easyWork)
 	f := fixture(s)
 	fields := map[string]string{"agency_id": f.agency, "content": "反映执法问题", "anonymous": "true"}
+	before := s.count(t, `SELECT count(*) FROM supervision_clues WHERE source = 'public'`)
 	for i := 1; i <= 6; i++ {
 		r := s.complaint(fields, nil)
 		switch {
@@ -161,7 +170,7 @@ func TestComplaintsAreThrottled(t *testing.T) {
 			t.Errorf("complaint 6 within the hour = %d %s", r.Status, r.Body)
 		}
 	}
-	if n := s.count(t, `SELECT count(*) FROM supervision_clues WHERE source = 'public'`); n != 5 {
+	if n := s.count(t, `SELECT count(*) FROM supervision_clues WHERE source = 'public'`) - before; n != 5 {
 		t.Errorf("%d complaints registered, want 5", n)
 	}
 }
@@ -219,7 +228,8 @@ func TestClueDecisionsOnThePage(t *testing.T) {
 	browser, csrf := webLogin(t, s, "supervisor1")
 	path := "/supervision/clues/" + b["id"].(string)
 	page := string(s.get(browser, path).Body)
-	if !strings.Contains(page, b["number"].(string)) || !strings.Contains(page, "处理线索") {
+	if !strings.Contains(page, b["number"].(string)) || !strings.Contains(page, "处理线索") || !strings.Contains(page, `value="close" checked`) ||
+		!strings.Contains(page, "<button type=\"submit\">确定</button>") || !strings.Contains(page, "办理经过") {
 		t.Fatalf("clue page does not show the clue and its form")
 	}
 	once := onceOf(t, page)
@@ -266,11 +276,15 @@ func TestBrowserCitizenComplains(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(dir, "说明.txt"), []byte("plain text is not evidence"), 0o644)
 	_ = os.WriteFile(filepath.Join(dir, "现场.jpg"), jpegBytes(3000), 0o644)
 	content := "11月20日上午，执法人员检查时要求购买指定灭火器。"
+	before := s.count(t, `SELECT count(*) FROM supervision_clues WHERE source = 'public'`)
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
 		chromedp.Navigate(s.URL+"/public/complaints/new"),
 		chromedp.WaitVisible(chromedp.CSS(`#complaint-form`)),
-		chromedp.SetValue(chromedp.CSS(`#agency_id`), f.agency),
+		chromedp.SendKeys(chromedp.CSS(`#agency_q`), "市场监督"),
+		chromedp.WaitVisible(chromedp.CSS(`.pick-option[data-id="`+f.agency+`"]`)),
+		chromedp.Click(chromedp.CSS(`.pick-option[data-id="`+f.agency+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=agency] li[data-id="`+f.agency+`"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#content`), content),
 		chromedp.Click(chromedp.CSS(`#anonymous`)),
 		chromedp.SetUploadFiles(chromedp.CSS(`#files`), []string{filepath.Join(dir, "说明.txt")}),
@@ -315,7 +329,7 @@ func TestBrowserCitizenComplains(t *testing.T) {
 	if !strings.Contains(status, "待处理") || !strings.Contains(status, content) || !strings.Contains(status, "现场.jpg") {
 		t.Errorf("tracking page says:\n%s", status)
 	}
-	if n := s.count(t, `SELECT count(*) FROM supervision_clues WHERE source = 'public'`); n != 1 {
+	if n := s.count(t, `SELECT count(*) FROM supervision_clues WHERE source = 'public'`) - before; n != 1 {
 		t.Errorf("%d complaints registered, want 1", n)
 	}
 }
@@ -328,5 +342,29 @@ func BenchmarkComplaintWork(b *testing.B) {
 	const difficulty = 16
 	for i := range b.N {
 		app.SolveChallenge(fmt.Sprintf("%d.bench.challenge", i), difficulty)
+	}
+}
+
+// The demo county has clues of every source, decided and waiting, one overdue, and the
+// printed tracking code finds its complaint.
+func TestDemoClues(t *testing.T) {
+	s := start(t)
+	sup := s.login("supervisor1")
+	all := items(s.call("GET", "/api/v1/supervision/clues?page_size=50", sup, nil))
+	sources, states := map[string]int{}, map[string]int{}
+	for _, c := range all {
+		sources[c["source"].(string)]++
+		states[c["state"].(string)]++
+	}
+	if sources["public"] != 3 || sources["hotline"] != 3 || sources["supervisor"] != 1 ||
+		states["closed"] != 1 || states["merged"] != 1 || states["transferred"] != 1 || states["registered"] != 4 {
+		t.Errorf("demo clues: sources %v, states %v", sources, states)
+	}
+	if overdue := total(s.call("GET", "/api/v1/supervision/clues?overdue=true", sup, nil)); overdue < 1 {
+		t.Error("no demo clue is past its deadline")
+	}
+	track := s.public("/public/api/complaints/" + app.DemoTrackingCode).JSON()
+	if track["state"] != "registered" || !strings.Contains(track["content"].(string), "三轮车") {
+		t.Errorf("the printed demo code finds %v", track)
 	}
 }

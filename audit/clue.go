@@ -266,6 +266,9 @@ func (s *Service) SubmitComplaint(ctx context.Context, in Complaint) (Clue, stri
 		return Clue{}, "", fault.Field("contact", "实名投诉请填写姓名和联系方式；不愿留名的，请选择匿名")
 	}
 	code := newTrackingCode()
+	if s.TrackingCode != nil {
+		code = s.TrackingCode()
+	}
 	c, err := s.registerClue(ctx, in.ClueInput, ag.RegionCode, nil, in.Files, trackingHash(code))
 	c.AgencyName = ag.Name
 	return c, code, err

@@ -16,6 +16,8 @@ type Service struct {
 	Evidence *evidence.Service
 	// ClueDecideDays is how many working days a clue waits for its decision (0: the default).
 	ClueDecideDays int
+	// TrackingCode makes a complaint's tracking code; nil is a random one (the demo fixes it).
+	TrackingCode func() string
 }
 
 // NewService builds the service over the shared pool.

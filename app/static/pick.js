@@ -4,7 +4,7 @@
 // for what is already chosen; the script adds the search.
 //
 // <div class="picker" data-source="/api/v1/officers?status=active" data-name="handler_ids"
-//      data-label="name" data-detail="cert_no">
+//      data-label="name" data-detail="cert_no">   (data-single="true": one choice at most)
 //   <ul class="chips">…<li data-id="…"><input type="hidden" name="handler_ids" value="…">名 <button class="chip-x">×</button></li></ul>
 //   <input type="search" class="pick-q"> <ul class="pick-results"></ul>
 // </div>
@@ -27,6 +27,7 @@
 
     function addChip(item) {
       if (chosen(item.id)) return;
+      if (box.dataset.single) chips.textContent = ''; // one choice: a new pick replaces it
       var li = el('li');
       li.dataset.id = item.id;
       var hidden = el('input');
