@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net/url"
 	"strings"
 	"time"
 
@@ -169,7 +170,11 @@ func (a *App) trackComplaint(c *fiber.Ctx) error {
 	if err := a.complaintLimit(c); err != nil {
 		return err
 	}
-	p, err := a.audit.ComplaintByTracking(c.UserContext(), c.Params("code"))
+	code, err := url.PathUnescape(c.Params("code"))
+	if err != nil {
+		return fault.New(fault.NotFound, "没有这个查询码对应的投诉，请核对后重新输入")
+	}
+	p, err := a.audit.ComplaintByTracking(c.UserContext(), code)
 	if err != nil {
 		return err
 	}

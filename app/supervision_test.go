@@ -108,6 +108,9 @@ func TestComplaintBecomesClue(t *testing.T) {
 	if track["number"] != number || track["state"] != "registered" || len(track["files"].([]any)) != 1 || strings.Contains(fmt.Sprint(track), "13800000000") {
 		t.Errorf("tracking = %v", track)
 	}
+	if spaced := s.public("/public/api/complaints/" + url.PathEscape(strings.ToLower(strings.ReplaceAll(code, "-", " ")))); spaced.JSON()["number"] != number {
+		t.Errorf("the code typed in lower case with spaces = %d", spaced.Status)
+	}
 	if r := s.public("/public/api/complaints/AAAA-BBBB-CCCC"); r.Status != 404 {
 		t.Errorf("an unknown code = %d", r.Status)
 	}
@@ -237,6 +240,14 @@ func TestClueDecisionsOnThePage(t *testing.T) {
 	body := string(r.Body)
 	if r.Status != 422 || !strings.Contains(body, "没有编号为“不存在的编号”的线索") || !strings.Contains(body, ">同一问题</textarea>") {
 		t.Errorf("refused merge = %d: want the error and the typed reason kept", r.Status)
+	}
+	// Not into a clue already closed.
+	closed := mk("已经不予立项的线索")
+	if r := s.call("POST", "/api/v1/supervision/clues/"+closed["id"].(string)+"/close", sup, map[string]any{"reason": "不属于监督范围"}); r.Status != 200 {
+		t.Fatalf("close = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/supervision/clues/"+b["id"].(string)+"/merge", sup, map[string]any{"into": closed["number"], "reason": "同一问题"}); r.Status != 422 || r.ErrorField() != "into" {
+		t.Errorf("merging into a closed clue = %d %s", r.Status, r.Body)
 	}
 	r = s.form(browser, path+"/decide", url.Values{"_csrf": {csrf}, "_once": {onceOf(t, body)}, "action": {"merge"}, "into": {a["number"].(string)}, "reason": {"同一问题"}})
 	if r.Status != 303 {

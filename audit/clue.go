@@ -158,7 +158,8 @@ func newTrackingCode() string {
 }
 
 func trackingHash(code string) []byte {
-	h := sha256.Sum256([]byte(strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))))
+	// As people copy it: any case, with or without the dashes, spaces in between.
+	h := sha256.Sum256([]byte(strings.ToUpper(strings.NewReplacer("-", "", " ", "", "\u3000", "").Replace(code))))
 	return h[:]
 }
 
@@ -585,8 +586,11 @@ func (s *Service) DecideClue(ctx context.Context, a enforcement.Actor, id uuid.U
 		if other.ID == c.ID {
 			return c, fault.Field("into", "不能合并到线索本身")
 		}
-		if other.State == "merged" {
+		switch other.State {
+		case "merged":
 			return c, fault.Field("into", "线索 %s 已合并到 %s，请合并到后者", other.Number, other.MergedNumber)
+		case "closed", "transferred":
+			return c, fault.Field("into", "线索 %s 已%s，不能再合并进去", other.Number, other.StateLabel())
 		}
 		into = &other
 		note = "已合并到线索 " + other.Number + " 一并处理"
