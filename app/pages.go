@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"zhifa/audit"
 	"zhifa/enforcement"
 	"zhifa/fault"
 	"zhifa/inspection"
@@ -341,6 +342,17 @@ func (a *App) homePage(c *fiber.Ctx) error {
 			}
 		}
 		data["Behind"] = behind[:min(len(behind), 5)]
+		if act.Has(enforcement.RoleSupervisor) {
+			waiting, err := a.audit.Clues(ctx, act, audit.ClueFilter{State: "registered", Page: enforcement.Page{Number: 1, Size: 1}})
+			if err != nil {
+				return err
+			}
+			late, err := a.audit.Clues(ctx, act, audit.ClueFilter{Overdue: true, Page: enforcement.Page{Number: 1, Size: 1}})
+			if err != nil {
+				return err
+			}
+			data["CluesWaiting"], data["CluesLate"] = waiting.Total, late.Total
+		}
 	}
 	if act.Has(enforcement.RoleAdmin) || act.Has(enforcement.RoleSupervisor) || act.OfficerID != nil {
 		l, err := a.enforcement.ListDisclosures(ctx, act, enforcement.DisclosureFilter{State: "overdue", Page: enforcement.Page{Number: 1, Size: 1}})

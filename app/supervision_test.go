@@ -374,6 +374,12 @@ func TestDemoClues(t *testing.T) {
 	if overdue := total(s.call("GET", "/api/v1/supervision/clues?overdue=true", sup, nil)); overdue < 1 {
 		t.Error("no demo clue is past its deadline")
 	}
+	// The supervisor's home lists the waiting clues, the overdue ones apart, as links.
+	browser, _ := webLogin(t, s, "supervisor1")
+	home := string(s.get(browser, "/").Body)
+	if !strings.Contains(home, "待决定的监督线索 4 条") || !strings.Contains(home, `href="/supervision/clues?overdue=true"`) {
+		t.Errorf("the supervisor's home does not list the waiting clues")
+	}
 	track := s.public("/public/api/complaints/" + app.DemoTrackingCode).JSON()
 	if track["state"] != "registered" || !strings.Contains(track["content"].(string), "三轮车") {
 		t.Errorf("the printed demo code finds %v", track)
