@@ -232,7 +232,7 @@ func TestClueDecisionsOnThePage(t *testing.T) {
 	path := "/supervision/clues/" + b["id"].(string)
 	page := string(s.get(browser, path).Body)
 	if !strings.Contains(page, b["number"].(string)) || !strings.Contains(page, "处理线索") || !strings.Contains(page, `value="close" checked`) ||
-		!strings.Contains(page, "<button type=\"submit\">确定</button>") || !strings.Contains(page, "办理经过") {
+		!strings.Contains(page, `id="decide-submit">确定</button>`) || !strings.Contains(page, "办理经过") {
 		t.Fatalf("clue page does not show the clue and its form")
 	}
 	once := onceOf(t, page)
@@ -383,5 +383,50 @@ func TestDemoClues(t *testing.T) {
 	track := s.public("/public/api/complaints/" + app.DemoTrackingCode).JSON()
 	if track["state"] != "registered" || !strings.Contains(track["content"].(string), "三轮车") {
 		t.Errorf("the printed demo code finds %v", track)
+	}
+}
+
+// The supervisor at 1440×900 works the clue list: the overdue first, a complaint
+// transferred from its page with the reply for the complainant; the message shows once.
+func TestBrowserSupervisorClues(t *testing.T) {
+	s := start(t)
+	ctx := browserContext(t)
+	axe := loadAxe(t)
+	err := chromedp.Do(ctx, append(phoneLogin(s, "supervisor1", "/supervision/clues?overdue=true"),
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=clues]`)))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, axe, "/supervision/clues")
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid=clues] a.item`)),
+		chromedp.WaitVisible(chromedp.CSS(`#decide-submit`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, axe, "/supervision/clues/{id}")
+	number := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`h1`))))
+	err = chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(`input[name=action][value=transfer]`)),
+		chromedp.SendKeys(chromedp.CSS(`#to`), "县财政局"),
+		chromedp.SendKeys(chromedp.CSS(`#reason`), "属财政部门职责"),
+		chromedp.SendKeys(chromedp.CSS(`#public_reply`), "已转县财政局处理。"),
+	}, submitAndLoad(`#decide-submit`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`main`))))
+	width := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
+	if !strings.Contains(page, "已转办") || strings.Count(page, "已转办") < 2 || !strings.Contains(page, "县财政局") || width > 1440 {
+		t.Errorf("after transfer (%d px wide) the page says:\n%.500s", width, page)
+	}
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {
+		t.Fatal(err)
+	}
+	again := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=page-flash]').length`)))
+	if again != 0 {
+		t.Errorf("the message of %s shows again after a reload", number)
 	}
 }
