@@ -6,6 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -107,30 +110,52 @@ func (a *App) checkChallenge(c *fiber.Ctx, challenge, nonce string) error {
 	return nil
 }
 
-// complaintLimit lets each address file complaintsPerHour complaints and look up
-// lookupsPerHour tracking codes an hour.
-func (a *App) complaintLimit(c *fiber.Ctx) error {
-	kind, limit := "trk", lookupsPerHour
-	if c.Method() == fiber.MethodPost {
-		kind, limit = "sub", complaintsPerHour
-	}
+// complaintAllowance refuses an address that has registered complaintsPerHour complaints
+// this hour; countComplaint counts one once it is registered.
+func (a *App) complaintAllowance(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 500*time.Millisecond)
 	defer cancel()
-	hour := time.Now().Unix() / 3600
-	key := a.cfg.RedisPrefix + "cmp:" + kind + ":" + limitKey(c) + ":" + strconv.FormatInt(hour, 10)
+	n, err := a.rdb.Get(ctx, a.complaintKey(c, "sub")).Int()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fault.Wrap(err, fault.Unavailable, "投诉暂时无法受理，请稍后再试")
+	}
+	if n >= complaintsPerHour {
+		return &fault.Error{Kind: fault.TooMany, RetryAfter: time.Duration(3600-time.Now().Unix()%3600) * time.Second,
+			Message: "同一网络一小时内最多提交 " + strconv.Itoa(complaintsPerHour) + " 件投诉，请稍后再试，或拨打 12345"}
+	}
+	return nil
+}
+
+func (a *App) countComplaint(c *fiber.Ctx) {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 500*time.Millisecond)
+	defer cancel()
+	key := a.complaintKey(c, "sub")
+	pipe := a.rdb.TxPipeline()
+	pipe.Incr(ctx, key)
+	pipe.Expire(ctx, key, 2*time.Hour)
+	if _, err := pipe.Exec(ctx); err != nil {
+		a.log.Warn("complaint counter", zap.Error(err))
+	}
+}
+
+func (a *App) complaintKey(c *fiber.Ctx, kind string) string {
+	return a.cfg.RedisPrefix + "cmp:" + kind + ":" + limitKey(c) + ":" + strconv.FormatInt(time.Now().Unix()/3600, 10)
+}
+
+// complaintLimit lets each address look up lookupsPerHour tracking codes an hour.
+func (a *App) complaintLimit(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 500*time.Millisecond)
+	defer cancel()
+	key := a.complaintKey(c, "trk")
 	pipe := a.rdb.TxPipeline()
 	incr := pipe.Incr(ctx, key)
 	pipe.Expire(ctx, key, 2*time.Hour)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fault.Wrap(err, fault.Unavailable, "投诉暂时无法受理，请稍后再试")
 	}
-	if incr.Val() > int64(limit) {
+	if incr.Val() > int64(lookupsPerHour) {
 		wait := time.Duration(3600-time.Now().Unix()%3600) * time.Second
-		msg := "同一网络一小时内最多提交 " + strconv.Itoa(limit) + " 件投诉，请稍后再试，或拨打 12345"
-		if kind == "trk" {
-			msg = "查询过于频繁，请稍后再试"
-		}
-		return &fault.Error{Kind: fault.TooMany, Message: msg, RetryAfter: wait}
+		return &fault.Error{Kind: fault.TooMany, Message: "查询过于频繁，请稍后再试", RetryAfter: wait}
 	}
 	return nil
 }

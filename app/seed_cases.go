@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -155,7 +156,11 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 		field := officers[0].Fields[0]
 		causes, basis := demoCauses[field], demoBasis[field]
 		if len(causes) == 0 {
-			causes, basis = []string{"违反" + field + "管理规定", "未按规定履行" + field + "相关义务"}, "有关"+field+"的法律、法规"
+			rule := field + "管理规定"
+			if strings.HasSuffix(field, "管理") || strings.HasSuffix(field, "征管") {
+				rule = field + "规定"
+			}
+			causes, basis = []string{"违反" + rule, "未按规定履行" + field + "相关义务"}, "有关"+field+"的法律、法规"
 		}
 		n := 3 + len(officers)/3
 		if ag.Name == "青山县市场监督管理局" {

@@ -39,6 +39,7 @@ func (a *App) supervisionRoutes(api fiber.Router) {
 	api.Post("/supervision/clues", a.createClue)
 	api.Post("/supervision/clues/import", a.importClues)
 	api.Get("/supervision/clues/:id", a.getClue)
+	api.Get("/supervision/clues/:id/files/:file_id", a.clueFile)
 	for _, action := range []string{"merge", "transfer", "close"} {
 		api.Post("/supervision/clues/:id/"+action, a.decideClue(action))
 	}
@@ -101,8 +102,9 @@ func (a *App) submitComplaint(c *fiber.Ctx) error {
 	if err := a.checkChallenge(c, c.Get("X-Challenge"), c.Get("X-Challenge-Nonce")); err != nil {
 		return err
 	}
-	// Only attempts that did the work count against the address's hourly allowance.
-	if err := a.complaintLimit(c); err != nil {
+	// The address's hourly allowance counts complaints registered, not attempts: a
+	// citizen who picked the wrong file is not locked out by it.
+	if err := a.complaintAllowance(c); err != nil {
 		return err
 	}
 	if len(files) > complaintFiles {
@@ -130,7 +132,8 @@ func (a *App) submitComplaint(c *fiber.Ctx) error {
 		}
 		ct, err := evidence.Sniff(body[:min(len(body), evidence.SniffLen)])
 		if err != nil {
-			return fault.Field("files", "附件“%s”：%s，投诉未提交", name, strings.TrimPrefix(err.Error(), "file: "))
+			fe, _, _ := classify(err)
+			return fault.Field("files", "附件“%s”：%s，投诉未提交", name, fe.Message)
 		}
 		sum := digestHex(body)
 		ok = append(ok, checked{body, audit.ClueFile{ID: uuid.New(), Filename: name, ContentType: ct, Size: int64(len(body)), SHA256: sum}})
@@ -153,6 +156,7 @@ func (a *App) submitComplaint(c *fiber.Ctx) error {
 		a.removeComplaintFiles(stored)
 		return err
 	}
+	a.countComplaint(c)
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"tracking_code": audit.FormatTracking(code), "number": cl.Number,
 		"decide_by": cl.DecideBy, "track_url": "/public/complaints/track"})
 }
@@ -411,4 +415,38 @@ func (a *App) decideClueSubmit(c *fiber.Ctx) error {
 func digestHex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+// GET /api/v1/supervision/clues/{id}/files/{file_id} — a complaint's attachment, for the
+// supervisors of its region.
+func (a *App) clueFile(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	fid, err := idParam(c, "file_id")
+	if err != nil {
+		return err
+	}
+	cl, err := a.audit.FindClue(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	for _, f := range cl.Files {
+		if f.ID != fid {
+			continue
+		}
+		ctx, cancel := contextFor(0)
+		rc, err := a.evidence.Objects.Open(ctx, f.ObjectKey, f.VersionID, 0, -1)
+		if err != nil {
+			cancel()
+			return err
+		}
+		c.Set(fiber.HeaderContentType, f.ContentType)
+		c.Set(fiber.HeaderCacheControl, "private, no-store")
+		c.Set("X-Content-SHA256", f.SHA256)
+		c.Set(fiber.HeaderContentDisposition, "inline; filename*=UTF-8''"+url.PathEscape(f.Filename))
+		return c.SendStream(&closingReader{r: rc, close: func() { rc.Close(); cancel() }}, int(f.Size))
+	}
+	return fault.New(fault.NotFound, "附件不存在")
 }

@@ -73,7 +73,8 @@ func TestComplaintBecomesClue(t *testing.T) {
 	if r := s.complaint(noContent, nil); r.Status != 422 || r.ErrorField() != "content" {
 		t.Errorf("complaint without content = %d %s", r.Status, r.Body)
 	}
-	if r := s.complaint(fields, map[string][]byte{"说明.exe": []byte("MZ\x90\x00 not a picture")}); r.Status != 422 || r.ErrorField() != "files" || !strings.Contains(r.ErrorMessage(), "说明.exe") {
+	if r := s.complaint(fields, map[string][]byte{"说明.exe": []byte("MZ\x90\x00 not a picture")}); r.Status != 422 || r.ErrorField() != "files" ||
+		!strings.Contains(r.ErrorMessage(), "说明.exe") || strings.Contains(r.ErrorMessage(), "invalid") || strings.Contains(r.ErrorMessage(), "(file)") {
 		t.Errorf("complaint with an executable = %d %s", r.Status, r.Body)
 	}
 	if r := s.complaintWith("1.2.3", "0", fields, nil); r.Status != 422 || r.ErrorField() != "challenge" {
@@ -133,7 +134,15 @@ func TestComplaintBecomesClue(t *testing.T) {
 	}
 	cl := s.call("GET", "/api/v1/supervision/clues/"+id, sup, nil).JSON()
 	if cl["complainant"] != "王某" || len(cl["files"].([]any)) != 1 || cl["decide_by"] == "" {
-		t.Errorf("clue = %v", cl)
+		t.Fatalf("clue = %v", cl)
+	}
+	fileID := cl["files"].([]any)[0].(map[string]any)["id"].(string)
+	if got := s.call("GET", "/api/v1/supervision/clues/"+id+"/files/"+fileID, sup, nil); got.Status != 200 || !bytes.Equal(got.Body, jpegBytes(4000)) ||
+		got.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("the attachment as the supervisor downloads it = %d %s", got.Status, got.Header.Get("Content-Type"))
+	}
+	if got := s.call("GET", "/api/v1/supervision/clues/"+id+"/files/"+fileID, officer, nil); got.Status != 404 {
+		t.Errorf("an officer downloaded a complaint's attachment: %d", got.Status)
 	}
 	// Closing a complaint needs a reply for the complainant.
 	if r := s.call("POST", "/api/v1/supervision/clues/"+id+"/close", sup, map[string]any{"reason": "经核查，所涉为消防部门依法推荐"}); r.Status != 422 || r.ErrorField() != "public_reply" {
@@ -153,8 +162,8 @@ func TestComplaintBecomesClue(t *testing.T) {
 	}
 	// The tracking page says the same in words.
 	page := string(s.get(s.browser(), "/public/complaints/track?code="+url.QueryEscape(strings.ToLower(code))).Body)
-	if !strings.Contains(page, number) || !strings.Contains(page, "不予立项") || !strings.Contains(page, "未发现强制购买行为") {
-		t.Errorf("tracking page does not show the outcome")
+	if !strings.Contains(page, number) || !strings.Contains(page, "不予立项") || strings.Count(page, "未发现强制购买行为") != 1 {
+		t.Errorf("tracking page does not show the outcome, and its reply once")
 	}
 }
 
@@ -164,6 +173,12 @@ func TestComplaintsAreThrottled(t *testing.T) {
 	f := fixture(s)
 	fields := map[string]string{"agency_id": f.agency, "content": "反映执法问题", "anonymous": "true"}
 	before := s.count(t, `SELECT count(*) FROM supervision_clues WHERE source = 'public'`)
+	// A citizen's mistakes do not use up the allowance: two refused attempts first.
+	for range 2 {
+		if r := s.complaint(map[string]string{"agency_id": f.agency, "anonymous": "true"}, nil); r.Status != 422 {
+			t.Fatalf("empty complaint = %d", r.Status)
+		}
+	}
 	for i := 1; i <= 6; i++ {
 		r := s.complaint(fields, nil)
 		switch {
@@ -214,7 +229,7 @@ func TestHotlineImport(t *testing.T) {
 // A supervisor's own clue, merged into another from the clue's page: a refused decision
 // keeps what was typed above the form; the done one says so once.
 func TestClueDecisionsOnThePage(t *testing.T) {
-	s := start(t)
+	s := start(t, easyWork)
 	f := fixture(s)
 	sup := s.login("supervisor1")
 	mk := func(content string) map[string]any {
@@ -263,6 +278,25 @@ func TestClueDecisionsOnThePage(t *testing.T) {
 	list := string(s.get(browser, "/supervision/clues?state=registered").Body)
 	if !strings.Contains(list, a["number"].(string)) || strings.Contains(list, b["number"].(string)+"</b>") {
 		t.Errorf("the registered list does not show exactly the undecided clue")
+	}
+	// A complaint merged into another is answered by it: its complainant sees that one's
+	// outcome and reply.
+	cmp := s.complaint(map[string]string{"agency_id": f.agency, "content": "同一问题的群众投诉", "anonymous": "true"}, nil)
+	code := cmp.JSON()["tracking_code"].(string)
+	var cid string
+	for _, c := range items(s.call("GET", "/api/v1/supervision/clues?source=public&q="+url.QueryEscape("同一问题的群众投诉"), sup, nil)) {
+		cid = c["id"].(string)
+	}
+	if r := s.call("POST", "/api/v1/supervision/clues/"+cid+"/merge", sup, map[string]any{"into": a["number"], "reason": "同一问题"}); r.Status != 200 {
+		t.Fatalf("merge complaint = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/supervision/clues/"+a["id"].(string)+"/transfer", sup, map[string]any{"to": "县人民政府", "reason": "须由政府协调",
+		"public_reply": "已报县人民政府协调处理。"}); r.Status != 200 {
+		t.Fatalf("transfer = %d %s", r.Status, r.Body)
+	}
+	tr := s.public("/public/api/complaints/" + url.PathEscape(code)).JSON()
+	if tr["merged_number"] != a["number"] || tr["state"] != "transferred" || tr["reply"] != "已报县人民政府协调处理。" {
+		t.Errorf("the merged complaint's tracking = %v", tr)
 	}
 }
 

@@ -514,16 +514,18 @@ func (s *Service) clueDetails(ctx context.Context, c *Clue, publicOnly bool) err
 // number, state, the public steps and the reply; never another complaint, never the
 // supervisors' internal notes.
 type PublicClue struct {
-	Number      string           `json:"number"`
-	AgencyName  string           `json:"agency_name"`
-	Content     string           `json:"content"`
-	State       string           `json:"state"`
-	StateLabel  string           `json:"state_label"`
-	SubmittedAt time.Time        `json:"submitted_at"`
-	DecideBy    enforcement.Date `json:"decide_by"`
-	Reply       string           `json:"reply"`
-	Files       []string         `json:"files"`
-	Events      []ClueEvent      `json:"events"`
+	Number       string           `json:"number"`
+	AgencyName   string           `json:"agency_name"`
+	Content      string           `json:"content"`
+	State        string           `json:"state"`
+	StateLabel   string           `json:"state_label"`
+	SubmittedAt  time.Time        `json:"submitted_at"`
+	DecideBy     enforcement.Date `json:"decide_by"`
+	Reply        string           `json:"reply"`
+	Overdue      bool             `json:"overdue"`                 // still undecided after its deadline
+	MergedNumber string           `json:"merged_number,omitempty"` // the clue it is handled with
+	Files        []string         `json:"files"`
+	Events       []ClueEvent      `json:"events"`
 }
 
 // ComplaintByTracking finds a complaint by its tracking code.
@@ -536,7 +538,26 @@ func (s *Service) ComplaintByTracking(ctx context.Context, code string) (PublicC
 		return PublicClue{}, err
 	}
 	p := PublicClue{Number: c.Number, AgencyName: c.AgencyName, Content: c.Content, State: c.State, StateLabel: c.StateLabel(),
-		SubmittedAt: c.CreatedAt, DecideBy: c.DecideBy, Reply: c.PublicReply, Files: []string{}, Events: c.Events}
+		SubmittedAt: c.CreatedAt, DecideBy: c.DecideBy, Reply: c.PublicReply, Files: []string{}, Events: c.Events,
+		Overdue: c.Overdue(s.Cases.Today())}
+	// A complaint merged into another is answered by that one: its state, deadline, reply
+	// and public steps follow, after the merge.
+	if c.State == "merged" && c.MergedInto != nil {
+		t, err := s.clueWhere(ctx, `c.id = $1`, *c.MergedInto)
+		if err != nil {
+			return PublicClue{}, err
+		}
+		if err := s.clueDetails(ctx, &t, true); err != nil {
+			return PublicClue{}, err
+		}
+		p.MergedNumber, p.State, p.StateLabel, p.DecideBy, p.Reply = t.Number, t.State, t.StateLabel(), t.DecideBy, t.PublicReply
+		p.Overdue = t.Overdue(s.Cases.Today())
+		for _, e := range t.Events {
+			if e.At.After(c.CreatedAt) && e.Action != "registered" {
+				p.Events = append(p.Events, e)
+			}
+		}
+	}
 	for _, f := range c.Files {
 		p.Files = append(p.Files, f.Filename)
 	}
@@ -603,9 +624,6 @@ func (s *Service) DecideClue(ctx context.Context, a enforcement.Actor, id uuid.U
 		note = "经审查不予立项监督"
 	default:
 		return c, fault.New(fault.NotFound, "没有这项操作")
-	}
-	if in.PublicReply != "" {
-		note += "。答复：" + in.PublicReply
 	}
 	now := s.Cases.Now().UTC().Truncate(time.Microsecond)
 	state := map[string]string{"merge": "merged", "transfer": "transferred", "close": "closed"}[action]
