@@ -24,6 +24,7 @@ func (a *App) auditRoutes(api fiber.Router) {
 	api.Post("/evaluations/:id/scores", a.scoreFile)
 	api.Get("/evaluations/:id/summary", a.evaluationSummary)
 	api.Post("/evaluations/:id/close", a.closeEvaluation)
+	api.Post("/evaluations/:id/files/:case_id/clue", a.fileClue)
 	api.Post("/evaluations/:id/rectifications", a.addRectification)
 	api.Get("/rectifications", a.listRectifications)
 	api.Get("/rectifications/:id", a.getRectification)
@@ -415,4 +416,19 @@ func (a *App) evaluatorCandidates(c *fiber.Ctx) error {
 	}
 	from, to := min((p.Number-1)*p.Size, len(all)), min(p.Number*p.Size, len(all))
 	return c.JSON(enforcement.List[audit.Candidate]{Items: all[from:to], Total: len(all)})
+}
+
+// POST /api/v1/evaluations/{id}/files/{case_id}/clue — a file rated 不合格 becomes a
+// supervision clue about its agency (once; a second time answers 409 naming the clue).
+func (a *App) fileClue(c *fiber.Ctx) error {
+	id, caseID, err := fileParams(c)
+	if err != nil {
+		return err
+	}
+	cl, err := a.audit.ClueFromFile(c.UserContext(), actor(c), id, caseID)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/supervision/clues/" + cl.ID.String())
+	return c.Status(fiber.StatusCreated).JSON(cl)
 }

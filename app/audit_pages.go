@@ -25,6 +25,7 @@ func (a *App) auditPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Get("/evaluations/:id/files/:case_id", append(login, a.workpaperPage)...)
 	srv.Post("/evaluations/:id/files/:case_id", append(write, a.scoreSubmit)...)
 	srv.Post("/evaluations/:id/files/:case_id/rectifications", append(write, a.rectificationSubmit)...)
+	srv.Post("/evaluations/:id/files/:case_id/clue", append(write, a.fileClueSubmit)...)
 	srv.Get("/rectifications", append(login, a.rectificationsPage)...)
 	srv.Post("/rectifications/:id/close", append(write, a.closeRectificationSubmit)...)
 }
@@ -284,6 +285,7 @@ func (a *App) renderWorkpaper(c *fiber.Ctx, f *scoreForm, data fiber.Map) error 
 	}
 	data["W"], data["Form"] = w, f
 	data["CanRectify"] = canDraw(actor(c)) && w.Score != nil
+	data["CanClue"] = actor(c).Has(enforcement.RoleSupervisor) && w.Score != nil && w.Score.Rating == audit.Fail
 	return c.Render("evaluation_file", a.view(c, "评查 "+w.File.CaseNumber, data))
 }
 
@@ -406,4 +408,24 @@ func (a *App) closeRectificationSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	return redirectFlash(c, "/rectifications?state=closed", "整改事项已办结")
+}
+
+// POST /evaluations/{id}/files/{case_id}/clue — a failing file becomes a supervision clue.
+func (a *App) fileClueSubmit(c *fiber.Ctx) error {
+	id, caseID, err := fileParams(c)
+	if err != nil {
+		return err
+	}
+	back := "/evaluations/" + id.String() + "/files/" + caseID.String()
+	cl, err := a.audit.ClueFromFile(c.UserContext(), actor(c), id, caseID)
+	if fault.KindOf(err) == fault.Conflict {
+		if cl.ID != uuid.Nil {
+			return redirectFlash(c, "/supervision/clues/"+cl.ID.String(), err.(*fault.Error).Message)
+		}
+		return redirectFlash(c, back, err.(*fault.Error).Message)
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/supervision/clues/"+cl.ID.String(), "已转为监督线索 "+cl.Number)
 }

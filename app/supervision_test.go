@@ -464,3 +464,53 @@ func TestBrowserSupervisorClues(t *testing.T) {
 		t.Errorf("the message of %s shows again after a reload", number)
 	}
 }
+
+// A file an evaluation rated 不合格 becomes a clue about its agency with one click, once;
+// a file that passed cannot.
+func TestFailingFileBecomesClue(t *testing.T) {
+	s := start(t)
+	sup := s.login("supervisor1")
+	var failing, passing []string // evaluation ID, case ID
+	for _, e := range items(s.call("GET", "/api/v1/evaluations?page_size=50", sup, nil)) {
+		eid := e["id"].(string)
+		for _, f := range items(s.call("GET", "/api/v1/evaluations/"+eid+"/files?page_size=200", sup, nil)) {
+			switch f["rating"] {
+			case "fail":
+				failing = []string{eid, f["case_id"].(string)}
+			case "pass", "excellent":
+				passing = []string{eid, f["case_id"].(string)}
+			}
+		}
+	}
+	if failing == nil || passing == nil {
+		t.Fatalf("the demo has no failing (%v) or passing (%v) file", failing, passing)
+	}
+	if r := s.call("POST", "/api/v1/evaluations/"+passing[0]+"/files/"+passing[1]+"/clue", sup, nil); r.Status != 409 {
+		t.Errorf("a passing file as a clue = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/evaluations/"+failing[0]+"/files/"+failing[1]+"/clue", s.login("reviewer1"), nil); r.Status != 403 {
+		t.Errorf("a reviewer turned a file into a clue: %d", r.Status)
+	}
+	browser, csrf := webLogin(t, s, "supervisor1")
+	path := "/evaluations/" + failing[0] + "/files/" + failing[1]
+	page := string(s.get(browser, path).Body)
+	if !strings.Contains(page, `id="file-clue"`) {
+		t.Fatal("the failing file's page offers no 转为监督线索")
+	}
+	r := s.form(browser, path+"/clue", url.Values{"_csrf": {csrf}, "_once": {onceOf(t, page)}})
+	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/supervision/clues/") {
+		t.Fatalf("file to clue = %d %s", r.Status, r.Header.Get("Location"))
+	}
+	clue := string(s.get(browser, r.Header.Get("Location")).Body)
+	if !strings.Contains(clue, "案卷评查发现") || !strings.Contains(clue, "评为不合格") || !strings.Contains(clue, `href="`+path+`"`) ||
+		strings.Count(clue, "已转为监督线索") != 1 {
+		t.Errorf("the clue from the file does not say where it came from, or its message shows other than once")
+	}
+	again := s.call("POST", "/api/v1/evaluations/"+failing[0]+"/files/"+failing[1]+"/clue", sup, nil)
+	if again.Status != 409 || !strings.Contains(again.ErrorMessage(), "已转为监督线索") {
+		t.Errorf("the same file twice = %d %s", again.Status, again.Body)
+	}
+	if passed := string(s.get(browser, "/evaluations/"+passing[0]+"/files/"+passing[1]).Body); strings.Contains(passed, `id="file-clue"`) {
+		t.Error("a passing file's page offers 转为监督线索")
+	}
+}

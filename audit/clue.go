@@ -51,6 +51,7 @@ type Clue struct {
 	Complainant   string            `json:"complainant"`
 	Contact       string            `json:"contact"`
 	TicketNo      *string           `json:"ticket_no"`
+	SourceRef     *string           `json:"source_ref"`
 	State         string            `json:"state"`
 	DecideBy      enforcement.Date  `json:"decide_by"`
 	MergedInto    *uuid.UUID        `json:"merged_into"`
@@ -104,6 +105,7 @@ type ClueInput struct {
 	Contact     string     `json:"contact"`
 	Anonymous   bool       `json:"anonymous"`
 	TicketNo    string     `json:"ticket_no"`
+	SourceRef   string     `json:"-"` // what it came from, e.g. evaluation:<id>:<case id>
 }
 
 func (in *ClueInput) validate(today enforcement.Date) (*enforcement.Date, error) {
@@ -203,6 +205,9 @@ func (s *Service) registerClue(ctx context.Context, in ClueInput, region string,
 	if in.TicketNo != "" {
 		c.TicketNo = &in.TicketNo
 	}
+	if in.SourceRef != "" {
+		c.SourceRef = &in.SourceRef
+	}
 	var byID *uuid.UUID
 	actor := "投诉举报人"
 	if by != nil {
@@ -213,10 +218,10 @@ func (s *Service) registerClue(ctx context.Context, in ClueInput, region string,
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO supervision_clues (id, region_code, number, source, agency_id, concerning, content,
-			occurred_on, complainant, contact, ticket_no, tracking_hash, decide_by, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			occurred_on, complainant, contact, ticket_no, tracking_hash, decide_by, created_by, created_at, source_ref)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			c.ID, region, c.Number, c.Source, c.AgencyID, c.Concerning, c.Content, c.OccurredOn, c.Complainant, c.Contact,
-			c.TicketNo, tracking, c.DecideBy, byID, now); err != nil {
+			c.TicketNo, tracking, c.DecideBy, byID, now, c.SourceRef); err != nil {
 			return enforcement.DBError(err, "线索")
 		}
 		for _, f := range files {
@@ -388,7 +393,7 @@ func (s *Service) ImportHotline(ctx context.Context, a enforcement.Actor, ticket
 
 const clueCols = `c.id, c.region_code, c.number, c.source, c.agency_id, coalesce(ag.name, ''), c.concerning, c.content, c.occurred_on,
 	c.complainant, c.contact, c.ticket_no, c.state, c.decide_by, c.merged_into, coalesce(m.number, ''), c.transferred_to, c.reason,
-	c.public_reply, c.created_at, c.decided_at`
+	c.public_reply, c.created_at, c.decided_at, c.source_ref`
 
 const clueFrom = ` FROM supervision_clues c LEFT JOIN agencies ag ON ag.id = c.agency_id LEFT JOIN supervision_clues m ON m.id = c.merged_into`
 
@@ -396,7 +401,7 @@ func scanClue(row pgx.CollectableRow) (Clue, error) {
 	var c Clue
 	err := row.Scan(&c.ID, &c.RegionCode, &c.Number, &c.Source, &c.AgencyID, &c.AgencyName, &c.Concerning, &c.Content, &c.OccurredOn,
 		&c.Complainant, &c.Contact, &c.TicketNo, &c.State, &c.DecideBy, &c.MergedInto, &c.MergedNumber, &c.TransferredTo, &c.Reason,
-		&c.PublicReply, &c.CreatedAt, &c.DecidedAt)
+		&c.PublicReply, &c.CreatedAt, &c.DecidedAt, &c.SourceRef)
 	c.Files, c.Events = []ClueFile{}, []ClueEvent{}
 	return c, err
 }
@@ -679,4 +684,75 @@ func messageOf(err error) string {
 		return fe.Message
 	}
 	return err.Error()
+}
+
+// EvaluationRef is where a clue from a case-file evaluation came from.
+func EvaluationRef(evaluationID, caseID uuid.UUID) string {
+	return "evaluation:" + evaluationID.String() + ":" + caseID.String()
+}
+
+// FileLink is the workpaper page of the evaluated file a clue came from, or "".
+func (c Clue) FileLink() string {
+	if c.SourceRef == nil || !strings.HasPrefix(*c.SourceRef, "evaluation:") {
+		return ""
+	}
+	parts := strings.Split(*c.SourceRef, ":")
+	if len(parts) != 3 {
+		return ""
+	}
+	return "/evaluations/" + parts[1] + "/files/" + parts[2]
+}
+
+// ClueFromFile turns a file an evaluation rated 不合格 into a clue about its agency, once.
+func (s *Service) ClueFromFile(ctx context.Context, a enforcement.Actor, evaluationID, caseID uuid.UUID) (Clue, error) {
+	if err := a.Require(enforcement.RoleSupervisor); err != nil {
+		return Clue{}, err
+	}
+	w, err := s.Workpaper(ctx, a, evaluationID, caseID)
+	if err != nil {
+		return Clue{}, err
+	}
+	if w.Score == nil || w.Score.Rating != Fail {
+		return Clue{}, fault.New(fault.Conflict, "只有评为不合格的案卷可以转为监督线索")
+	}
+	ref := EvaluationRef(evaluationID, caseID)
+	if c, err := s.clueWhere(ctx, `c.source_ref = $1`, ref); err == nil {
+		return c, fault.New(fault.Conflict, "该案卷已转为监督线索 %s", c.Number)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "案卷评查“%s”中，%s的案卷 %s（%s）评为不合格（%.1f 分", w.Evaluation.Name, w.File.AgencyName, w.File.CaseNumber, w.File.CaseCause, w.Score.Total)
+	if w.Score.Vetoed {
+		b.WriteString("，有否决项")
+	}
+	b.WriteString("）。")
+	var problems []string
+	for _, d := range w.Score.Deductions {
+		if !d.Problem() {
+			continue
+		}
+		title := d.ItemTitle
+		if it, ok := w.Rubric.Item(d.ItemCode); ok && title == "" {
+			title = it.Title
+		}
+		p := title
+		if d.Note != "" {
+			p += "：" + d.Note
+		}
+		problems = append(problems, p)
+	}
+	if len(problems) > 0 {
+		b.WriteString("问题：" + strings.Join(problems, "；") + "。")
+	}
+	agency := w.File.AgencyID
+	c, err := s.registerClue(ctx, ClueInput{Source: "evaluation", AgencyID: &agency, Concerning: w.File.CaseNumber,
+		Content: b.String(), SourceRef: ref}, a.RegionCode, &a, nil, nil)
+	if fault.KindOf(err) == fault.Conflict { // turned into a clue at the same moment elsewhere
+		if c, err2 := s.clueWhere(ctx, `c.source_ref = $1`, ref); err2 == nil {
+			return c, fault.New(fault.Conflict, "该案卷已转为监督线索 %s", c.Number)
+		}
+	}
+	if err != nil {
+		return c, err
+	}
+	return s.FindClue(ctx, a, c.ID)
 }
