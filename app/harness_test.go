@@ -25,9 +25,19 @@ import (
 // gets its own copy of it.
 var seeded string
 
+// templateEnv hands the seeded template's name to fuzzing's worker processes.
+const templateEnv = "ZHIFA_TEST_SEEDED_TEMPLATE"
+
 func TestMain(m *testing.M) {
 	os.Exit(func() int {
 		ctx := context.Background()
+		// Fuzzing runs this binary again as worker processes, which inherit the
+		// environment: they use the template the coordinator seeded instead of seeding
+		// the demo county again each (which took most of a short -fuzztime).
+		if name := os.Getenv(templateEnv); name != "" {
+			seeded = name
+			return m.Run()
+		}
 		seeded = "zt_tpl_" + testenv.Suffix()
 		if err := testenv.CreateDatabase(ctx, seeded, ""); err != nil {
 			fmt.Fprintln(os.Stderr, "template database:", err)
@@ -51,6 +61,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "seed:", err)
 			return 1
 		}
+		os.Setenv(templateEnv, seeded)
 		return m.Run()
 	}())
 }
