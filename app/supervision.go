@@ -47,6 +47,9 @@ func (a *App) supervisionRoutes(api fiber.Router) {
 
 func (a *App) supervisionPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Get("/supervision/clues", append(login, a.cluesPage)...)
+	srv.Get("/supervision/clues/new", append(login, a.newCluePage)...)
+	srv.Post("/supervision/clues/new", append(write, a.newClueSubmit)...)
+	srv.Post("/supervision/clues/import", append(write, a.importCluesSubmit)...)
 	srv.Get("/supervision/clues/:id", append(login, a.cluePage)...)
 	srv.Post("/supervision/clues/:id/decide", append(write, a.decideClueSubmit)...)
 }
@@ -449,4 +452,78 @@ func (a *App) clueFile(c *fiber.Ctx) error {
 		return c.SendStream(&closingReader{r: rc, close: func() { rc.Close(); cancel() }}, int(f.Size))
 	}
 	return fault.New(fault.NotFound, "附件不存在")
+}
+
+// GET /supervision/clues/new — a supervisor's own clue, and the 12345 import.
+func (a *App) newCluePage(c *fiber.Ctx) error {
+	return a.renderNewClue(c, fiber.Map{})
+}
+
+func (a *App) renderNewClue(c *fiber.Ctx, data fiber.Map) error {
+	if !actor(c).Has(enforcement.RoleSupervisor) {
+		return fault.New(fault.NotFound, "页面不存在")
+	}
+	if data["Typed"] == nil {
+		data["Typed"] = map[string]string{}
+	}
+	if data["Which"] == nil {
+		data["Which"] = ""
+	}
+	return c.Render("supervision_clue_new", a.view(c, "登记监督线索", data))
+}
+
+// POST /supervision/clues/new
+func (a *App) newClueSubmit(c *fiber.Ctx) error {
+	in := audit.ClueInput{Concerning: c.FormValue("concerning"), Content: c.FormValue("content"), OccurredOn: c.FormValue("occurred_on")}
+	var agency *enforcement.Agency
+	if id := c.FormValue("agency_id"); id != "" {
+		u, err := uuid.Parse(id)
+		if err == nil {
+			in.AgencyID = &u
+			if ag, err := a.enforcement.Store.FindAgency(c.UserContext(), u); err == nil {
+				agency = &ag
+			}
+		}
+	}
+	cl, err := a.audit.RegisterClue(c.UserContext(), actor(c), in)
+	if data, ok := formError(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		data["Typed"], data["Which"], data["Agency"] = typedForm(c), "own", agency
+		return a.renderNewClue(c, data)
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/supervision/clues/"+cl.ID.String(), "已登记线索 "+cl.Number+"，应于 "+cl.DecideBy.String()+" 前决定是否立项监督")
+}
+
+// POST /supervision/clues/import — a CSV of 12345 tickets from the page; the result, line
+// by line, shows on the same page.
+func (a *App) importCluesSubmit(c *fiber.Ctx) error {
+	fail := func(msg string) error {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.renderNewClue(c, fiber.Map{"Error": msg, "Which": "import"})
+	}
+	fh, err := c.FormFile("tickets")
+	if err != nil {
+		return fail("请选择工单文件（CSV）")
+	}
+	rd, err := fh.Open()
+	if err != nil {
+		return fail("工单文件无法读取")
+	}
+	body, err := io.ReadAll(io.LimitReader(rd, int64(a.cfg.BodyLimit)))
+	rd.Close()
+	if err != nil {
+		return fail("工单文件无法读取")
+	}
+	tickets, first, err := parseTickets("text/csv", body)
+	if data, ok := formError(err); ok {
+		return fail(data["Error"].(string))
+	}
+	res, err := a.audit.ImportHotline(c.UserContext(), actor(c), tickets, first)
+	if err != nil {
+		return err
+	}
+	return a.renderNewClue(c, fiber.Map{"Import": res, "Which": "import"})
 }

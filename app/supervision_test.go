@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -512,5 +513,51 @@ func TestFailingFileBecomesClue(t *testing.T) {
 	}
 	if passed := string(s.get(browser, "/evaluations/"+passing[0]+"/files/"+passing[1]).Body); strings.Contains(passed, `id="file-clue"`) {
 		t.Error("a passing file's page offers 转为监督线索")
+	}
+}
+
+// The supervisor registers a clue and imports 12345 tickets from the page: a refused clue
+// keeps what was typed; the import reports each line.
+func TestNewClueAndImportPages(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	browser, csrf := webLogin(t, s, "supervisor1")
+	page := string(s.get(browser, "/supervision/clues/new").Body)
+	if !strings.Contains(page, "登记监督线索") || !strings.Contains(page, "导入 12345 转办工单") {
+		t.Fatal("the new-clue page lacks its forms")
+	}
+	r := s.form(browser, "/supervision/clues/new", url.Values{"_csrf": {csrf}, "_once": {onceOf(t, page)}, "agency_id": {f.agency},
+		"concerning": {"某中队"}, "content": {""}})
+	body := string(r.Body)
+	if r.Status != 422 || !strings.Contains(body, "请写明反映的问题") || !strings.Contains(body, `value="某中队"`) || !strings.Contains(body, `data-id="`+f.agency+`"`) {
+		t.Errorf("a clue without content = %d: want the error, the typed text and the chosen agency kept", r.Status)
+	}
+	r = s.form(browser, "/supervision/clues/new", url.Values{"_csrf": {csrf}, "_once": {onceOf(t, body)}, "agency_id": {f.agency},
+		"concerning": {"某中队"}, "content": {"日常监督发现该中队多次未出示执法证件"}})
+	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/supervision/clues/") {
+		t.Fatalf("new clue = %d %s", r.Status, r.Body)
+	}
+	if clue := string(s.get(browser, r.Header.Get("Location")).Body); !strings.Contains(clue, "已登记线索") || !strings.Contains(clue, "监督人员发现") {
+		t.Error("the new clue's page does not say it was registered")
+	}
+	// The import, as a file upload from the page.
+	var mp bytes.Buffer
+	w := multipart.NewWriter(&mp)
+	_ = w.WriteField("_csrf", csrf)
+	_ = w.WriteField("_once", onceOf(t, string(s.get(browser, "/supervision/clues/new").Body)))
+	fw, _ := w.CreateFormFile("tickets", "工单.csv")
+	_, _ = fw.Write([]byte("\ufeffticket_no,agency,content\nGD9001,青山县市场监督管理局,页面导入的工单\n,青山县市场监督管理局,缺工单号\n"))
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", s.URL+"/supervision/clues/import", &mp)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := browser.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	res := string(out)
+	if resp.StatusCode != 200 || !strings.Contains(res, "新登记 1 条") || !strings.Contains(res, "有误未登记 1 行") || !strings.Contains(res, "第 3 行") {
+		t.Errorf("import from the page = %d:\n%.600s", resp.StatusCode, mainOf(out))
 	}
 }
