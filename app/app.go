@@ -164,8 +164,8 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.server.Listener(a.ln) }()
-	go a.sweepEvery(ctx, 10*time.Minute)
-	go a.logEvery(ctx, time.Minute)
+	go every(ctx, 10*time.Minute, a.sweep)
+	go every(ctx, time.Minute, a.logCheckpoint)
 	a.log.Info("zhifa serving", zap.String("addr", a.ln.Addr().String()))
 	select {
 	case err := <-done:
@@ -203,21 +203,26 @@ func (a *App) EnsureBucket(ctx context.Context) (created bool, err error) {
 	return err == nil, err
 }
 
-// sweepEvery removes abandoned uploads and retries failed retention locks until ctx ends.
-// Several replicas sweeping at once is harmless: each removal is idempotent.
-func (a *App) sweepEvery(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+// every runs job at each tick of period until ctx ends.
+func every(ctx context.Context, period time.Duration, job func(context.Context)) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if res, err := a.evidence.Sweep(ctx); err != nil {
-				a.log.Warn("evidence sweep", zap.Error(err))
-			} else if res.UploadsRemoved+res.Locked > 0 {
-				a.log.Info("evidence sweep", zap.Int("uploads_removed", res.UploadsRemoved), zap.Int("locked", res.Locked))
-			}
+			job(ctx)
 		}
+	}
+}
+
+// sweep removes abandoned uploads and retries failed retention locks. Several replicas
+// sweeping at once is harmless: each removal is idempotent.
+func (a *App) sweep(ctx context.Context) {
+	if res, err := a.evidence.Sweep(ctx); err != nil {
+		a.log.Warn("evidence sweep", zap.Error(err))
+	} else if res.UploadsRemoved+res.Locked > 0 {
+		a.log.Info("evidence sweep", zap.Int("uploads_removed", res.UploadsRemoved), zap.Int("locked", res.Locked))
 	}
 }

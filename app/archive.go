@@ -131,7 +131,7 @@ func (a *App) caseArchive(c *fiber.Ctx) error {
 	// checkpoint if the newest one does not hold it yet.
 	var logFiles []archiveFile
 	if man.HeadSeq > 0 {
-		an, err := a.anchor(c.UserContext(), v.ID.String(), man.HeadSeq, man.HeadHash)
+		an, err := a.anchor(c.UserContext(), v.ID, man.HeadSeq, man.HeadHash)
 		switch {
 		case fault.KindOf(err) == fault.NotFound: // never queued: the archive says so by lacking the proof
 			logFiles = []archiveFile{{"log/key.txt", []byte(a.translog.VerifierKey() + "\n")}}

@@ -43,11 +43,7 @@ func (a *App) publicAuditRoutes(pub fiber.Router) {
 
 // GET /public/evaluations — every campaign's sample, newest first.
 func (a *App) publicEvaluationsPage(c *fiber.Ctx) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	l, err := a.audit.PublicEvaluations(c.UserContext(), p)
+	l, p, err := a.publicEvaluationList(c)
 	if err != nil {
 		return err
 	}
@@ -56,15 +52,21 @@ func (a *App) publicEvaluationsPage(c *fiber.Ctx) error {
 
 // GET /public/api/evaluations?page=&page_size= — the JSON twin of /public/evaluations.
 func (a *App) publicEvaluationsJSON(c *fiber.Ctx) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	l, err := a.audit.PublicEvaluations(c.UserContext(), p)
+	l, _, err := a.publicEvaluationList(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(l)
+}
+
+// publicEvaluationList is the page of campaigns the query asks for.
+func (a *App) publicEvaluationList(c *fiber.Ctx) (enforcement.List[audit.Evaluation], enforcement.Page, error) {
+	p, err := pageOf(c)
+	if err != nil {
+		return enforcement.List[audit.Evaluation]{}, p, err
+	}
+	l, err := a.audit.PublicEvaluations(c.UserContext(), p)
+	return l, p, err
 }
 
 // GET /public/evaluations/{id} — a campaign's sample, re-run and compared as the page loads.

@@ -522,7 +522,7 @@ func (a *App) verifyPage(c *fiber.Ctx) error {
 	// with every head the log holds is among v's problems already.
 	if len(recs) > 0 {
 		last := recs[len(recs)-1]
-		an, err := a.anchor(ctx, id.String(), last.Seq, last.Hash)
+		an, err := a.anchor(ctx, id, last.Seq, last.Hash)
 		if err != nil && fault.KindOf(err) != fault.NotFound {
 			return err
 		}

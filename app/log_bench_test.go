@@ -2,20 +2,15 @@ package app_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"golang.org/x/mod/sumdb/tlog"
 
 	"zhifa/app/testenv"
-	"zhifa/evidence"
 )
 
 // BenchmarkLogProofEndpoints fills the transparency log with 10^6 leaves, runs `zhifa
@@ -31,7 +26,16 @@ func BenchmarkLogProofEndpoints(b *testing.B) {
 	env := testenv.Env(b, seeded)
 	env["ZHIFA_PUBLIC_RATE"] = "100000000"
 	base, serve, stop := zhifaProcess(b, env)
-	leaves := fillLog(b, env["ZHIFA_DATABASE_URL"], n)
+	conn, err := pgx.Connect(context.Background(), env["ZHIFA_DATABASE_URL"])
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The demo's queued heads make way for n synthetic leaves.
+	if _, err := conn.Exec(context.Background(), `DELETE FROM log_queue`); err != nil {
+		b.Fatal(err)
+	}
+	leaves := testenv.FillLog(b, conn, n)
+	conn.Close(context.Background())
 	srv := serve()
 	b.Cleanup(func() { stop(srv) })
 	// drive calls these from many goroutines: the leaf and the older size come from the
@@ -56,56 +60,6 @@ func BenchmarkLogProofEndpoints(b *testing.B) {
 			b.Errorf("%s: %d requests failed", name, l.errors)
 		}
 	}
-}
-
-// fillLog replaces the demo's queued heads with n synthetic leaves, written as the
-// integrator writes them, and returns their leaf hashes in hex.
-func fillLog(b *testing.B, dbURL string, n int) []string {
-	b.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `DELETE FROM log_queue`); err != nil {
-		b.Fatal(err)
-	}
-	var stored []tlog.Hash
-	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = stored[x]
-		}
-		return out, nil
-	})
-	caseID, now := uuid.New(), time.Now()
-	leafRows, hexes := make([][]any, 0, n), make([]string, 0, n)
-	for i := range n {
-		head := sha256.Sum256([]byte(strconv.Itoa(i)))
-		lh := evidence.LeafHash(evidence.LeafData(caseID, i+1, hex.EncodeToString(head[:])))
-		hs, err := tlog.StoredHashesForRecordHash(int64(i), lh, reader)
-		if err != nil {
-			b.Fatal(err)
-		}
-		stored = append(stored, hs...)
-		leafRows = append(leafRows, []any{int64(i), caseID, i + 1, hex.EncodeToString(head[:]), lh[:], now})
-		hexes = append(hexes, hex.EncodeToString(lh[:]))
-	}
-	hashRows := make([][]any, len(stored))
-	for i, h := range stored {
-		hashRows[i] = []any{int64(i), h[:]}
-	}
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"log_leaves"}, []string{"idx", "case_id", "seq", "head_hash", "leaf_hash", "integrated_at"}, pgx.CopyFromRows(leafRows)); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"log_hashes"}, []string{"idx", "hash"}, pgx.CopyFromRows(hashRows)); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, `ANALYZE log_leaves; ANALYZE log_hashes`); err != nil {
-		b.Fatal(err)
-	}
-	return hexes
 }
 
 func getenvInt(name string) int {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"github.com/google/uuid"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,27 +32,12 @@ func (a *App) logRoutes(r fiber.Router) {
 	r.Post("/log/checkpoints", a.signCheckpoint)
 }
 
-// logEvery adds queued chain heads to the log and signs a checkpoint when the tree grew,
-// or once a day when it did not. Replicas doing it at once wait on the log's lock.
-func (a *App) logEvery(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := a.checkpointNow(ctx); err != nil && ctx.Err() == nil {
-				a.log.Warn("transparency log", zap.Error(err))
-			}
-		}
+// logCheckpoint adds queued chain heads to the log and signs a checkpoint when the tree
+// grew, or once a day when it did not. Replicas doing it at once wait on the log's lock.
+func (a *App) logCheckpoint(ctx context.Context) {
+	if _, err := a.translog.Checkpoint(ctx, checkpointMaxAge); err != nil && ctx.Err() == nil {
+		a.log.Warn("transparency log", zap.Error(err))
 	}
-}
-
-// checkpointNow integrates the queue and returns a checkpoint covering every head queued
-// before it: the newest one if the tree did not grow and it is less than a day old.
-func (a *App) checkpointNow(ctx context.Context) (evidence.Checkpoint, error) {
-	return a.translog.Checkpoint(ctx, checkpointMaxAge)
 }
 
 // GET /public/log — what the log is, its key and its newest checkpoints, for witnesses.
@@ -157,12 +143,8 @@ type caseAnchor struct {
 }
 
 // anchor proves a case's head into the newest checkpoint, signing one only if none holds it.
-func (a *App) anchor(ctx context.Context, caseID string, seq int, head string) (caseAnchor, error) {
-	id, err := parseUUID(caseID)
-	if err != nil {
-		return caseAnchor{}, err
-	}
-	cp, in, err := a.translog.Anchor(ctx, id, seq, head)
+func (a *App) anchor(ctx context.Context, caseID uuid.UUID, seq int, head string) (caseAnchor, error) {
+	cp, in, err := a.translog.Anchor(ctx, caseID, seq, head)
 	return caseAnchor{Checkpoint: cp, Inclusion: in, Key: a.translog.VerifierKey()}, err
 }
 
@@ -177,7 +159,7 @@ func (a *App) caseLogProof(c *fiber.Ctx) error {
 		return fault.New(fault.NotFound, "案件还没有记录")
 	}
 	last := v.Records[len(v.Records)-1]
-	an, err := a.anchor(c.UserContext(), v.ID.String(), last.Seq, last.Hash)
+	an, err := a.anchor(c.UserContext(), v.ID, last.Seq, last.Hash)
 	if err != nil {
 		return err
 	}
@@ -190,7 +172,7 @@ func (a *App) signCheckpoint(c *fiber.Ctx) error {
 	if !canDraw(actor(c)) {
 		return fault.New(fault.Forbidden, "只有执法监督人员和管理员可以签发日志检查点")
 	}
-	cp, err := a.checkpointNow(c.UserContext())
+	cp, err := a.translog.Checkpoint(c.UserContext(), checkpointMaxAge)
 	if err != nil {
 		return err
 	}

@@ -29,9 +29,13 @@ var ClueSources = map[string]string{
 // ClueStateList is the states in the order a filter offers them: code, label.
 var ClueStateList = [][2]string{{"registered", "待处理"}, {"opened", "已立项监督"}, {"merged", "已合并"}, {"transferred", "已转办"}, {"closed", "不予立项"}}
 
-var clueStates = map[string]string{
-	"registered": "待处理", "opened": "已立项监督", "merged": "已合并", "transferred": "已转办", "closed": "不予立项",
-}
+var clueStates = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range ClueStateList {
+		m[s[0]] = s[1]
+	}
+	return m
+}()
 
 // ClueDecideDays is how many working days a clue may wait for its decision, unless the
 // service is told otherwise.
@@ -183,9 +187,6 @@ func clueNumber(ctx context.Context, tx pgx.Tx, region string, year int, kind st
 		region, prefix, year).Scan(&seq)
 	return prefix + strconv.Itoa(seq) + "号", err
 }
-
-// NewClueFile is an attachment already stored in MinIO, to be registered with its clue.
-type NewClueFile = ClueFile
 
 // registerClue writes a clue, its files and its first event in one transaction.
 func (s *Service) registerClue(ctx context.Context, in ClueInput, region string, by *enforcement.Actor, files []ClueFile, tracking []byte) (Clue, error) {

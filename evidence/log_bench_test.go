@@ -15,9 +15,9 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"zhifa/app/testenv"
 	"zhifa/evidence"
 )
 
@@ -153,7 +153,7 @@ func BenchmarkLogProofs(b *testing.B) {
 	_, _, pool := oneCasePool(b)
 	ctx := context.Background()
 	const n = 1_000_000
-	leafs := loadLog(b, pool, n)
+	leafs := testenv.FillLog(b, pool, n)
 	lg, err := evidence.NewLog(pool, "bench.example/zhifa-log", hex.EncodeToString(bytes.Repeat([]byte{7}, 32)))
 	if err != nil {
 		b.Fatal(err)
@@ -199,50 +199,6 @@ func BenchmarkLogProofs(b *testing.B) {
 	b.ReportMetric(float64(baseline.Microseconds())/1000, "pk-lookup-ms")
 	b.Logf("at %d leaves: inclusion proof %v, consistency proof %v; one primary-key lookup %v (×%.1f and ×%.1f of it); target < 10 ms",
 		n, inclusion, consistency, baseline, float64(inclusion)/float64(baseline), float64(consistency)/float64(baseline))
-}
-
-// loadLog fills the log tables with n leaves as Integrate would, computed in memory and
-// copied in, and returns their leaf hashes in hex.
-func loadLog(tb testing.TB, pool *pgxpool.Pool, n int) []string {
-	tb.Helper()
-	ctx := context.Background()
-	var stored []tlog.Hash
-	reader := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = stored[x]
-		}
-		return out, nil
-	})
-	caseID := uuid.New()
-	leaves := make([][]any, 0, n)
-	hexes := make([]string, 0, n)
-	now := time.Now()
-	for i := range n {
-		head := sha256.Sum256([]byte(fmt.Sprint(i)))
-		lh := evidence.LeafHash(evidence.LeafData(caseID, i+1, hex.EncodeToString(head[:])))
-		hs, err := tlog.StoredHashesForRecordHash(int64(i), lh, reader)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		stored = append(stored, hs...)
-		leaves = append(leaves, []any{int64(i), caseID, i + 1, hex.EncodeToString(head[:]), lh[:], now})
-		hexes = append(hexes, hex.EncodeToString(lh[:]))
-	}
-	rows := make([][]any, len(stored))
-	for i, h := range stored {
-		rows[i] = []any{int64(i), h[:]}
-	}
-	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"log_leaves"}, []string{"idx", "case_id", "seq", "head_hash", "leaf_hash", "integrated_at"}, pgx.CopyFromRows(leaves)); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"log_hashes"}, []string{"idx", "hash"}, pgx.CopyFromRows(rows)); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := pool.Exec(ctx, `ANALYZE log_leaves; ANALYZE log_hashes`); err != nil {
-		tb.Fatal(err)
-	}
-	return hexes
 }
 
 // Checkpoints signed from many places at once (replicas' timers, page views, archives)
