@@ -12,6 +12,7 @@ FUZZTIME ?= 3m
 
 services:
 	deploy/services.sh
+	deploy/fonts.sh
 
 build:
 	go build -o $(BIN) .

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -124,7 +125,14 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a.evidence.Log = a.translog
 	a.audit = audit.NewService(a.db, a.enforcement, a.evidence)
 	a.audit.ClueDecideDays = cfg.ClueDays
-	a.enforcement.ReadGrant = a.audit.EvaluatorReads
+	a.audit.DocumentFont, a.audit.DocumentFallbackFont = cfg.DocumentFont, cfg.DocumentFontAlt
+	// Evaluators read the files of their campaign; supervisors the cases of their matters.
+	a.enforcement.ReadGrant = func(ctx context.Context, act enforcement.Actor, caseID uuid.UUID) (bool, error) {
+		if ok, err := a.audit.EvaluatorReads(ctx, act, caseID); ok || err != nil {
+			return ok, err
+		}
+		return a.audit.SupervisorReads(ctx, act, caseID)
+	}
 	a.sessions = &Sessions{rdb: a.rdb, prefix: cfg.RedisPrefix, ttl: cfg.SessionLifetime}
 	a.metrics = newMetrics(a.db, a.rdb)
 	a.server = a.newServer()

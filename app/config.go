@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"zhifa/app/localdev"
+	"zhifa/audit"
 )
 
 // Config is everything zhifa reads from its environment. Defaults point at the local
@@ -49,6 +50,8 @@ type Config struct {
 	QRKey           string        // signs certificate QR codes, so a forged code is recognised
 	ComplaintWork   int           // leading zero bits a public complaint's proof of work needs
 	ClueDays        int           // working days within which a clue is decided
+	DocumentFont    string        // TrueType file supervision documents are set in
+	DocumentFontAlt string        // TrueType file for characters the first lacks
 	LogKey          string        // Ed25519 seed (hex) that signs the transparency log's checkpoints
 	LogOrigin       string        // the log's name, first line of every checkpoint
 	logOriginSet    bool          // production must name its log, not inherit the URL's host
@@ -91,6 +94,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogKey:          e.secretFile("ZHIFA_LOG_KEY", localdev.LogKeyFile(getenv)),
 		ComplaintWork:   int(e.int("ZHIFA_COMPLAINT_WORK", complaintWork)),
 		ClueDays:        int(e.int("ZHIFA_CLUE_DAYS", 7)),
+		DocumentFont:    e.str("ZHIFA_DOCUMENT_FONT", audit.DefaultDocumentFont),
+		DocumentFontAlt: e.str("ZHIFA_DOCUMENT_FONT_FALLBACK", audit.DefaultDocumentFallbackFont),
 		LogOrigin:       e.str("ZHIFA_LOG_ORIGIN", ""),
 	}
 	c.logOriginSet = c.LogOrigin != ""
@@ -190,6 +195,7 @@ func (c Config) Masked() []zap.Field {
 		zap.String("public_url", c.PublicURL), zap.String("qr_key", maskSecret(c.QRKey)),
 		zap.String("log_key", maskSecret(c.LogKey)), zap.String("log_origin", c.LogOrigin),
 		zap.Int("complaint_work", c.ComplaintWork), zap.Int("clue_days", c.ClueDays),
+		zap.String("document_font", c.DocumentFont), zap.String("document_font_fallback", c.DocumentFontAlt),
 		zap.Duration("session_lifetime", c.SessionLifetime), zap.Int("body_limit", c.BodyLimit),
 		zap.Int64("upload_limit", c.UploadLimit), zap.Duration("request_timeout", c.RequestTimeout),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout), zap.String("log_level", c.LogLevel),

@@ -156,6 +156,7 @@ var freeText = map[string]bool{
 	"holidays": true, "workdays": true, "extra_kinds": true, "legal_basis": true, "powers": true,
 	"procedures": true, "remedies": true, "reason": true, "requirement": true, "closing_note": true,
 	"detail": true, "description": true, "content": true, "execution": true, "summary": true, "public_reply": true,
+	"basis": true, "plan": true, "case_numbers": true, "facts": true, "requirements": true, "conclusion": true, "public_text": true,
 }
 
 // fieldLabel is a field's name as the people who fill it in know it.
@@ -179,4 +180,7 @@ var fieldLabels = map[string]string{
 	"item_code": "评查项目", "closing_note": "办结说明", "participants": "参加人员", "region_code": "区划代码",
 	"public_reply": "答复", "content": "反映的问题", "concerning": "涉及人员", "complainant": "姓名", "contact": "联系方式",
 	"ticket_no": "工单编号", "into": "合并到的线索", "to": "转办机关",
+	"basis": "依据", "plan": "工作方案", "facts": "查明的事实", "requirements": "要求", "conclusion": "办结意见",
+	"public_text": "典型案例正文", "public_title": "典型案例标题", "due_date": "期限", "action": "决定内容",
+	"agency_ids": "被监督单位", "supervisor_ids": "监督人员", "case_numbers": "关联案件编号",
 }

@@ -135,7 +135,9 @@ func nav(a enforcement.Actor) []navItem {
 		items = append(items, navItem{"/evaluations", "案卷评查"})
 	}
 	if a.Has(enforcement.RoleSupervisor) {
-		items = append(items, navItem{"/supervision/clues", "监督线索"})
+		items = append(items, navItem{"/supervision/clues", "监督线索"}, navItem{"/supervision/matters", "监督事项"})
+	} else if a.Has(enforcement.RoleHead) || a.Has(enforcement.RoleReviewer) {
+		items = append(items, navItem{"/supervision/inbox", "监督来文"})
 	}
 	items = append(items, navItem{"/rectifications", "整改"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
@@ -360,6 +362,11 @@ func (a *App) homePage(c *fiber.Ctx) error {
 			return err
 		}
 		data["DisclosuresOverdue"] = l.Total
+	}
+	if act.Has(enforcement.RoleSupervisor) || act.Has(enforcement.RoleHead) || act.Has(enforcement.RoleReviewer) || act.OfficerID != nil {
+		if data["Supervision"], err = a.audit.WaitingFor(ctx, act); err != nil {
+			return err
+		}
 	}
 	if act.Has(enforcement.RoleReviewer) && act.LegalQualified {
 		// The whole pending queue is small (a county has tens at a time).

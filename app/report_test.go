@@ -330,7 +330,7 @@ func TestAnnualReportFormatsAndRefusals(t *testing.T) {
 		t.Fatalf("xlsx: %v", err)
 	}
 	sheets := book.GetSheetList()
-	if len(sheets) != 8 || sheets[0] != "总览" || sheets[5] != "双随机、一公开监管" {
+	if len(sheets) != 9 || sheets[0] != "总览" || sheets[8] != "行政执法监督" || sheets[5] != "双随机、一公开监管" {
 		t.Errorf("xlsx sheets = %v", sheets)
 	}
 	rows, err := book.GetRows("双随机、一公开监管")

@@ -166,16 +166,19 @@ func buildDemoCounty(today enforcement.Date) (enforcement.Bulk, []demoLogin) {
 			user("officer1", "李明", []enforcement.Role{enforcement.RoleOfficer}, id, &o1, false)
 			user("officer2", "王芳", []enforcement.Role{enforcement.RoleOfficer}, id, &o2, false)
 			user("reviewer1", "陈静", []enforcement.Role{enforcement.RoleReviewer}, id, nil, true)
+			user("head1", "刘国强", []enforcement.Role{enforcement.RoleHead}, id, nil, false)
 			logins = append(logins, demoLogin{"officer1", "执法人员", d.name}, demoLogin{"officer2", "执法人员", d.name},
-				demoLogin{"reviewer1", "法制审核人员（具备法律职业资格）", d.name})
+				demoLogin{"reviewer1", "法制审核人员（具备法律职业资格）", d.name}, demoLogin{"head1", "机关负责人（接收监督文书）", d.name})
 			d.officers -= 2
 			d.reviewers--
 		case 10: // the justice bureau supervises, reviews for the county and runs the platform
 			user("admin", "系统管理员", []enforcement.Role{enforcement.RoleAdmin}, id, nil, false)
 			user("reviewer2", "赵雪梅", []enforcement.Role{enforcement.RoleReviewer}, id, nil, true)
 			user("supervisor1", "周建华", []enforcement.Role{enforcement.RoleSupervisor}, id, nil, false)
+			user("supervisor2", "孙立平", []enforcement.Role{enforcement.RoleSupervisor}, id, nil, false)
 			logins = append(logins, demoLogin{"admin", "系统管理员", d.name},
-				demoLogin{"reviewer2", "法制审核人员（司法局）", d.name}, demoLogin{"supervisor1", "执法监督人员", d.name})
+				demoLogin{"reviewer2", "法制审核人员（司法局）", d.name}, demoLogin{"supervisor1", "执法监督人员", d.name},
+				demoLogin{"supervisor2", "执法监督人员", d.name})
 			d.reviewers--
 		}
 		staff(id, d.officers, d.fields)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -32,6 +33,10 @@ func (a *App) publicSupervisionRoutes(pub fiber.Router) {
 	pub.Get("/api/complaints/:code", a.trackComplaint)
 	pub.Get("/complaints/new", a.complaintPage)
 	pub.Get("/complaints/track", a.trackPage)
+	pub.Get("/api/supervision/cases", a.publicTypicalCases)
+	pub.Get("/api/supervision/cases/:id", a.publicTypicalCase)
+	pub.Get("/supervision/cases", a.typicalCasesPage)
+	pub.Get("/supervision/cases/:id", a.typicalCasePage)
 }
 
 func (a *App) supervisionRoutes(api fiber.Router) {
@@ -43,6 +48,7 @@ func (a *App) supervisionRoutes(api fiber.Router) {
 	for _, action := range []string{"merge", "transfer", "close"} {
 		api.Post("/supervision/clues/:id/"+action, a.decideClue(action))
 	}
+	a.matterRoutes(api)
 }
 
 func (a *App) supervisionPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
@@ -52,6 +58,7 @@ func (a *App) supervisionPageRoutes(srv *fiber.App, login, write []fiber.Handler
 	srv.Post("/supervision/clues/import", append(write, a.importCluesSubmit)...)
 	srv.Get("/supervision/clues/:id", append(login, a.cluePage)...)
 	srv.Post("/supervision/clues/:id/decide", append(write, a.decideClueSubmit)...)
+	a.matterPageRoutes(srv, login, write)
 }
 
 // complaintFileLimit and complaintFiles bound what a complaint may carry.
@@ -110,48 +117,9 @@ func (a *App) submitComplaint(c *fiber.Ctx) error {
 	if err := a.complaintAllowance(c); err != nil {
 		return err
 	}
-	if len(files) > complaintFiles {
-		return fault.Field("files", "附件不超过 %d 个", complaintFiles)
-	}
-	// Every file is checked before anything is stored; a refused one refuses the complaint.
-	type checked struct {
-		body []byte
-		f    audit.ClueFile
-	}
-	var ok []checked
-	for _, fh := range files {
-		name := evidence.CleanFilename(fh.Filename)
-		if fh.Size > complaintFileSize {
-			return fault.Field("files", "附件“%s”超过 3 MB，投诉未提交", name)
-		}
-		rd, err := fh.Open()
-		if err != nil {
-			return fault.Field("files", "附件“%s”无法读取，投诉未提交", name)
-		}
-		body, err := io.ReadAll(io.LimitReader(rd, complaintFileSize+1))
-		rd.Close()
-		if err != nil || len(body) == 0 {
-			return fault.Field("files", "附件“%s”为空或无法读取，投诉未提交", name)
-		}
-		ct, err := evidence.Sniff(body[:min(len(body), evidence.SniffLen)])
-		if err != nil {
-			fe, _, _ := classify(err)
-			return fault.Field("files", "附件“%s”：%s，投诉未提交", name, fe.Message)
-		}
-		sum := digestHex(body)
-		ok = append(ok, checked{body, audit.ClueFile{ID: uuid.New(), Filename: name, ContentType: ct, Size: int64(len(body)), SHA256: sum}})
-	}
-	var stored []audit.ClueFile
-	for i := range ok {
-		f := &ok[i].f
-		f.ObjectKey = "complaints/" + time.Now().UTC().Format("2006/01/02") + "/" + f.ID.String()
-		v, err := a.evidence.Objects.Put(ctx, f.ObjectKey, bytes.NewReader(ok[i].body), f.Size, f.ContentType)
-		if err != nil {
-			a.removeComplaintFiles(stored)
-			return err
-		}
-		f.VersionID = v
-		stored = append(stored, *f)
+	stored, err := a.storeSmallFiles(ctx, files, "complaints", "投诉未提交", complaintFiles, complaintFileSize)
+	if err != nil {
+		return err
 	}
 	in.Files = stored
 	cl, code, err := a.audit.SubmitComplaint(ctx, in)
@@ -162,6 +130,54 @@ func (a *App) submitComplaint(c *fiber.Ctx) error {
 	a.countComplaint(c)
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"tracking_code": audit.FormatTracking(code), "number": cl.Number,
 		"decide_by": cl.DecideBy, "track_url": "/public/complaints/track"})
+}
+
+// storeSmallFiles checks every file (count, size, sniffed type) before storing any, then
+// stores them under prefix; a refused file refuses them all, naming it and what was not
+// done (refused).
+func (a *App) storeSmallFiles(ctx context.Context, files []*multipart.FileHeader, prefix, refused string, maxFiles int, maxSize int64) ([]audit.ClueFile, error) {
+	if len(files) > maxFiles {
+		return nil, fault.Field("files", "附件不超过 %d 个", maxFiles)
+	}
+	type checked struct {
+		body []byte
+		f    audit.ClueFile
+	}
+	var ok []checked
+	for _, fh := range files {
+		name := evidence.CleanFilename(fh.Filename)
+		if fh.Size > maxSize {
+			return nil, fault.Field("files", "附件“%s”超过 %d MB，%s", name, maxSize>>20, refused)
+		}
+		rd, err := fh.Open()
+		if err != nil {
+			return nil, fault.Field("files", "附件“%s”无法读取，%s", name, refused)
+		}
+		body, err := io.ReadAll(io.LimitReader(rd, maxSize+1))
+		rd.Close()
+		if err != nil || len(body) == 0 {
+			return nil, fault.Field("files", "附件“%s”为空或无法读取，%s", name, refused)
+		}
+		ct, err := evidence.Sniff(body[:min(len(body), evidence.SniffLen)])
+		if err != nil {
+			fe, _, _ := classify(err)
+			return nil, fault.Field("files", "附件“%s”：%s，%s", name, fe.Message, refused)
+		}
+		ok = append(ok, checked{body, audit.ClueFile{ID: uuid.New(), Filename: name, ContentType: ct, Size: int64(len(body)), SHA256: digestHex(body)}})
+	}
+	var stored []audit.ClueFile
+	for i := range ok {
+		f := &ok[i].f
+		f.ObjectKey = prefix + "/" + time.Now().UTC().Format("2006/01/02") + "/" + f.ID.String()
+		v, err := a.evidence.Objects.Put(ctx, f.ObjectKey, bytes.NewReader(ok[i].body), f.Size, f.ContentType)
+		if err != nil {
+			a.removeComplaintFiles(stored)
+			return nil, err
+		}
+		f.VersionID = v
+		stored = append(stored, *f)
+	}
+	return stored, nil
 }
 
 func (a *App) removeComplaintFiles(fs []audit.ClueFile) {
@@ -392,6 +408,18 @@ func (a *App) renderClue(c *fiber.Ctx, data fiber.Map) error {
 		data["Typed"], data["Action"] = map[string]string{}, ""
 	}
 	data["Clue"], data["Today"] = cl, a.enforcement.Today()
+	if cl.State == "registered" {
+		if data["Supervisors"], err = a.audit.Supervisors(c.UserContext(), actor(c)); err != nil {
+			return err
+		}
+		if cl.AgencyID == nil {
+			ags, err := a.enforcement.ListAgencies(c.UserContext(), actor(c), enforcement.AgencyFilter{Page: enforcement.Page{Number: 1, Size: 500}})
+			if err != nil {
+				return err
+			}
+			data["Agencies"] = ags.Items
+		}
+	}
 	return c.Render("supervision_clue", a.view(c, "线索 "+cl.Number, data))
 }
 

@@ -60,6 +60,7 @@ type Clue struct {
 	DecideBy      enforcement.Date  `json:"decide_by"`
 	MergedInto    *uuid.UUID        `json:"merged_into"`
 	MergedNumber  string            `json:"merged_number,omitempty"`
+	MatterID      *uuid.UUID        `json:"matter_id"` // the matter it was opened as
 	TransferredTo string            `json:"transferred_to"`
 	Reason        string            `json:"reason"`
 	PublicReply   string            `json:"public_reply"`
@@ -394,7 +395,7 @@ func (s *Service) ImportHotline(ctx context.Context, a enforcement.Actor, ticket
 
 const clueCols = `c.id, c.region_code, c.number, c.source, c.agency_id, coalesce(ag.name, ''), c.concerning, c.content, c.occurred_on,
 	c.complainant, c.contact, c.ticket_no, c.state, c.decide_by, c.merged_into, coalesce(m.number, ''), c.transferred_to, c.reason,
-	c.public_reply, c.created_at, c.decided_at, c.source_ref`
+	c.public_reply, c.created_at, c.decided_at, c.source_ref, c.matter_id`
 
 const clueFrom = ` FROM supervision_clues c LEFT JOIN agencies ag ON ag.id = c.agency_id LEFT JOIN supervision_clues m ON m.id = c.merged_into`
 
@@ -402,7 +403,7 @@ func scanClue(row pgx.CollectableRow) (Clue, error) {
 	var c Clue
 	err := row.Scan(&c.ID, &c.RegionCode, &c.Number, &c.Source, &c.AgencyID, &c.AgencyName, &c.Concerning, &c.Content, &c.OccurredOn,
 		&c.Complainant, &c.Contact, &c.TicketNo, &c.State, &c.DecideBy, &c.MergedInto, &c.MergedNumber, &c.TransferredTo, &c.Reason,
-		&c.PublicReply, &c.CreatedAt, &c.DecidedAt, &c.SourceRef)
+		&c.PublicReply, &c.CreatedAt, &c.DecidedAt, &c.SourceRef, &c.MatterID)
 	c.Files, c.Events = []ClueFile{}, []ClueEvent{}
 	return c, err
 }

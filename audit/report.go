@@ -85,6 +85,19 @@ var (
 		region: `ag.region_code LIKE $3 || '%'`,
 		row:    `c.id::text, c.number, e.name || ' · ' || f.total || ' 分', to_char(f.scored_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/evaluations/' || f.evaluation_id || '/files/' || f.case_id`,
 		order:  `f.scored_at`}
+	srcClues = source{from: `supervision_clues cl`, region: `cl.region_code LIKE $3 || '%'`,
+		row:   `cl.id::text, cl.number, ` + clueSourceCase + ` || ' · ' || ` + clueStateCase + `, to_char(cl.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/supervision/clues/' || cl.id`,
+		order: `cl.created_at`}
+	srcSupervisionMatters = source{from: `supervision_matters sm`, region: `sm.region_code LIKE $3 || '%'`,
+		row:   `sm.id::text, sm.number, sm.title, to_char(sm.opened_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/supervision/matters/' || sm.id`,
+		order: `sm.opened_at`}
+	// A document's answer is counted once, by its first answer: on time or late.
+	srcSupervisionDocuments = source{from: `supervision_documents sd JOIN supervision_matters sm ON sm.id = sd.matter_id
+		JOIN agencies ag ON ag.id = sd.agency_id
+		LEFT JOIN LATERAL (SELECT a.late, a.answered_at FROM supervision_answers a WHERE a.document_id = sd.id ORDER BY a.answered_at LIMIT 1) fa ON true`,
+		region: `sm.region_code LIKE $3 || '%'`,
+		row:    `sd.id::text, sd.number, ag.name || ' · ' || sd.due_date || ' 前答复', to_char(sd.issued_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/supervision/documents/' || sd.id`,
+		order:  `sd.issued_at`}
 	srcEvaluations = source{from: `evaluations e`, region: `e.region_code LIKE $3 || '%'`,
 		row:   `e.id::text, e.name, e.period_from || ' 至 ' || e.period_to, to_char(e.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/evaluations/' || e.id`,
 		order: `e.created_at`}
@@ -115,11 +128,48 @@ type figureDef struct {
 	src                       *source
 	cond                      string
 	sum                       string // summed instead of counted, when set
+	median                    string // its median (rounded) instead of a count, when set
 	parts                     []part // counted by category, when set
 }
 
 // Sections of the report, in print order.
-var sections = []string{"执法主体与人员", "行政执法案件", "重大执法决定法制审核", "行政执法公示", "双随机、一公开监管", "行政复议与行政诉讼", "行政执法案卷评查"}
+var sections = []string{"执法主体与人员", "行政执法案件", "重大执法决定法制审核", "行政执法公示", "双随机、一公开监管", "行政复议与行政诉讼", "行政执法案卷评查", "行政执法监督"}
+
+// clueSourceCase and clueStateCase label a clue's source and state in SQL, for its row.
+var clueSourceCase, clueStateCase = func() (string, string) {
+	src, st := "CASE cl.source", "CASE cl.state"
+	for _, k := range []string{"public", "hotline", "evaluation", "alert", "supervisor"} {
+		src += " WHEN '" + k + "' THEN '" + ClueSources[k] + "'"
+	}
+	for _, x := range ClueStateList {
+		st += " WHEN '" + x[0] + "' THEN '" + x[1] + "'"
+	}
+	return src + " END", st + " END"
+}()
+
+func clueParts() (sources, outcomes []part) {
+	for _, k := range []string{"public", "hotline", "evaluation", "alert", "supervisor"} {
+		sources = append(sources, part{k, ClueSources[k], `cl.source = '` + k + `'`})
+	}
+	for _, x := range ClueStateList {
+		outcomes = append(outcomes, part{x[0], x[1], `cl.state = '` + x[0] + `'`})
+	}
+	return
+}
+
+func matterKindParts() (out []part) {
+	for _, k := range MatterKindList {
+		out = append(out, part{k[0], k[1], `sm.kind = '` + k[0] + `'`})
+	}
+	return
+}
+
+func documentKindParts() (out []part) {
+	for _, k := range DocumentKindList {
+		out = append(out, part{k[0], k[1], `sd.kind = '` + k[0] + `'`})
+	}
+	return
+}
 
 func outcomeParts() []part {
 	var out []part
@@ -131,6 +181,9 @@ func outcomeParts() []part {
 
 var figureDefs = func() []figureDef {
 	var kinds, reviews, ratings []part
+	clueSources, clueOutcomes := clueParts()
+	const cluesOfYear, mattersOfYear, docsOfYear = `cl.created_at >= $1 AND cl.created_at < $2`, `sm.opened_at >= $1 AND sm.opened_at < $2`,
+		`sd.issued_at >= $1 AND sd.issued_at < $2`
 	for _, k := range enforcement.CaseKinds {
 		kinds = append(kinds, part{string(k), k.Label(), `c.kind = '` + string(k) + `'`})
 	}
@@ -186,6 +239,23 @@ var figureDefs = func() []figureDef {
 		{key: "evaluations", label: "开展案卷评查", unit: "次", section: sections[6], src: &srcEvaluations, cond: `e.created_at >= $1 AND e.created_at < $2`},
 		{key: "evaluation_files", label: "评查案卷", unit: "份", section: sections[6], src: &srcEvaluationFiles, cond: `f.scored_at >= $1 AND f.scored_at < $2`},
 		{key: "evaluations_by_rating", label: "按评查等次", unit: "份", section: sections[6], src: &srcEvaluationFiles, cond: `f.scored_at >= $1 AND f.scored_at < $2`, parts: ratings},
+		{key: "clues", label: "受理监督线索", unit: "条", section: sections[7], src: &srcClues, cond: cluesOfYear},
+		{key: "clues_by_source", label: "按线索来源", unit: "条", section: sections[7], src: &srcClues, cond: cluesOfYear, parts: clueSources},
+		{key: "clues_by_outcome", label: "按处理结果", unit: "条", section: sections[7], src: &srcClues, cond: cluesOfYear, parts: clueOutcomes},
+		{key: "complaint_days_median", label: "群众投诉作出处理决定的用时（中位数）", unit: "天", section: sections[7], src: &srcClues,
+			cond:   cluesOfYear + ` AND cl.source = 'public' AND cl.decided_at IS NOT NULL`,
+			median: `extract(epoch FROM cl.decided_at - cl.created_at) / 86400`},
+		{key: "supervision_matters", label: "立项监督事项", unit: "项", section: sections[7], src: &srcSupervisionMatters, cond: mattersOfYear},
+		{key: "supervision_matters_by_kind", label: "按监督类型", unit: "项", section: sections[7], src: &srcSupervisionMatters, cond: mattersOfYear, parts: matterKindParts()},
+		{key: "supervision_matters_concluded", label: "办结监督事项", unit: "项", section: sections[7], src: &srcSupervisionMatters,
+			cond: `sm.concluded_at >= $1 AND sm.concluded_at < $2`},
+		{key: "supervision_documents", label: "制发监督文书", unit: "份", section: sections[7], src: &srcSupervisionDocuments, cond: docsOfYear},
+		{key: "supervision_documents_by_kind", label: "按文书种类", unit: "份", section: sections[7], src: &srcSupervisionDocuments, cond: docsOfYear, parts: documentKindParts()},
+		{key: "supervision_answers_on_time", label: "按期答复", unit: "份", section: sections[7], src: &srcSupervisionDocuments, cond: docsOfYear + ` AND fa.late = false`},
+		{key: "supervision_answers_late", label: "逾期答复或逾期未答复", unit: "份", section: sections[7], src: &srcSupervisionDocuments,
+			cond: docsOfYear + ` AND (fa.late OR (fa.answered_at IS NULL AND sd.due_date < $6))`},
+		{key: "supervision_corrections", label: "纠正执法问题（答复经验收）", unit: "件", section: sections[7], src: &srcSupervisionDocuments,
+			cond: docsOfYear + ` AND sd.corrected`},
 	}
 }()
 
@@ -397,6 +467,9 @@ func (s *Service) countSource(ctx context.Context, src *source, idx []int, args 
 			agg := "count(*) FILTER (WHERE " + d.cond + ")"
 			if d.sum != "" {
 				agg = "coalesce(sum(" + d.sum + ") FILTER (WHERE " + d.cond + "), 0)::bigint"
+			}
+			if d.median != "" {
+				agg = "coalesce(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY " + d.median + ") FILTER (WHERE " + d.cond + "))::bigint, 0)"
 			}
 			aggs = append(aggs, agg)
 			either = append(either, "("+d.cond+")")

@@ -16,6 +16,9 @@ type Service struct {
 	Evidence *evidence.Service
 	// ClueDecideDays is how many working days a clue waits for its decision (0: the default).
 	ClueDecideDays int
+	// DocumentFont and DocumentFallbackFont are the TrueType files supervision documents
+	// are set in (empty: Debian's, see pdf.go).
+	DocumentFont, DocumentFallbackFont string
 	// TrackingCode makes a complaint's tracking code; nil is a random one (the demo fixes it).
 	TrackingCode func() string
 }

@@ -12,16 +12,19 @@ import (
 // Role is what a user may do; a user holds one or more.
 type Role string
 
-// The four roles of API.md.
+// The roles of API.md.
 const (
 	RoleOfficer    Role = "officer"
 	RoleReviewer   Role = "reviewer"
 	RoleSupervisor Role = "supervisor"
 	RoleAdmin      Role = "admin"
+	// RoleHead is an agency's head (机关负责人): receives and answers the supervision
+	// requests and documents addressed to the agency.
+	RoleHead Role = "head"
 )
 
 // Roles lists every role, in the order pages show them.
-var Roles = []Role{RoleOfficer, RoleReviewer, RoleSupervisor, RoleAdmin}
+var Roles = []Role{RoleOfficer, RoleReviewer, RoleSupervisor, RoleAdmin, RoleHead}
 
 // Label is the role's name as people read it.
 func (r Role) Label() string {
@@ -34,6 +37,8 @@ func (r Role) Label() string {
 		return "执法监督人员"
 	case RoleAdmin:
 		return "系统管理员"
+	case RoleHead:
+		return "机关负责人"
 	}
 	return string(r)
 }

@@ -448,7 +448,7 @@ func (c *Case) Apply(m Move, cal *Calendar, now time.Time) error {
 // decided, and one dated before the decision it rules on. Days are compared in
 // Asia/Shanghai, as both documents are dated by day.
 func (c *Case) CheckOutcome(in OutcomeInput, now time.Time) error {
-	if outcomeLabel(in.Type) == "" {
+	if in.Type != "reconsideration" && in.Type != "litigation" { // a supervision decision comes only with its document
 		return fault.Field("type", "类型应为 reconsideration（行政复议）或 litigation（行政诉讼）")
 	}
 	if OutcomeResultLabel(in.Result) == "" {

@@ -242,25 +242,33 @@ type Outcome struct {
 
 // AddOutcome records an outcome and its record in one transaction.
 func (s *Store) AddOutcome(ctx context.Context, o Outcome, by Actor, stage State) (Outcome, error) {
-	o.ID = uuid.New()
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO case_outcomes (id, case_id, type, result, decided_at, note, recorded_by, agency_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT agency_id FROM cases WHERE id = $2)) RETURNING created_at`, o.ID, o.CaseID, o.Type, o.Result, o.DecidedAt, o.Note, by.UserID).Scan(&o.CreatedAt); err != nil {
-			return err
-		}
-		// A decision revoked, changed or found unlawful comes down from the portal.
-		switch o.Result {
-		case "revoked", "changed", "confirmed_illegal":
-			cause := outcomeLabel(o.Type) + OutcomeResultLabel(o.Result)
-			if err := s.markWithdrawalTx(ctx, tx, o.CaseID, DateOf(o.DecidedAt), cause); err != nil {
-				return err
-			}
-		}
-		return s.record(ctx, tx, TimelineEntry{CaseID: o.CaseID, Stage: stage, Kind: "outcome", OccurredAt: o.DecidedAt,
-			Note: outcomeLabel(o.Type) + "：" + OutcomeResultLabel(o.Result), Data: map[string]any{"type": o.Type, "result": o.Result, "outcome_id": o.ID},
-			AuthorID: &by.UserID, AuthorName: by.Name})
+		var err error
+		o, err = s.AddOutcomeTx(ctx, tx, o, by, stage)
+		return err
 	})
 	return o, DBError(err, "复议诉讼结果")
+}
+
+// AddOutcomeTx records an outcome inside the caller's transaction: a supervision decision
+// moves the case together with the document that decides it.
+func (s *Store) AddOutcomeTx(ctx context.Context, tx pgx.Tx, o Outcome, by Actor, stage State) (Outcome, error) {
+	o.ID = uuid.New()
+	if err := tx.QueryRow(ctx, `INSERT INTO case_outcomes (id, case_id, type, result, decided_at, note, recorded_by, agency_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT agency_id FROM cases WHERE id = $2)) RETURNING created_at`, o.ID, o.CaseID, o.Type, o.Result, o.DecidedAt, o.Note, by.UserID).Scan(&o.CreatedAt); err != nil {
+		return o, err
+	}
+	// A decision revoked, changed or found unlawful comes down from the portal.
+	switch o.Result {
+	case "revoked", "changed", "confirmed_illegal":
+		cause := outcomeLabel(o.Type) + OutcomeResultLabel(o.Result)
+		if err := s.markWithdrawalTx(ctx, tx, o.CaseID, DateOf(o.DecidedAt), cause); err != nil {
+			return o, err
+		}
+	}
+	return o, s.record(ctx, tx, TimelineEntry{CaseID: o.CaseID, Stage: stage, Kind: "outcome", OccurredAt: o.DecidedAt,
+		Note: outcomeLabel(o.Type) + "：" + OutcomeResultLabel(o.Result), Data: map[string]any{"type": o.Type, "result": o.Result, "outcome_id": o.ID},
+		AuthorID: &by.UserID, AuthorName: by.Name})
 }
 
 // Outcomes lists a case's outcomes.
@@ -274,7 +282,7 @@ func (s *Store) Outcomes(ctx context.Context, caseID uuid.UUID) ([]Outcome, erro
 }
 
 func outcomeLabel(t string) string {
-	return map[string]string{"reconsideration": "行政复议", "litigation": "行政诉讼"}[t]
+	return map[string]string{"reconsideration": "行政复议", "litigation": "行政诉讼", "supervision": "行政执法监督决定"}[t]
 }
 
 // OutcomeResults are the results a reconsideration or litigation can reach, in the order

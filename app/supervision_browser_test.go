@@ -1,0 +1,212 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// shot saves a screenshot of the page when ZHIFA_SCREENSHOTS names a folder.
+func shot(ctx context.Context, name string) {
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		if b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			_ = os.WriteFile(dir+"/"+name+".png", b, 0o644)
+		}
+	}
+}
+
+// The issue's whole story in the browser, each person at the size they hold: a citizen
+// files a complaint on a phone and gets a tracking code; supervisor1 opens a matter from it
+// on a desktop, asks for materials; the agency's head answers at 1024×768; supervisor1
+// issues a 通知书; the head answers it late; supervisor1 accepts and concludes; the
+// citizen's page shows the outcome; and the annual report's supervision figures move by
+// exactly what happened.
+func TestBrowserSupervisionMatter(t *testing.T) {
+	s := start(t, easyWork)
+	f := fixture(s)
+	sup := s.login("supervisor1")
+	var year int
+	s.query(t, `SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int`, &year)
+	report := func() map[string]float64 {
+		return flatten(t, s.call("GET", fmt.Sprintf("/api/v1/reports/annual?year=%d", year), sup, nil))
+	}
+	before := report()
+	axe := loadAxe(t)
+
+	// The citizen, on a phone.
+	citizen := browserContext(t)
+	content := "12月1日上午，执法人员在我店检查时要求购买其指定的灭火器，否则罚款。"
+	err := chromedp.Do(citizen,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+"/public/complaints/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#complaint-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#agency_q`), "市场监督"),
+		chromedp.WaitVisible(chromedp.CSS(`.pick-option[data-id="`+f.agency+`"]`)),
+		chromedp.Click(chromedp.CSS(`.pick-option[data-id="`+f.agency+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=agency] li[data-id="`+f.agency+`"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#content`), content),
+		chromedp.Click(chromedp.CSS(`#anonymous`)),
+		chromedp.Click(chromedp.CSS(`#complaint-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=tracking-code]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := must(chromedp.Run(citizen, chromedp.Text(chromedp.CSS(`[data-testid=tracking-code]`))))
+	var clueID string
+	s.query(t, `SELECT id::text FROM supervision_clues WHERE content = '`+content+`'`, &clueID)
+
+	// supervisor1 opens a matter from it with supervisor2, at a desktop.
+	desk := browserContext(t)
+	err = chromedp.Do(desk, append(phoneLogin(s, "supervisor1", "/supervision/clues/"+clueID),
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.WaitVisible(chromedp.CSS(`#open-form`)),
+		chromedp.Click(chromedp.CSS(`#open-form input[name=supervisor_ids][value="`+s.userID("supervisor2")+`"]`)),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, desk, axe, "/supervision/clues/{id}")
+	if err := chromedp.Do(desk, submitAndLoad(`#open-submit`)...); err != nil {
+		t.Fatal(err)
+	}
+	flash := must(chromedp.Run(desk, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`))))
+	matterURL := must(chromedp.Run(desk, chromedp.Evaluate[string](`location.pathname`)))
+	if !strings.Contains(flash, "已立项") || !strings.HasPrefix(matterURL, "/supervision/matters/") {
+		t.Fatalf("after opening: %q at %s", flash, matterURL)
+	}
+	checkAxe(t, desk, axe, "/supervision/matters/{id}")
+	err = chromedp.Do(desk, append([]chromedp.Action[chromedp.Void]{
+		chromedp.SendKeys(chromedp.CSS(`#request-content`), "请提供 12 月 1 日检查的执法记录仪视频和检查记录。"),
+	}, submitAndLoad(`#request-submit`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flash := must(chromedp.Run(desk, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`)))); !strings.Contains(flash, "调取材料") {
+		t.Errorf("after the request: %q", flash)
+	}
+
+	// The agency's head answers at 1024×768.
+	head := browserContext(t)
+	err = chromedp.Do(head, append(phoneLogin(s, "head1", "/"),
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=home-supervision]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=home-supervision] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-requests] a.item`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=inbox-requests] a.item`)),
+		chromedp.WaitVisible(chromedp.CSS(`#answer-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#answer-text`), "已提供执法记录仪视频 2 段、检查记录 1 份。"),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, head, axe, "/supervision/requests/{id}")
+	if err := chromedp.Do(head, submitAndLoad(`#answer-submit`)...); err != nil {
+		t.Fatal(err)
+	}
+	if st := must(chromedp.Run(head, chromedp.Text(chromedp.CSS(`[data-testid=request-state]`)))); st != "已答复" {
+		t.Errorf("request after the answer: %q", st)
+	}
+
+	// supervisor1 issues a 通知书 and lands on it.
+	err = chromedp.Do(desk, append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + matterURL),
+		chromedp.WaitVisible(chromedp.CSS(`#document-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#facts`), "该局执法人员在 12 月 1 日的检查中要求商户购买指定灭火器。"),
+		chromedp.SendKeys(chromedp.CSS(`#basis`), "《行政执法监督条例》的有关规定"),
+		chromedp.SendKeys(chromedp.CSS(`#requirements`), "立即纠正指定购买行为，并对相关执法人员进行批评教育。"),
+	}, submitAndLoad(`#document-submit`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	number := must(chromedp.Run(desk, chromedp.Text(chromedp.CSS(`[data-testid=document-number]`))))
+	docURL := must(chromedp.Run(desk, chromedp.Evaluate[string](`location.pathname`)))
+	if !strings.Contains(number, "监通〔") {
+		t.Fatalf("document number %q", number)
+	}
+	checkAxe(t, desk, axe, "/supervision/documents/{id}")
+	shot(desk, "supervision-document-1440")
+
+	// Time passes: the answer is due yesterday. The head's home page shows it overdue.
+	s.exec(t, `UPDATE supervision_documents SET due_date = current_date - 1 WHERE number = '`+number+`'`)
+	err = chromedp.Do(head,
+		chromedp.Navigate(s.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=home-supervision]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if home := must(chromedp.Run(head, chromedp.Text(chromedp.CSS(`[data-testid=home-supervision]`)))); !strings.Contains(home, "已逾期") {
+		t.Errorf("head's home does not escalate the overdue notice: %q", home)
+	}
+	err = chromedp.Do(head, append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + docURL),
+		chromedp.WaitVisible(chromedp.CSS(`#answer-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#answer-text`), "已纠正，已对相关执法人员批评教育，并退还商户购买款。"),
+	}, submitAndLoad(`#answer-submit`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot(head, "supervision-document-answered-1024")
+	if answers := must(chromedp.Run(head, chromedp.Text(chromedp.CSS(`[data-testid=document-answers]`)))); !strings.Contains(answers, "逾期答复") {
+		t.Errorf("the late answer is not marked late: %q", answers)
+	}
+
+	// supervisor1 accepts, then concludes the matter.
+	conclusion := "经查，该局执法人员存在指定购买行为，已责令纠正并退还款项。"
+	err = chromedp.Do(desk, append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + docURL),
+		chromedp.WaitVisible(chromedp.CSS(`#accept-form`)),
+	}, submitAndLoad(`#accept-submit`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := must(chromedp.Run(desk, chromedp.Text(chromedp.CSS(`[data-testid=document-state]`)))); st != "已验收" {
+		t.Errorf("document after acceptance: %q", st)
+	}
+	err = chromedp.Do(desk, append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + matterURL),
+		chromedp.WaitVisible(chromedp.CSS(`#conclude-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#conclusion`), conclusion),
+	}, submitAndLoad(`#conclude-submit`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := must(chromedp.Run(desk, chromedp.Text(chromedp.CSS(`[data-testid=matter-state]`)))); !strings.Contains(st, "已办结") {
+		t.Errorf("matter after concluding: %q", st)
+	}
+	shot(desk, "supervision-matter-1440")
+	width := must(chromedp.Run(desk, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))
+	if width > 1440 {
+		t.Errorf("the matter page is %d px wide", width)
+	}
+
+	// The citizen's page shows the outcome.
+	err = chromedp.Do(citizen,
+		chromedp.Navigate(s.URL+"/public/complaints/track?code="+code),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=complaint-status]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := must(chromedp.Run(citizen, chromedp.Text(chromedp.CSS(`[data-testid=complaint-status]`))))
+	if !strings.Contains(status, conclusion) || !strings.Contains(status, "已立项监督") || strings.Contains(status, "周建华") {
+		t.Errorf("the citizen's page says:\n%s", status)
+	}
+	shot(citizen, "complaint-outcome-390")
+
+	// The report moved by exactly this.
+	after := report()
+	want := map[string]float64{"clues": 1, "clues_by_source.public": 1, "clues_by_outcome.opened": 1, "supervision_matters": 1,
+		"supervision_matters_by_kind.daily": 1, "supervision_matters_concluded": 1, "supervision_documents": 1,
+		"supervision_documents_by_kind.notice": 1, "supervision_answers_on_time": 0, "supervision_answers_late": 1, "supervision_corrections": 1}
+	for k, w := range want {
+		if got := after[k] - before[k]; got != w {
+			t.Errorf("%s moved by %v, want %v", k, got, w)
+		}
+	}
+}
