@@ -174,6 +174,7 @@ func (a *App) Serve(ctx context.Context) error {
 	go func() { done <- a.server.Listener(a.ln) }()
 	go every(ctx, 10*time.Minute, a.sweep)
 	go every(ctx, time.Minute, a.logCheckpoint)
+	go every(ctx, 5*time.Minute, a.syncAlerts)
 	a.log.Info("zhifa serving", zap.String("addr", a.ln.Addr().String()))
 	select {
 	case err := <-done:
@@ -222,6 +223,16 @@ func every(ctx context.Context, period time.Duration, job func(context.Context))
 		case <-t.C:
 			job(ctx)
 		}
+	}
+}
+
+// syncAlerts raises and closes the supervision alerts to match the records.
+func (a *App) syncAlerts(ctx context.Context) {
+	if res, err := a.audit.SyncAlerts(ctx); err != nil {
+		a.log.Warn("supervision alerts", zap.Error(err))
+	} else if res.Raised+res.Closed > 0 {
+		a.log.Info("supervision alerts", zap.Int("raised", res.Raised), zap.Int("closed", res.Closed), zap.Int("open", res.Open),
+			zap.Duration("elapsed", res.Elapsed))
 	}
 }
 

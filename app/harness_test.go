@@ -44,8 +44,12 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer func() { _ = testenv.DropDatabase(ctx, seeded) }()
+		// The demo's supervision documents are PDFs in MinIO: the seed writes them to a
+		// bucket of its own, removed with the template (each test has its own bucket).
+		bucket := "zt-tpl-" + testenv.Suffix()
+		defer func() { _ = testenv.RemoveBucket(bucket) }()
 		cfg, err := app.LoadConfig(testenv.Getenv(map[string]string{
-			"ZHIFA_ENV": "test", "ZHIFA_DATABASE_URL": testenv.DatabaseURL(seeded)}))
+			"ZHIFA_ENV": "test", "ZHIFA_DATABASE_URL": testenv.DatabaseURL(seeded), "ZHIFA_MINIO_BUCKET": bucket}))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

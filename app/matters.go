@@ -37,6 +37,7 @@ func (a *App) matterRoutes(api fiber.Router) {
 	api.Post("/supervision/documents/:id/accept", a.judgeDocument("accepted"))
 	api.Post("/supervision/documents/:id/return", a.judgeDocument("returned"))
 	api.Get("/supervision/files/:id", a.answerFile)
+	a.alertRoutes(api)
 }
 
 func (a *App) matterPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
@@ -52,6 +53,7 @@ func (a *App) matterPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Post("/supervision/requests/:id/answer", append(write, a.answerRequestSubmit)...)
 	srv.Get("/supervision/documents/:id", append(login, a.documentPage)...)
 	srv.Post("/supervision/documents/:id/:action", append(write, a.documentActionSubmit)...)
+	a.alertPageRoutes(srv, login, write)
 }
 
 // GET /api/v1/supervision/matters?kind=&state=&agency_id=&mine=&q=

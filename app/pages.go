@@ -135,7 +135,7 @@ func nav(a enforcement.Actor) []navItem {
 		items = append(items, navItem{"/evaluations", "案卷评查"})
 	}
 	if a.Has(enforcement.RoleSupervisor) {
-		items = append(items, navItem{"/supervision/clues", "监督线索"}, navItem{"/supervision/matters", "监督事项"})
+		items = append(items, navItem{"/supervision/clues", "监督线索"}, navItem{"/supervision/matters", "监督事项"}, navItem{"/supervision/alerts", "监督预警"})
 	} else if a.Has(enforcement.RoleHead) || a.Has(enforcement.RoleReviewer) {
 		items = append(items, navItem{"/supervision/inbox", "监督来文"})
 	}
@@ -354,6 +354,19 @@ func (a *App) homePage(c *fiber.Ctx) error {
 				return err
 			}
 			data["CluesWaiting"], data["CluesLate"] = waiting.Total, late.Total
+			// The alerts as last computed (every five minutes): the home page does not wait
+			// for a computation; the alerts page does one.
+			counts, err := a.audit.AlertCounts(ctx, act)
+			if err != nil {
+				return err
+			}
+			var shown []audit.AlertCount
+			for _, n := range counts {
+				if n.Notify && n.Open > 0 {
+					shown = append(shown, n)
+				}
+			}
+			data["Alerts"] = shown
 		}
 	}
 	if act.Has(enforcement.RoleAdmin) || act.Has(enforcement.RoleSupervisor) || act.OfficerID != nil {

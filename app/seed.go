@@ -253,6 +253,12 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	if err := a.seedSupervision(ctx, out, time.Now()); err != nil {
 		return fmt.Errorf("demo supervision: %w", err)
 	}
+	if _, err := a.EnsureBucket(ctx); err != nil { // the supervision documents are PDFs in it
+		return fmt.Errorf("MinIO bucket %s: %w", a.cfg.MinIOBucket, err)
+	}
+	if err := a.seedSupervisionYear(ctx, out, time.Now()); err != nil {
+		return fmt.Errorf("demo supervision matters: %w", err)
+	}
 	fmt.Fprintf(out, "演示账号（密码均为 %s）：\n", DemoPassword)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-12s %s · %s\n", l.Username, l.Role, l.Agency)

@@ -90,14 +90,16 @@ func TestBrowserSupervisionMatter(t *testing.T) {
 		t.Errorf("after the request: %q", flash)
 	}
 
-	// The agency's head answers at 1024×768.
+	// The agency's head answers at 1024×768, from the inbox (the demo's year is in it too).
+	var reqID string
+	s.query(t, `SELECT id::text FROM supervision_requests WHERE content LIKE '请提供 12 月 1 日检查%'`, &reqID)
 	head := browserContext(t)
 	err = chromedp.Do(head, append(phoneLogin(s, "head1", "/"),
 		chromedp.EmulateViewport(1024, 768),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=home-supervision]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=home-supervision] a`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-requests] a.item`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=inbox-requests] a.item`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-requests] a[href="/supervision/requests/`+reqID+`"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=inbox-requests] a[href="/supervision/requests/`+reqID+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#answer-form`)),
 		chromedp.SendKeys(chromedp.CSS(`#answer-text`), "已提供执法记录仪视频 2 段、检查记录 1 份。"),
 	)...)
@@ -184,6 +186,20 @@ func TestBrowserSupervisionMatter(t *testing.T) {
 	if width > 1440 {
 		t.Errorf("the matter page is %d px wide", width)
 	}
+
+	// The other supervision pages pass the accessibility check at their users' sizes.
+	for _, p := range []string{"/supervision/matters", "/supervision/matters/new", "/supervision/alerts"} {
+		if err := chromedp.Do(desk, chromedp.Navigate(s.URL+p), chromedp.WaitVisible(chromedp.CSS(`main h1`))); err != nil {
+			t.Fatal(err)
+		}
+		checkAxe(t, desk, axe, p)
+		shot(desk, strings.ReplaceAll(strings.Trim(p, "/"), "/", "-")+"-1440")
+	}
+	if err := chromedp.Do(head, chromedp.Navigate(s.URL+"/supervision/inbox"), chromedp.WaitVisible(chromedp.CSS(`main h1`))); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, head, axe, "/supervision/inbox")
+	shot(head, "supervision-inbox-1024")
 
 	// The citizen's page shows the outcome.
 	err = chromedp.Do(citizen,

@@ -815,14 +815,36 @@ func (s *Service) AgencyInbox(ctx context.Context, a enforcement.Actor) (Inbox, 
 		if in.Requests, err = s.requestsWhere(ctx, `r.agency_id = $1`, a.AgencyID); err != nil {
 			return in, err
 		}
-		in.Documents, err = s.documentsWhere(ctx, `d.agency_id = $1`, a.AgencyID)
-		return in, err
+		if in.Documents, err = s.documentsWhere(ctx, `d.agency_id = $1`, a.AgencyID); err != nil {
+			return in, err
+		}
+		// What still waits comes first, the nearest deadline first; then the newest.
+		slices.SortStableFunc(in.Requests, func(x, y Request) int {
+			return waitingFirst(x.State == "pending", y.State == "pending", x.DueDate, y.DueDate, x.CreatedAt, y.CreatedAt)
+		})
+		slices.SortStableFunc(in.Documents, func(x, y Document) int {
+			return waitingFirst(x.AwaitsAnswer(), y.AwaitsAnswer(), x.DueDate, y.DueDate, x.IssuedAt, y.IssuedAt)
+		})
+		return in, nil
 	case a.OfficerID != nil:
 		in.Requests, err = s.requestsWhere(ctx, `r.officer_id = $1`, *a.OfficerID)
 		in.Documents = []Document{}
 		return in, err
 	}
 	return Inbox{Requests: []Request{}, Documents: []Document{}}, nil
+}
+
+func waitingFirst(xw, yw bool, xd, yd enforcement.Date, xt, yt time.Time) int {
+	switch {
+	case xw != yw:
+		if xw {
+			return -1
+		}
+		return 1
+	case xw:
+		return strings.Compare(xd.String(), yd.String())
+	}
+	return yt.Compare(xt)
 }
 
 // Waiting counts what waits for the actor in supervision: for a supervisor, the answers to

@@ -98,6 +98,9 @@ var (
 		region: `sm.region_code LIKE $3 || '%'`,
 		row:    `sd.id::text, sd.number, ag.name || ' · ' || sd.due_date || ' 前答复', to_char(sd.issued_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/supervision/documents/' || sd.id`,
 		order:  `sd.issued_at`}
+	srcAlerts = source{from: `supervision_alerts al`, region: `al.region_code LIKE $3 || '%'`,
+		row:   `al.id::text, al.title, ` + alertRuleCase + ` || ' · ' || al.detail, to_char(al.raised_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), coalesce(nullif(al.link, ''), '/supervision/alerts?kind=' || al.rule)`,
+		order: `al.raised_at`}
 	srcEvaluations = source{from: `evaluations e`, region: `e.region_code LIKE $3 || '%'`,
 		row:   `e.id::text, e.name, e.period_from || ' 至 ' || e.period_to, to_char(e.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/evaluations/' || e.id`,
 		order: `e.created_at`}
@@ -153,6 +156,22 @@ func clueParts() (sources, outcomes []part) {
 	}
 	for _, x := range ClueStateList {
 		outcomes = append(outcomes, part{x[0], x[1], `cl.state = '` + x[0] + `'`})
+	}
+	return
+}
+
+// alertRuleCase labels an alert's rule in SQL, for its row.
+var alertRuleCase = func() string {
+	c := "CASE al.rule"
+	for _, r := range AlertRules {
+		c += " WHEN '" + r.Code + "' THEN '" + r.Label + "'"
+	}
+	return c + " END"
+}()
+
+func alertParts() (out []part) {
+	for _, r := range AlertRules {
+		out = append(out, part{r.Code, r.Label, `al.rule = '` + r.Code + `'`})
 	}
 	return
 }
@@ -254,6 +273,8 @@ var figureDefs = func() []figureDef {
 		{key: "supervision_answers_on_time", label: "按期答复", unit: "份", section: sections[7], src: &srcSupervisionDocuments, cond: docsOfYear + ` AND fa.late = false`},
 		{key: "supervision_answers_late", label: "逾期答复或逾期未答复", unit: "份", section: sections[7], src: &srcSupervisionDocuments,
 			cond: docsOfYear + ` AND (fa.late OR (fa.answered_at IS NULL AND sd.due_date < $6))`},
+		{key: "alerts_raised", label: "发出预警", unit: "条", section: sections[7], src: &srcAlerts, cond: `al.raised_at >= $1 AND al.raised_at < $2`, parts: alertParts()},
+		{key: "alerts_closed", label: "预警条件消失而关闭", unit: "条", section: sections[7], src: &srcAlerts, cond: `al.closed_at >= $1 AND al.closed_at < $2`},
 		{key: "supervision_corrections", label: "纠正执法问题（答复经验收）", unit: "件", section: sections[7], src: &srcSupervisionDocuments,
 			cond: docsOfYear + ` AND sd.corrected`},
 	}

@@ -27,3 +27,6 @@ type Service struct {
 func NewService(db *pgxpool.Pool, cases *enforcement.Service, ev *evidence.Service) *Service {
 	return &Service{db: db, Cases: cases, Evidence: ev}
 }
+
+// DB is the pool the service reads, for benchmarks' baselines.
+func (s *Service) DB() *pgxpool.Pool { return s.db }

@@ -217,6 +217,15 @@ func (s *Store) UpdateCaseTx(ctx context.Context, id uuid.UUID, fn func(pgx.Tx, 
 			nonNil(c.Measures), c.PublicInterest, c.Complex, nonNil(c.MajorKinds), c.Serious); err != nil {
 			return err
 		}
+		// A measure's time runs from its record (the supervision alerts read it).
+		at := time.Now()
+		if entry != nil {
+			at = entry.OccurredAt
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO case_measures (case_id, code, taken_at) SELECT $1, m, $2 FROM unnest($3::text[]) m
+			ON CONFLICT DO NOTHING`, id, at, nonNil(c.Measures)); err != nil {
+			return err
+		}
 		if entry != nil {
 			entry.CaseID = id
 			return s.record(ctx, tx, *entry)

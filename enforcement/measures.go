@@ -25,6 +25,10 @@ var Measures = []Measure{
 	{"onsite_inspection", "现场检查", Investigating, false},
 	{"sampling", "抽样取证", Investigating, false},
 	{"preservation", "先行登记保存", Investigating, false},
+	// The two steps whose dates the supervision alerts read: a seizure extended (up to 60
+	// days instead of 30) and a decision on what was preserved (due within 7 days).
+	{"seizure_extension", "延长查封、扣押期限", Investigating, false},
+	{"preservation_decision", "对先行登记保存的物品作出处理决定", Investigating, false},
 	{"license_detention", "暂扣许可证件", Served, false},
 	{"enforcement", "强制执行", Served, false},
 }

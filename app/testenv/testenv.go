@@ -153,25 +153,31 @@ func Bucket(t testing.TB) string {
 	t.Helper()
 	name := "zt-" + Suffix()
 	t.Cleanup(func() {
-		mc, err := MinIO()
-		if err != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if ok, err := mc.BucketExists(ctx, name); err != nil || !ok {
-			return
-		}
-		for obj := range mc.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
-			if obj.Err == nil {
-				_ = mc.RemoveObject(ctx, name, obj.Key, minio.RemoveObjectOptions{VersionID: obj.VersionID, GovernanceBypass: true})
-			}
-		}
-		if err := mc.RemoveBucket(ctx, name); err != nil {
+		if err := RemoveBucket(name); err != nil {
 			t.Logf("remove test bucket %s: %v", name, err)
 		}
 	})
 	return name
+}
+
+// RemoveBucket removes a bucket of the tests with every object version in it, retention
+// bypassed; a bucket that is not there is no error.
+func RemoveBucket(name string) error {
+	mc, err := MinIO()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if ok, err := mc.BucketExists(ctx, name); err != nil || !ok {
+		return err
+	}
+	for obj := range mc.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		if obj.Err == nil {
+			_ = mc.RemoveObject(ctx, name, obj.Key, minio.RemoveObjectOptions{VersionID: obj.VersionID, GovernanceBypass: true})
+		}
+	}
+	return mc.RemoveBucket(ctx, name)
 }
 
 // Env is the environment of a zhifa whose database, Redis prefix and bucket belong to
