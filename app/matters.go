@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"mime/multipart"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -268,17 +267,8 @@ func (a *App) documentPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := contextFor(0)
-	rc, err := a.evidence.Objects.Open(ctx, d.PDFKey, d.PDFVersion, 0, -1)
-	if err != nil {
-		cancel()
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	c.Set("X-Content-SHA256", d.PDFSHA256)
-	c.Set(fiber.HeaderContentDisposition, "inline; filename*=UTF-8''"+url.PathEscape(d.Number+".pdf"))
-	return c.SendStream(&closingReader{r: rc, close: func() { rc.Close(); cancel() }}, int(d.PDFSize))
+	return a.sendStored(c, audit.ClueFile{Filename: d.Number + ".pdf", ContentType: "application/pdf", Size: d.PDFSize,
+		SHA256: d.PDFSHA256, ObjectKey: d.PDFKey, VersionID: d.PDFVersion})
 }
 
 // answerInput reads an answer as JSON {text} or as a multipart form with "files".
@@ -379,17 +369,7 @@ func (a *App) answerFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rctx, cancel := contextFor(0)
-	rc, err := a.evidence.Objects.Open(rctx, f.ObjectKey, f.VersionID, 0, -1)
-	if err != nil {
-		cancel()
-		return err
-	}
-	c.Set(fiber.HeaderContentType, f.ContentType)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	c.Set("X-Content-SHA256", f.SHA256)
-	c.Set(fiber.HeaderContentDisposition, "inline; filename*=UTF-8''"+url.PathEscape(f.Filename))
-	return c.SendStream(&closingReader{r: rc, close: func() { rc.Close(); cancel() }}, int(f.Size))
+	return a.sendStored(c, f)
 }
 
 // Pages.

@@ -209,8 +209,7 @@ func (a *App) seedSupervisionYear(ctx context.Context, out io.Writer, now time.T
 	for i := 0; i < 36; i++ {
 		kind := audit.MatterKindList[i%3][0]
 		ago := 340 - i*9
-		opened := at(ago, 9)
-		_ = opened
+		at(ago, 9)
 		var m audit.Matter
 		switch {
 		case kind == "special":

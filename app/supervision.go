@@ -467,19 +467,25 @@ func (a *App) clueFile(c *fiber.Ctx) error {
 		if f.ID != fid {
 			continue
 		}
-		ctx, cancel := contextFor(0)
-		rc, err := a.evidence.Objects.Open(ctx, f.ObjectKey, f.VersionID, 0, -1)
-		if err != nil {
-			cancel()
-			return err
-		}
-		c.Set(fiber.HeaderContentType, f.ContentType)
-		c.Set(fiber.HeaderCacheControl, "private, no-store")
-		c.Set("X-Content-SHA256", f.SHA256)
-		c.Set(fiber.HeaderContentDisposition, "inline; filename*=UTF-8''"+url.PathEscape(f.Filename))
-		return c.SendStream(&closingReader{r: rc, close: func() { rc.Close(); cancel() }}, int(f.Size))
+		return a.sendStored(c, f)
 	}
 	return fault.New(fault.NotFound, "附件不存在")
+}
+
+// sendStored streams a small stored file (a complaint's attachment, an answer's file, a
+// document's PDF) to its reader, private, with its SHA-256 in a header.
+func (a *App) sendStored(c *fiber.Ctx, f audit.ClueFile) error {
+	ctx, cancel := contextFor(0)
+	rc, err := a.evidence.Objects.Open(ctx, f.ObjectKey, f.VersionID, 0, -1)
+	if err != nil {
+		cancel()
+		return err
+	}
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set("X-Content-SHA256", f.SHA256)
+	c.Set(fiber.HeaderContentDisposition, "inline; filename*=UTF-8''"+url.PathEscape(f.Filename))
+	return c.SendStream(&closingReader{r: rc, close: func() { rc.Close(); cancel() }}, int(f.Size))
 }
 
 // GET /supervision/clues/new — a supervisor's own clue, and the 12345 import.

@@ -434,13 +434,12 @@ func (s *Service) IssueDocument(ctx context.Context, a enforcement.Actor, matter
 		}
 		note := "制发" + label + " " + d.Number + "，送达" + ag.Name + "，" + due.String() + " 前答复"
 		if c != nil && result != "" {
-			o, err := s.Cases.Store.AddOutcomeTx(ctx, tx, enforcement.Outcome{CaseID: c.ID, Type: "supervision", Result: result,
+			_, err := s.Cases.Store.AddOutcomeTx(ctx, tx, enforcement.Outcome{CaseID: c.ID, Type: "supervision", Result: result,
 				DecidedAt: now, Note: label + " " + d.Number}, a, c.State)
 			if err != nil {
 				return err
 			}
 			note += "；案件 " + c.Number + " 的决定被" + enforcement.OutcomeResultLabel(result)
-			_ = o
 		}
 		if err := s.matterRecord(ctx, tx, m.ID, m.State, "document", a, now, note, map[string]any{"document_id": d.ID.String(),
 			"kind": d.Kind, "number": d.Number, "agency_id": ag.ID.String(), "due_date": due.String(), "pdf_sha256": d.PDFSHA256,

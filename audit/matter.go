@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -723,15 +722,4 @@ type SupervisorChoice struct {
 	Name       string    `json:"name"`
 	AgencyID   uuid.UUID `json:"agency_id"`
 	AgencyName string    `json:"agency_name"`
-}
-
-func formatDays(d enforcement.Date, today enforcement.Date) string {
-	if today.After(d) {
-		return fmt.Sprintf("已逾期 %d 天", daysBetween(d, today))
-	}
-	return fmt.Sprintf("剩 %d 天", daysBetween(today, d))
-}
-
-func daysBetween(a, b enforcement.Date) int {
-	return int(b.StartIn().Sub(a.StartIn()).Hours()/24 + 0.5)
 }

@@ -188,6 +188,11 @@ type Verification struct {
 // VerifyChain recomputes hashes and links of records ordered by seq, against the head the
 // case row keeps.
 func VerifyChain(records []Record, headSeq int, headHash string) []Problem {
+	return verifyChain(records, headSeq, headHash, caseChain.label)
+}
+
+// verifyChain is VerifyChain for the chain of any owner, named in its messages.
+func verifyChain(records []Record, headSeq int, headHash, owner string) []Problem {
 	problems := []Problem{}
 	prev, prevSM3, want := "", "", 1
 	for i := range records {
@@ -220,7 +225,7 @@ func VerifyChain(records []Record, headSeq int, headHash string) []Problem {
 	}
 	if headSeq != want-1 || headHash != prev {
 		problems = append(problems, Problem{Seq: headSeq, Code: "head_mismatch",
-			Message: "案件登记的最后一条记录为第 " + strconv.Itoa(headSeq) + " 条（" + short(headHash) + "），实际为第 " + strconv.Itoa(want-1) + " 条（" + short(prev) + "），记录可能被删除"})
+			Message: owner + "登记的最后一条记录为第 " + strconv.Itoa(headSeq) + " 条（" + short(headHash) + "），实际为第 " + strconv.Itoa(want-1) + " 条（" + short(prev) + "），记录可能被删除"})
 	}
 	return problems
 }

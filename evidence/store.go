@@ -167,13 +167,10 @@ func (s *Store) verifyChain(ctx context.Context, ch chain, caseID uuid.UUID) (Ve
 	if err != nil {
 		return Verification{}, err
 	}
-	v := Verification{RecordsChecked: len(rs), Problems: VerifyChain(rs, headSeq, headHash)}
+	v := Verification{RecordsChecked: len(rs), Problems: verifyChain(rs, headSeq, headHash, ch.label)}
 	if len(rs) > 0 && rs[len(rs)-1].SM3 != headSM3 && len(v.Problems) == 0 {
 		v.Problems = append(v.Problems, Problem{Seq: headSeq, Code: "head_mismatch",
-			Message: "案件登记的最后一条记录的 SM3 摘要（" + short(headSM3) + "）与实际（" + short(rs[len(rs)-1].SM3) + "）不符"})
-	}
-	for i := range v.Problems {
-		v.Problems[i].Message = strings.Replace(v.Problems[i].Message, "案件登记", ch.label+"登记", 1)
+			Message: ch.label + "登记的最后一条记录的 SM3 摘要（" + short(headSM3) + "）与实际（" + short(rs[len(rs)-1].SM3) + "）不符"})
 	}
 	v.OK = len(v.Problems) == 0
 	return v, nil
