@@ -3,7 +3,9 @@ package app
 import (
 	"fmt"
 	"mime/multipart"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -25,6 +27,7 @@ func (a *App) matterRoutes(api fiber.Router) {
 	api.Post("/supervision/matters/:id/requests", a.createRequest)
 	api.Post("/supervision/matters/:id/documents", a.createDocument)
 	api.Post("/supervision/matters/:id/notes", a.createNote)
+	api.Post("/supervision/matters/:id/samples", a.drawMatterSample)
 	api.Post("/supervision/matters/:id/conclude", a.concludeMatter)
 	api.Get("/supervision/supervisors", a.listSupervisors)
 	api.Get("/supervision/inbox", a.inbox)
@@ -192,6 +195,23 @@ func (a *App) createNote(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+// POST /api/v1/supervision/matters/{id}/samples — case files drawn for the matter.
+func (a *App) drawMatterSample(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in audit.MatterSampleInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	m, e, err := a.audit.DrawMatterSample(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"matter": m, "evaluation": e})
 }
 
 // POST /api/v1/supervision/matters/{id}/conclude {conclusion}
@@ -508,6 +528,18 @@ func (a *App) renderMatter(c *fiber.Ctx, data fiber.Map) error {
 	data["Matter"], data["Today"], data["Mine"] = m, a.enforcement.Today(), m.AssignedTo(act.UserID)
 	data["DocumentKinds"], data["DecisionActions"] = audit.DocumentKindList, audit.DecisionActions
 	data["DefaultDue"] = a.enforcement.Today().AddDays(15).String()
+	// The sample form: the kinds ticked as typed, or penalties and coercion by default;
+	// the period from New Year's Day to today.
+	kinds := map[string]bool{"penalty": true, "coercion": true}
+	if data["Form"] == "sample" {
+		kinds = map[string]bool{}
+		for _, v := range c.Request().PostArgs().PeekMulti("case_kinds") {
+			kinds[string(v)] = true
+		}
+	}
+	today := a.enforcement.Today()
+	data["CaseKinds"], data["SampleKinds"] = enforcement.CaseKinds, kinds
+	data["SampleFrom"], data["SampleTo"] = enforcement.MustDate(today.Year, time.January, 1).String(), today.String()
 	return c.Render("supervision_matter", a.view(c, "监督事项 "+m.Number, data))
 }
 
@@ -541,6 +573,18 @@ func (a *App) matterActionSubmit(c *fiber.Ctx) error {
 	case "note":
 		_, err = a.audit.AddNote(ctx, act, id, audit.NoteInput{Kind: c.FormValue("kind"), Note: c.FormValue("note"), OccurredOn: c.FormValue("occurred_on")})
 		msg = "已记录"
+	case "sample":
+		var e audit.Evaluation
+		in := audit.MatterSampleInput{PeriodFrom: c.FormValue("period_from"), PeriodTo: c.FormValue("period_to"), Witness: c.FormValue("witness")}
+		for _, v := range c.Request().PostArgs().PeekMulti("case_kinds") {
+			in.CaseKinds = append(in.CaseKinds, string(v))
+		}
+		if in.SampleSize, err = strconv.Atoi(strings.TrimSpace(c.FormValue("sample_size"))); err != nil {
+			err = fault.Field("sample_size", "每个单位抽取的份数应为整数")
+		} else if _, e, err = a.audit.DrawMatterSample(ctx, act, id, in); err == nil {
+			a.publicChanged(c)
+		}
+		msg = fmt.Sprintf("已从 %d 份案卷中抽取 %d 份，由本事项监督人员评查", e.PoolSize, e.Files)
 	case "conclude":
 		_, err = a.audit.ConcludeMatter(ctx, act, id, c.FormValue("conclusion"))
 		msg = "监督事项已办结"

@@ -193,7 +193,7 @@ func TestSupervisionMatterFlow(t *testing.T) {
 		t.Errorf("a request on a concluded matter = %d", r.Status)
 	}
 	track = s.public("/public/api/complaints/" + url.PathEscape(code)).JSON()
-	if track["reply"] != conclusion || !strings.Contains(fmt.Sprint(track["events"]), number) || strings.Contains(fmt.Sprint(track["events"]), "周建华") {
+	if track["reply"] != conclusion || track["state"] != "concluded" || track["state_label"] != "已办结" || !strings.Contains(fmt.Sprint(track["events"]), number) || strings.Contains(fmt.Sprint(track["events"]), "周建华") {
 		t.Errorf("the complainant's page after the conclusion = %v", track)
 	}
 	// The chain: every step, verifiable.
@@ -259,4 +259,97 @@ func (s *server) exec(t *testing.T, sql string) {
 	if _, err := conn.Exec(ctx, sql); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A special campaign draws its sample of case files with zhifa-sample-1 as an evaluation
+// campaign of its agencies, scored by its supervisors: the draw is in the matter's chain
+// and verifiable on the portal, the sampled files are read through the matter (each
+// reading recorded), a file outside the sample is not, and the matter cannot conclude
+// before the evaluation ends. Refused input draws nothing.
+func TestSupervisionMatterSample(t *testing.T) {
+	s := start(t)
+	sup := s.login("supervisor1")
+	var agencies []string
+	s.query(t, `SELECT array_agg(id::text) FROM (SELECT id FROM agencies WHERE kind <> 'justice' AND EXISTS (SELECT 1 FROM cases c
+		WHERE c.agency_id = agencies.id AND c.kind = 'penalty' AND c.decided_at > now() - interval '1 year') ORDER BY name LIMIT 2) a`, &agencies)
+	if len(agencies) != 2 {
+		t.Fatalf("agencies with decided cases: %v", agencies)
+	}
+	r := s.call("POST", "/api/v1/supervision/matters", sup, map[string]any{"kind": "special", "title": "罚没收入专项监督",
+		"plan": "抽查两单位近一年办结的行政处罚案卷，核查罚款依据与裁量。", "agency_ids": agencies, "supervisor_ids": []string{s.userID("supervisor2")}})
+	if r.Status != 201 {
+		t.Fatalf("special matter = %d %s", r.Status, r.Body)
+	}
+	mid := r.JSON()["id"].(string)
+	today := time.Now().In(cstZone)
+	period := map[string]any{"period_from": today.AddDate(-1, 0, 0).Format("2006-01-02"), "period_to": today.Format("2006-01-02"), "case_kinds": []string{"penalty"}}
+	before := s.count(t, `SELECT count(*) FROM evaluations`)
+	bad := map[string]any{"period_from": period["period_from"], "period_to": period["period_to"], "sample_size": 0}
+	if r := s.call("POST", "/api/v1/supervision/matters/"+mid+"/samples", sup, bad); r.Status != 422 || r.ErrorField() != "sample_size" {
+		t.Errorf("a sample of no size = %d %s", r.Status, r.Body)
+	}
+	if n := s.count(t, `SELECT count(*) FROM evaluations`); n != before {
+		t.Errorf("a refused sample left %d campaigns", n-before)
+	}
+	period["sample_size"], period["witness"] = 2, "2026156"
+	r = s.call("POST", "/api/v1/supervision/matters/"+mid+"/samples", sup, period)
+	if r.Status != 201 {
+		t.Fatalf("sample = %d %s", r.Status, r.Body)
+	}
+	ev := r.JSON()["evaluation"].(map[string]any)
+	m := r.JSON()["matter"].(map[string]any)
+	eid := ev["id"].(string)
+	samples := m["samples"].([]any)
+	if ev["algorithm"] != "zhifa-sample-1" || ev["files"].(float64) != 4 || len(samples) != 1 || m["open_items"].(map[string]any)["samples"].(float64) != 1 {
+		t.Fatalf("sample = %v; matter samples %v", ev, samples)
+	}
+	files := samples[0].(map[string]any)["sample"].([]any)
+	sampled := map[string]bool{}
+	for _, f := range files {
+		sampled[f.(map[string]any)["case_id"].(string)] = true
+	}
+	var last map[string]any
+	for _, rec := range m["records"].([]any) {
+		last = rec.(map[string]any)
+	}
+	if last["kind"] != "sample" || !strings.Contains(last["note"].(string), "zhifa-sample-1") || !strings.Contains(fmt.Sprint(last["data"]), ev["pool_hash"].(string)) {
+		t.Errorf("the sample's record in the chain = %v", last)
+	}
+	if v := s.public("/public/api/evaluations/" + eid + "/verify").JSON(); v["ok"] != true {
+		t.Errorf("the sample does not verify from its public listing: %v", v)
+	}
+	// Sampled files are read through the matter, each reading recorded; others are not.
+	var caseID, other string
+	for id := range sampled {
+		caseID = id
+	}
+	s.query(t, `SELECT id::text FROM cases WHERE agency_id = '`+agencies[0]+`' AND id::text NOT IN ('`+strings.Join(keys(sampled), "','")+`') LIMIT 1`, &other)
+	web, _ := webLogin(t, s, "supervisor2")
+	if r := s.get(web, "/supervision/matters/"+mid+"/cases/"+caseID); r.Status != 303 {
+		t.Errorf("reading a sampled file = %d", r.Status)
+	}
+	if r := s.get(web, "/supervision/matters/"+mid+"/cases/"+other); r.Status != 404 {
+		t.Errorf("reading a file outside the sample = %d", r.Status)
+	}
+	if n := s.count(t, `SELECT count(*) FROM supervision_records WHERE matter_id = '`+mid+`' AND kind = 'reading'`); n != 1 {
+		t.Errorf("%d readings recorded, want 1", n)
+	}
+	page := string(s.get(web, "/supervision/matters/"+mid).Body)
+	for _, want := range []string{"抽查案卷", "zhifa-sample-1", "/public/evaluations/" + eid, "待评查"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the matter page does not show %q", want)
+		}
+	}
+	// Nothing waits but the evaluation: the matter cannot conclude until it ends.
+	if r := s.call("POST", "/api/v1/supervision/matters/"+mid+"/conclude", sup, map[string]any{"conclusion": "已办结"}); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "评查") {
+		t.Errorf("concluding before the evaluation ended = %d %s", r.Status, r.Body)
+	}
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

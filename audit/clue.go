@@ -559,10 +559,21 @@ func (s *Service) ComplaintByTracking(ctx context.Context, code string) (PublicC
 		}
 		p.MergedNumber, p.State, p.StateLabel, p.DecideBy, p.Reply = t.Number, t.State, t.StateLabel(), t.DecideBy, t.PublicReply
 		p.Overdue = t.Overdue(s.Cases.Today())
+		c.MatterID = t.MatterID
 		for _, e := range t.Events {
 			if e.At.After(c.CreatedAt) && e.Action != "registered" {
 				p.Events = append(p.Events, e)
 			}
+		}
+	}
+	// A clue stays opened for good; its matter's conclusion is what the complainant waits for.
+	if p.State == "opened" && c.MatterID != nil {
+		var concluded bool
+		if err := s.db.QueryRow(ctx, `SELECT state = 'concluded' FROM supervision_matters WHERE id = $1`, *c.MatterID).Scan(&concluded); err != nil {
+			return PublicClue{}, enforcement.DBError(err, "监督事项")
+		}
+		if concluded {
+			p.State, p.StateLabel = "concluded", "已办结"
 		}
 	}
 	for _, f := range c.Files {

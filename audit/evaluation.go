@@ -183,6 +183,12 @@ const poolCases = `c.agency_id = ANY($1) AND c.kind = ANY($2)
 // CreateEvaluation opens a campaign: it freezes the pool of files, draws the sample with
 // the lottery and assigns evaluators, all in one transaction.
 func (s *Service) CreateEvaluation(ctx context.Context, a enforcement.Actor, in EvaluationInput) (Evaluation, error) {
+	return s.createEvaluation(ctx, a, in, nil)
+}
+
+// createEvaluation opens a campaign and, when then is given, does more in its
+// transaction: a matter's sample is linked and recorded with the campaign or not at all.
+func (s *Service) createEvaluation(ctx context.Context, a enforcement.Actor, in EvaluationInput, then func(pgx.Tx, *Evaluation) error) (Evaluation, error) {
 	if err := a.Require(enforcement.RoleSupervisor, enforcement.RoleAdmin); err != nil {
 		return Evaluation{}, err
 	}
@@ -298,8 +304,13 @@ func (s *Service) CreateEvaluation(ctx context.Context, a enforcement.Actor, in 
 		for i, pk := range picks {
 			fs[i] = []any{e.ID, i + 1, caseOf[pk.Number], pk.AgencyID, p.Evaluators[pk.Evaluator].UserID}
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"evaluation_files"}, []string{"evaluation_id", "seq", "case_id", "agency_id", "evaluator_id"}, pgx.CopyFromRows(fs))
-		return err
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"evaluation_files"}, []string{"evaluation_id", "seq", "case_id", "agency_id", "evaluator_id"}, pgx.CopyFromRows(fs)); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx, &e)
+		}
+		return nil
 	})
 	if err != nil {
 		return Evaluation{}, enforcement.DBError(err, "评查活动")

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +60,7 @@ type Matter struct {
 	Links       []MatterLink    `json:"links"`
 	Requests    []Request       `json:"requests"`
 	Documents   []Document      `json:"documents"`
+	Samples     []Evaluation    `json:"samples"` // case files drawn for the matter, each an evaluation campaign
 	Records     []MatterRecord  `json:"records,omitempty"`
 	Open        MatterOpenItems `json:"open_items"`
 }
@@ -80,6 +82,7 @@ type MatterLink struct {
 type MatterOpenItems struct {
 	Requests  int `json:"requests"`  // materials not yet answered
 	Documents int `json:"documents"` // documents awaiting an answer or a verdict
+	Samples   int `json:"samples"`   // samples whose evaluation is still open
 }
 
 // KindLabel and StateLabel are the matter's kind and state as people read them.
@@ -120,7 +123,7 @@ type MatterRecord struct {
 var matterRecordKinds = map[string]string{
 	"opened": "立项", "request": "调取材料", "answer": "单位答复", "document": "制发文书", "read": "文书签收",
 	"verdict": "审核答复", "reading": "调阅案卷", "note": "工作记录", "concluded": "办结", "published": "发布典型案例",
-	"outcome": "决定效力",
+	"outcome": "决定效力", "sample": "抽取案卷",
 }
 
 // MatterInput opens a matter.
@@ -469,8 +472,10 @@ func (s *Service) matterAgencies(ctx context.Context, m *Matter) error {
 
 func (s *Service) openItems(ctx context.Context, m *Matter) error {
 	err := s.db.QueryRow(ctx, `SELECT (SELECT count(*) FROM supervision_requests WHERE matter_id = $1 AND state = 'pending'),
-		(SELECT count(*) FROM supervision_documents WHERE matter_id = $1 AND state IN ('issued', 'answered', 'returned'))`, m.ID).
-		Scan(&m.Open.Requests, &m.Open.Documents)
+		(SELECT count(*) FROM supervision_documents WHERE matter_id = $1 AND state IN ('issued', 'answered', 'returned')),
+		(SELECT count(*) FROM supervision_matter_links l JOIN evaluations e ON e.id = l.ref_id
+			WHERE l.matter_id = $1 AND l.kind = 'evaluation' AND e.state = 'open')`, m.ID).
+		Scan(&m.Open.Requests, &m.Open.Documents, &m.Open.Samples)
 	return enforcement.DBError(err, "监督事项")
 }
 
@@ -518,7 +523,8 @@ func (s *Service) matterDetails(ctx context.Context, m *Matter) error {
 			(SELECT c.number FROM cases c WHERE l.kind = 'case' AND c.id = l.ref_id),
 			(SELECT cl.number FROM supervision_clues cl WHERE l.kind = 'clue' AND cl.id = l.ref_id),
 			(SELECT t.name || ' 第 ' || k.seq || ' 户' FROM inspection_checks k JOIN inspection_tasks t ON t.id = k.task_id WHERE l.kind = 'check' AND k.id = l.ref_id),
-			(SELECT t.name FROM inspection_draws d JOIN inspection_tasks t ON t.id = d.task_id WHERE l.kind = 'draw' AND d.id = l.ref_id), '')
+			(SELECT t.name FROM inspection_draws d JOIN inspection_tasks t ON t.id = d.task_id WHERE l.kind = 'draw' AND d.id = l.ref_id),
+			(SELECT e.name FROM evaluations e WHERE l.kind = 'evaluation' AND e.id = l.ref_id), '')
 		FROM supervision_matter_links l WHERE l.matter_id = $1 ORDER BY l.kind, 3`, m.ID)
 	links, err := pgx.CollectRows(rows, pgx.RowToStructByPos[MatterLink])
 	if err != nil {
@@ -526,6 +532,9 @@ func (s *Service) matterDetails(ctx context.Context, m *Matter) error {
 	}
 	if links != nil {
 		m.Links = links
+	}
+	if err := s.matterSamples(ctx, m); err != nil {
+		return err
 	}
 	if m.Requests, err = s.requestsWhere(ctx, `r.matter_id = $1`, m.ID); err != nil {
 		return err
@@ -626,33 +635,129 @@ func (s *Service) AddNote(ctx context.Context, a enforcement.Actor, id uuid.UUID
 	return s.FindMatter(ctx, a, id)
 }
 
-// ReadCase records that a supervisor of the matter opens one of its linked cases, and
-// answers whether the link exists: the chain is the access log of the file's reading.
+// ReadCase records that a supervisor of the matter opens one of its cases (linked, or
+// in one of its samples), and answers whether it is the matter's: the chain is the access
+// log of the file's reading.
 func (s *Service) ReadCase(ctx context.Context, a enforcement.Actor, id, caseID uuid.UUID) error {
 	m, err := s.FindMatter(ctx, a, id)
 	if err != nil {
 		return err
 	}
-	for _, l := range m.Links {
-		if l.Kind == "case" && l.RefID == caseID {
-			now := s.Cases.Now().UTC().Truncate(time.Microsecond)
-			err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-				return s.matterRecord(ctx, tx, m.ID, m.State, "reading", a, now, "调阅案卷 "+l.Label, map[string]any{"case_id": caseID.String()})
-			})
-			return enforcement.DBError(err, "监督事项")
-		}
+	number, ok := m.caseNumber(caseID)
+	if !ok {
+		return fault.New(fault.NotFound, "该案件未关联到本监督事项")
 	}
-	return fault.New(fault.NotFound, "该案件未关联到本监督事项")
+	now := s.Cases.Now().UTC().Truncate(time.Microsecond)
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		return s.matterRecord(ctx, tx, m.ID, m.State, "reading", a, now, "调阅案卷 "+number, map[string]any{"case_id": caseID.String()})
+	})
+	return enforcement.DBError(err, "监督事项")
 }
 
+// caseNumber finds a case among the matter's links and samples.
+func (m Matter) caseNumber(caseID uuid.UUID) (string, bool) {
+	for _, l := range m.Links {
+		if l.Kind == "case" && l.RefID == caseID {
+			return l.Label, true
+		}
+	}
+	for _, e := range m.Samples {
+		for _, f := range e.Sample {
+			if f.CaseID == caseID {
+				return f.CaseNumber, true
+			}
+		}
+	}
+	return "", false
+}
+
+// matterCases is the SQL of the cases a matter reads: those it links and those its
+// samples drew.
+const matterCases = `SELECT l.matter_id, l.ref_id AS case_id FROM supervision_matter_links l WHERE l.kind = 'case'
+	UNION ALL SELECT l.matter_id, f.case_id FROM supervision_matter_links l JOIN evaluation_files f ON f.evaluation_id = l.ref_id
+	WHERE l.kind = 'evaluation'`
+
 // SupervisorReads is the read grant of supervision: a supervisor of a matter reads the
-// cases the matter links, wherever they are, while the matter is open.
+// cases the matter links or drew, wherever they are, while the matter is open.
 func (s *Service) SupervisorReads(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) (bool, error) {
 	var ok bool
-	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM supervision_matter_links l
-		JOIN supervision_matter_supervisors x ON x.matter_id = l.matter_id JOIN supervision_matters m ON m.id = l.matter_id
-		WHERE l.kind = 'case' AND l.ref_id = $1 AND x.user_id = $2 AND m.state = 'open')`, caseID, a.UserID).Scan(&ok)
+	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM (`+matterCases+`) mc
+		JOIN supervision_matter_supervisors x ON x.matter_id = mc.matter_id JOIN supervision_matters m ON m.id = mc.matter_id
+		WHERE mc.case_id = $1 AND x.user_id = $2 AND m.state = 'open')`, caseID, a.UserID).Scan(&ok)
 	return ok, err
+}
+
+// MatterSampleInput draws a matter's sample of case files from its agencies: the
+// period, the kinds and the size as an evaluation campaign takes them. The matter's
+// supervisors are its evaluators.
+type MatterSampleInput struct {
+	Year        int        `json:"year"`
+	PeriodFrom  string     `json:"period_from"`
+	PeriodTo    string     `json:"period_to"`
+	CaseKinds   []string   `json:"case_kinds"`
+	SampleSize  int        `json:"sample_size"`
+	SampleRatio float64    `json:"sample_ratio"`
+	RubricID    *uuid.UUID `json:"rubric_id"`
+	Witness     string     `json:"witness"`
+}
+
+// DrawMatterSample draws case files for a matter with zhifa-sample-1 (SAMPLE.md), as an
+// evaluation campaign of the matter's agencies scored by its supervisors; the campaign,
+// its link and the record in the matter's chain are written together or not at all.
+func (s *Service) DrawMatterSample(ctx context.Context, a enforcement.Actor, id uuid.UUID, in MatterSampleInput) (Matter, Evaluation, error) {
+	m, err := s.assigned(ctx, a, id)
+	if err != nil {
+		return m, Evaluation{}, err
+	}
+	name := []rune(m.Number + " " + m.Title)
+	if len(name) > 94 {
+		name = append(name[:93], '…')
+	}
+	ev := EvaluationInput{Name: string(name) + " 抽查案卷", Year: in.Year, PeriodFrom: in.PeriodFrom, PeriodTo: in.PeriodTo,
+		CaseKinds: in.CaseKinds, SampleSize: in.SampleSize, SampleRatio: in.SampleRatio, RubricID: in.RubricID, Witness: in.Witness}
+	for _, ag := range m.Agencies {
+		ev.AgencyIDs = append(ev.AgencyIDs, ag.ID)
+	}
+	for _, u := range m.Supervisors {
+		ev.EvaluatorIDs = append(ev.EvaluatorIDs, u.ID)
+	}
+	e, err := s.createEvaluation(ctx, a, ev, func(tx pgx.Tx, e *Evaluation) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO supervision_matter_links (matter_id, kind, ref_id) VALUES ($1, 'evaluation', $2)`, m.ID, e.ID); err != nil {
+			return err
+		}
+		var numbers []string
+		if err := tx.QueryRow(ctx, `SELECT array_agg(c.number ORDER BY f.seq) FROM evaluation_files f JOIN cases c ON c.id = f.case_id
+			WHERE f.evaluation_id = $1`, e.ID).Scan(&numbers); err != nil {
+			return err
+		}
+		note := fmt.Sprintf("按 %s 从 %s 至 %s 办结的 %d 份案卷中抽取 %d 份：%s", e.Algorithm, e.PeriodFrom, e.PeriodTo, e.PoolSize, e.Files, strings.Join(numbers, "、"))
+		return s.matterRecord(ctx, tx, m.ID, m.State, "sample", a, e.CreatedAt.UTC().Truncate(time.Microsecond), note, map[string]any{
+			"evaluation_id": e.ID.String(), "algorithm": e.Algorithm, "pool_hash": e.PoolHash, "pool_size": e.PoolSize,
+			"commitment": e.Commitment, "seed": e.Seed, "result_hash": e.ResultHash, "files": numbers})
+	})
+	if err != nil {
+		return m, e, err
+	}
+	m, err = s.FindMatter(ctx, a, id)
+	return m, e, err
+}
+
+// matterSamples loads the campaigns a matter drew, with their files.
+func (s *Service) matterSamples(ctx context.Context, m *Matter) error {
+	m.Samples = []Evaluation{}
+	rows, _ := s.db.Query(ctx, `SELECT `+evaluationCols+` FROM `+evaluationFrom+` JOIN supervision_matter_links l ON l.ref_id = e.id
+		WHERE l.matter_id = $1 AND l.kind = 'evaluation' ORDER BY e.created_at`, m.ID)
+	es, err := pgx.CollectRows(rows, scanEvaluation)
+	if err != nil {
+		return enforcement.DBError(err, "抽查案卷")
+	}
+	for _, e := range es {
+		if e.Sample, err = s.files(ctx, FileFilter{EvaluationID: e.ID, Page: enforcement.Page{Number: 1, Size: 10000}}); err != nil {
+			return err
+		}
+		m.Samples = append(m.Samples, e)
+	}
+	return nil
 }
 
 // ConcludeMatter closes a matter once nothing waits: every request answered, every
@@ -671,6 +776,9 @@ func (s *Service) ConcludeMatter(ctx context.Context, a enforcement.Actor, id uu
 	}
 	if m.Open.Requests > 0 || m.Open.Documents > 0 {
 		return m, fault.New(fault.Conflict, "尚有 %d 项调取材料未答复、%d 份文书未验收，不能办结", m.Open.Requests, m.Open.Documents)
+	}
+	if m.Open.Samples > 0 {
+		return m, fault.New(fault.Conflict, "抽查案卷的评查尚未结束，请评完全部案卷并结束评查后再办结")
 	}
 	now := s.Cases.Now().UTC().Truncate(time.Microsecond)
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
