@@ -116,6 +116,13 @@ func (a *App) alertsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// What this page shows is no longer new to its reader (the counts above still say
+	// what was new when they opened it).
+	if f.State == "" || f.State == "open" {
+		if err := a.audit.SeenAlerts(ctx, act, f.Kind); err != nil {
+			return err
+		}
+	}
 	return c.Render("supervision_alerts", a.view(c, "执法监督预警", fiber.Map{"List": l, "Filter": f, "Counts": counts,
 		"Pager": pager(c, f.Page, l.Total)}))
 }

@@ -53,6 +53,28 @@ func TestSupervisionAlerts(t *testing.T) {
 	if a == nil || a["rule_label"] != "查封、扣押超过期限" || !strings.Contains(a["detail"].(string), "已 40 日") || a["link"] != "/cases/"+id {
 		t.Fatalf("overdue seizure alert = %v", a)
 	}
+	// It is new to supervisor1 until they open its list; their home page says so.
+	ruleCount := func(code string) map[string]any {
+		for _, n := range items(s.call("GET", "/api/v1/supervision/alerts/rules", sup, nil)) {
+			if n["code"] == code {
+				return n
+			}
+		}
+		return nil
+	}
+	if n := ruleCount("seizure_overdue"); n["new"].(float64) < 1 || n["new"].(float64) > n["open"].(float64) {
+		t.Errorf("seizure alerts before supervisor1 looked = %v", n)
+	}
+	web, _ := webLogin(t, s, "supervisor1")
+	if home := string(s.get(web, "/").Body); !strings.Contains(home, "查封、扣押超过期限") || !strings.Contains(home, "新增") {
+		t.Errorf("the home page does not tell of the new seizure alert")
+	}
+	if page := string(s.get(web, "/supervision/alerts?kind=seizure_overdue").Body); !strings.Contains(page, "已 40 日") {
+		t.Errorf("the alerts page does not list the seizure")
+	}
+	if n := ruleCount("seizure_overdue"); n["new"].(float64) != 0 {
+		t.Errorf("seizure alerts after supervisor1 looked = %v", n)
+	}
 	// It becomes a clue, once.
 	r := s.call("POST", "/api/v1/supervision/alerts/"+a["id"].(string)+"/clue", sup, nil)
 	if r.Status != 201 || r.JSON()["source"] != "alert" || !strings.Contains(r.JSON()["content"].(string), "查封、扣押超过期限") {

@@ -228,6 +228,11 @@ func every(ctx context.Context, period time.Duration, job func(context.Context))
 
 // syncAlerts raises and closes the supervision alerts to match the records.
 func (a *App) syncAlerts(ctx context.Context) {
+	// The day's yardsticks of fines first (once a day; seconds on a province), so no page
+	// computing alerts waits for them.
+	if _, err := a.audit.MeasureFineYardsticks(ctx); err != nil {
+		a.log.Warn("fines' yardsticks", zap.Error(err))
+	}
 	if res, err := a.audit.SyncAlerts(ctx); err != nil {
 		a.log.Warn("supervision alerts", zap.Error(err))
 	} else if res.Raised+res.Closed > 0 {
