@@ -3,6 +3,7 @@ package app_test
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -123,6 +124,11 @@ func TestDemoAlertsOfEveryRule(t *testing.T) {
 	}
 	if len(none) > 0 {
 		t.Errorf("no open alert of %v in the demo", none)
+	}
+	// A deadline's alert keeps its due day and reads the days past it as of today.
+	late := s.alertsOf(sup, "decision_overdue")
+	if len(late) == 0 || !regexp.MustCompile(`立案，应于 \d{4}-\d{2}-\d{2} 前作出决定，已逾期 \d+ 天$`).MatchString(late[0]["detail"].(string)) {
+		t.Errorf("a decision's alert reads %v", late)
 	}
 }
 

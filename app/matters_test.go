@@ -340,6 +340,11 @@ func TestSupervisionMatterSample(t *testing.T) {
 			t.Errorf("the matter page does not show %q", want)
 		}
 	}
+	// The demo's latest open special campaign has its sample drawn.
+	if n := s.count(t, `SELECT count(*) FROM supervision_matter_links l JOIN supervision_matters m ON m.id = l.matter_id
+		WHERE l.kind = 'evaluation' AND m.kind = 'special' AND m.id <> '`+mid+`'`); n != 1 {
+		t.Errorf("the demo has %d special campaigns with a sample, want 1", n)
+	}
 	// Nothing waits but the evaluation: the matter cannot conclude until it ends.
 	if r := s.call("POST", "/api/v1/supervision/matters/"+mid+"/conclude", sup, map[string]any{"conclusion": "已办结"}); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "评查") {
 		t.Errorf("concluding before the evaluation ended = %d %s", r.Status, r.Body)

@@ -341,6 +341,19 @@ func (a *App) seedSupervisionYear(ctx context.Context, out io.Writer, now time.T
 			published++
 		}
 	}
+	// The latest special campaign still open has drawn its sample of penalty files, two
+	// of each agency, for its supervisors to score.
+	var special uuid.UUID
+	if err := a.db.QueryRow(ctx, `SELECT id FROM supervision_matters WHERE kind = 'special' AND state = 'open' ORDER BY opened_at DESC LIMIT 1`).
+		Scan(&special); err != nil {
+		return fmt.Errorf("an open special campaign: %w", err)
+	}
+	at(1, 10)
+	today := svc.Today()
+	if _, _, err := a.audit.DrawMatterSample(ctx, sup, special, audit.MatterSampleInput{PeriodFrom: fmt.Sprintf("%d-01-01", today.Year),
+		PeriodTo: today.String(), CaseKinds: []string{"penalty"}, SampleSize: 2, Witness: "demo"}); err != nil {
+		return fmt.Errorf("the special campaign's sample: %w", err)
+	}
 	svc.Now = saved
 	res, err := a.audit.SyncAlerts(ctx)
 	if err != nil {

@@ -282,4 +282,27 @@ func TestBrowserMatterSample(t *testing.T) {
 	if path := must(chromedp.Run(desk, chromedp.Evaluate[string](`location.pathname`))); !strings.HasPrefix(path, "/cases/") {
 		t.Errorf("the sampled file opened at %s", path)
 	}
+	// The home page tells of alerts new since supervisor1 last looked; the alerts page
+	// says how many of each rule are new, and opening it makes them seen.
+	err = chromedp.Do(desk, chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=home-alert]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if home := must(chromedp.Run(desk, chromedp.Text(chromedp.CSS(`[data-testid=home-alert]`)))); !strings.Contains(home, "新增") {
+		t.Errorf("the home page's first alert line: %q", home)
+	}
+	shot(desk, "supervisor-home-1440")
+	err = chromedp.Do(desk, chromedp.Navigate(s.URL+"/supervision/alerts"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=alert-counts]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, desk, axe, "/supervision/alerts")
+	shot(desk, "supervision-alerts-1440")
+	err = chromedp.Do(desk, chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=home-actions], main`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := must(chromedp.Run(desk, chromedp.Evaluate[int](`[...document.querySelectorAll('[data-testid=home-alert]')].filter(e => e.textContent.includes('新增')).length`))); n != 0 {
+		t.Errorf("%d alert lines still say 新增 after the alerts page was opened", n)
+	}
 }

@@ -453,7 +453,9 @@ func (s *Service) SyncAlerts(ctx context.Context) (AlertSync, error) {
 		}
 	}
 	var st alertState
-	err = conn.QueryRow(ctx, `SELECT coalesce(md5(string_agg(day || kind, ',' ORDER BY day)), ''),
+	// The fingerprint is never empty, so the state a first measure of yardsticks leaves
+	// (calendar '') never passes for a computation.
+	err = conn.QueryRow(ctx, `SELECT 'md5:' || coalesce(md5(string_agg(day || kind, ',' ORDER BY day)), ''),
 		(SELECT synced_on FROM supervision_alert_state), coalesce((SELECT calendar FROM supervision_alert_state), ''),
 		(SELECT yardsticks_on FROM supervision_alert_state), (SELECT fines_on FROM supervision_alert_state) FROM calendar_days`).
 		Scan(&st.fingerprint, &st.since, &st.counted, &st.yardsticks, &st.fines)
