@@ -105,7 +105,8 @@ func (a *App) alertsPage(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, act := c.UserContext(), actor(c)
-	if _, err := a.audit.SyncAlerts(ctx); err != nil {
+	res, err := a.audit.SyncAlerts(ctx)
+	if err != nil {
 		return err
 	}
 	l, err := a.audit.Alerts(ctx, act, f)
@@ -117,9 +118,10 @@ func (a *App) alertsPage(c *fiber.Ctx) error {
 		return err
 	}
 	// What this page shows is no longer new to its reader (the counts above still say
-	// what was new when they opened it).
-	if f.State == "" || f.State == "open" {
-		if err := a.audit.SeenAlerts(ctx, act, f.Kind); err != nil {
+	// what was new when they opened it): the open alerts of a rule, or of all, from the
+	// first page, not one agency's.
+	if (f.State == "" || f.State == "open") && f.AgencyID == nil && f.Page.Number <= 1 {
+		if err := a.audit.SeenAlerts(ctx, act, f.Kind, res.At); err != nil {
 			return err
 		}
 	}

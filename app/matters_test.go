@@ -1,18 +1,20 @@
 package app_test
 
 import (
-	"context"
-
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/jackc/pgx/v5"
+	"maps"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // userID is a demo user's ID.
@@ -323,7 +325,7 @@ func TestSupervisionMatterSample(t *testing.T) {
 	for id := range sampled {
 		caseID = id
 	}
-	s.query(t, `SELECT id::text FROM cases WHERE agency_id = '`+agencies[0]+`' AND id::text NOT IN ('`+strings.Join(keys(sampled), "','")+`') LIMIT 1`, &other)
+	s.query(t, `SELECT id::text FROM cases WHERE agency_id = '`+agencies[0]+`' AND id::text NOT IN ('`+strings.Join(slices.Collect(maps.Keys(sampled)), "','")+`') LIMIT 1`, &other)
 	web, _ := webLogin(t, s, "supervisor2")
 	if r := s.get(web, "/supervision/matters/"+mid+"/cases/"+caseID); r.Status != 303 {
 		t.Errorf("reading a sampled file = %d", r.Status)
@@ -349,12 +351,4 @@ func TestSupervisionMatterSample(t *testing.T) {
 	if r := s.call("POST", "/api/v1/supervision/matters/"+mid+"/conclude", sup, map[string]any{"conclusion": "已办结"}); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "评查") {
 		t.Errorf("concluding before the evaluation ended = %d %s", r.Status, r.Body)
 	}
-}
-
-func keys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }

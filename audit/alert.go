@@ -102,8 +102,8 @@ type alertDef struct {
 }
 
 var alertDefs = map[string]alertDef{
-	"decision_overdue":     {query: decisionOverdue, on: "case", crossed: decisionCrossed},
-	"service_overdue":      {query: serviceOverdue, on: "case", crossed: serviceCrossed},
+	"decision_overdue":     {query: decisionOverdue, on: "case", crossed: crossedOn("filed_at", decisionDue)},
+	"service_overdue":      {query: serviceOverdue, on: "case", crossed: crossedOn("decided_at", serviceDue)},
 	"seizure_overdue":      {query: seizureOverdue},
 	"preservation_overdue": {query: preservationOverdue},
 	"disclosure_overdue":   {query: disclosureOverdue, on: "disclosure", crossed: disclosureCrossed},
@@ -111,7 +111,7 @@ var alertDefs = map[string]alertDef{
 	"cert_expiring":        {query: certExpiring},
 	"cert_invalid_acting":  {query: certInvalidActing},
 	"check_cap":            {query: checkCap},
-	"fine_outlier":         {query: fineOutlier, on: "case", yardstick: true},
+	"fine_outlier":         {query: fineOutlier, on: "case", crossed: finesLeaving, yardstick: true},
 	"party_outside":        {query: partyOutside},
 }
 
@@ -179,12 +179,21 @@ func passedBetween(since, today enforcement.Date, due func(enforcement.Date) enf
 	return from, to, ok
 }
 
-func decisionCrossed(ctx context.Context, tx pgx.Tx, cal *enforcement.Calendar, since, today enforcement.Date) (string, []any, error) {
-	from, to, ok := passedBetween(since, today, decisionDue(cal))
-	if !ok {
-		return "", nil, nil
+// crossedOn adds the cases whose column's day has a deadline that passed since the last
+// computation's day.
+func crossedOn(column string, due func(*enforcement.Calendar) func(enforcement.Date) enforcement.Date) func(context.Context, pgx.Tx, *enforcement.Calendar, enforcement.Date, enforcement.Date) (string, []any, error) {
+	return func(_ context.Context, _ pgx.Tx, cal *enforcement.Calendar, since, today enforcement.Date) (string, []any, error) {
+		from, to, ok := passedBetween(since, today, due(cal))
+		if !ok {
+			return "", nil, nil
+		}
+		return `SELECT id FROM cases WHERE ` + column + ` >= $1 AND ` + column + ` < $2`, []any{from, to}, nil
 	}
-	return `SELECT id FROM cases WHERE filed_at >= $1 AND filed_at < $2`, []any{from, to}, nil
+}
+
+// finesLeaving adds the fines that left the last 90 days since the last computation's day.
+func finesLeaving(_ context.Context, _ pgx.Tx, _ *enforcement.Calendar, since, today enforcement.Date) (string, []any, error) {
+	return `SELECT id FROM cases WHERE decided_at >= $1 AND decided_at < $2`, []any{since.AddDays(-90).StartIn(), today.AddDays(-90).StartIn()}, nil
 }
 
 func serviceOverdue(ctx context.Context, tx pgx.Tx, cal *enforcement.Calendar, now time.Time, in scope) (string, []any, error) {
@@ -199,14 +208,6 @@ func serviceOverdue(ctx context.Context, tx pgx.Tx, cal *enforcement.Calendar, n
 		FROM cases c JOIN agencies ag ON ag.id = c.agency_id
 		JOIN unnest($1::date[], $2::date[]) dd(day, due) ON dd.day = (c.decided_at AT TIME ZONE 'Asia/Shanghai')::date
 		WHERE c.state = 'decided' AND c.served_at IS NULL AND dd.due < $3::date` + in.on("c.id"), []any{days, dues, today}, nil
-}
-
-func serviceCrossed(ctx context.Context, tx pgx.Tx, cal *enforcement.Calendar, since, today enforcement.Date) (string, []any, error) {
-	from, to, ok := passedBetween(since, today, serviceDue(cal))
-	if !ok {
-		return "", nil, nil
-	}
-	return `SELECT id FROM cases WHERE decided_at >= $1 AND decided_at < $2`, []any{from, to}, nil
 }
 
 func seizureOverdue(ctx context.Context, tx pgx.Tx, _ *enforcement.Calendar, now time.Time, _ scope) (string, []any, error) {
@@ -410,6 +411,7 @@ type AlertSync struct {
 	Closed  int           `json:"closed"`
 	Open    int           `json:"open"`
 	Full    bool          `json:"full"` // every rule over every row, not only what changed
+	At      time.Time     `json:"at"`   // the time it computed as of: what it raised, it raised at this time
 	Elapsed time.Duration `json:"elapsed"`
 	// Rules is each rule's share, for the benchmark and the log.
 	Rules map[string]time.Duration `json:"-"`
@@ -435,12 +437,9 @@ func (s *Service) SyncAlerts(ctx context.Context) (AlertSync, error) {
 		return res, enforcement.DBError(err, "预警")
 	}
 	defer s.alertUnlock(ctx, conn)
-	cal, err := s.Cases.Store.Calendar(ctx)
-	if err != nil {
-		return res, err
-	}
 	now := s.Cases.Now()
 	today := enforcement.DateOf(now)
+	res.At = now
 	// Yardsticks never measured (a new installation) are measured now; after that the
 	// background job measures them daily.
 	var measured *enforcement.Date
@@ -461,6 +460,12 @@ func (s *Service) SyncAlerts(ctx context.Context) (AlertSync, error) {
 		Scan(&st.fingerprint, &st.since, &st.counted, &st.yardsticks, &st.fines)
 	if err != nil {
 		return res, enforcement.DBError(err, "预警")
+	}
+	// The calendar is read after its fingerprint: a change in between makes the next
+	// computation a full one, never the other way round.
+	cal, err := s.Cases.Store.Calendar(ctx)
+	if err != nil {
+		return res, err
 	}
 	// A clock set back (the demo's history is written in the past) counts afresh too.
 	res.Full = st.since == nil || st.counted != st.fingerprint || st.since.After(today)
@@ -519,9 +524,13 @@ func (st alertState) fullFines() bool {
 // held is in the records every rule now reads, and what enters it meanwhile is looked at
 // again next time.
 func (s *Service) syncFull(ctx context.Context, conn *pgx.Conn, cal *enforcement.Calendar, now time.Time, st alertState, res *AlertSync) error {
-	// TRUNCATE waits for the writers still adding to the queue, so their changes are in
-	// the records the rules read next.
-	if _, err := conn.Exec(ctx, `TRUNCATE supervision_alert_changes`); err != nil {
+	// Until every rule has run, the state says a full computation is due: one that fails
+	// halfway is retried in full, not continued from a queue it emptied.
+	if _, err := conn.Exec(ctx, `UPDATE supervision_alert_state SET calendar = ''`); err != nil {
+		return err
+	}
+	// A write still uncommitted keeps its queued rows, looked at again next time.
+	if _, err := conn.Exec(ctx, `DELETE FROM supervision_alert_changes`); err != nil {
 		return err
 	}
 	for _, rule := range AlertRules {
@@ -660,8 +669,8 @@ type AlertFilter struct {
 // alertDetail is an alert's detail as read on the day the SQL today gives: a deadline's
 // alert counts the days past it, up to its closing.
 func alertDetail(today string) string {
-	return `al.detail || CASE WHEN al.due_on IS NULL THEN '' ELSE '，已逾期 ' ||
-		(coalesce((al.closed_at AT TIME ZONE 'Asia/Shanghai')::date, ` + today + `) - al.due_on) || ' 天' END`
+	day := `coalesce((al.closed_at AT TIME ZONE 'Asia/Shanghai')::date, ` + today + `)`
+	return `al.detail || CASE WHEN al.due_on IS NULL OR ` + day + ` <= al.due_on THEN '' ELSE '，已逾期 ' || (` + day + ` - al.due_on) || ' 天' END`
 }
 
 // Alerts lists the region's alerts, the newest first.
@@ -754,8 +763,9 @@ func (s *Service) AlertCounts(ctx context.Context, a enforcement.Actor) ([]Alert
 }
 
 // SeenAlerts notes that the supervisor has looked at a rule's alerts (every rule's when
-// rule is empty): those raised until now are no longer new to them.
-func (s *Service) SeenAlerts(ctx context.Context, a enforcement.Actor, rule string) error {
+// rule is empty) as computed at the time at: those raised until then are no longer new
+// to them, those a later computation raises are.
+func (s *Service) SeenAlerts(ctx context.Context, a enforcement.Actor, rule string, at time.Time) error {
 	if err := s.requireSupervisor(a); err != nil {
 		return err
 	}
@@ -766,7 +776,7 @@ func (s *Service) SeenAlerts(ctx context.Context, a enforcement.Actor, rule stri
 		}
 	}
 	_, err := s.db.Exec(ctx, `INSERT INTO supervision_alert_seen (user_id, rule, seen_at) SELECT $1, r, $3 FROM unnest($2::text[]) r
-		ON CONFLICT (user_id, rule) DO UPDATE SET seen_at = EXCLUDED.seen_at`, a.UserID, rules, s.Cases.Now())
+		ON CONFLICT (user_id, rule) DO UPDATE SET seen_at = greatest(supervision_alert_seen.seen_at, EXCLUDED.seen_at)`, a.UserID, rules, at)
 	return enforcement.DBError(err, "预警")
 }
 

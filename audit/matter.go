@@ -730,10 +730,16 @@ func (s *Service) DrawMatterSample(ctx context.Context, a enforcement.Actor, id 
 			WHERE f.evaluation_id = $1`, e.ID).Scan(&numbers); err != nil {
 			return err
 		}
-		note := fmt.Sprintf("按 %s 从 %s 至 %s 办结的 %d 份案卷中抽取 %d 份：%s", e.Algorithm, e.PeriodFrom, e.PeriodTo, e.PoolSize, e.Files, strings.Join(numbers, "、"))
+		// The record names the files of a small sample; the result hash binds any sample,
+		// listed in full with the campaign's public listing.
+		listed := strings.Join(numbers, "、")
+		if len(numbers) > 20 {
+			listed = strings.Join(numbers[:20], "、") + fmt.Sprintf(" 等 %d 份", len(numbers))
+		}
+		note := fmt.Sprintf("按 %s 从 %s 至 %s 办结的 %d 份案卷中抽取 %d 份：%s", e.Algorithm, e.PeriodFrom, e.PeriodTo, e.PoolSize, e.Files, listed)
 		return s.matterRecord(ctx, tx, m.ID, m.State, "sample", a, e.CreatedAt.UTC().Truncate(time.Microsecond), note, map[string]any{
 			"evaluation_id": e.ID.String(), "algorithm": e.Algorithm, "pool_hash": e.PoolHash, "pool_size": e.PoolSize,
-			"commitment": e.Commitment, "seed": e.Seed, "result_hash": e.ResultHash, "files": numbers})
+			"commitment": e.Commitment, "seed": e.Seed, "result_hash": e.ResultHash, "files": e.Files})
 	})
 	if err != nil {
 		return m, e, err

@@ -99,7 +99,7 @@ var (
 		row:    `sd.id::text, sd.number, ag.name || ' · ' || sd.due_date || ' 前答复', to_char(sd.issued_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/supervision/documents/' || sd.id`,
 		order:  `sd.issued_at`}
 	srcAlerts = source{from: `supervision_alerts al`, region: `al.region_code LIKE $3 || '%'`,
-		row:   `al.id::text, al.title, ` + alertRuleCase + ` || ' · ' || ` + alertDetail(`(now() AT TIME ZONE 'Asia/Shanghai')::date`) + `, to_char(al.raised_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), coalesce(nullif(al.link, ''), '/supervision/alerts?kind=' || al.rule)`,
+		row:   `al.id::text, al.title, ` + alertRuleCase + ` || ' · ' || ` + alertDetail(`$6::date`) + `, to_char(al.raised_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), coalesce(nullif(al.link, ''), '/supervision/alerts?kind=' || al.rule)`,
 		order: `al.raised_at`}
 	srcEvaluations = source{from: `evaluations e`, region: `e.region_code LIKE $3 || '%'`,
 		row:   `e.id::text, e.name, e.period_from || ' 至 ' || e.period_to, to_char(e.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/evaluations/' || e.id`,
