@@ -71,6 +71,12 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 		a.cfg.LogKey = hex.EncodeToString(b)
 		log.Warn("ZHIFA_LOG_KEY is not set; the log's checkpoints are signed with a key that ends with this process")
 	}
+	if a.cfg.CheckKey == "" { // production refuses this in LoadConfig
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		a.cfg.CheckKey = hex.EncodeToString(b)
+		log.Warn("ZHIFA_CHECK_KEY is not set; inspection codes are signed with a key that ends with this process")
+	}
 	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("ZHIFA_DATABASE_URL: %w", err)
@@ -117,6 +123,10 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a.evidence = evidence.NewService(evs, a.enforcement, objects, cfg.UploadLimit)
 	a.evidence.Warn = func(msg string, err error) { log.Warn(msg, zap.Error(err)) }
 	a.inspection = inspection.NewService(inspection.NewStore(a.db), a.enforcement, &inspection.Pools{RDB: a.rdb, Prefix: cfg.RedisPrefix})
+	if a.inspection.CodeKey, err = codeKey(a.cfg.CheckKey); err != nil || a.inspection.CodeKey == nil {
+		a.Close()
+		return nil, fmt.Errorf("ZHIFA_CHECK_KEY: not a 32-byte seed in hex")
+	}
 	a.inspection.Warn = a.evidence.Warn
 	if a.translog, err = evidence.NewLog(a.db, cfg.LogOrigin, a.cfg.LogKey); err != nil {
 		a.Close()

@@ -32,6 +32,7 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	pub.Get("/api/matters", a.publicCached(a.publicMattersJSON))
 	pub.Get("/matters", a.publicMattersPage)
 	a.publicInspectionRoutes(pub)
+	a.publicCheckRoutes(pub)
 	a.publicAuditRoutes(pub)
 	a.publicInspectionPageRoutes(pub)
 	a.publicLogRoutes(pub)

@@ -32,6 +32,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.disclosureRoutes(api)
 	a.qrRoutes(api)
 	a.agencyPublicRoutes(api)
+	a.checkCodeRoutes(api)
 	a.inspectionRoutes(api)
 	a.auditRoutes(api)
 	a.reportRoutes(api)

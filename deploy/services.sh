@@ -76,6 +76,8 @@ mkdir -p "$CACHE"
 [ -s "$CACHE/qr_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/qr_key")
 # The Ed25519 seed that signs the transparency log's checkpoints, likewise.
 [ -s "$CACHE/log_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/log_key")
+# The Ed25519 seed that signs inspection codes (检查码), likewise.
+[ -s "$CACHE/check_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/check_key")
 
 start_postgres
 start_redis

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"zhifa/enforcement"
 	"zhifa/fault"
 )
 
@@ -42,28 +43,44 @@ func ResultKindOf(s string) (ResultKind, bool) {
 	return ResultKind{}, false
 }
 
-// Check is one drawn target with its inspectors: the unit of work after a draw.
+// Check is one check of a firm with its inspectors: drawn by a double-random draw, or
+// requested outside one with a reason and approved by the agency's head.
 type Check struct {
-	ID           uuid.UUID   `json:"id"`
-	TaskID       uuid.UUID   `json:"task_id"`
-	TaskName     string      `json:"task_name"`
-	DrawID       uuid.UUID   `json:"draw_id"`
-	Seq          int         `json:"seq"`
-	TargetCode   string      `json:"target_code"`
-	TargetName   string      `json:"target_name"`
-	TargetRisk   string      `json:"target_risk"`
-	Matters      string      `json:"matters"`
-	InspectorIDs []uuid.UUID `json:"inspector_ids"`
-	Inspectors   []string    `json:"inspectors"`
-	State        string      `json:"state"` // assigned, done or cancelled
-	Result       *string     `json:"result"`
-	ResultLabel  string      `json:"result_label,omitempty"`
-	Findings     string      `json:"findings"`
-	RecordIDs    []uuid.UUID `json:"record_ids"`
-	CaseID       *uuid.UUID  `json:"case_id"`
-	FollowupID   *uuid.UUID  `json:"followup_case_id"`
-	DueDate      string      `json:"due_date"`
-	ResultAt     *time.Time  `json:"result_at"`
+	ID           uuid.UUID        `json:"id"`
+	Origin       string           `json:"origin"` // draw or request
+	TaskID       *uuid.UUID       `json:"task_id"`
+	TaskName     string           `json:"task_name"`
+	DrawID       *uuid.UUID       `json:"draw_id"`
+	Seq          int              `json:"seq"`
+	MatterIDs    []uuid.UUID      `json:"matter_ids"`
+	TargetCode   string           `json:"target_code"`
+	TargetName   string           `json:"target_name"`
+	TargetRisk   string           `json:"target_risk"`
+	Matters      string           `json:"matters"`
+	InspectorIDs []uuid.UUID      `json:"inspector_ids"`
+	Inspectors   []string         `json:"inspectors"`
+	State        string           `json:"state"` // assigned, done or cancelled
+	Result       *string          `json:"result"`
+	ResultLabel  string           `json:"result_label,omitempty"`
+	Findings     string           `json:"findings"`
+	RecordIDs    []uuid.UUID      `json:"record_ids"`
+	CaseID       *uuid.UUID       `json:"case_id"`
+	FollowupID   *uuid.UUID       `json:"followup_case_id"`
+	DueDate      string           `json:"due_date"`
+	ResultAt     *time.Time       `json:"result_at"`
+	DrawnOn      enforcement.Date `json:"drawn_on"` // the day it was drawn, or planned
+	// A requested check: its agency, why, on whose order, when, and its approval.
+	AgencyID     *uuid.UUID        `json:"agency_id"`
+	AgencyName   string            `json:"agency_name"`
+	Reason       *string           `json:"reason"`
+	ReasonNote   string            `json:"reason_note"`
+	OrderedBy    string            `json:"ordered_by"`
+	PlannedOn    *enforcement.Date `json:"planned_on"`
+	RequestedAt  *time.Time        `json:"requested_at"`
+	DecidedAt    *time.Time        `json:"decided_at"`
+	RefuseReason string            `json:"refuse_reason"`
+	CodeIssuedAt *time.Time        `json:"code_issued_at"`
+	ScannedAt    *time.Time        `json:"scanned_at"` // first opened by the firm (扫码入企)
 	region       string
 }
 

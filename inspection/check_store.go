@@ -13,18 +13,26 @@ import (
 	"zhifa/fault"
 )
 
-const checkCols = `c.id, c.task_id, t.name, c.draw_id, c.seq, c.target_code, coalesce(tg.name, ''), coalesce(tg.risk, ''),
-	(SELECT string_agg(m.name, '、' ORDER BY m.name) FROM inspection_matters m WHERE m.id = ANY(t.matter_ids)),
+// A drawn check takes its matters, period and region from its task; a requested one
+// holds its own, its region its agency's.
+const checkCols = `c.id, c.origin, c.task_id, coalesce(t.name, ''), c.draw_id, coalesce(c.seq, 0), c.target_code, coalesce(tg.name, ''), coalesce(tg.risk, ''),
+	coalesce(c.matter_ids, t.matter_ids),
+	(SELECT string_agg(m.name, '、' ORDER BY m.name) FROM inspection_matters m WHERE m.id = ANY(coalesce(c.matter_ids, t.matter_ids))),
 	c.inspector_ids, ARRAY(SELECT o.name FROM unnest(c.inspector_ids) WITH ORDINALITY u(id, n) JOIN officers o ON o.id = u.id ORDER BY u.n),
-	c.state, c.result, c.findings, c.record_ids, c.case_id, c.followup_id, t.due_date::text, c.result_at, t.region_code`
+	c.state, c.result, c.findings, c.record_ids, c.case_id, c.followup_id, coalesce(t.due_date, c.due_on)::text, c.result_at,
+	coalesce(t.region_code, ag.region_code), c.agency_id, coalesce(ag.name, ''), c.reason, c.reason_note, c.ordered_by, c.planned_on,
+	c.requested_at, c.decided_at, c.refuse_reason, c.drawn_on, c.code_issued_at, c.scanned_at`
 
-const checkFrom = `inspection_checks c JOIN inspection_tasks t ON t.id = c.task_id LEFT JOIN inspection_targets tg ON tg.code = c.target_code`
+const checkFrom = `inspection_checks c LEFT JOIN inspection_tasks t ON t.id = c.task_id LEFT JOIN agencies ag ON ag.id = c.agency_id
+	LEFT JOIN inspection_targets tg ON tg.code = c.target_code`
 
 func scanCheck(row pgx.CollectableRow) (Check, error) {
 	var c Check
 	var matters *string
-	err := row.Scan(&c.ID, &c.TaskID, &c.TaskName, &c.DrawID, &c.Seq, &c.TargetCode, &c.TargetName, &c.TargetRisk, &matters,
-		&c.InspectorIDs, &c.Inspectors, &c.State, &c.Result, &c.Findings, &c.RecordIDs, &c.CaseID, &c.FollowupID, &c.DueDate, &c.ResultAt, &c.region)
+	err := row.Scan(&c.ID, &c.Origin, &c.TaskID, &c.TaskName, &c.DrawID, &c.Seq, &c.TargetCode, &c.TargetName, &c.TargetRisk, &c.MatterIDs, &matters,
+		&c.InspectorIDs, &c.Inspectors, &c.State, &c.Result, &c.Findings, &c.RecordIDs, &c.CaseID, &c.FollowupID, &c.DueDate, &c.ResultAt, &c.region,
+		&c.AgencyID, &c.AgencyName, &c.Reason, &c.ReasonNote, &c.OrderedBy, &c.PlannedOn, &c.RequestedAt, &c.DecidedAt, &c.RefuseReason,
+		&c.DrawnOn, &c.CodeIssuedAt, &c.ScannedAt)
 	if matters != nil {
 		c.Matters = *matters
 	}
@@ -46,7 +54,8 @@ type CheckFilter struct {
 // Checks lists checks: an officer's own (mine, or always for officers without a
 // supervising role), or every check of the region for supervisors and administrators.
 func (s *Service) Checks(ctx context.Context, a enforcement.Actor, f CheckFilter) (enforcement.List[Check], error) {
-	q := enforcement.Query{Select: checkCols, From: checkFrom, Where: []string{"c.state <> 'cancelled'"}, Order: "c.state, t.due_date, c.seq"}
+	q := enforcement.Query{Select: checkCols, From: checkFrom, Where: []string{"c.state <> 'cancelled'"},
+		Order: "c.state, coalesce(t.due_date, c.due_on), c.seq, c.requested_at"}
 	if f.Mine || !(a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleAdmin)) {
 		if a.OfficerID == nil {
 			return enforcement.List[Check]{Items: []Check{}}, nil
@@ -54,22 +63,23 @@ func (s *Service) Checks(ctx context.Context, a enforcement.Actor, f CheckFilter
 		// An inspector's own checks, whichever region's task drew them.
 		q.And("c.inspector_ids @> ARRAY[?::uuid]", *a.OfficerID)
 	} else {
-		q.And("t.region_code LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
+		q.And("coalesce(t.region_code, ag.region_code) LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
 	}
 	if f.TaskID != nil {
 		q.And("c.task_id = ?", *f.TaskID)
 	}
 	switch f.State {
 	case "":
-	case "assigned", "done":
+	case "requested", "refused", "assigned", "done":
 		q.And("c.state = ?", f.State)
 	default:
-		return enforcement.List[Check]{}, fault.Field("state", "检查状态应为 assigned 或 done")
+		return enforcement.List[Check]{}, fault.Field("state", "检查状态应为 requested、refused、assigned 或 done")
 	}
 	return enforcement.ListPage(ctx, s.Store.db, q, f.Page, scanCheck)
 }
 
-// FindCheck returns a check its inspectors, or the region's supervisors, may see.
+// FindCheck returns a check its inspectors, the region's supervisors, or the head of the
+// agency that requested it may see.
 func (s *Service) FindCheck(ctx context.Context, a enforcement.Actor, id uuid.UUID) (Check, error) {
 	rows, _ := s.Store.db.Query(ctx, `SELECT `+checkCols+` FROM `+checkFrom+` WHERE c.id = $1`, id)
 	c, err := pgx.CollectExactlyOneRow(rows, scanCheck)
@@ -77,7 +87,8 @@ func (s *Service) FindCheck(ctx context.Context, a enforcement.Actor, id uuid.UU
 		return Check{}, enforcement.DBError(err, "检查")
 	}
 	supervises := (a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleAdmin)) && strings.HasPrefix(c.region, enforcement.RegionPrefix(a.RegionCode))
-	if !supervises && !c.Assigned(a.OfficerID) {
+	heads := a.Has(enforcement.RoleHead) && c.AgencyID != nil && *c.AgencyID == a.AgencyID
+	if !supervises && !heads && !c.Assigned(a.OfficerID) {
 		return Check{}, fault.Hidden("检查不存在")
 	}
 	return c, nil
@@ -96,11 +107,18 @@ func (s *Service) OpenRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 	if c.CaseID != nil {
 		return c, nil
 	}
-	if c.State == "cancelled" {
+	switch c.State {
+	case "cancelled":
 		return Check{}, fault.New(fault.Conflict, "本次抽取已作废")
+	case "requested", "refused":
+		return Check{}, fault.New(fault.Conflict, "该检查%s，不能开始检查", c.StateLabel())
+	}
+	cause := "双随机抽查：" + c.TaskName
+	if c.Origin == "request" {
+		cause = c.Title() + "：" + c.ReasonNote
 	}
 	cs, err := s.Cases.OpenInspectionCase(ctx, a, enforcement.CaseInput{
-		Cause:      "双随机抽查：" + c.TaskName,
+		Cause:      cause,
 		LegalBasis: "抽查事项：" + c.Matters,
 		Parties:    []enforcement.Party{{Type: "org", Name: c.TargetName, IDNumber: c.TargetCode}},
 		HandlerIDs: c.InspectorIDs, OccurredAt: s.Cases.Now(),
@@ -160,7 +178,7 @@ func (s *Service) RecordResult(ctx context.Context, a enforcement.Actor, id uuid
 			return nil, err
 		}
 		if _, err := s.Cases.DiscloseCheckTx(ctx, tx, enforcement.CheckResult{CheckID: id, CaseID: *c.CaseID, AgencyID: a.AgencyID, AgencyName: a.AgencyName,
-			TaskName: c.TaskName, Matters: c.Matters, TargetName: c.TargetName, TargetCode: c.TargetCode,
+			TaskName: c.Title(), Matters: c.Matters, TargetName: c.TargetName, TargetCode: c.TargetCode,
 			Result: kind.Label, Findings: in.Findings}); err != nil {
 			return nil, err
 		}

@@ -74,6 +74,8 @@ type Service struct {
 	Cases *enforcement.Service
 	Pools *Pools
 	Warn  func(msg string, err error) // problems worth a log line that do not fail a call
+	// CodeKey signs inspection codes (CODE.md); without it no code is shown or verified.
+	CodeKey CodeKey
 }
 
 // NewService returns the inspection service.

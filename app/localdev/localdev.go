@@ -41,6 +41,11 @@ func LogKeyFile(getenv func(string) string) string {
 	return filepath.Join(CacheDir(getenv), "log_key")
 }
 
+// CheckKeyFile is the file holding the generated seed that signs inspection codes.
+func CheckKeyFile(getenv func(string) string) string {
+	return filepath.Join(CacheDir(getenv), "check_key")
+}
+
 // QRKeyFile is the file holding the generated key that signs certificate QR codes.
 func QRKeyFile(getenv func(string) string) string {
 	return filepath.Join(CacheDir(getenv), "qr_key")

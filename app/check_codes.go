@@ -1,0 +1,186 @@
+package app
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"zhifa/inspection"
+)
+
+// Checks outside a draw and inspection codes (检查码): an officer requests a check, the
+// agency's head approves it, the officers show its code, and the firm opens the code's
+// public page, which says whether the check may go ahead.
+
+func (a *App) checkCodeRoutes(api fiber.Router) {
+	api.Post("/inspection/checks", a.requestCheck)
+	api.Get("/inspection/requests", a.listCheckRequests)
+	api.Post("/inspection/checks/:id/approve", a.decideCheck(true))
+	api.Post("/inspection/checks/:id/refuse", a.decideCheck(false))
+	api.Get("/inspection/checks/:id/code", a.checkCode)
+	api.Get("/inspection/checks/:id/code.png", a.checkCodeQR)
+	api.Get("/inspection/checks/:id/code.svg", a.checkCodeQR)
+}
+
+// publicCheckRoutes: the verifying key and the format before the codes, whose path they
+// would otherwise match.
+func (a *App) publicCheckRoutes(pub fiber.Router) {
+	pub.Get("/api/checks/key", a.publicCheckKey)
+	pub.Get("/checks/key", a.publicCheckKey)
+	pub.Get("/checks/code.md", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "text/markdown; charset=utf-8")
+		return c.SendString(inspection.CodeSpecification)
+	})
+	pub.Get("/api/checks/:code", a.publicCheckJSON)
+	pub.Post("/api/checks/:code/scan", a.publicCheckScan)
+	pub.Get("/checks/:code", a.publicCheckPage)
+}
+
+// codeKey is the inspection codes' signing key from the configuration (a 32-byte seed).
+func codeKey(seed string) (inspection.CodeKey, error) {
+	b, err := hex.DecodeString(seed)
+	if err != nil || len(b) != ed25519.SeedSize {
+		return nil, err
+	}
+	return ed25519.NewKeyFromSeed(b), nil
+}
+
+// POST /api/v1/inspection/checks — an officer requests a check outside a draw.
+func (a *App) requestCheck(c *fiber.Ctx) error {
+	var in inspection.CheckRequest
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	ck, err := a.inspection.RequestCheck(c.UserContext(), actor(c), in)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/inspection/checks/" + ck.ID.String())
+	return c.Status(fiber.StatusCreated).JSON(ck)
+}
+
+// GET /api/v1/inspection/requests — the checks requested of the head's agency.
+func (a *App) listCheckRequests(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.inspection.Requests(c.UserContext(), actor(c), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// POST /api/v1/inspection/checks/{id}/approve | refuse {reason}
+func (a *App) decideCheck(approve bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := idParam(c, "id")
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if len(c.Body()) > 0 {
+			if err := parseBody(c, &in); err != nil {
+				return err
+			}
+		}
+		ck, err := a.inspection.DecideCheck(c.UserContext(), actor(c), id, approve, in.Reason)
+		if err != nil {
+			return err
+		}
+		return c.JSON(ck)
+	}
+}
+
+// GET /api/v1/inspection/checks/{id}/code → {code, url, qr_png_url, valid_from, valid_to}
+func (a *App) checkCode(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	code, err := a.inspection.CheckCode(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"code": code.Code, "url": a.cfg.PublicURL + code.Path, "qr_png_url": "/api/v1/inspection/checks/" + id.String() + "/code.png",
+		"qr_svg_url": "/api/v1/inspection/checks/" + id.String() + "/code.svg", "valid_from": code.ValidFrom, "valid_to": code.ValidTo})
+}
+
+// GET /api/v1/inspection/checks/{id}/code.png and code.svg — the code as the firm scans it.
+func (a *App) checkCodeQR(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	code, err := a.inspection.CheckCode(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	q, err := qrcode.New(a.cfg.PublicURL+code.Path, qrcode.Medium)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if strings.HasSuffix(c.Path(), ".svg") {
+		c.Set(fiber.HeaderContentType, "image/svg+xml")
+		return c.SendString(strings.Replace(qrSVG(q.Bitmap()), `aria-label="执法证二维码"`, `aria-label="检查码"`, 1))
+	}
+	png, err := q.PNG(640)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	return c.Send(png)
+}
+
+// GET /public/api/checks/key and /public/checks/key — the key that verifies codes.
+func (a *App) publicCheckKey(c *fiber.Ctx) error {
+	if a.inspection.CodeKey == nil {
+		return fiber.ErrServiceUnavailable
+	}
+	pub := hex.EncodeToString(a.inspection.CodeKey.Public().(ed25519.PublicKey))
+	if strings.HasPrefix(c.Path(), "/public/api/") {
+		return c.JSON(fiber.Map{"algorithm": "Ed25519", "format": "zhifa-check-code-1", "public_key": pub, "specification": "/public/checks/code.md"})
+	}
+	return c.SendString(pub + "\n")
+}
+
+// GET /public/api/checks/{code} → {verdict, agency, officers, matters, window, scanned_at}
+func (a *App) publicCheckJSON(c *fiber.Ctx) error {
+	p, err := a.inspection.VerifyPublic(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(p)
+}
+
+// POST /public/api/checks/{code}/scan — the firm's scan (扫码入企), recorded once.
+func (a *App) publicCheckScan(c *fiber.Ctx) error {
+	p, err := a.inspection.ScanCheck(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+// GET /public/checks/{code} — what the firm's phone opens when it scans the code: the
+// opening of a valid code is the scan (扫码入企), recorded the first time.
+func (a *App) publicCheckPage(c *fiber.Ctx) error {
+	p, err := a.inspection.ScanCheck(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	if p.Verdict == "forged" {
+		c.Status(fiber.StatusNotFound)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Render("public_check", a.publicView(c, "检查码查验", fiber.Map{"P": p}))
+}

@@ -1,0 +1,258 @@
+package app_test
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"zhifa/inspection"
+)
+
+// checkSeed is the test's key for inspection codes, so that it can sign codes the
+// platform would (an expired one) and compare.
+const checkSeed = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100"
+
+// A check outside a draw from request to the firm's scan, through the API: refused input
+// writes nothing; the head approves; the officers' code verifies as 有效 with the officers
+// and matter, is scanned once; a changed character is 伪造; a refused, cancelled,
+// changed or past check's code says so and is never 有效; the key and the format are
+// public.
+func TestCheckOutsideADrawAndItsCode(t *testing.T) {
+	s := start(t, func(env map[string]string) { env["ZHIFA_CHECK_KEY"] = checkSeed })
+	f := fixture(s)
+	head := s.login("head1")
+	var matter, firm, agencyName string
+	s.query(t, `SELECT id::text FROM inspection_matters WHERE agency_id = '`+f.agency+`' ORDER BY name LIMIT 1`, &matter)
+	s.query(t, `SELECT code FROM inspection_targets ORDER BY code LIMIT 1`, &firm)
+	s.query(t, `SELECT name FROM agencies WHERE id = '`+f.agency+`'`, &agencyName)
+	var headAgency string
+	s.query(t, `SELECT agency_id::text FROM users WHERE username = 'head1'`, &headAgency)
+	if headAgency != f.agency {
+		t.Fatalf("head1 is not of officer1's agency")
+	}
+	today := time.Now().In(cstZone)
+	req := map[string]any{"firm": firm, "matter_ids": []string{matter}, "reason": "complaint", "reason_note": "群众投诉该企业违规储存危险化学品。",
+		"officer_ids": []string{f.o2}, "planned_on": today.Format("2006-01-02")}
+	before := s.count(t, `SELECT count(*) FROM inspection_checks WHERE origin = 'request'`)
+	for field, change := range map[string]map[string]any{
+		"reason":      {"reason": "想去看看"},
+		"reason_note": {"reason_note": " "},
+		"firm":        {"firm": "91360799MA5005333X"},
+		"planned_on":  {"planned_on": today.AddDate(0, 0, -1).Format("2006-01-02")},
+		"officer_ids": {"officer_ids": []string{}},
+		"matter_ids":  {"matter_ids": []string{uuid.NewString()}},
+	} {
+		body := map[string]any{}
+		for k, v := range req {
+			body[k] = v
+		}
+		for k, v := range change {
+			body[k] = v
+		}
+		if r := s.call("POST", "/api/v1/inspection/checks", f.tok, body); r.Status != 422 || r.ErrorField() != field {
+			t.Errorf("bad %s = %d %s", field, r.Status, r.Body)
+		}
+	}
+	// A colleague whose certificate lapses before the planned day cannot go.
+	s.exec(t, `UPDATE officers SET cert_valid_until = current_date WHERE id = '`+f.o2+`'`)
+	if r := s.call("POST", "/api/v1/inspection/checks", f.tok, req); r.Status != 422 || r.ErrorField() != "officer_ids" || !strings.Contains(r.ErrorMessage(), "执法证") {
+		t.Errorf("an officer with a lapsing certificate = %d %s", r.Status, r.Body)
+	}
+	s.exec(t, `UPDATE officers SET cert_valid_until = current_date + 365 WHERE id = '`+f.o2+`'`)
+	if n := s.count(t, `SELECT count(*) FROM inspection_checks WHERE origin = 'request'`); n != before {
+		t.Fatalf("refused requests wrote %d checks", n-before)
+	}
+	r := s.call("POST", "/api/v1/inspection/checks", f.tok, req)
+	if r.Status != 201 || r.JSON()["state"] != "requested" || len(r.JSON()["inspector_ids"].([]any)) != 2 {
+		t.Fatalf("request = %d %s", r.Status, r.Body)
+	}
+	id := r.JSON()["id"].(string)
+	if r := s.call("GET", "/api/v1/inspection/checks/"+id+"/code", f.tok, nil); r.Status != 409 {
+		t.Errorf("a code before approval = %d", r.Status)
+	}
+	if r := s.call("POST", "/api/v1/inspection/checks/"+id+"/approve", f.tok, nil); r.Status != 403 {
+		t.Errorf("an officer approved a check: %d", r.Status)
+	}
+	queue := items(s.call("GET", "/api/v1/inspection/requests", head, nil))
+	if len(queue) == 0 || queue[0]["id"] != id {
+		t.Errorf("the head's queue does not put the request first: %v", queue)
+	}
+	if r := s.call("POST", "/api/v1/inspection/checks/"+id+"/approve", head, nil); r.Status != 200 || r.JSON()["state"] != "assigned" {
+		t.Fatalf("approve = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/inspection/checks/"+id+"/approve", head, nil); r.Status != 409 {
+		t.Errorf("approving twice = %d", r.Status)
+	}
+	cr := s.call("GET", "/api/v1/inspection/checks/"+id+"/code", f.tok, nil)
+	if cr.Status != 200 {
+		t.Fatalf("code = %d %s", cr.Status, cr.Body)
+	}
+	code := cr.JSON()["code"].(string)
+	if !strings.HasSuffix(cr.JSON()["url"].(string), "/public/checks/"+code) || cr.JSON()["qr_png_url"] != "/api/v1/inspection/checks/"+id+"/code.png" {
+		t.Errorf("code = %v", cr.JSON())
+	}
+	if png := s.call("GET", "/api/v1/inspection/checks/"+id+"/code.png", f.tok, nil); png.Status != 200 || !strings.HasPrefix(string(png.Body), "\x89PNG") {
+		t.Errorf("QR = %d", png.Status)
+	}
+	// The firm's view: valid, with the officers, matter and agency; scanned once.
+	p := s.public("/public/api/checks/" + code).JSON()
+	if p["verdict"] != "valid" || p["verdict_label"] != "有效" || p["agency"] != agencyName || len(p["officers"].([]any)) != 2 ||
+		len(p["matters"].([]any)) != 1 || p["scanned_at"] != nil || p["firm"] != firm {
+		t.Errorf("public check = %v", p)
+	}
+	scan := s.send("POST", "/public/api/checks/"+code+"/scan", "", "", nil).JSON()
+	first := scan["scanned_at"]
+	if first == nil {
+		t.Errorf("scan = %v", scan)
+	}
+	page := s.public("/public/checks/" + code)
+	if page.Status != 200 || !strings.Contains(string(page.Body), "有效") || !strings.Contains(string(page.Body), agencyName) {
+		t.Errorf("public page = %d", page.Status)
+	}
+	if again := s.public("/public/api/checks/" + code).JSON(); again["scanned_at"] != first {
+		t.Errorf("the scan moved from %v to %v", first, again["scanned_at"])
+	}
+	// Verifiable by anyone with the published key.
+	key := s.public("/public/api/checks/key").JSON()
+	pub, _ := hex.DecodeString(key["public_key"].(string))
+	if cl, err := inspection.VerifyCode(ed25519.PublicKey(pub), code); err != nil || cl.CheckID.String() != id || cl.Firm != firm {
+		t.Errorf("the code does not verify with the published key: %v %v", cl, err)
+	}
+	if md := s.public("/public/checks/code.md"); md.Status != 200 || !strings.Contains(string(md.Body), "zhifa-check-code-1") {
+		t.Errorf("the format is not published: %d", md.Status)
+	}
+	// A changed character: forged, on the page too, with nothing of the check.
+	b := []byte(code)
+	b[20] ^= 1
+	if b[20] == '_' || b[20] == '-' {
+		b[20] = 'A'
+	}
+	tampered := string(b)
+	if p := s.public("/public/api/checks/" + url.PathEscape(tampered)).JSON(); p["verdict"] != "forged" || p["agency"] != nil {
+		t.Errorf("tampered code = %v", p)
+	}
+	if page := s.public("/public/checks/" + url.PathEscape(tampered)); page.Status != 404 || !strings.Contains(string(page.Body), "伪造") || strings.Contains(string(page.Body), agencyName) {
+		t.Errorf("tampered page = %d", page.Status)
+	}
+	verdict := func(c string) string { return s.public("/public/api/checks/" + c).JSON()["verdict"].(string) }
+	// A replaced officer: the old code is superseded, the new one valid.
+	var other string
+	s.query(t, `SELECT id::text FROM officers WHERE agency_id = '`+f.agency+`' AND status = 'active' AND cert_valid_until > current_date + 30
+		AND id NOT IN ('`+f.o1+`', '`+f.o2+`') LIMIT 1`, &other)
+	s.exec(t, `UPDATE inspection_checks SET inspector_ids = ARRAY['`+f.o1+`', '`+other+`']::uuid[] WHERE id = '`+id+`'`)
+	if v := verdict(code); v != "superseded" {
+		t.Errorf("the code after an officer was replaced: %s", v)
+	}
+	fresh := s.call("GET", "/api/v1/inspection/checks/"+id+"/code", f.tok, nil).JSON()["code"].(string)
+	if v := verdict(fresh); v != "valid" || fresh == code {
+		t.Errorf("the new code: %s", v)
+	}
+	// Past its window: expired (signed here as the platform would, for the window the
+	// check now has).
+	s.exec(t, `UPDATE inspection_checks SET drawn_on = current_date - 20, planned_on = current_date - 20, due_on = current_date - 6 WHERE id = '`+id+`'`)
+	seed, _ := hex.DecodeString(checkSeed)
+	cl, _ := inspection.VerifyCode(ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey), fresh)
+	cl.ValidFrom, cl.ValidTo = startOfDay(today.AddDate(0, 0, -20)), startOfDay(today.AddDate(0, 0, -5))
+	past, err := inspection.SignCode(ed25519.NewKeyFromSeed(seed), cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := verdict(past); v != "expired" {
+		t.Errorf("a code past its window: %s", v)
+	}
+	// Refused or cancelled: never valid.
+	s.exec(t, `UPDATE inspection_checks SET state = 'refused' WHERE id = '`+id+`'`)
+	if v := verdict(past); v != "not_approved" {
+		t.Errorf("a refused check's code: %s", v)
+	}
+	s.exec(t, `UPDATE inspection_checks SET state = 'cancelled' WHERE id = '`+id+`'`)
+	if v := verdict(past); v != "cancelled" {
+		t.Errorf("a cancelled check's code: %s", v)
+	}
+	// The head refuses another with a reason, which is required.
+	r = s.call("POST", "/api/v1/inspection/checks", f.tok, req)
+	other2 := r.JSON()["id"].(string)
+	if r := s.call("POST", "/api/v1/inspection/checks/"+other2+"/refuse", head, map[string]any{}); r.Status != 422 || r.ErrorField() != "reason" {
+		t.Errorf("a refusal without a reason = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/inspection/checks/"+other2+"/refuse", head, map[string]any{"reason": "已于上月检查，暂无新的线索。"}); r.Status != 200 || r.JSON()["state"] != "refused" {
+		t.Errorf("refuse = %d %s", r.Status, r.Body)
+	}
+}
+
+func startOfDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, cstZone)
+}
+
+// The issue's first browser story: an officer shows an approved check's code on a
+// 390×844 phone; the firm scans it (the QR decoded here) and its phone, not logged in,
+// shows 有效 with the officers and the matter; a code with a changed character shows 伪造.
+func TestBrowserCheckCode(t *testing.T) {
+	s := start(t, func(env map[string]string) { env["ZHIFA_CHECK_KEY"] = checkSeed })
+	f := fixture(s)
+	var matter, firm string
+	s.query(t, `SELECT id::text FROM inspection_matters WHERE agency_id = '`+f.agency+`' ORDER BY name LIMIT 1`, &matter)
+	s.query(t, `SELECT code FROM inspection_targets ORDER BY code LIMIT 1`, &firm)
+	r := s.call("POST", "/api/v1/inspection/checks", f.tok, map[string]any{"firm": firm, "matter_ids": []string{matter}, "reason": "high_risk",
+		"reason_note": "该企业上年度检查发现消防通道堵塞，风险等级上调。", "officer_ids": []string{f.o2}, "planned_on": time.Now().In(cstZone).Format("2006-01-02")})
+	if r.Status != 201 {
+		t.Fatalf("request = %d %s", r.Status, r.Body)
+	}
+	id := r.JSON()["id"].(string)
+	if r := s.call("POST", "/api/v1/inspection/checks/"+id+"/approve", s.login("head1"), nil); r.Status != 200 {
+		t.Fatalf("approve = %d %s", r.Status, r.Body)
+	}
+	axe := loadAxe(t)
+	officer := browserContext(t)
+	err := chromedp.Do(officer, append(phoneLogin(s, "officer1", "/inspection/checks/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=check-code] img`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('[data-testid=code-qr]').naturalWidth > 0`),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, officer, axe, "/inspection/checks/{id} (code)")
+	shot(officer, "check-code-390")
+	svg := s.call("GET", "/api/v1/inspection/checks/"+id+"/code.svg", f.tok, nil)
+	link := decodeQR(t, svgToImage(t, svg.Body))
+	_, code, ok := strings.Cut(link, "/public/checks/")
+	if !ok {
+		t.Fatalf("the QR holds %q", link)
+	}
+	firmPhone := browserContext(t)
+	err = chromedp.Do(firmPhone,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+"/public/checks/"+code),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=check-verdict]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdict := must(chromedp.Run(firmPhone, chromedp.Text(chromedp.CSS(`[data-testid=check-verdict] .verdict`))))
+	officers := must(chromedp.Run(firmPhone, chromedp.Text(chromedp.CSS(`[data-testid=check-officers]`))))
+	facts := must(chromedp.Run(firmPhone, chromedp.Text(chromedp.CSS(`[data-testid=check-facts]`))))
+	if verdict != "有效" || !strings.Contains(officers, "李明") || !strings.Contains(officers, "王芳") || !strings.Contains(facts, "依据") {
+		t.Errorf("the firm's phone: %q; officers %q; facts %q", verdict, officers, facts)
+	}
+	checkAxe(t, firmPhone, axe, "/public/checks/{code}")
+	shot(firmPhone, "check-public-390")
+	if n := s.count(t, `SELECT count(*) FROM inspection_checks WHERE id = '`+id+`' AND scanned_at IS NOT NULL`); n != 1 {
+		t.Errorf("the firm's opening was not recorded as its scan")
+	}
+	b := []byte(code)
+	b[30] = map[bool]byte{true: 'B', false: 'A'}[b[30] == 'A']
+	err = chromedp.Do(firmPhone, chromedp.Navigate(s.URL+"/public/checks/"+string(b)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=check-verdict]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := must(chromedp.Run(firmPhone, chromedp.Text(chromedp.CSS(`[data-testid=check-verdict] .verdict`)))); v != "伪造" {
+		t.Errorf("a changed code shows %q", v)
+	}
+	shot(firmPhone, "check-forged-390")
+}
