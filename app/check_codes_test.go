@@ -256,3 +256,82 @@ func TestBrowserCheckCode(t *testing.T) {
 	}
 	shot(firmPhone, "check-forged-390")
 }
+
+// The request and the approval in the browser: officer1 on a phone requests a check
+// (a wrong credit code is refused at the top of the form with everything typed kept);
+// head1 at 1024×768 refuses without a reason (refused at the top of that request's form),
+// then approves; the officer's check page then shows the code.
+func TestBrowserCheckRequestAndApproval(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	var firm, matter string
+	s.query(t, `SELECT code FROM inspection_targets ORDER BY code OFFSET 3 LIMIT 1`, &firm)
+	s.query(t, `SELECT id::text FROM inspection_matters WHERE agency_id = '`+f.agency+`' ORDER BY name LIMIT 1`, &matter)
+	axe := loadAxe(t)
+	phone := browserContext(t)
+	note := "12345 转来投诉：该店后厨卫生状况差。"
+	err := chromedp.Do(phone, append(phoneLogin(s, "officer1", "/inspection/checks"),
+		chromedp.WaitVisible(chromedp.CSS(`#new-check`)),
+		chromedp.Click(chromedp.CSS(`#new-check`)),
+		chromedp.WaitVisible(chromedp.CSS(`#check-form`)),
+		chromedp.SendKeys(chromedp.CSS(`#firm`), firm[:17]+map[bool]string{true: "1", false: "0"}[firm[17] == '0']),
+		chromedp.Click(chromedp.CSS(`#check-form input[name=matter_ids][value="`+matter+`"]`)),
+		chromedp.Click(chromedp.CSS(`#check-form input[name=reason][value=referral]`)),
+		chromedp.SendKeys(chromedp.CSS(`#reason_note`), note),
+		chromedp.SendKeys(chromedp.CSS(`#officer_q`), "王芳"),
+		chromedp.WaitVisible(chromedp.CSS(`.pick-option[data-id="`+f.o2+`"]`)),
+		chromedp.Click(chromedp.CSS(`.pick-option[data-id="`+f.o2+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=check-officers] li[data-id="`+f.o2+`"]`)),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, phone, axe, "/inspection/checks/new")
+	if err := chromedp.Do(phone, submitAndLoad(`#check-submit`)...); err != nil {
+		t.Fatal(err)
+	}
+	msg := must(chromedp.Run(phone, chromedp.Text(chromedp.CSS(`#check-form [data-testid=form-error]`))))
+	kept := must(chromedp.Run(phone, chromedp.Value(chromedp.CSS(`#reason_note`))))
+	ticked := must(chromedp.Run(phone, chromedp.Evaluate[bool](`!!document.querySelector('[data-testid=check-officers] input[value="`+f.o2+`"]')`)))
+	if !strings.Contains(msg, "统一社会信用代码") || kept != note || !ticked {
+		t.Errorf("after a wrong code: %q, note kept %q, officer ticked %v", msg, kept, ticked)
+	}
+	shot(phone, "check-request-error-390")
+	err = chromedp.Do(phone, append([]chromedp.Action[chromedp.Void]{chromedp.SetValue(chromedp.CSS(`#firm`), firm)}, submitAndLoad(`#check-submit`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flash := must(chromedp.Run(phone, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`))))
+	path := must(chromedp.Run(phone, chromedp.Evaluate[string](`location.pathname`)))
+	if !strings.Contains(flash, "审批") || !strings.HasPrefix(path, "/inspection/checks/") {
+		t.Fatalf("after the request: %q at %s", flash, path)
+	}
+	id := strings.TrimPrefix(path, "/inspection/checks/")
+
+	head := browserContext(t)
+	err = chromedp.Do(head, append(phoneLogin(s, "head1", "/inspection/requests"),
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.WaitVisible(chromedp.CSS(`[data-id="`+id+`"] [data-testid=refuse]`)),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, head, axe, "/inspection/requests")
+	if err := chromedp.Do(head, submitAndLoad(`[data-id="`+id+`"] [data-testid=refuse]`)...); err != nil {
+		t.Fatal(err)
+	}
+	if msg := must(chromedp.Run(head, chromedp.Text(chromedp.CSS(`[data-id="`+id+`"] [data-testid=form-error]`)))); !strings.Contains(msg, "理由") {
+		t.Errorf("a refusal without a reason: %q", msg)
+	}
+	if err := chromedp.Do(head, submitAndLoad(`[data-id="`+id+`"] [data-testid=approve]`)...); err != nil {
+		t.Fatal(err)
+	}
+	if flash := must(chromedp.Run(head, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`)))); !strings.Contains(flash, "已批准") {
+		t.Errorf("after approving: %q", flash)
+	}
+	shot(head, "check-requests-1024")
+	err = chromedp.Do(phone, chromedp.Navigate(s.URL+"/inspection/checks/"+id), chromedp.WaitVisible(chromedp.CSS(`[data-testid=check-code] img`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -25,6 +25,7 @@ func (a *App) inspectionPageRoutes(srv *fiber.App, login, write []fiber.Handler)
 	srv.Post("/inspection/tasks/:id/redraw", append(write, a.redrawSubmit)...)
 	srv.Post("/inspection/draws/:id/cancel", append(write, a.cancelDrawSubmit)...)
 	srv.Get("/inspection/checks", append(login, a.checksPage)...)
+	a.checkRequestPageRoutes(srv, login, write) // before /inspection/checks/:id, which /new would match
 	srv.Get("/inspection/checks/:id", append(login, a.checkPage)...)
 	srv.Post("/inspection/checks/:id/record", append(write, a.checkRecordSubmit)...)
 	srv.Post("/inspection/checks/:id/result", append(write, a.checkResultSubmit)...)

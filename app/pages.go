@@ -131,6 +131,9 @@ func nav(a enforcement.Actor) []navItem {
 	if a.OfficerID != nil {
 		items = append(items, navItem{"/inspection/checks", "我的检查"})
 	}
+	if a.Has(enforcement.RoleHead) {
+		items = append(items, navItem{"/inspection/requests", "检查审批"})
+	}
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleReviewer) {
 		items = append(items, navItem{"/evaluations", "案卷评查"})
 	}
