@@ -16,6 +16,7 @@ import (
 // public page, which says whether the check may go ahead.
 
 func (a *App) checkCodeRoutes(api fiber.Router) {
+	a.planRoutes(api)
 	api.Post("/inspection/checks", a.requestCheck)
 	api.Get("/inspection/requests", a.listCheckRequests)
 	api.Post("/inspection/checks/:id/approve", a.decideCheck(true))
@@ -28,6 +29,7 @@ func (a *App) checkCodeRoutes(api fiber.Router) {
 // publicCheckRoutes: the verifying key and the format before the codes, whose path they
 // would otherwise match.
 func (a *App) publicCheckRoutes(pub fiber.Router) {
+	pub.Get("/api/inspection/plans", a.publicPlans)
 	pub.Get("/api/checks/key", a.publicCheckKey)
 	pub.Get("/checks/key", a.publicCheckKey)
 	pub.Get("/checks/code.md", func(c *fiber.Ctx) error {
@@ -183,4 +185,78 @@ func (a *App) publicCheckPage(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Render("public_check", a.publicView(c, "检查码查验", fiber.Map{"P": p}))
+}
+
+// Annual inspection plans: the agency writes and files, the justice bureau accepts or
+// returns, the accepted are public.
+
+func (a *App) planRoutes(api fiber.Router) {
+	api.Get("/inspection/plans", a.listPlans)
+	api.Post("/inspection/plans", a.savePlan)
+	for _, move := range []string{"file", "accept", "return"} {
+		api.Post("/inspection/plans/:id/"+move, a.movePlan(move))
+	}
+}
+
+// GET /api/v1/inspection/plans?year=
+func (a *App) listPlans(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	act := actor(c)
+	l, err := a.inspection.Plans(c.UserContext(), &act, c.QueryInt("year"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// GET /public/api/inspection/plans?year= — accepted plans.
+func (a *App) publicPlans(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := a.inspection.Plans(c.UserContext(), nil, c.QueryInt("year"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+// POST /api/v1/inspection/plans — the agency's plan for a year, written or rewritten.
+func (a *App) savePlan(c *fiber.Ctx) error {
+	var in inspection.PlanInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	p, err := a.inspection.SavePlan(c.UserContext(), actor(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+// POST /api/v1/inspection/plans/{id}/file | accept | return {reason}
+func (a *App) movePlan(move string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := idParam(c, "id")
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if len(c.Body()) > 0 {
+			if err := parseBody(c, &in); err != nil {
+				return err
+			}
+		}
+		p, err := a.inspection.PlanMove(c.UserContext(), actor(c), id, move, in.Reason)
+		if err != nil {
+			return err
+		}
+		return c.JSON(p)
+	}
 }

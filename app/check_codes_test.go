@@ -3,6 +3,7 @@ package app_test
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -333,5 +334,98 @@ func TestBrowserCheckRequestAndApproval(t *testing.T) {
 	err = chromedp.Do(phone, chromedp.Navigate(s.URL+"/inspection/checks/"+id), chromedp.WaitVisible(chromedp.CSS(`[data-testid=check-code] img`)))
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A year's plan: written by the agency's head, filed (late after its deadline, flagged),
+// returned with a reason, filed again, accepted by the justice bureau and then public; its
+// yearly cap refuses a code for a firm already checked that often (409 with the count and
+// the cap), while a complaint-driven check goes ahead with its ground recorded.
+func TestInspectionPlanAndCap(t *testing.T) {
+	s := start(t, func(env map[string]string) { env["ZHIFA_CHECK_KEY"] = checkSeed })
+	f := fixture(s)
+	head, sup := s.login("head1"), s.login("supervisor1")
+	var matter, firm string
+	s.query(t, `SELECT id::text FROM inspection_matters WHERE agency_id = '`+f.agency+`' ORDER BY name LIMIT 1`, &matter)
+	s.query(t, `SELECT code FROM inspection_targets ORDER BY code OFFSET 7 LIMIT 1`, &firm)
+	year := time.Now().In(cstZone).Year()
+	plan := map[string]any{"year": year, "matter_ids": []string{matter}, "methods": []string{"double_random", "key"}, "random_share": 80,
+		"yearly_cap": 1, "period_from": fmt.Sprintf("%d-01-01", year), "period_to": fmt.Sprintf("%d-12-31", year), "note": "全年检查安排。"}
+	if r := s.call("POST", "/api/v1/inspection/plans", f.tok, plan); r.Status != 403 {
+		t.Errorf("an officer wrote the plan: %d", r.Status)
+	}
+	bad := map[string]any{}
+	for k, v := range plan {
+		bad[k] = v
+	}
+	bad["yearly_cap"] = 0
+	if r := s.call("POST", "/api/v1/inspection/plans", head, bad); r.Status != 422 || r.ErrorField() != "yearly_cap" {
+		t.Errorf("a cap of 0 = %d %s", r.Status, r.Body)
+	}
+	r := s.call("POST", "/api/v1/inspection/plans", head, plan)
+	if r.Status != 201 || r.JSON()["state"] != "draft" {
+		t.Fatalf("plan = %d %s", r.Status, r.Body)
+	}
+	id := r.JSON()["id"].(string)
+	if r := s.call("POST", "/api/v1/inspection/plans/"+id+"/accept", sup, nil); r.Status != 409 {
+		t.Errorf("accepting a draft = %d", r.Status)
+	}
+	r = s.call("POST", "/api/v1/inspection/plans/"+id+"/file", head, nil)
+	now := time.Now().In(cstZone)
+	late := now.After(time.Date(year, 4, 1, 0, 0, 0, 0, cstZone)) // filed after 31 March
+	if r.Status != 200 || r.JSON()["state"] != "filed" || r.JSON()["late"] != late {
+		t.Errorf("file = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/inspection/plans/"+id+"/return", sup, map[string]any{}); r.Status != 422 || r.ErrorField() != "reason" {
+		t.Errorf("a return without a reason = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/inspection/plans/"+id+"/return", sup, map[string]any{"reason": "双随机占比低于要求。"}); r.Status != 200 || r.JSON()["state"] != "returned" {
+		t.Errorf("return = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/inspection/plans", head, plan); r.Status != 201 {
+		t.Errorf("rewriting a returned plan = %d %s", r.Status, r.Body)
+	}
+	s.call("POST", "/api/v1/inspection/plans/"+id+"/file", head, nil)
+	if r := s.call("POST", "/api/v1/inspection/plans/"+id+"/accept", sup, nil); r.Status != 200 || r.JSON()["state"] != "accepted" {
+		t.Fatalf("accept = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/inspection/plans", head, plan); r.Status != 409 {
+		t.Errorf("rewriting an accepted plan = %d", r.Status)
+	}
+	public := items(s.public(fmt.Sprintf("/public/api/inspection/plans?year=%d", year)))
+	if len(public) != 1 || public[0]["id"] != id || public[0]["yearly_cap"].(float64) != 1 {
+		t.Errorf("public plans = %v", public)
+	}
+	// The cap: one check of the firm this year; a second for high risk is refused, one
+	// for a complaint goes ahead with its ground.
+	request := func(reason string) string {
+		r := s.call("POST", "/api/v1/inspection/checks", f.tok, map[string]any{"firm": firm, "matter_ids": []string{matter}, "reason": reason,
+			"reason_note": "检查理由。", "officer_ids": []string{f.o2}, "planned_on": time.Now().In(cstZone).Format("2006-01-02")})
+		if r.Status != 201 {
+			t.Fatalf("request = %d %s", r.Status, r.Body)
+		}
+		cid := r.JSON()["id"].(string)
+		if r := s.call("POST", "/api/v1/inspection/checks/"+cid+"/approve", head, nil); r.Status != 200 {
+			t.Fatalf("approve = %d %s", r.Status, r.Body)
+		}
+		return cid
+	}
+	first := request("high_risk")
+	if r := s.call("GET", "/api/v1/inspection/checks/"+first+"/code", f.tok, nil); r.Status != 200 {
+		t.Fatalf("the first code = %d %s", r.Status, r.Body)
+	}
+	second := request("high_risk")
+	r = s.call("GET", "/api/v1/inspection/checks/"+second+"/code", f.tok, nil)
+	if r.Status != 409 || !strings.Contains(r.ErrorMessage(), "1 次") || !strings.Contains(r.ErrorMessage(), "上限 1 次") {
+		t.Errorf("a second check over the cap = %d %s", r.Status, r.Body)
+	}
+	third := request("complaint")
+	if r := s.call("GET", "/api/v1/inspection/checks/"+third+"/code", f.tok, nil); r.Status != 200 {
+		t.Errorf("a complaint-driven check over the cap = %d %s", r.Status, r.Body)
+	}
+	var ground string
+	s.query(t, `SELECT cap_exempt FROM inspection_checks WHERE id = '`+third+`'`, &ground)
+	if !strings.Contains(ground, "投诉举报") || !strings.Contains(ground, "第 2 次") {
+		t.Errorf("the exemption's ground = %q", ground)
 	}
 }

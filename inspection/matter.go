@@ -76,6 +76,8 @@ type Service struct {
 	Warn  func(msg string, err error) // problems worth a log line that do not fail a call
 	// CodeKey signs inspection codes (CODE.md); without it no code is shown or verified.
 	CodeKey CodeKey
+	// PlanDue is the month and day ("03-31") by which annual plans are filed.
+	PlanDue string
 }
 
 // NewService returns the inspection service.

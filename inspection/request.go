@@ -270,6 +270,9 @@ func (s *Service) CheckCode(ctx context.Context, a enforcement.Actor, id uuid.UU
 	if c.State != "assigned" {
 		return IssuedCode{}, fault.New(fault.Conflict, "该检查%s，没有可出示的检查码", c.StateLabel())
 	}
+	if err := s.checkCap(ctx, c); err != nil {
+		return IssuedCode{}, err
+	}
 	cl, err := s.claims(ctx, c)
 	if err != nil {
 		return IssuedCode{}, err
