@@ -429,3 +429,83 @@ func TestInspectionPlanAndCap(t *testing.T) {
 		t.Errorf("the exemption's ground = %q", ground)
 	}
 }
+
+// The plan on the pages: head1 at 1024×768 writes next year's plan (a cap in words is
+// refused at the top of the form with everything kept), saves and files it; supervisor1
+// at 1440×900 returns it without a reason (refused at the top of that plan's form), then
+// accepts it.
+func TestBrowserInspectionPlan(t *testing.T) {
+	s := start(t)
+	var matter string
+	s.query(t, `SELECT m.id::text FROM inspection_matters m JOIN users u ON u.agency_id = m.agency_id WHERE u.username = 'head1' ORDER BY m.name LIMIT 1`, &matter)
+	next := time.Now().In(cstZone).Year() + 1
+	axe := loadAxe(t)
+	head := browserContext(t)
+	note := "重点检查燃气、危化品经营企业。"
+	err := chromedp.Do(head, append(phoneLogin(s, "head1", "/inspection/plans"),
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.WaitVisible(chromedp.CSS(`#plan-form`)),
+		chromedp.SetValue(chromedp.CSS(`#plan-year`), fmt.Sprint(next)),
+		chromedp.SetValue(chromedp.CSS(`#plan-cap`), "两次"),
+		chromedp.SetValue(chromedp.CSS(`#plan-from`), fmt.Sprintf("%d-01-01", next)),
+		chromedp.SetValue(chromedp.CSS(`#plan-to`), fmt.Sprintf("%d-12-31", next)),
+		chromedp.Click(chromedp.CSS(`#plan-form input[name=matter_ids][value="`+matter+`"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#plan-note`), note),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, head, axe, "/inspection/plans (head)")
+	if err := chromedp.Do(head, submitAndLoad(`#plan-save`)...); err != nil {
+		t.Fatal(err)
+	}
+	msg := must(chromedp.Run(head, chromedp.Text(chromedp.CSS(`#plan-form [data-testid=form-error]`))))
+	kept := must(chromedp.Run(head, chromedp.Value(chromedp.CSS(`#plan-note`))))
+	ticked := must(chromedp.Run(head, chromedp.Evaluate[bool](`document.querySelector('#plan-form input[name=matter_ids][value="`+matter+`"]').checked`)))
+	if !strings.Contains(msg, "上限") || kept != note || !ticked {
+		t.Errorf("a cap in words: %q, note kept %q, matter ticked %v", msg, kept, ticked)
+	}
+	err = chromedp.Do(head, append([]chromedp.Action[chromedp.Void]{chromedp.SetValue(chromedp.CSS(`#plan-cap`), "2")}, submitAndLoad(`#plan-save`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := must(chromedp.Run(head, chromedp.Evaluate[string](`(document.querySelector('[data-testid=form-error]') || {}).textContent || ''`))); e != "" {
+		t.Fatalf("saving the plan: %s", e)
+	}
+	if flash := must(chromedp.Run(head, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`)))); !strings.Contains(flash, "已保存") {
+		t.Errorf("after saving: %q", flash)
+	}
+	if err := chromedp.Do(head, submitAndLoad(`[data-testid=plan-file]`)...); err != nil {
+		t.Fatal(err)
+	}
+	if flash := must(chromedp.Run(head, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`)))); !strings.Contains(flash, "已报备") || strings.Contains(flash, "逾期") {
+		t.Errorf("after filing next year's plan: %q", flash)
+	}
+	var id string
+	s.query(t, fmt.Sprintf(`SELECT id::text FROM inspection_plans WHERE year = %d`, next), &id)
+	sup := browserContext(t)
+	err = chromedp.Do(sup, append(phoneLogin(s, "supervisor1", fmt.Sprintf("/inspection/plans?year=%d", next)),
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.WaitVisible(chromedp.CSS(`[data-id="`+id+`"] [data-testid=plan-return]`)),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, sup, axe, "/inspection/plans (supervisor)")
+	if err := chromedp.Do(sup, submitAndLoad(`[data-id="`+id+`"] [data-testid=plan-return]`)...); err != nil {
+		t.Fatal(err)
+	}
+	if msg := must(chromedp.Run(sup, chromedp.Text(chromedp.CSS(`[data-id="`+id+`"] [data-testid=form-error]`)))); !strings.Contains(msg, "理由") {
+		t.Errorf("a return without a reason: %q", msg)
+	}
+	if err := chromedp.Do(sup, submitAndLoad(`[data-id="`+id+`"] [data-testid=plan-accept]`)...); err != nil {
+		t.Fatal(err)
+	}
+	if flash := must(chromedp.Run(sup, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`)))); !strings.Contains(flash, "已审查通过") {
+		t.Errorf("after accepting: %q", flash)
+	}
+	shot(sup, "inspection-plans-1440")
+	if n := len(items(s.public(fmt.Sprintf("/public/api/inspection/plans?year=%d", next)))); n != 1 {
+		t.Errorf("%d public plans for next year", n)
+	}
+}

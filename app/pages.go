@@ -132,7 +132,7 @@ func nav(a enforcement.Actor) []navItem {
 		items = append(items, navItem{"/inspection/checks", "我的检查"})
 	}
 	if a.Has(enforcement.RoleHead) {
-		items = append(items, navItem{"/inspection/requests", "检查审批"})
+		items = append(items, navItem{"/inspection/requests", "检查审批"}, navItem{"/inspection/plans", "检查计划"})
 	}
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleReviewer) {
 		items = append(items, navItem{"/evaluations", "案卷评查"})
