@@ -30,6 +30,7 @@ func (a *App) checkCodeRoutes(api fiber.Router) {
 // would otherwise match.
 func (a *App) publicCheckRoutes(pub fiber.Router) {
 	pub.Get("/api/inspection/plans", a.publicPlans)
+	pub.Get("/inspection/plans", a.publicPlansPage)
 	pub.Get("/api/checks/key", a.publicCheckKey)
 	pub.Get("/checks/key", a.publicCheckKey)
 	pub.Get("/checks/code.md", func(c *fiber.Ctx) error {
@@ -223,6 +224,20 @@ func (a *App) publicPlans(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(l)
+}
+
+// GET /public/inspection/plans?year= — the accepted plans, as the portal shows them.
+func (a *App) publicPlansPage(c *fiber.Ctx) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	year := c.QueryInt("year", a.enforcement.Today().Year)
+	l, err := a.inspection.Plans(c.UserContext(), nil, year, p)
+	if err != nil {
+		return err
+	}
+	return c.Render("public_plans", a.publicView(c, "年度检查计划", fiber.Map{"List": l, "Year": year, "Pager": pager(c, p, l.Total)}))
 }
 
 // POST /api/v1/inspection/plans — the agency's plan for a year, written or rewritten.

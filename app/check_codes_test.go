@@ -508,4 +508,16 @@ func TestBrowserInspectionPlan(t *testing.T) {
 	if n := len(items(s.public(fmt.Sprintf("/public/api/inspection/plans?year=%d", next)))); n != 1 {
 		t.Errorf("%d public plans for next year", n)
 	}
+	// The portal lists it, with its cap.
+	portal := browserContext(t)
+	err = chromedp.Do(portal, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile),
+		chromedp.Navigate(s.URL+fmt.Sprintf("/public/inspection/plans?year=%d", next)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=public-plans]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := must(chromedp.Run(portal, chromedp.Text(chromedp.CSS(`[data-testid=public-plans]`)))); !strings.Contains(text, "每年不超过 2 次") || !strings.Contains(text, note) {
+		t.Errorf("the portal's plans: %q", text)
+	}
+	checkAxe(t, portal, axe, "/public/inspection/plans")
+	shot(portal, "public-plans-390")
 }
