@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"net/url"
 	"strings"
 
@@ -52,16 +53,21 @@ func (a *App) officerQR(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q, err := qrcode.New(a.certURL(o.CertNo), qrcode.Medium)
+	c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+	return sendQR(c, a.certURL(o.CertNo), "执法证二维码", 512)
+}
+
+// sendQR answers a QR code of text: SVG when the path asks for .svg, else a PNG of px.
+func sendQR(c *fiber.Ctx, text, label string, px int) error {
+	q, err := qrcode.New(text, qrcode.Medium)
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
 	if strings.HasSuffix(c.Path(), ".svg") {
 		c.Set(fiber.HeaderContentType, "image/svg+xml")
-		return c.SendString(qrSVG(q.Bitmap()))
+		return c.SendString(qrSVG(q.Bitmap(), label))
 	}
-	png, err := q.PNG(512)
+	png, err := q.PNG(px)
 	if err != nil {
 		return err
 	}
@@ -70,10 +76,10 @@ func (a *App) officerQR(c *fiber.Ctx) error {
 }
 
 // qrSVG draws a QR bitmap as one path of unit squares, crisp at any print size.
-func qrSVG(bits [][]bool) string {
+func qrSVG(bits [][]bool, label string) string {
 	n := len(bits)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img" aria-label="执法证二维码">`, n, n)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img" aria-label="%s">`, n, n, html.EscapeString(label))
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
 	for y, row := range bits {
 		for x, on := range row {

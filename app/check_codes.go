@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	qrcode "github.com/skip2/go-qrcode"
+	"github.com/google/uuid"
 
 	"zhifa/inspection"
 )
@@ -78,22 +78,29 @@ func (a *App) listCheckRequests(c *fiber.Ctx) error {
 	return c.JSON(l)
 }
 
+// idAndReason reads a step's path ID and its optional body {reason}.
+func idAndReason(c *fiber.Ctx) (uuid.UUID, string, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return id, "", err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if len(c.Body()) > 0 {
+		err = parseBody(c, &in)
+	}
+	return id, in.Reason, err
+}
+
 // POST /api/v1/inspection/checks/{id}/approve | refuse {reason}
 func (a *App) decideCheck(approve bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := idParam(c, "id")
+		id, reason, err := idAndReason(c)
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Reason string `json:"reason"`
-		}
-		if len(c.Body()) > 0 {
-			if err := parseBody(c, &in); err != nil {
-				return err
-			}
-		}
-		ck, err := a.inspection.DecideCheck(c.UserContext(), actor(c), id, approve, in.Reason)
+		ck, err := a.inspection.DecideCheck(c.UserContext(), actor(c), id, approve, reason)
 		if err != nil {
 			return err
 		}
@@ -126,21 +133,8 @@ func (a *App) checkCodeQR(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q, err := qrcode.New(a.cfg.PublicURL+code.Path, qrcode.Medium)
-	if err != nil {
-		return err
-	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if strings.HasSuffix(c.Path(), ".svg") {
-		c.Set(fiber.HeaderContentType, "image/svg+xml")
-		return c.SendString(strings.Replace(qrSVG(q.Bitmap()), `aria-label="执法证二维码"`, `aria-label="检查码"`, 1))
-	}
-	png, err := q.PNG(640)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "image/png")
-	return c.Send(png)
+	return sendQR(c, a.cfg.PublicURL+code.Path, "检查码", 640)
 }
 
 // GET /public/api/checks/key and /public/checks/key — the key that verifies codes.
@@ -256,19 +250,11 @@ func (a *App) savePlan(c *fiber.Ctx) error {
 // POST /api/v1/inspection/plans/{id}/file | accept | return {reason}
 func (a *App) movePlan(move string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := idParam(c, "id")
+		id, reason, err := idAndReason(c)
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Reason string `json:"reason"`
-		}
-		if len(c.Body()) > 0 {
-			if err := parseBody(c, &in); err != nil {
-				return err
-			}
-		}
-		p, err := a.inspection.PlanMove(c.UserContext(), actor(c), id, move, in.Reason)
+		p, err := a.inspection.PlanMove(c.UserContext(), actor(c), id, move, reason)
 		if err != nil {
 			return err
 		}

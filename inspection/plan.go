@@ -147,7 +147,7 @@ func (s *Service) SavePlan(ctx context.Context, a enforcement.Actor, in PlanInpu
 	if err := s.Store.db.QueryRow(ctx, `SELECT count(DISTINCT id) FROM inspection_matters WHERE id = ANY($1) AND agency_id = $2`, in.MatterIDs, a.AgencyID).Scan(&n); err != nil {
 		return Plan{}, enforcement.DBError(err, "检查事项")
 	}
-	if n != len(slices.Compact(slices.SortedFunc(slices.Values(in.MatterIDs), func(x, y uuid.UUID) int { return strings.Compare(x.String(), y.String()) }))) {
+	if n != len(uniqueIDs(in.MatterIDs)) {
 		return Plan{}, fault.Field("matter_ids", "检查事项应为本单位检查事项清单中的事项")
 	}
 	id := uuid.New()

@@ -48,6 +48,17 @@ func (c Check) Title() string {
 	return c.TaskName
 }
 
+// uniqueIDs keeps the first of each ID, in order.
+func uniqueIDs(in []uuid.UUID) []uuid.UUID {
+	var out []uuid.UUID
+	for _, id := range in {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // RequestDays is how long a requested check's window stays open from its planned day.
 const RequestDays = 15
 
@@ -121,18 +132,8 @@ func (s *Service) RequestCheck(ctx context.Context, a enforcement.Actor, in Chec
 		return Check{}, fault.Field("planned_on", "计划检查日期应为 YYYY-MM-DD，在今天到 90 天之内")
 	}
 	// The requester first, then the others as named, each once.
-	officers := []uuid.UUID{*a.OfficerID}
-	for _, id := range in.OfficerIDs {
-		if !slices.Contains(officers, id) {
-			officers = append(officers, id)
-		}
-	}
-	var matters []uuid.UUID
-	for _, id := range in.MatterIDs {
-		if !slices.Contains(matters, id) {
-			matters = append(matters, id)
-		}
-	}
+	officers := uniqueIDs(append([]uuid.UUID{*a.OfficerID}, in.OfficerIDs...))
+	matters := uniqueIDs(in.MatterIDs)
 	if len(officers) < 2 {
 		return Check{}, fault.Field("officer_ids", "行政检查应由两名以上执法人员进行，请再选择至少一名执法人员")
 	}
@@ -241,12 +242,17 @@ type IssuedCode struct {
 // claims are what a check's code binds now: its firm, matters, officers' certificates and
 // window (from the draw's day, or the planned day, to the end of its period).
 func (s *Service) claims(ctx context.Context, c Check) (CodeClaims, error) {
-	cl := CodeClaims{CheckID: c.ID, Firm: c.TargetCode, Matters: c.MatterIDs}
 	rows, _ := s.Store.db.Query(ctx, `SELECT o.cert_no FROM unnest($1::uuid[]) WITH ORDINALITY u(id, n) JOIN officers o ON o.id = u.id ORDER BY u.n`, c.InspectorIDs)
-	var err error
-	if cl.Officers, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-		return cl, enforcement.DBError(err, "执法人员")
+	certs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return CodeClaims{}, enforcement.DBError(err, "执法人员")
 	}
+	return claimsOf(c, certs)
+}
+
+// claimsOf binds a check with its officers' certificate numbers, in the check's order.
+func claimsOf(c Check, certs []string) (CodeClaims, error) {
+	cl := CodeClaims{CheckID: c.ID, Firm: c.TargetCode, Matters: c.MatterIDs, Officers: certs}
 	due, err := enforcement.ParseDate(c.DueDate)
 	if err != nil {
 		return cl, err
@@ -369,7 +375,15 @@ func (s *Service) VerifyPublic(ctx context.Context, code string) (PublicCheck, e
 		WHERE o.id = ANY($1)`, c.InspectorIDs).Scan(&p.Agency); err != nil {
 		return PublicCheck{}, enforcement.DBError(err, "执法单位")
 	}
-	now, _ := s.claims(ctx, c)
+	// What the check binds now, from the officers just read (in the check's order).
+	certs := make([]string, len(p.Officers))
+	for i, o := range p.Officers {
+		certs[i] = o.CertNo
+	}
+	now, err := claimsOf(c, certs)
+	if err != nil {
+		return PublicCheck{}, err
+	}
 	verdict, reason := "valid", "这是一次依法批准的检查，检查人员和事项如下；请核对检查人员的执法证件。"
 	switch {
 	case c.State == "requested" || c.State == "refused":
