@@ -456,6 +456,7 @@ func TestBrowserInspectionPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAxe(t, head, axe, "/inspection/plans (head)")
+	shot(head, "inspection-plan-form-1024")
 	if err := chromedp.Do(head, submitAndLoad(`#plan-save`)...); err != nil {
 		t.Fatal(err)
 	}
