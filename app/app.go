@@ -128,6 +128,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 		return nil, fmt.Errorf("ZHIFA_CHECK_KEY: not a 32-byte seed in hex")
 	}
 	a.inspection.Warn = a.evidence.Warn
+	a.inspection.PlanDue, a.inspection.JointDays = cfg.PlanDue, cfg.JointDays
 	if a.translog, err = evidence.NewLog(a.db, cfg.LogOrigin, a.cfg.LogKey); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("ZHIFA_LOG_KEY: %w", err)

@@ -17,6 +17,7 @@ import (
 
 func (a *App) checkCodeRoutes(api fiber.Router) {
 	a.planRoutes(api)
+	a.jointRoutes(api)
 	api.Post("/inspection/checks", a.requestCheck)
 	api.Get("/inspection/requests", a.listCheckRequests)
 	api.Post("/inspection/checks/:id/approve", a.decideCheck(true))
@@ -37,6 +38,7 @@ func (a *App) publicCheckRoutes(pub fiber.Router) {
 		c.Set(fiber.HeaderContentType, "text/markdown; charset=utf-8")
 		return c.SendString(inspection.CodeSpecification)
 	})
+	a.publicFirmRoutes(pub)
 	pub.Get("/api/checks/:code", a.publicCheckJSON)
 	pub.Post("/api/checks/:code/scan", a.publicCheckScan)
 	pub.Get("/checks/:code", a.publicCheckPage)
@@ -179,7 +181,13 @@ func (a *App) publicCheckPage(c *fiber.Ctx) error {
 		c.Status(fiber.StatusNotFound)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Render("public_check", a.publicView(c, "检查码查验", fiber.Map{"P": p}))
+	data := fiber.Map{"P": p, "Typed": map[string]string{}, "Code": c.Params("code"), "Stars": ratingStars, "ErrorField": ""}
+	if p.Verdict != "forged" {
+		if data["Rating"], err = a.inspection.RatingOf(c.UserContext(), p); err != nil {
+			return err
+		}
+	}
+	return c.Render("public_check", a.publicView(c, "检查码查验", data))
 }
 
 // Annual inspection plans: the agency writes and files, the justice bureau accepts or

@@ -20,6 +20,7 @@ func (a *App) checkRequestPageRoutes(srv *fiber.App, login, write []fiber.Handle
 	srv.Get("/inspection/requests", append(login, a.checkRequestsPage)...)
 	srv.Post("/inspection/checks/:id/decide", append(write, a.decideCheckSubmit)...)
 	a.planPageRoutes(srv, login, write)
+	a.jointPageRoutes(srv, login, write)
 }
 
 // GET /inspection/checks/new — the request form, with the agency's matters and officers.

@@ -13,6 +13,7 @@ import (
 
 	"zhifa/app/localdev"
 	"zhifa/audit"
+	"zhifa/inspection"
 )
 
 // Config is everything zhifa reads from its environment. Defaults point at the local
@@ -55,6 +56,8 @@ type Config struct {
 	LogKey          string        // Ed25519 seed (hex) that signs the transparency log's checkpoints
 	LogOrigin       string        // the log's name, first line of every checkpoint
 	CheckKey        string        // Ed25519 seed (hex) that signs inspection codes (检查码)
+	PlanDue         string        // month and day ("03-31") by which annual inspection plans are filed
+	JointDays       int           // days within which checks of one firm are proposed as one visit
 	logOriginSet    bool          // production must name its log, not inherit the URL's host
 }
 
@@ -96,6 +99,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		CheckKey:        e.secretFile("ZHIFA_CHECK_KEY", localdev.CheckKeyFile(getenv)),
 		ComplaintWork:   int(e.int("ZHIFA_COMPLAINT_WORK", complaintWork)),
 		ClueDays:        int(e.int("ZHIFA_CLUE_DAYS", 7)),
+		PlanDue:         e.str("ZHIFA_PLAN_DUE", inspection.PlanFilingDue),
+		JointDays:       int(e.int("ZHIFA_JOINT_DAYS", inspection.JointDays)),
 		DocumentFont:    e.str("ZHIFA_DOCUMENT_FONT", audit.DefaultDocumentFont),
 		DocumentFontAlt: e.str("ZHIFA_DOCUMENT_FONT_FALLBACK", audit.DefaultDocumentFallbackFont),
 		LogOrigin:       e.str("ZHIFA_LOG_ORIGIN", ""),
@@ -152,6 +157,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_COMPLAINT_WORK must be between 1 and 28 (leading zero bits of a complaint's proof of work)")
 	case c.ClueDays < 1 || c.ClueDays > 60:
 		return fmt.Errorf("ZHIFA_CLUE_DAYS must be between 1 and 60 working days")
+	case !inspection.ValidMonthDay(c.PlanDue):
+		return fmt.Errorf("ZHIFA_PLAN_DUE must be a month and day, MM-DD, e.g. 03-31")
+	case c.JointDays < 1 || c.JointDays > 90:
+		return fmt.Errorf("ZHIFA_JOINT_DAYS must be between 1 and 90 days")
 	case c.LogKey != "" && !isHexKey(c.LogKey):
 		return fmt.Errorf("ZHIFA_LOG_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
 	case c.Env == "production" && c.LogKey == "":
@@ -201,6 +210,7 @@ func (c Config) Masked() []zap.Field {
 		zap.String("public_url", c.PublicURL), zap.String("qr_key", maskSecret(c.QRKey)),
 		zap.String("log_key", maskSecret(c.LogKey)), zap.String("check_key", maskSecret(c.CheckKey)), zap.String("log_origin", c.LogOrigin),
 		zap.Int("complaint_work", c.ComplaintWork), zap.Int("clue_days", c.ClueDays),
+		zap.String("plan_due", c.PlanDue), zap.Int("joint_days", c.JointDays),
 		zap.String("document_font", c.DocumentFont), zap.String("document_font_fallback", c.DocumentFontAlt),
 		zap.Duration("session_lifetime", c.SessionLifetime), zap.Int("body_limit", c.BodyLimit),
 		zap.Int64("upload_limit", c.UploadLimit), zap.Duration("request_timeout", c.RequestTimeout),

@@ -132,13 +132,15 @@ func nav(a enforcement.Actor) []navItem {
 		items = append(items, navItem{"/inspection/checks", "我的检查"})
 	}
 	if a.Has(enforcement.RoleHead) {
-		items = append(items, navItem{"/inspection/requests", "检查审批"}, navItem{"/inspection/plans", "检查计划"})
+		items = append(items, navItem{"/inspection/requests", "检查审批"}, navItem{"/inspection/plans", "检查计划"}, navItem{"/inspection/joint", "联合检查"},
+			navItem{"/inspection/ratings", "企业评价"})
 	}
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleReviewer) {
 		items = append(items, navItem{"/evaluations", "案卷评查"})
 	}
 	if a.Has(enforcement.RoleSupervisor) {
-		items = append(items, navItem{"/supervision/clues", "监督线索"}, navItem{"/supervision/matters", "监督事项"}, navItem{"/supervision/alerts", "监督预警"})
+		items = append(items, navItem{"/supervision/clues", "监督线索"}, navItem{"/supervision/matters", "监督事项"}, navItem{"/supervision/alerts", "监督预警"},
+			navItem{"/inspection/ratings", "企业评价"})
 	} else if a.Has(enforcement.RoleHead) || a.Has(enforcement.RoleReviewer) {
 		items = append(items, navItem{"/supervision/inbox", "监督来文"})
 	}
@@ -169,17 +171,24 @@ func (a *App) view(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 		data["Once"] = randomToken() // this rendering's forms: a second submission replays the first
 		data["RoleLabels"] = roleLabels(l.Roles)
 	}
-	if f := c.Cookies(flashCookie); f != "" {
-		// Shown once, and only on the page the action sent the browser to: any other page
-		// (another case, a refusal) drops it unseen.
-		if v, err := url.QueryUnescape(f); err == nil {
-			if at, msg, ok := strings.Cut(v, "\n"); ok && at == c.Path() {
-				data["Flash"] = enforcement.StripUnsafe(msg)
-			}
-		}
-		c.Cookie(&fiber.Cookie{Name: flashCookie, Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
-	}
+	takeFlash(c, data)
 	return data
+}
+
+// takeFlash puts the message the previous request left in data, once, and only on the
+// page the action sent the browser to: any other page (another case, a refusal) drops
+// it unseen.
+func takeFlash(c *fiber.Ctx, data fiber.Map) {
+	f := c.Cookies(flashCookie)
+	if f == "" {
+		return
+	}
+	if v, err := url.QueryUnescape(f); err == nil {
+		if at, msg, ok := strings.Cut(v, "\n"); ok && at == c.Path() {
+			data["Flash"] = enforcement.StripUnsafe(msg)
+		}
+	}
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
 // flashCookie carries a message to the page an action redirects to, with that page's path.

@@ -193,5 +193,6 @@ func (a *App) portalDecisionPage(c *fiber.Ctx) error {
 // publicView is the data of a public page: no account, no navigation.
 func (a *App) publicView(c *fiber.Ctx, title string, data fiber.Map) fiber.Map {
 	data["Title"], data["Public"] = title, true
+	takeFlash(c, data)
 	return data
 }

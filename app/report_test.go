@@ -191,6 +191,7 @@ func TestAnnualReportCountsWhatTheAPIDid(t *testing.T) {
 	}
 	want["inspection_matters"], want["inspection_targets"], want["inspectors"] = 1, 400, 2
 	want["inspection_tasks"], want["draws"], want["checks"] = 1, 1, selected
+	want["checks_by_kind"], want["checks_by_kind.double_random"] = selected, selected
 	checks := items(s.call("GET", "/api/v1/inspection/checks?mine=true&state=assigned&page_size=2", tokens[0], nil))
 	if len(checks) != 2 {
 		t.Fatalf("the first inspector has %d assigned checks, want 2 listed", len(checks))
@@ -202,9 +203,11 @@ func TestAnnualReportCountsWhatTheAPIDid(t *testing.T) {
 		}
 	}
 	want["checks_done"], want["checks_with_problems"] = 2, 1
-	// Each result is kept in a check record, a case of kind inspection (行政检查).
-	want["cases_total"] += 2
-	want["cases_by_kind.inspection"] = 2
+	// Neither check showed the firm a code that it scanned.
+	want["checks_unscanned"] = 2
+	// Each result is kept in a check record, a case of kind inspection (行政检查), which is
+	// not an enforcement case.
+	want["check_records"] = 2
 	ids := items(s.call("GET", "/api/v1/disclosures?kind=inspection_result&state=due&page_size=100", admin, nil))
 	published := 0
 	for _, it := range ids {

@@ -182,6 +182,16 @@ func buildDemoCounty(today enforcement.Date) (enforcement.Bulk, []demoLogin) {
 			d.reviewers--
 		}
 		staff(id, d.officers, d.fields)
+		if i == 6 { // the emergency management bureau checks firms alongside market regulation
+			for _, o := range b.Officers {
+				if o.AgencyID == id && o.Status == enforcement.OfficerActive && o.CertValidUntil.After(today.AddDays(365)) {
+					user("officer3", o.Name, []enforcement.Role{enforcement.RoleOfficer}, id, &o.ID, false)
+					break
+				}
+			}
+			user("head2", "黄志刚", []enforcement.Role{enforcement.RoleHead}, id, nil, false)
+			logins = append(logins, demoLogin{"officer3", "执法人员", d.name}, demoLogin{"head2", "机关负责人", d.name})
+		}
 		for j := 0; j < d.reviewers; j++ {
 			reviewerNo++
 			user(fmt.Sprintf("reviewer%03d", reviewerNo), demoName(r), []enforcement.Role{enforcement.RoleReviewer},
@@ -258,6 +268,9 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	}
 	if err := a.seedSupervisionYear(ctx, out, time.Now()); err != nil {
 		return fmt.Errorf("demo supervision matters: %w", err)
+	}
+	if err := a.seedChecks(ctx, out, time.Now()); err != nil {
+		return fmt.Errorf("demo checks of enterprises: %w", err)
 	}
 	fmt.Fprintf(out, "演示账号（密码均为 %s）：\n", DemoPassword)
 	for _, l := range logins {

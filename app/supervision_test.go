@@ -276,7 +276,7 @@ func TestClueDecisionsOnThePage(t *testing.T) {
 	if got := s.call("GET", "/api/v1/supervision/clues/"+b["id"].(string), sup, nil).JSON(); got["merged_number"] != a["number"] {
 		t.Errorf("merged clue = %v", got)
 	}
-	list := string(s.get(browser, "/supervision/clues?state=registered").Body)
+	list := string(s.get(browser, "/supervision/clues?state=registered&page_size=100").Body)
 	if !strings.Contains(list, a["number"].(string)) || strings.Contains(list, b["number"].(string)+"</b>") {
 		t.Errorf("the registered list does not show exactly the undecided clue")
 	}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ var AlertRules = []AlertRule{
 	{"cert_expiring", "执法证 30 日内到期", "在岗执法人员的执法证将在 30 日内到期。"},
 	{"cert_invalid_acting", "执法证失效人员仍在办案", "承办未结案件的执法人员执法证已过期、暂扣或注销。"},
 	{"check_cap", "检查对象年度受检超过上限", "同一检查对象本年度被抽查的次数超过所在抽查任务规定的年度上限。"},
+	{"check_frequent", "企业 30 日内被多个部门反复检查", "近 30 日（含今天）同一企业被入企检查 3 次以上且涉及 2 个以上部门：以检查码首次出示为一次入企，联合检查（综合查一次）计一次。"},
 	{"fine_outlier", "罚款金额明显偏高", "近 90 日作出的罚款，高于本单位近 12 个月罚款的中位数加 3 倍绝对中位差（MAD），或高于本市（地市）同一案由各单位近 12 个月罚款的中位数加 3 倍绝对中位差。MAD 不足 1 元按 1 元计；本单位罚款少于 10 件时不与本单位比较，同一案由罚款少于 10 件或来自不足 3 个单位时不与同行比较；比较基准每日零时后计算一次。"},
 	{"party_outside", "当事人来自辖区外", "近 90 日立案的案件中，当事人的身份证号码或统一社会信用代码所示地区（地市一级）不在本单位辖区，可能涉及违规异地执法或趋利性执法。"},
 }
@@ -111,6 +113,7 @@ var alertDefs = map[string]alertDef{
 	"cert_expiring":        {query: certExpiring},
 	"cert_invalid_acting":  {query: certInvalidActing},
 	"check_cap":            {query: checkCap},
+	"check_frequent":       {query: checkFrequent},
 	"fine_outlier":         {query: fineOutlier, on: "case", crossed: finesLeaving, yardstick: true},
 	"party_outside":        {query: partyOutside},
 }
@@ -315,6 +318,27 @@ func checkCap(ctx context.Context, tx pgx.Tx, _ *enforcement.Calendar, now time.
 		FROM inspection_checks ck JOIN inspection_tasks tk ON tk.id = ck.task_id LEFT JOIN inspection_targets tg ON tg.code = ck.target_code
 		WHERE ck.state <> 'cancelled' AND ck.drawn_on BETWEEN make_date($1::int, 1, 1) AND make_date($1::int, 12, 31)
 		GROUP BY ck.target_code HAVING count(*) > min(nullif(tk.yearly_cap, 0))`, []any{enforcement.DateOf(now).Year}, nil
+}
+
+// FrequentDays, FrequentVisits and FrequentAgencies are the frequency alert's window and thresholds.
+const FrequentDays, FrequentVisits, FrequentAgencies = 30, 3, 2
+
+// checkFrequent finds the firms visited often by several agencies lately: each check whose
+// code was first shown in the window is a visit (a joint check is one), found by the
+// partial index of such checks; the agencies are its officers'.
+func checkFrequent(ctx context.Context, tx pgx.Tx, _ *enforcement.Calendar, now time.Time, _ scope) (string, []any, error) {
+	since := enforcement.DateOf(now).AddDays(-(FrequentDays - 1)).StartIn()
+	return `WITH v AS (
+			SELECT c.id, c.target_code, coalesce(t.region_code, ag.region_code, c.region_code) AS region, c.inspector_ids
+			FROM inspection_checks c LEFT JOIN inspection_tasks t ON t.id = c.task_id LEFT JOIN agencies ag ON ag.id = c.agency_id
+			WHERE c.code_issued_at >= $1 AND c.state IN ('assigned', 'done'))
+		SELECT 'firm:' || v.target_code AS ref, NULL::uuid AS agency, min(v.region) AS region,
+			v.target_code || ' ' || coalesce(min(tg.name), '') AS title,
+			'近 ` + fmt.Sprint(FrequentDays) + ` 日被 ' || count(DISTINCT o.agency_id) || ' 个部门分 ' || count(DISTINCT v.id) || ' 次入企检查' AS detail,
+			'' AS link, NULL::date AS due_on
+		FROM v JOIN officers o ON o.id = ANY(v.inspector_ids) LEFT JOIN inspection_targets tg ON tg.code = v.target_code
+		GROUP BY v.target_code HAVING count(DISTINCT v.id) >= $2 AND count(DISTINCT o.agency_id) >= $3`,
+		[]any{since, FrequentVisits, FrequentAgencies}, nil
 }
 
 // MeasureFineYardsticks measures the fines of the twelve months before today, once a

@@ -24,6 +24,7 @@ import (
 // ClueSources are where a clue comes from, as people read them.
 var ClueSources = map[string]string{
 	"public": "群众投诉举报", "hotline": "12345 热线转办", "evaluation": "案卷评查发现", "alert": "执法监督预警", "supervisor": "监督人员发现",
+	"rating": "企业评价反映",
 }
 
 // ClueStateList is the states in the order a filter offers them: code, label.
@@ -436,7 +437,7 @@ func (s *Service) Clues(ctx context.Context, a enforcement.Actor, f ClueFilter) 
 	}
 	if f.Source != "" {
 		if _, ok := ClueSources[f.Source]; !ok {
-			return out, fault.Field("source", "来源应为 public、hotline、evaluation、alert 或 supervisor")
+			return out, fault.Field("source", "来源应为 public、hotline、evaluation、alert、supervisor 或 rating")
 		}
 		add("c.source = ?", f.Source)
 	}
@@ -704,6 +705,14 @@ func EvaluationRef(evaluationID, caseID uuid.UUID) string {
 	return "evaluation:" + evaluationID.String() + ":" + caseID.String()
 }
 
+// CheckLink is the check whose rating a clue came from, or "".
+func (c Clue) CheckLink() string {
+	if c.SourceRef == nil || !strings.HasPrefix(*c.SourceRef, "rating:") {
+		return ""
+	}
+	return "/inspection/checks/" + strings.TrimPrefix(*c.SourceRef, "rating:")
+}
+
 // FileLink is the workpaper page of the evaluated file a clue came from, or "".
 func (c Clue) FileLink() string {
 	if c.SourceRef == nil || !strings.HasPrefix(*c.SourceRef, "evaluation:") {
@@ -766,6 +775,63 @@ func (s *Service) ClueFromFile(ctx context.Context, a enforcement.Actor, evaluat
 	}
 	if err != nil {
 		return c, err
+	}
+	return s.FindClue(ctx, a, c.ID)
+}
+
+// ClueFromRating turns a firm's rating of a check, 1–2 stars with a comment, into a clue
+// about the agency that checked, once. The clue names the check, not the firm: the
+// department reads clues about itself, and ratings are anonymous to it.
+func (s *Service) ClueFromRating(ctx context.Context, a enforcement.Actor, checkID uuid.UUID) (Clue, error) {
+	if err := s.requireSupervisor(a); err != nil {
+		return Clue{}, err
+	}
+	var (
+		stars          int
+		comment, title string
+		region, names  string
+		agency         *uuid.UUID
+		clueID         *uuid.UUID
+		ratedAt        time.Time
+	)
+	err := s.db.QueryRow(ctx, `SELECT r.stars, r.comment, r.rated_at, r.clue_id, coalesce(t.region_code, ag.region_code, c.region_code),
+			coalesce(c.agency_id, (SELECT o.agency_id FROM officers o WHERE o.id = c.inspector_ids[1])),
+			coalesce((SELECT string_agg(DISTINCT a2.name, '、') FROM officers o JOIN agencies a2 ON a2.id = o.agency_id WHERE o.id = ANY(c.inspector_ids)), ''),
+			CASE c.origin WHEN 'joint' THEN '联合检查（综合查一次）' WHEN 'draw' THEN '双随机抽查“' || coalesce(t.name, '') || '”' ELSE '计划外检查' END
+		FROM inspection_ratings r JOIN inspection_checks c ON c.id = r.check_id LEFT JOIN inspection_tasks t ON t.id = c.task_id
+		LEFT JOIN agencies ag ON ag.id = c.agency_id WHERE r.check_id = $1`, checkID).
+		Scan(&stars, &comment, &ratedAt, &clueID, &region, &agency, &names, &title)
+	if err == pgx.ErrNoRows || (err == nil && !strings.HasPrefix(region, enforcement.RegionPrefix(a.RegionCode))) {
+		return Clue{}, fault.New(fault.NotFound, "这次检查没有企业评价")
+	}
+	if err != nil {
+		return Clue{}, enforcement.DBError(err, "评价")
+	}
+	if clueID != nil {
+		c, err := s.FindClue(ctx, a, *clueID)
+		if err != nil {
+			return c, err
+		}
+		return c, fault.New(fault.Conflict, "该评价已转为监督线索 %s", c.Number)
+	}
+	if stars > 2 || comment == "" {
+		return Clue{}, fault.New(fault.Conflict, "只有 1–2 星并写有意见的评价可以转为监督线索")
+	}
+	ref := "rating:" + checkID.String()
+	on := enforcement.DateOf(ratedAt)
+	c, err := s.registerClue(ctx, ClueInput{Source: "rating", AgencyID: agency, Concerning: names,
+		Content:    fmt.Sprintf("受检企业对%s的一次%s评价 %d 星（满分 5 星），意见：“%s”。", names, title, stars, comment),
+		OccurredOn: on.String(), SourceRef: ref}, a.RegionCode, &a, nil, nil)
+	if fault.KindOf(err) == fault.Conflict { // turned into a clue at the same moment elsewhere
+		if c, err2 := s.clueWhere(ctx, `c.source_ref = $1`, ref); err2 == nil {
+			return c, fault.New(fault.Conflict, "该评价已转为监督线索 %s", c.Number)
+		}
+	}
+	if err != nil {
+		return c, err
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE inspection_ratings SET clue_id = $2 WHERE check_id = $1 AND clue_id IS NULL`, checkID, c.ID); err != nil {
+		return c, enforcement.DBError(err, "评价")
 	}
 	return s.FindClue(ctx, a, c.ID)
 }

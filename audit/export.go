@@ -28,6 +28,8 @@ func WriteCSV(w io.Writer, r *Report) error {
 	}
 	_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, "执法主体与人员", "法制审核人员占执法人员比例", "reviewer_share", "",
 		strconv.FormatFloat(r.ReviewerShare, 'f', 1, 64), "%"})
+	_ = cw.Write([]string{strconv.Itoa(r.Year), r.RegionCode, "双随机、一公开监管", "企业评价平均星级", "check_ratings_mean", "",
+		strconv.FormatFloat(r.RatingMean, 'f', 1, 64), "星"})
 	cw.Flush()
 	return cw.Error()
 }
@@ -49,7 +51,8 @@ func WriteXLSX(w io.Writer, r *Report) error {
 	for _, f := range r.Figures {
 		rows = append(rows, append([]any{f.Section, f.Label}, cell(f.Value, f.Unit)...))
 	}
-	rows = append(rows, []any{"执法主体与人员", "法制审核人员占执法人员比例", r.ReviewerShare, "%"})
+	rows = append(rows, []any{"执法主体与人员", "法制审核人员占执法人员比例", r.ReviewerShare, "%"},
+		[]any{"双随机、一公开监管", "企业评价平均星级", r.RatingMean, "星"})
 	if err := streamRows(sw, rows); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,10 +74,33 @@ var (
 	srcDraws = source{from: `inspection_draws dr JOIN inspection_tasks tk ON tk.id = dr.task_id`, region: `tk.region_code LIKE $3 || '%'`,
 		row:   `dr.id::text, tk.name, '抽中 ' || dr.selected_count || ' 户', to_char(dr.drawn_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/inspection/tasks/' || tk.id`,
 		order: `dr.drawn_at`}
-	srcChecks = source{from: `inspection_checks ck JOIN inspection_tasks tk ON tk.id = ck.task_id LEFT JOIN inspection_targets tg ON tg.code = ck.target_code`,
-		region: `tk.region_code LIKE $3 || '%'`,
-		row:    `ck.id::text, ck.target_code || ' ' || coalesce(tg.name, ''), tk.name || coalesce(' · ' || ck.result, ''), ck.drawn_on::text, '/inspection/checks/' || ck.id`,
-		order:  `ck.drawn_on, tk.name, ck.seq`}
+	// Every check of a firm: drawn, requested and approved, or joint; a joint check's
+	// members are counted in it, once.
+	srcChecks = source{from: `inspection_checks ck LEFT JOIN inspection_tasks tk ON tk.id = ck.task_id LEFT JOIN agencies ag ON ag.id = ck.agency_id
+		LEFT JOIN inspection_targets tg ON tg.code = ck.target_code`,
+		region: `coalesce(tk.region_code, ag.region_code, ck.region_code) LIKE $3 || '%'`,
+		row: `ck.id::text, ck.target_code || ' ' || coalesce(tg.name, ''), CASE ck.origin WHEN 'draw' THEN tk.name WHEN 'joint' THEN '联合检查（综合查一次）'
+			ELSE ag.name || ' · 计划外检查' END || coalesce(' · ' || ck.result, ''), ck.drawn_on::text, '/inspection/checks/' || ck.id`,
+		order: `ck.drawn_on, tk.name, ck.seq, ck.id`}
+	// Each agency's checks of each firm this year that showed their code, against the
+	// agency's accepted plan: a drawn check counts for each agency whose officers did it,
+	// a joint check for each of its members' agencies (through the members).
+	srcFirmCaps = source{from: `(SELECT x.agency_id, ck.target_code, count(*) AS n FROM inspection_checks ck
+			CROSS JOIN LATERAL (SELECT ck.agency_id WHERE ck.agency_id IS NOT NULL
+				UNION SELECT o.agency_id FROM officers o WHERE ck.origin = 'draw' AND o.id = ANY(ck.inspector_ids)) x(agency_id)
+			WHERE ck.code_issued_at IS NOT NULL AND ck.state IN ('assigned', 'done', 'merged') AND ck.drawn_on BETWEEN $4 AND $5
+			GROUP BY x.agency_id, ck.target_code) fc
+		JOIN inspection_plans p ON p.agency_id = fc.agency_id AND p.year = extract(year FROM $4::date) AND p.state = 'accepted'
+		JOIN agencies ag ON ag.id = fc.agency_id LEFT JOIN inspection_targets tg ON tg.code = fc.target_code`,
+		region: `ag.region_code LIKE $3 || '%'`,
+		row: `fc.target_code || ':' || fc.agency_id, fc.target_code || ' ' || coalesce(tg.name, ''),
+			ag.name || ' · 本年检查 ' || fc.n || ' 次，上限 ' || p.yearly_cap || ' 次', '', ''`,
+		order: `ag.name, fc.target_code`}
+	srcRatings = source{from: `inspection_ratings r JOIN inspection_checks ck ON ck.id = r.check_id LEFT JOIN inspection_tasks tk ON tk.id = ck.task_id
+		LEFT JOIN agencies ag ON ag.id = ck.agency_id`,
+		region: `coalesce(tk.region_code, ag.region_code, ck.region_code) LIKE $3 || '%'`,
+		row:    `ck.id::text, r.stars || ' 星', CASE WHEN r.clue_id IS NOT NULL THEN '已转为监督线索' ELSE '' END, to_char(r.rated_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/inspection/checks/' || ck.id`,
+		order:  `r.rated_at`}
 	srcOutcomes = source{from: `case_outcomes oc JOIN agencies ag ON ag.id = oc.agency_id`,
 		rows: `case_outcomes oc JOIN cases c ON c.id = oc.case_id JOIN agencies ag ON ag.id = oc.agency_id`, region: `ag.region_code LIKE $3 || '%'`,
 		row:   `oc.id::text, c.number, ag.name || ' · ' || oc.result, to_char(oc.decided_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/cases/' || c.id`,
@@ -112,10 +136,14 @@ const params = `(SELECT $1::timestamptz, $2::timestamptz, $3::text, $4::date, $5
 	$8::date[], $9::int[], $10::date[]) AS params CROSS JOIN `
 
 const (
-	caseFiled    = `c.filed_at >= $1 AND c.filed_at < $2`
-	caseDecided  = `c.decided_at >= $1 AND c.decided_at < $2`
-	caseClosed   = `c.closed_at >= $1 AND c.closed_at < $2`
-	checksOfYear = `ck.state <> 'cancelled' AND ck.drawn_on BETWEEN $4 AND $5`
+	caseFiled   = `c.filed_at >= $1 AND c.filed_at < $2`
+	caseDecided = `c.decided_at >= $1 AND c.decided_at < $2`
+	caseClosed  = `c.closed_at >= $1 AND c.closed_at < $2`
+	// A check of the year: approved (drawn checks are), not cancelled, not merged into a joint one.
+	checksOfYear = `ck.state IN ('assigned', 'done') AND ck.drawn_on BETWEEN $4 AND $5`
+	// A check's record (a case of kind inspection) is not an enforcement case.
+	caseEnforcement = caseFiled + ` AND NOT EXISTS (SELECT 1 FROM inspection_checks k WHERE k.case_id = c.id)`
+	ratingsOfYear   = `r.rated_at >= $1 AND r.rated_at < $2`
 	// A disclosure item is due in the year its duty arose; one withdrawn before it was
 	// ever published is no longer due.
 	disclosureDue = `d.start_on BETWEEN $4 AND $5 AND NOT (d.state = 'withdrawn' AND d.published_at IS NULL)`
@@ -141,7 +169,7 @@ var sections = []string{"执法主体与人员", "行政执法案件", "重大�
 // clueSourceCase and clueStateCase label a clue's source and state in SQL, for its row.
 var clueSourceCase, clueStateCase = func() (string, string) {
 	src, st := "CASE cl.source", "CASE cl.state"
-	for _, k := range []string{"public", "hotline", "evaluation", "alert", "supervisor"} {
+	for _, k := range []string{"public", "hotline", "evaluation", "alert", "supervisor", "rating"} {
 		src += " WHEN '" + k + "' THEN '" + ClueSources[k] + "'"
 	}
 	for _, x := range ClueStateList {
@@ -151,7 +179,7 @@ var clueSourceCase, clueStateCase = func() (string, string) {
 }()
 
 func clueParts() (sources, outcomes []part) {
-	for _, k := range []string{"public", "hotline", "evaluation", "alert", "supervisor"} {
+	for _, k := range []string{"public", "hotline", "evaluation", "alert", "supervisor", "rating"} {
 		sources = append(sources, part{k, ClueSources[k], `cl.source = '` + k + `'`})
 	}
 	for _, x := range ClueStateList {
@@ -218,8 +246,10 @@ var figureDefs = func() []figureDef {
 			cond: `o.created_at < $2 AND o.status = 'active' AND o.cert_valid_until >= $6`},
 		{key: "reviewers", label: "法制审核人员", unit: "人", section: sections[0], src: &srcUsers,
 			cond: `'reviewer' = ANY(u.roles) AND u.created_at < $2 AND (u.disabled_at IS NULL OR u.disabled_at >= $2)`},
-		{key: "cases_total", label: "立案办理的行政执法案件", unit: "件", section: sections[1], src: &srcCases, cond: caseFiled},
-		{key: "cases_by_kind", label: "按案件类别", unit: "件", section: sections[1], src: &srcCases, cond: caseFiled, parts: kinds},
+		{key: "cases_total", label: "立案办理的行政执法案件", unit: "件", section: sections[1], src: &srcCases, cond: caseEnforcement},
+		{key: "cases_by_kind", label: "按案件类别", unit: "件", section: sections[1], src: &srcCases, cond: caseEnforcement, parts: kinds},
+		{key: "check_records", label: "行政检查记录（不计入案件）", unit: "件", section: sections[1], src: &srcCases,
+			cond: caseFiled + ` AND EXISTS (SELECT 1 FROM inspection_checks k WHERE k.case_id = c.id)`},
 		{key: "cases_decided", label: "作出行政执法决定", unit: "件", section: sections[1], src: &srcCases, cond: caseDecided},
 		{key: "cases_by_outcome", label: "按办理结果", unit: "件", section: sections[1], src: &srcCases, parts: []part{
 			{"penalty", "给予行政处罚", caseDecided + ` AND c.decision->>'outcome' = 'penalty'`},
@@ -249,6 +279,24 @@ var figureDefs = func() []figureDef {
 		{key: "checks", label: "抽查检查对象", unit: "户次", section: sections[4], src: &srcChecks, cond: checksOfYear},
 		{key: "checks_done", label: "录入检查结果", unit: "户次", section: sections[4], src: &srcChecks, cond: checksOfYear + ` AND ck.state = 'done'`},
 		{key: "checks_with_problems", label: "发现问题", unit: "户次", section: sections[4], src: &srcChecks, cond: checksOfYear + ` AND ck.result = ANY($7)`},
+		{key: "checks_by_kind", label: "按检查方式", unit: "户次", section: sections[4], src: &srcChecks, cond: checksOfYear, parts: []part{
+			{"double_random", "双随机抽查", `ck.origin = 'draw'`},
+			{"approved", "经批准的计划外检查", `ck.origin = 'request' AND ck.ordered_by = '' AND ck.reason NOT IN ('complaint', 'referral', 'followup')`},
+			{"exempt", "投诉举报、转办交办、上级交办或问题复查", `ck.origin = 'request' AND (ck.ordered_by <> '' OR ck.reason IN ('complaint', 'referral', 'followup'))`},
+			{"joint", "联合检查（综合查一次）", `ck.origin = 'joint'`}}},
+		{key: "check_codes_issued", label: "出示检查码", unit: "户次", section: sections[4], src: &srcChecks, cond: checksOfYear + ` AND ck.code_issued_at IS NOT NULL`},
+		{key: "check_codes_scanned", label: "企业扫码核验", unit: "户次", section: sections[4], src: &srcChecks, cond: checksOfYear + ` AND ck.scanned_at IS NOT NULL`},
+		{key: "checks_unscanned", label: "已完成但企业未扫码", unit: "户次", section: sections[4], src: &srcChecks,
+			cond: checksOfYear + ` AND ck.state = 'done' AND ck.scanned_at IS NULL`},
+		{key: "firms_at_cap", label: "受检次数达到部门年度上限（企业 × 部门）", unit: "个", section: sections[4], src: &srcFirmCaps, cond: `fc.n >= p.yearly_cap`},
+		{key: "joint_checks", label: "联合检查（综合查一次）", unit: "次", section: sections[4], src: &srcChecks, cond: checksOfYear + ` AND ck.origin = 'joint'`},
+		{key: "joint_visits_saved", label: "联合检查减少入企", unit: "次", section: sections[4], src: &srcChecks, cond: checksOfYear + ` AND ck.origin = 'joint'`,
+			sum: `(SELECT count(*) FROM inspection_checks m WHERE m.joint_id = ck.id) - 1`},
+		{key: "check_ratings", label: "企业评价", unit: "份", section: sections[4], src: &srcRatings, cond: ratingsOfYear},
+		{key: "check_ratings_by_stars", label: "按评价星级", unit: "份", section: sections[4], src: &srcRatings, cond: ratingsOfYear, parts: []part{
+			{"5", "5 星", `r.stars = 5`}, {"4", "4 星", `r.stars = 4`}, {"3", "3 星", `r.stars = 3`}, {"2", "2 星", `r.stars = 2`}, {"1", "1 星", `r.stars = 1`}}},
+		{key: "check_ratings_low", label: "评 1–2 星", unit: "份", section: sections[4], src: &srcRatings, cond: ratingsOfYear + ` AND r.stars <= 2`},
+		{key: "check_ratings_clues", label: "评价转为监督线索", unit: "份", section: sections[4], src: &srcRatings, cond: ratingsOfYear + ` AND r.clue_id IS NOT NULL`},
 		{key: "results_published", label: "公示抽查结果", unit: "条", section: sections[4], src: &srcDisclosures,
 			cond: `d.kind = 'inspection_result' AND d.published_at >= $1 AND d.published_at < $2`},
 		{key: "reconsiderations", label: "行政复议", unit: "件", section: sections[5], src: &srcOutcomes,
@@ -305,6 +353,7 @@ type Report struct {
 	GeneratedAt   time.Time `json:"generated_at"`
 	Figures       []Figure  `json:"-"`
 	ReviewerShare float64   `json:"-"` // reviewers as a percentage of officers
+	RatingMean    float64   `json:"-"` // the firms' mean rating of checks, to one decimal
 }
 
 // Figure finds a figure by key.
@@ -334,7 +383,7 @@ func (r *Report) Value(key string) int64 {
 
 // Map is the figures as API.md's JSON: numbers, and objects by category.
 func (r *Report) Map() map[string]any {
-	m := map[string]any{"reviewer_share": r.ReviewerShare}
+	m := map[string]any{"reviewer_share": r.ReviewerShare, "check_ratings_mean": r.RatingMean}
 	for _, f := range r.Figures {
 		if f.Parts == nil {
 			m[f.Key] = f.Value
@@ -465,6 +514,14 @@ func (s *Service) AnnualReport(ctx context.Context, a enforcement.Actor, year in
 	}
 	if officers := r.Value("officers"); officers > 0 {
 		r.ReviewerShare = math.Round(float64(r.Value("reviewers"))*1000/float64(officers)) / 10
+	}
+	if n := r.Value("check_ratings"); n > 0 {
+		var stars int64
+		for _, p := range r.Figure("check_ratings_by_stars").Parts {
+			k, _ := strconv.Atoi(p.Key)
+			stars += int64(k) * p.Value
+		}
+		r.RatingMean = math.Round(float64(stars)*10/float64(n)) / 10
 	}
 	return r, nil
 }

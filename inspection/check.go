@@ -47,7 +47,7 @@ func ResultKindOf(s string) (ResultKind, bool) {
 // requested outside one with a reason and approved by the agency's head.
 type Check struct {
 	ID           uuid.UUID        `json:"id"`
-	Origin       string           `json:"origin"` // draw or request
+	Origin       string           `json:"origin"` // draw, request or joint
 	TaskID       *uuid.UUID       `json:"task_id"`
 	TaskName     string           `json:"task_name"`
 	DrawID       *uuid.UUID       `json:"draw_id"`
@@ -80,8 +80,12 @@ type Check struct {
 	DecidedAt    *time.Time        `json:"decided_at"`
 	RefuseReason string            `json:"refuse_reason"`
 	CodeIssuedAt *time.Time        `json:"code_issued_at"`
-	ScannedAt    *time.Time        `json:"scanned_at"` // first opened by the firm (扫码入企)
-	region       string
+	ScannedAt    *time.Time        `json:"scanned_at"`           // first opened by the firm (扫码入企)
+	CapExempt    string            `json:"cap_exempt,omitempty"` // why it went beyond its agency's yearly cap
+	// A merged check's joint check; a joint check's agencies (its members').
+	JointID        *uuid.UUID  `json:"joint_check_id,omitempty"`
+	JointAgencyIDs []uuid.UUID `json:"joint_agency_ids,omitempty"`
+	region         string
 }
 
 // Assigned reports whether the officer is one of the check's inspectors.

@@ -20,21 +20,27 @@ const checkCols = `c.id, c.origin, c.task_id, coalesce(t.name, ''), c.draw_id, c
 	(SELECT string_agg(m.name, '、' ORDER BY m.name) FROM inspection_matters m WHERE m.id = ANY(coalesce(c.matter_ids, t.matter_ids))),
 	c.inspector_ids, ARRAY(SELECT o.name FROM unnest(c.inspector_ids) WITH ORDINALITY u(id, n) JOIN officers o ON o.id = u.id ORDER BY u.n),
 	c.state, c.result, c.findings, c.record_ids, c.case_id, c.followup_id, coalesce(t.due_date, c.due_on)::text, c.result_at,
-	coalesce(t.region_code, ag.region_code), c.agency_id, coalesce(ag.name, ''), c.reason, c.reason_note, c.ordered_by, c.planned_on,
-	c.requested_at, c.decided_at, c.refuse_reason, c.drawn_on, c.code_issued_at, c.scanned_at`
+	coalesce(t.region_code, ag.region_code, c.region_code), c.agency_id, coalesce(ag.name, ''), c.reason, c.reason_note, c.ordered_by, c.planned_on,
+	c.requested_at, c.decided_at, c.refuse_reason, c.drawn_on, c.code_issued_at, c.scanned_at, c.joint_id, c.cap_exempt,
+	CASE WHEN c.origin = 'joint' THEN ARRAY(SELECT m.agency_id FROM inspection_checks m WHERE m.joint_id = c.id ORDER BY m.requested_at) END,
+	CASE WHEN c.origin = 'joint' THEN (SELECT string_agg(a2.name, '、' ORDER BY m.requested_at) FROM inspection_checks m JOIN agencies a2 ON a2.id = m.agency_id
+		WHERE m.joint_id = c.id) END`
 
 const checkFrom = `inspection_checks c LEFT JOIN inspection_tasks t ON t.id = c.task_id LEFT JOIN agencies ag ON ag.id = c.agency_id
 	LEFT JOIN inspection_targets tg ON tg.code = c.target_code`
 
 func scanCheck(row pgx.CollectableRow) (Check, error) {
 	var c Check
-	var matters *string
+	var matters, jointNames *string
 	err := row.Scan(&c.ID, &c.Origin, &c.TaskID, &c.TaskName, &c.DrawID, &c.Seq, &c.TargetCode, &c.TargetName, &c.TargetRisk, &c.MatterIDs, &matters,
 		&c.InspectorIDs, &c.Inspectors, &c.State, &c.Result, &c.Findings, &c.RecordIDs, &c.CaseID, &c.FollowupID, &c.DueDate, &c.ResultAt, &c.region,
 		&c.AgencyID, &c.AgencyName, &c.Reason, &c.ReasonNote, &c.OrderedBy, &c.PlannedOn, &c.RequestedAt, &c.DecidedAt, &c.RefuseReason,
-		&c.DrawnOn, &c.CodeIssuedAt, &c.ScannedAt)
+		&c.DrawnOn, &c.CodeIssuedAt, &c.ScannedAt, &c.JointID, &c.CapExempt, &c.JointAgencyIDs, &jointNames)
 	if matters != nil {
 		c.Matters = *matters
+	}
+	if jointNames != nil {
+		c.AgencyName = *jointNames
 	}
 	if c.Result != nil {
 		k, _ := ResultKindOf(*c.Result)
@@ -54,7 +60,8 @@ type CheckFilter struct {
 // Checks lists checks: an officer's own (mine, or always for officers without a
 // supervising role), or every check of the region for supervisors and administrators.
 func (s *Service) Checks(ctx context.Context, a enforcement.Actor, f CheckFilter) (enforcement.List[Check], error) {
-	q := enforcement.Query{Select: checkCols, From: checkFrom, Where: []string{"c.state <> 'cancelled'"},
+	// A merged check goes on as its joint check, listed in its place.
+	q := enforcement.Query{Select: checkCols, From: checkFrom, Where: []string{"c.state NOT IN ('cancelled', 'merged')"},
 		Order: "c.state, coalesce(t.due_date, c.due_on), c.seq, c.requested_at"}
 	if f.Mine || !(a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleAdmin)) {
 		if a.OfficerID == nil {
@@ -87,7 +94,7 @@ func (s *Service) FindCheck(ctx context.Context, a enforcement.Actor, id uuid.UU
 		return Check{}, enforcement.DBError(err, "检查")
 	}
 	supervises := (a.Has(enforcement.RoleSupervisor) || a.Has(enforcement.RoleAdmin)) && strings.HasPrefix(c.region, enforcement.RegionPrefix(a.RegionCode))
-	heads := a.Has(enforcement.RoleHead) && c.AgencyID != nil && *c.AgencyID == a.AgencyID
+	heads := a.Has(enforcement.RoleHead) && ((c.AgencyID != nil && *c.AgencyID == a.AgencyID) || slices.Contains(c.JointAgencyIDs, a.AgencyID))
 	if !supervises && !heads && !c.Assigned(a.OfficerID) {
 		return Check{}, fault.Hidden("检查不存在")
 	}

@@ -78,6 +78,8 @@ type Service struct {
 	CodeKey CodeKey
 	// PlanDue is the month and day ("03-31") by which annual plans are filed.
 	PlanDue string
+	// JointDays is the window for proposing joint checks (JointDays by default).
+	JointDays int
 }
 
 // NewService returns the inspection service.

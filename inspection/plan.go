@@ -102,6 +102,12 @@ func (s *Service) filingDue(year int) enforcement.Date {
 	return d
 }
 
+// ValidMonthDay says whether md is a month and day, MM-DD, of some year (02-29 is).
+func ValidMonthDay(md string) bool {
+	_, err := enforcement.ParseDate("2000-" + md)
+	return len(md) == 5 && err == nil
+}
+
 func (s *Service) planDue() string {
 	if s.PlanDue != "" {
 		return s.PlanDue
@@ -264,6 +270,20 @@ func capExempt(c Check) string {
 // check counts once its code has been shown (drawn or requested: no check of a firm goes
 // ahead without one); one lookup in the partial index of such checks by firm and day.
 func (s *Service) checkCap(ctx context.Context, c Check) error {
+	if c.Origin == "joint" && c.CodeIssuedAt == nil {
+		// One visit, and each member agency's check of the firm: each within its cap.
+		rows, _ := s.Store.db.Query(ctx, `SELECT `+checkCols+` FROM `+checkFrom+` WHERE c.joint_id = $1`, c.ID)
+		members, err := pgx.CollectRows(rows, scanCheck)
+		if err != nil {
+			return enforcement.DBError(err, "检查")
+		}
+		for _, m := range members {
+			if err := s.checkCap(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if c.Origin != "request" || c.AgencyID == nil || c.CodeIssuedAt != nil {
 		return nil
 	}
@@ -279,7 +299,7 @@ func (s *Service) checkCap(ctx context.Context, c Check) error {
 	var n int
 	if err := s.Store.db.QueryRow(ctx, `SELECT count(*) FROM inspection_checks k
 		WHERE k.target_code = $1 AND k.drawn_on BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 31) AND k.id <> $3
-		AND k.state IN ('assigned', 'done') AND k.code_issued_at IS NOT NULL
+		AND k.state IN ('assigned', 'done', 'merged') AND k.code_issued_at IS NOT NULL
 		AND (k.agency_id = $4 OR (k.origin = 'draw' AND k.inspector_ids && ARRAY(SELECT id FROM officers WHERE agency_id = $4)))`,
 		c.TargetCode, year, c.ID, *c.AgencyID).Scan(&n); err != nil {
 		return enforcement.DBError(err, "检查")

@@ -35,13 +35,17 @@ func CheckReasonLabel(code string) string {
 }
 
 // CheckStates label a check's states as pages show them.
-var CheckStates = map[string]string{"requested": "待审批", "refused": "未批准", "assigned": "待检查", "done": "已完成", "cancelled": "已作废"}
+var CheckStates = map[string]string{"requested": "待审批", "refused": "未批准", "assigned": "待检查", "done": "已完成", "cancelled": "已作废",
+	"merged": "已并入联合检查"}
 
 // StateLabel is the check's state as pages show it.
 func (c Check) StateLabel() string { return CheckStates[c.State] }
 
 // Title is what a check is called: its task's name, or 计划外检查 and its reason.
 func (c Check) Title() string {
+	if c.Origin == "joint" {
+		return "联合检查（综合查一次）"
+	}
 	if c.Origin == "request" && c.Reason != nil {
 		return "计划外检查（" + CheckReasonLabel(*c.Reason) + "）"
 	}
@@ -215,6 +219,13 @@ func (s *Service) DecideCheck(ctx context.Context, a enforcement.Actor, id uuid.
 	if err != nil {
 		return Check{}, enforcement.DBError(err, "检查")
 	}
+	if approve {
+		// Another agency may plan to check the firm about then: propose one visit. The
+		// approval stands whether or not a proposal could be made.
+		if err := s.proposeJoint(ctx, c); err != nil && s.Warn != nil {
+			s.Warn("joint check proposal failed", err)
+		}
+	}
 	return s.FindCheck(ctx, a, id)
 }
 
@@ -288,7 +299,8 @@ func (s *Service) CheckCode(ctx context.Context, a enforcement.Actor, id uuid.UU
 		return IssuedCode{}, err
 	}
 	if c.CodeIssuedAt == nil {
-		if _, err := s.Store.db.Exec(ctx, `UPDATE inspection_checks SET code_issued_at = $2 WHERE id = $1 AND code_issued_at IS NULL`, id, s.Cases.Now()); err != nil {
+		// A joint check's code counts for each of its members' agencies.
+		if _, err := s.Store.db.Exec(ctx, `UPDATE inspection_checks SET code_issued_at = $2 WHERE (id = $1 OR joint_id = $1) AND code_issued_at IS NULL`, id, s.Cases.Now()); err != nil {
 			return IssuedCode{}, enforcement.DBError(err, "检查")
 		}
 	}
@@ -390,6 +402,8 @@ func (s *Service) VerifyPublic(ctx context.Context, code string) (PublicCheck, e
 		verdict, reason = "not_approved", "这次检查没有获得批准，检查人员不能凭此检查码入企检查。"
 	case c.State == "cancelled":
 		verdict, reason = "cancelled", "这次检查已经取消，检查人员不能凭此检查码入企检查。"
+	case c.State == "merged":
+		verdict, reason = "superseded", "这次检查已与其他部门对贵企业的检查合并为一次联合检查（综合查一次），此检查码已作废；请检查人员出示联合检查的检查码。"
 	case !sameClaims(cl, now):
 		verdict, reason = "superseded", "这次检查的人员、事项或时间已经变更，此检查码已作废；请检查人员出示新的检查码。"
 	case c.State == "done":
