@@ -256,6 +256,59 @@ func TestBrowserCheckCode(t *testing.T) {
 		t.Errorf("a changed code shows %q", v)
 	}
 	shot(firmPhone, "check-forged-390")
+
+	// After the result the firm rates the check on the same page, once.
+	if r := s.call("POST", "/api/v1/inspection/checks/"+id+"/result", f.tok, map[string]any{"result": "no_problem"}); r.Status != 200 {
+		t.Fatalf("result = %d %s", r.Status, r.Body)
+	}
+	comment := "检查人员出示了检查码和证件，半小时完成。"
+	err = chromedp.Do(firmPhone, chromedp.Navigate(s.URL+"/public/checks/"+code),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=rate]`)),
+		chromedp.Click(chromedp.CSS(`input[name=stars][value="4"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#rating-comment`), comment),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, firmPhone, axe, "/public/checks/{code} (rating)")
+	if err := chromedp.Do(firmPhone, submitAndLoad(`[data-testid=rate]`)...); err != nil {
+		t.Fatal(err)
+	}
+	flash := must(chromedp.Run(firmPhone, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`))))
+	given := must(chromedp.Run(firmPhone, chromedp.Text(chromedp.CSS(`[data-testid=rating-given]`))))
+	if !strings.Contains(flash, "感谢") || !strings.Contains(given, "4 星") || !strings.Contains(given, comment) {
+		t.Errorf("after rating: flash %q, rating %q", flash, given)
+	}
+	shot(firmPhone, "check-rated-390")
+	// Back and submit again: the same rating, nothing twice and no error.
+	again := s.send("POST", "/public/checks/"+code+"/rating", "", "application/x-www-form-urlencoded",
+		strings.NewReader(url.Values{"stars": {"4"}, "comment": {comment}}.Encode()))
+	if again.Status != 200 || strings.Contains(string(again.Body), "已经评价过") || s.count(t, `SELECT count(*) FROM inspection_ratings WHERE check_id = '`+id+`'`) != 1 {
+		t.Errorf("the same rating sent again = %d", again.Status)
+	}
+	other := s.send("POST", "/public/checks/"+code+"/rating", "", "application/x-www-form-urlencoded", strings.NewReader(url.Values{"stars": {"1"}}.Encode()))
+	if other.Status != 422 || !strings.Contains(string(other.Body), "已经评价过") {
+		t.Errorf("a second, different rating = %d", other.Status)
+	}
+	err = chromedp.Do(firmPhone, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid=rating-given]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := must(chromedp.Run(firmPhone, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=page-flash]').length`))); n != 0 {
+		t.Errorf("the thanks showed again on reload")
+	}
+	// The firm's year, from the code it holds.
+	err = chromedp.Do(firmPhone, chromedp.Click(chromedp.CSS(`[data-testid=firm-link]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=firm-checks]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	year := must(chromedp.Run(firmPhone, chromedp.Text(chromedp.CSS(`[data-testid=firm-checks]`))))
+	caps := must(chromedp.Run(firmPhone, chromedp.Text(chromedp.CSS(`[data-testid=firm-caps]`))))
+	if !strings.Contains(year, "您的评价：4 星") || !strings.Contains(caps, "市场监督管理局") {
+		t.Errorf("the firm's view: %q; caps %q", year, caps)
+	}
+	checkAxe(t, firmPhone, axe, "/public/firms/{credit_code}")
+	shot(firmPhone, "firm-view-390")
 }
 
 // The request and the approval in the browser: officer1 on a phone requests a check

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // jointFixture is two agencies planning to check one firm: market regulation (officer1,
@@ -275,4 +277,86 @@ func TestJointProposalDeclined(t *testing.T) {
 	if state != "lapsed" {
 		t.Errorf("the proposal is %s", state)
 	}
+}
+
+// The joint check and the cap in the browser: head1 at 1024×768 declines a proposal
+// without a reason (refused at the top of its form), then accepts; head2 accepts and lands
+// on the joint check; officer1's phone shows its one code. With the agency's cap at one,
+// the next check of the firm shows, where its code would be, why it cannot be shown.
+func TestBrowserJointCheckAndCap(t *testing.T) {
+	s := start(t, func(env map[string]string) { env["ZHIFA_CHECK_KEY"] = checkSeed })
+	j := newJointFixture(t, s, 7)
+	j.request(t, s, j.f.tok, j.f.o2, j.matter1, j.head1, "high_risk", 0)
+	j.request(t, s, j.o3tok, j.o3mate, j.matter2, j.head2, "special", 6)
+	props := j.proposals(s, j.head1, "")
+	if len(props) != 1 {
+		t.Fatalf("proposals = %v", props)
+	}
+	pid := props[0]["id"].(string)
+	axe := loadAxe(t)
+	card := `[data-id="` + pid + `"] `
+	head1 := browserContext(t)
+	err := chromedp.Do(head1, append(phoneLogin(s, "head1", "/inspection/joint"),
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.WaitVisible(chromedp.CSS(card+`[data-testid=joint-decline]`)),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, head1, axe, "/inspection/joint")
+	if err := chromedp.Do(head1, submitAndLoad(card+`[data-testid=joint-decline]`)...); err != nil {
+		t.Fatal(err)
+	}
+	if msg := must(chromedp.Run(head1, chromedp.Text(chromedp.CSS(card+`[data-testid=form-error]`)))); !strings.Contains(msg, "理由") {
+		t.Errorf("declining without a reason: %q", msg)
+	}
+	if err := chromedp.Do(head1, submitAndLoad(card+`[data-testid=joint-accept]`)...); err != nil {
+		t.Fatal(err)
+	}
+	if flash := must(chromedp.Run(head1, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`)))); !strings.Contains(flash, "等待其他单位") {
+		t.Errorf("after accepting first: %q", flash)
+	}
+	shot(head1, "joint-proposals-1024")
+	head2 := browserContext(t)
+	err = chromedp.Do(head2, append(phoneLogin(s, "head2", "/inspection/joint"),
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.WaitVisible(chromedp.CSS(card+`[data-testid=joint-accept]`)),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(head2, submitAndLoad(card+`[data-testid=joint-accept]`)...); err != nil {
+		t.Fatal(err)
+	}
+	flash := must(chromedp.Run(head2, chromedp.Text(chromedp.CSS(`[data-testid=page-flash]`))))
+	path := must(chromedp.Run(head2, chromedp.Evaluate[string](`location.pathname`)))
+	if !strings.Contains(flash, "联合检查") || !strings.HasPrefix(path, "/inspection/checks/") {
+		t.Fatalf("after the last acceptance: %q at %s", flash, path)
+	}
+	joint := strings.TrimPrefix(path, "/inspection/checks/")
+	shot(head2, "joint-check-1024")
+	phone := browserContext(t)
+	err = chromedp.Do(phone, append(phoneLogin(s, "officer1", "/inspection/checks/"+joint),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=check-code] img`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('[data-testid=code-qr]').naturalWidth > 0`),
+	)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, phone, axe, "/inspection/checks/{id} (joint)")
+	shot(phone, "joint-code-390")
+
+	s.exec(t, `UPDATE inspection_plans SET yearly_cap = 1 WHERE agency_id = '`+j.agency1+`'`)
+	over := j.request(t, s, j.f.tok, j.f.o2, j.matter1, j.head1, "high_risk", 1)
+	err = chromedp.Do(phone, chromedp.Navigate(s.URL+"/inspection/checks/"+over), chromedp.WaitVisible(chromedp.CSS(`[data-testid=code-refused]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := must(chromedp.Run(phone, chromedp.Text(chromedp.CSS(`[data-testid=code-refused]`)))); !strings.Contains(msg, "上限 1 次") {
+		t.Errorf("the check over the cap: %q", msg)
+	}
+	if n := must(chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=code-qr]').length`))); n != 0 {
+		t.Errorf("a QR code is shown for a check over the cap")
+	}
+	shot(phone, "check-over-cap-390")
 }

@@ -379,6 +379,15 @@ func (a *App) renderCheck(c *fiber.Ctx, data fiber.Map) error {
 		return err
 	}
 	data["Check"], data["Kinds"], data["Mine"] = ck, inspection.ResultKinds, ck.Assigned(act.OfficerID)
+	if ck.Assigned(act.OfficerID) && ck.State == "assigned" {
+		// The code the page would show: a refusal (the firm at the agency's cap) is said
+		// in words where the QR code would be, not left to a broken image.
+		if _, err := a.inspection.CheckCode(ctx, act, ck.ID); fault.KindOf(err) == fault.Conflict || fault.KindOf(err) == fault.Unavailable {
+			data["CodeError"] = messageOf(err)
+		} else if err != nil {
+			return err
+		}
+	}
 	if ck.CaseID != nil {
 		recs, err := a.evidence.Store.List(ctx, *ck.CaseID) // FindCheck has checked the scope
 		if err != nil {

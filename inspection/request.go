@@ -310,7 +310,7 @@ func (s *Service) CheckCode(ctx context.Context, a enforcement.Actor, id uuid.UU
 // Verdicts a code's public page gives: code and label.
 var Verdicts = map[string]string{
 	"valid": "有效", "expired": "已过期", "early": "尚未生效", "not_approved": "未批准", "cancelled": "已取消",
-	"superseded": "已作废", "forged": "伪造",
+	"superseded": "已作废", "forged": "伪造", "done": "已完成",
 }
 
 // PublicOfficer is an officer as a code's page shows them: no photo, the certificate.
@@ -407,7 +407,7 @@ func (s *Service) VerifyPublic(ctx context.Context, code string) (PublicCheck, e
 	case !sameClaims(cl, now):
 		verdict, reason = "superseded", "这次检查的人员、事项或时间已经变更，此检查码已作废；请检查人员出示新的检查码。"
 	case c.State == "done":
-		verdict, reason = "expired", "这次检查已经完成，检查码不再用于入企检查。"
+		verdict, reason = "done", "这次检查已经完成，检查码不再用于入企检查；贵企业可以在下方评价这次检查。"
 	case cl.Window(s.Cases.Now()) == "early":
 		verdict, reason = "early", "还没到这次检查的时间，检查人员不能提前凭此检查码入企检查。"
 	case cl.Window(s.Cases.Now()) == "closed":
