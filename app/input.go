@@ -157,7 +157,7 @@ var freeText = map[string]bool{
 	"procedures": true, "remedies": true, "reason": true, "requirement": true, "closing_note": true,
 	"detail": true, "description": true, "content": true, "execution": true, "summary": true, "public_reply": true,
 	"basis": true, "plan": true, "case_numbers": true, "facts": true, "requirements": true, "conclusion": true, "public_text": true,
-	"reason_note": true,
+	"reason_note": true, "comment": true,
 }
 
 // fieldLabel is a field's name as the people who fill it in know it.
@@ -184,6 +184,6 @@ var fieldLabels = map[string]string{
 	"basis": "依据", "plan": "工作方案", "facts": "查明的事实", "requirements": "要求", "conclusion": "办结意见",
 	"public_text": "典型案例正文", "public_title": "典型案例标题", "due_date": "期限", "action": "决定内容",
 	"agency_ids": "被监督单位", "supervisor_ids": "监督人员", "case_numbers": "关联案件编号",
-	"firm": "检查对象", "matter_ids": "检查事项", "reason_note": "具体理由", "ordered_by": "上级交办文号",
+	"firm": "检查对象", "matter_ids": "检查事项", "reason_note": "具体理由", "ordered_by": "上级交办文号", "stars": "评价", "comment": "评价意见",
 	"officer_ids": "检查人员", "planned_on": "计划检查日期",
 }
