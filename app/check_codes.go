@@ -161,7 +161,8 @@ func (a *App) publicCheckJSON(c *fiber.Ctx) error {
 	return c.JSON(p)
 }
 
-// POST /public/api/checks/{code}/scan — the firm's scan (扫码入企), recorded once.
+// POST /public/api/checks/{code}/scan — the firm's scan (扫码入企), recorded once; the
+// first answers with the firm's key (firm_key), which rating the check requires.
 func (a *App) publicCheckScan(c *fiber.Ctx) error {
 	p, err := a.inspection.ScanCheck(c.UserContext(), c.Params("code"))
 	if err != nil {
@@ -181,11 +182,23 @@ func (a *App) publicCheckPage(c *fiber.Ctx) error {
 		c.Status(fiber.StatusNotFound)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	data := fiber.Map{"P": p, "Typed": map[string]string{}, "Code": c.Params("code"), "Stars": ratingStars, "ErrorField": ""}
+	if p.FirmKey != "" {
+		a.giveFirmKey(c, p.FirmKey)
+	}
+	return a.renderPublicCheck(c, p, fiber.Map{"Typed": map[string]string{}, "ErrorField": ""})
+}
+
+// renderPublicCheck shows a code's page: the verdict, the check, and for a finished check
+// whether it was rated or the rating form.
+func (a *App) renderPublicCheck(c *fiber.Ctx, p inspection.PublicCheck, data fiber.Map) error {
+	data["P"], data["Code"], data["Stars"] = p, c.Params("code"), ratingStars
+	data["HasKey"] = c.Cookies(firmKeyCookie) != "" || p.FirmKey != ""
 	if p.Verdict != "forged" {
-		if data["Rating"], err = a.inspection.RatingOf(c.UserContext(), p); err != nil {
+		at, err := a.inspection.RatedAt(c.UserContext(), p)
+		if err != nil {
 			return err
 		}
+		data["RatedAt"] = at
 	}
 	return c.Render("public_check", a.publicView(c, "检查码查验", data))
 }

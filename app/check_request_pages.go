@@ -128,9 +128,38 @@ func (a *App) planPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 }
 
 func (a *App) plansPage(c *fiber.Ctx) error {
-	year := a.enforcement.Today().Year
+	year := c.QueryInt("year", a.enforcement.Today().Year)
 	return a.renderPlans(c, fiber.Map{"Typed": map[string]string{"year": strconv.Itoa(year), "random_share": "80", "yearly_cap": "2",
 		"period_from": fmt.Sprintf("%d-01-01", year), "period_to": fmt.Sprintf("%d-12-31", year)}, "Picked": map[string]bool{"double_random": true}, "Form": ""})
+}
+
+// ownPlan puts the agency's plan of the year in the form: a draft or a returned plan as
+// it stands (unless a refused form brought what was typed), or, once filed or accepted,
+// no form but what it is.
+func ownPlan(data fiber.Map, act enforcement.Actor, plans []inspection.Plan) {
+	for _, p := range plans {
+		if p.AgencyID != act.AgencyID {
+			continue
+		}
+		if p.State == "filed" || p.State == "accepted" {
+			data["Locked"] = p.StateLabel()
+			return
+		}
+		if data["Form"] == "plan" {
+			return
+		}
+		picked := map[string]bool{}
+		for _, m := range p.Methods {
+			picked[m] = true
+		}
+		for _, id := range p.MatterIDs {
+			picked[id.String()] = true
+		}
+		data["Typed"] = map[string]string{"year": strconv.Itoa(p.Year), "random_share": strconv.Itoa(p.RandomShare), "yearly_cap": strconv.Itoa(p.YearlyCap),
+			"period_from": p.PeriodFrom.String(), "period_to": p.PeriodTo.String(), "note": p.Note}
+		data["Picked"] = picked
+		return
+	}
 }
 
 func (a *App) renderPlans(c *fiber.Ctx, data fiber.Map) error {
@@ -145,6 +174,7 @@ func (a *App) renderPlans(c *fiber.Ctx, data fiber.Map) error {
 	}
 	canWrite := act.Has(enforcement.RoleHead) || act.Has(enforcement.RoleAdmin)
 	if canWrite {
+		ownPlan(data, act, l.Items)
 		matters, err := a.inspection.Matters(ctx, inspection.MatterFilter{AgencyID: &act.AgencyID, Page: enforcement.Page{Number: 1, Size: 200}})
 		if err != nil {
 			return err

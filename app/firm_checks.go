@@ -1,10 +1,8 @@
 package app
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -114,7 +112,7 @@ func (a *App) publicFirmPage(c *fiber.Ctx) error {
 	v, err := a.inspection.FirmChecks(c.UserContext(), firm, code)
 	if fault.KindOf(err) == fault.Forbidden {
 		c.Status(fiber.StatusForbidden)
-		data["Error"] = messageOf(err)
+		data["Error"] = fault.MessageOf(err)
 		return c.Render("public_firm", a.publicView(c, "企业受检情况", data))
 	}
 	if err != nil {
@@ -124,47 +122,60 @@ func (a *App) publicFirmPage(c *fiber.Ctx) error {
 	return c.Render("public_firm", a.publicView(c, "企业受检情况", data))
 }
 
-// POST /public/api/checks/{code}/rating {stars, comment}
+// firmKeyCookie holds, on the phone that scanned a code, the firm's key for that check;
+// its path is the code's page, so it goes nowhere else.
+const firmKeyCookie = "zhifa_firm_key"
+
+// giveFirmKey keeps the firm's key on the phone that first opened the code.
+func (a *App) giveFirmKey(c *fiber.Ctx, key string) {
+	c.Cookie(&fiber.Cookie{Name: firmKeyCookie, Value: key, Path: "/public/checks/" + c.Params("code"), MaxAge: 400 * 24 * 3600,
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: a.cfg.Env == "production"})
+}
+
+// POST /public/api/checks/{code}/rating {stars, comment, firm_key} — the firm's key from
+// its scan, in the body or (from the code's page) its cookie.
 func (a *App) publicRate(c *fiber.Ctx) error {
-	var in inspection.RatingInput
+	var in struct {
+		inspection.RatingInput
+		FirmKey string `json:"firm_key"`
+	}
 	if err := parseBody(c, &in); err != nil {
 		return err
 	}
-	r, err := a.inspection.RateCheck(c.UserContext(), c.Params("code"), in)
+	if in.FirmKey == "" {
+		in.FirmKey = c.Cookies(firmKeyCookie)
+	}
+	r, err := a.inspection.RateCheck(c.UserContext(), c.Params("code"), in.FirmKey, in.RatingInput)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(r)
 }
 
-// POST /public/checks/{code}/rating — the rating form on the code's page. Sent twice
-// (back and submit), the second finds the rating given and shows it, without an error.
+// POST /public/checks/{code}/rating — the rating form on the code's page, with the key
+// the phone was given at the scan. Sent twice (back and submit), the second is the
+// rating given, without an error.
 func (a *App) publicRateSubmit(c *fiber.Ctx) error {
 	code := c.Params("code")
-	to := "/public/checks/" + url.PathEscape(code)
 	stars, _ := strconv.Atoi(c.FormValue("stars"))
-	in := inspection.RatingInput{Stars: stars, Comment: c.FormValue("comment")}
-	_, err := a.inspection.RateCheck(c.UserContext(), code, in)
+	_, err := a.inspection.RateCheck(c.UserContext(), code, c.Cookies(firmKeyCookie), inspection.RatingInput{Stars: stars, Comment: c.FormValue("comment")})
 	if err != nil {
+		data, ok := formError(err)
+		if !ok && fault.KindOf(err) != fault.Forbidden {
+			return err
+		}
+		if !ok {
+			data = fiber.Map{"Error": fault.MessageOf(err), "ErrorField": ""}
+		}
 		p, verr := a.inspection.VerifyPublic(c.UserContext(), code)
 		if verr != nil {
 			return verr
 		}
-		if r, rerr := a.inspection.RatingOf(c.UserContext(), p); rerr == nil && r != nil && r.Stars == in.Stars && r.Comment == strings.TrimSpace(in.Comment) {
-			return c.Redirect(to, fiber.StatusSeeOther) // the same rating, sent again
-		}
-		data, ok := formError(err)
-		if !ok {
-			return err
-		}
-		c.Status(fiber.StatusUnprocessableEntity)
-		data["P"], data["Typed"], data["Code"], data["Stars"] = p, typedForm(c), code, ratingStars
-		if r, rerr := a.inspection.RatingOf(c.UserContext(), p); rerr == nil {
-			data["Rating"] = r
-		}
-		return c.Render("public_check", a.publicView(c, "检查码查验", data))
+		c.Status(map[bool]int{true: fiber.StatusForbidden, false: fiber.StatusUnprocessableEntity}[fault.KindOf(err) == fault.Forbidden])
+		data["Typed"] = typedForm(c)
+		return a.renderPublicCheck(c, p, data)
 	}
-	return redirectFlash(c, to, "感谢您的评价。评价对检查部门匿名，部门只能看到汇总结果。")
+	return redirectFlash(c, "/public/checks/"+url.PathEscape(code), "感谢您的评价。评价对检查部门匿名，部门只能看到汇总结果。")
 }
 
 // GET /inspection/joint — the proposals the head answers (the region's for supervisors).
@@ -206,7 +217,7 @@ func (a *App) jointAnswerSubmit(c *fiber.Ctx) error {
 	case !accept:
 		msg = "已不同意合并，各单位按原计划分别检查：" + p.TargetName
 	case p.State == "merged":
-		return redirectFlash(c, "/inspection/checks/"+p.JointID.String(), "各单位均已同意，已合并为一次联合检查；检查人员出示本页的检查码")
+		return redirectFlash(c, "/inspection/checks/"+p.JointID.String(), "各单位均已同意，已合并为一次联合检查；检查人员在手机上打开本检查，向企业出示检查码")
 	}
 	return redirectFlash(c, "/inspection/joint", msg)
 }
@@ -227,7 +238,7 @@ func (a *App) renderRatings(c *fiber.Ctx, data fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	data["R"], data["Low"] = r, c.QueryBool("low")
+	data["R"], data["Low"], data["MinShown"] = r, c.QueryBool("low"), inspection.MinRatingsShown
 	if r.Comments != nil {
 		data["Pager"] = pager(c, p, r.Comments.Total)
 	}
@@ -242,7 +253,7 @@ func (a *App) ratingClueSubmit(c *fiber.Ctx) error {
 	}
 	cl, err := a.audit.ClueFromRating(c.UserContext(), actor(c), id)
 	if fault.KindOf(err) == fault.Conflict && cl.ID != [16]byte{} {
-		return redirectFlash(c, "/supervision/clues/"+cl.ID.String(), messageOf(err))
+		return redirectFlash(c, "/supervision/clues/"+cl.ID.String(), fault.MessageOf(err))
 	}
 	if data, ok := formError(err); ok {
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -260,12 +271,3 @@ var ratingStars = []struct {
 	Stars int
 	Label string
 }{{5, "5 星 · 很满意"}, {4, "4 星 · 满意"}, {3, "3 星 · 一般"}, {2, "2 星 · 不满意"}, {1, "1 星 · 很不满意"}}
-
-// messageOf is a domain error's message for a page.
-func messageOf(err error) string {
-	var fe *fault.Error
-	if errors.As(err, &fe) {
-		return fe.Message
-	}
-	return err.Error()
-}

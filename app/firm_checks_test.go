@@ -126,7 +126,14 @@ func TestJointChecksRatingsAndTheFirmsView(t *testing.T) {
 	if v["verdict"] != "valid" || len(v["officers"].([]any)) != 4 || len(v["matters"].([]any)) != 2 || !strings.Contains(v["agency"].(string), "、") {
 		t.Errorf("the joint code = %v", v)
 	}
-	s.send("POST", "/public/api/checks/"+code+"/scan", "", "", nil)
+	// The first scan gives the firm's key, which rating requires; a later one gives none.
+	firmKey, _ := s.send("POST", "/public/api/checks/"+code+"/scan", "", "", nil).JSON()["firm_key"].(string)
+	if firmKey == "" {
+		t.Fatalf("the first scan gave no firm key")
+	}
+	if again := s.send("POST", "/public/api/checks/"+code+"/scan", "", "", nil).JSON(); again["firm_key"] != nil {
+		t.Errorf("a second scan gave the firm's key again")
+	}
 
 	// The firm's view: one visit, counted once for each agency.
 	if r := s.public("/public/api/firms/" + j.firm + "/checks"); r.Status != 403 {
@@ -150,6 +157,9 @@ func TestJointChecksRatingsAndTheFirmsView(t *testing.T) {
 
 	// A rating waits for the result; then one, once.
 	rate := func(c string, body map[string]any) response {
+		if _, ok := body["firm_key"]; !ok {
+			body["firm_key"] = firmKey
+		}
 		return s.call("POST", "/public/api/checks/"+c+"/rating", "", body)
 	}
 	if r := rate(code, map[string]any{"stars": 2, "comment": "检查人员态度生硬。"}); r.Status != 409 {
@@ -180,8 +190,22 @@ func TestJointChecksRatingsAndTheFirmsView(t *testing.T) {
 		return sums[0].(map[string]any)["low"].(float64)
 	}
 	low := lowOf()
+	// Whoever else holds the code (its officers show it) cannot rate in the firm's place.
+	if r := rate(code, map[string]any{"stars": 5, "firm_key": ""}); r.Status != 403 {
+		t.Errorf("a rating without the firm's key = %d %s", r.Status, r.Body)
+	}
+	if r := rate(code, map[string]any{"stars": 5, "firm_key": "AAAAAAAAAAAAAAAAAAAAAA"}); r.Status != 403 {
+		t.Errorf("a rating with a wrong key = %d %s", r.Status, r.Body)
+	}
 	if r := rate(code, map[string]any{"stars": 2, "comment": "检查人员态度生硬。"}); r.Status != 201 {
 		t.Fatalf("rating = %d %s", r.Status, r.Body)
+	}
+	// Neither the code's page nor the firm's view says how it was rated.
+	if page := string(s.public("/public/checks/" + code).Body); strings.Contains(page, "态度生硬") || strings.Contains(page, "2 星") {
+		t.Errorf("the code's page shows the rating")
+	}
+	if fv := string(s.public("/public/api/firms/" + j.firm + "/checks?code=" + url.QueryEscape(code)).Body); strings.Contains(fv, "stars") {
+		t.Errorf("the firm's view shows the stars: %s", fv)
 	}
 	if r := rate(code, map[string]any{"stars": 5}); r.Status != 409 {
 		t.Errorf("a second rating = %d", r.Status)

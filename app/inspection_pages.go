@@ -383,7 +383,7 @@ func (a *App) renderCheck(c *fiber.Ctx, data fiber.Map) error {
 		// The code the page would show: a refusal (the firm at the agency's cap) is said
 		// in words where the QR code would be, not left to a broken image.
 		if _, err := a.inspection.CheckCode(ctx, act, ck.ID); fault.KindOf(err) == fault.Conflict || fault.KindOf(err) == fault.Unavailable {
-			data["CodeError"] = messageOf(err)
+			data["CodeError"] = fault.MessageOf(err)
 		} else if err != nil {
 			return err
 		}

@@ -227,11 +227,14 @@ func (a *App) seedChecks(ctx context.Context, out io.Writer, now time.Time) erro
 			return fmt.Errorf("code: %w", err)
 		}
 		counts.coded++
+		firmKey := ""
 		if r.IntN(100) < 88 {
 			at(day, 9, 6+r.IntN(20))
-			if _, err := a.inspection.ScanCheck(ctx, code.Code); err != nil {
+			p, err := a.inspection.ScanCheck(ctx, code.Code)
+			if err != nil {
 				return err
 			}
+			firmKey = p.FirmKey
 			counts.scanned++
 		}
 		if !result {
@@ -252,11 +255,11 @@ func (a *App) seedChecks(ctx context.Context, out io.Writer, now time.Time) erro
 				}
 			}
 		}
-		if rd := day.AddDays(1 + r.IntN(4)); rd.Before(today) && r.IntN(100) < 45 {
+		if rd := day.AddDays(1 + r.IntN(4)); rd.Before(today) && firmKey != "" && r.IntN(100) < 50 {
 			stars := pickWeighted(r, []int{5, 4, 3, 2, 1}, func(s int) int { return map[int]int{5: 55, 4: 24, 3: 11, 2: 6, 1: 4}[s] })
 			comments := demoRatingComments[stars]
 			at(rd, 20, r.IntN(59))
-			if _, err := a.inspection.RateCheck(ctx, code.Code, inspection.RatingInput{Stars: stars, Comment: comments[r.IntN(len(comments))]}); err != nil {
+			if _, err := a.inspection.RateCheck(ctx, code.Code, firmKey, inspection.RatingInput{Stars: stars, Comment: comments[r.IntN(len(comments))]}); err != nil {
 				return fmt.Errorf("rating: %w", err)
 			}
 			counts.rated++

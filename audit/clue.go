@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -382,7 +381,7 @@ func (s *Service) ImportHotline(ctx context.Context, a enforcement.Actor, ticket
 		c, err := s.registerClue(ctx, in, a.RegionCode, &a, nil, nil)
 		switch {
 		case fault.KindOf(err) == fault.Invalid:
-			res.Errors = append(res.Errors, ImportLine{line, fmt.Sprintf("第 %d 行：%s", line, messageOf(err))})
+			res.Errors = append(res.Errors, ImportLine{line, fmt.Sprintf("第 %d 行：%s", line, fault.MessageOf(err))})
 		case fault.KindOf(err) == fault.Conflict: // registered by a concurrent import
 			res.Duplicates = append(res.Duplicates, strings.TrimSpace(t.TicketNo))
 		case err != nil:
@@ -691,15 +690,6 @@ func (s *Service) clueByRef(ctx context.Context, a enforcement.Actor, ref string
 	return c, nil
 }
 
-// messageOf is the message of a domain error, for a line of an import report.
-func messageOf(err error) string {
-	var fe *fault.Error
-	if errors.As(err, &fe) {
-		return fe.Message
-	}
-	return err.Error()
-}
-
 // EvaluationRef is where a clue from a case-file evaluation came from.
 func EvaluationRef(evaluationID, caseID uuid.UUID) string {
 	return "evaluation:" + evaluationID.String() + ":" + caseID.String()
@@ -819,8 +809,8 @@ func (s *Service) ClueFromRating(ctx context.Context, a enforcement.Actor, check
 	}
 	ref := "rating:" + checkID.String()
 	on := enforcement.DateOf(ratedAt)
-	c, err := s.registerClue(ctx, ClueInput{Source: "rating", AgencyID: agency, Concerning: names,
-		Content:    fmt.Sprintf("受检企业对%s的一次%s评价 %d 星（满分 5 星），意见：“%s”。", names, title, stars, comment),
+	c, err := s.registerClue(ctx, ClueInput{Source: "rating", AgencyID: agency,
+		Content:    fmt.Sprintf("受检企业对%s的一次%s评价 %d 星（满分 5 星），意见：“%s”", names, title, stars, comment),
 		OccurredOn: on.String(), SourceRef: ref}, a.RegionCode, &a, nil, nil)
 	if fault.KindOf(err) == fault.Conflict { // turned into a clue at the same moment elsewhere
 		if c, err2 := s.clueWhere(ctx, `c.source_ref = $1`, ref); err2 == nil {

@@ -72,6 +72,15 @@ func KindOf(err error) Kind {
 	return Internal
 }
 
+// MessageOf is the message of a fault for a person to read, or the error's own text.
+func MessageOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
 // Is reports whether err is a fault of the given kind.
 func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
 

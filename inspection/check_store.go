@@ -70,7 +70,7 @@ func (s *Service) Checks(ctx context.Context, a enforcement.Actor, f CheckFilter
 		// An inspector's own checks, whichever region's task drew them.
 		q.And("c.inspector_ids @> ARRAY[?::uuid]", *a.OfficerID)
 	} else {
-		q.And("coalesce(t.region_code, ag.region_code) LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
+		q.And("coalesce(t.region_code, ag.region_code, c.region_code) LIKE ?", enforcement.RegionPrefix(a.RegionCode)+"%")
 	}
 	if f.TaskID != nil {
 		q.And("c.task_id = ?", *f.TaskID)
@@ -117,11 +117,13 @@ func (s *Service) OpenRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 	switch c.State {
 	case "cancelled":
 		return Check{}, fault.New(fault.Conflict, "本次抽取已作废")
+	case "merged":
+		return Check{}, fault.New(fault.Conflict, "该检查已并入联合检查，请在联合检查中记录")
 	case "requested", "refused":
 		return Check{}, fault.New(fault.Conflict, "该检查%s，不能开始检查", c.StateLabel())
 	}
 	cause := "双随机抽查：" + c.TaskName
-	if c.Origin == "request" {
+	if c.Origin != "draw" {
 		cause = c.Title() + "：" + c.ReasonNote
 	}
 	cs, err := s.Cases.OpenInspectionCase(ctx, a, enforcement.CaseInput{
@@ -133,8 +135,9 @@ func (s *Service) OpenRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 	if err != nil {
 		return Check{}, err
 	}
-	// Two inspectors opening at once: the first case wins and the other stays unused.
-	if _, err := s.Store.db.Exec(ctx, `UPDATE inspection_checks SET case_id = $2 WHERE id = $1 AND case_id IS NULL`, id, cs.ID); err != nil {
+	// Two inspectors opening at once: the first case wins and the other stays unused; a
+	// check merged meanwhile keeps none.
+	if _, err := s.Store.db.Exec(ctx, `UPDATE inspection_checks SET case_id = $2 WHERE id = $1 AND case_id IS NULL AND state IN ('assigned', 'done')`, id, cs.ID); err != nil {
 		return Check{}, enforcement.DBError(err, "检查")
 	}
 	return s.FindCheck(ctx, a, id)

@@ -3,6 +3,8 @@ package inspection
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/subtle"
 	"slices"
 	"strings"
 	"time"
@@ -30,7 +32,7 @@ type FirmCheck struct {
 	State      string           `json:"state"`
 	StateLabel string           `json:"state_label"`
 	Result     string           `json:"result,omitempty"`
-	Stars      *int             `json:"stars,omitempty"` // the firm's own rating, once given
+	Rated      bool             `json:"rated"` // whether the firm rated it (never how: the code's holders include its officers)
 }
 
 // FirmCap is one agency's checks of the firm this year against its plan's cap.
@@ -54,7 +56,7 @@ type FirmView struct {
 
 // errNotTheFirms refuses a code that does not prove the caller is the firm.
 func errNotTheFirms() error {
-	return fault.New(fault.Forbidden, "检查码无效或不是贵企业的检查码：请输入贵企业受检时扫描的检查码（检查码网址中 /public/checks/ 之后的部分）")
+	return fault.New(fault.Forbidden, "检查码无效，或不是贵企业今年仍然有效的检查码：请输入贵企业今年受检时扫描的检查码（检查码网址中 /public/checks/ 之后的部分）")
 }
 
 // codeClaims verifies a code's signature alone: whether its check still stands is
@@ -82,11 +84,21 @@ func (s *Service) FirmChecks(ctx context.Context, firm, code string) (FirmView, 
 		return FirmView{}, errNotTheFirms()
 	}
 	today := s.Cases.Today()
+	// A code of this year's check that still stands: an old or superseded code, kept or
+	// leaked, opens nothing.
+	var standing bool
+	if err := s.Store.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inspection_checks WHERE id = $1 AND target_code = $2
+		AND state IN ('assigned', 'done') AND code_issued_at IS NOT NULL AND extract(year FROM drawn_on) = $3)`, cl.CheckID, firm, today.Year).Scan(&standing); err != nil {
+		return FirmView{}, enforcement.DBError(err, "检查")
+	}
+	if !standing {
+		return FirmView{}, errNotTheFirms()
+	}
 	v := FirmView{Firm: firm, Year: today.Year, Checks: []FirmCheck{}, Caps: []FirmCap{}}
 	if err := s.Store.db.QueryRow(ctx, `SELECT coalesce((SELECT name FROM inspection_targets WHERE code = $1), '')`, firm).Scan(&v.FirmName); err != nil {
 		return v, enforcement.DBError(err, "检查对象")
 	}
-	rows, _ := s.Store.db.Query(ctx, `SELECT `+checkCols+`, r.stars,
+	rows, _ := s.Store.db.Query(ctx, `SELECT `+checkCols+`, r.check_id IS NOT NULL,
 			ARRAY(SELECT DISTINCT o.agency_id FROM officers o WHERE o.id = ANY(c.inspector_ids)),
 			(SELECT string_agg(DISTINCT a2.name, '、') FROM officers o JOIN agencies a2 ON a2.id = o.agency_id WHERE o.id = ANY(c.inspector_ids))
 		FROM `+checkFrom+` LEFT JOIN inspection_ratings r ON r.check_id = c.id
@@ -95,16 +107,16 @@ func (s *Service) FirmChecks(ctx context.Context, firm, code string) (FirmView, 
 	counts := map[uuid.UUID]int{}
 	var order []uuid.UUID
 	_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
-		var stars *int
+		var rated bool
 		var agencies []uuid.UUID
 		var names string
-		c, err := scanCheck(prefixed{row, nil, []any{&stars, &agencies, &names}})
+		c, err := scanCheck(prefixed{row, nil, []any{&rated, &agencies, &names}})
 		if err != nil {
 			return struct{}{}, err
 		}
 		due, _ := enforcement.ParseDate(c.DueDate)
 		v.Checks = append(v.Checks, FirmCheck{Agencies: names, Title: c.Title(), Matters: c.Matters, From: c.DrawnOn, To: due,
-			ScannedAt: c.ScannedAt, State: c.State, StateLabel: c.StateLabel(), Result: c.ResultLabel, Stars: stars})
+			ScannedAt: c.ScannedAt, State: c.State, StateLabel: c.StateLabel(), Result: c.ResultLabel, Rated: rated})
 		for _, ag := range agencies {
 			if counts[ag] == 0 {
 				order = append(order, ag)
@@ -150,8 +162,9 @@ type Rating struct {
 }
 
 // RateCheck records the rating of the check a code belongs to: once, after its result
-// is entered, by whoever holds the code (the firm, which scanned it).
-func (s *Service) RateCheck(ctx context.Context, code string, in RatingInput) (Rating, error) {
+// is entered, by the firm, which proves it with the key its phone was given at the scan
+// (the check's officers hold the code too, and must not rate in the firm's place).
+func (s *Service) RateCheck(ctx context.Context, code, firmKey string, in RatingInput) (Rating, error) {
 	in.Comment = strings.TrimSpace(in.Comment)
 	switch {
 	case in.Stars < 1 || in.Stars > 5:
@@ -167,17 +180,22 @@ func (s *Service) RateCheck(ctx context.Context, code string, in RatingInput) (R
 		return Rating{}, fault.New(fault.Forbidden, "此检查码不是本平台签发的，或已被改动，不能评价")
 	}
 	var state string
-	if err := s.Store.db.QueryRow(ctx, `SELECT state FROM inspection_checks WHERE id = $1`, cl.CheckID).Scan(&state); err != nil {
+	var keyHash []byte
+	if err := s.Store.db.QueryRow(ctx, `SELECT state, firm_key_hash FROM inspection_checks WHERE id = $1`, cl.CheckID).Scan(&state, &keyHash); err != nil {
 		if err == pgx.ErrNoRows {
 			return Rating{}, fault.New(fault.Forbidden, "此检查码不是本平台签发的，或已被改动，不能评价")
 		}
 		return Rating{}, enforcement.DBError(err, "检查")
 	}
-	switch state {
-	case "done":
-	case "merged":
+	sum := sha256.Sum256([]byte(firmKey))
+	switch {
+	case state == "merged":
 		return Rating{}, fault.New(fault.Conflict, "这次检查已并入联合检查，请用联合检查的检查码评价")
-	default:
+	case keyHash == nil:
+		return Rating{}, fault.New(fault.Forbidden, "企业没有扫码入企的检查不能评价")
+	case firmKey == "" || subtle.ConstantTimeCompare(sum[:], keyHash) != 1:
+		return Rating{}, fault.New(fault.Forbidden, "只有扫码入企的企业可以评价：请用扫码时使用的手机打开检查码评价")
+	case state != "done":
 		return Rating{}, fault.New(fault.Conflict, "检查结束、执法人员录入检查结果后才能评价")
 	}
 	r := Rating{Stars: in.Stars, Comment: in.Comment, RatedAt: s.Cases.Now().UTC().Truncate(time.Microsecond)}
@@ -187,22 +205,30 @@ func (s *Service) RateCheck(ctx context.Context, code string, in RatingInput) (R
 		return Rating{}, enforcement.DBError(err, "评价")
 	}
 	if tag.RowsAffected() != 1 {
+		// The same rating sent again (back and submit) is the rating given, not an error.
+		var given Rating
+		if err := s.Store.db.QueryRow(ctx, `SELECT stars, comment, rated_at FROM inspection_ratings WHERE check_id = $1`, cl.CheckID).
+			Scan(&given.Stars, &given.Comment, &given.RatedAt); err == nil && given.Stars == r.Stars && given.Comment == r.Comment {
+			return given, nil
+		}
 		return Rating{}, fault.New(fault.Conflict, "这次检查已经评价过，每次检查只能评价一次")
 	}
 	return r, nil
 }
 
-// RatingOf is the rating of the check a verified page shows, if given.
-func (s *Service) RatingOf(ctx context.Context, p PublicCheck) (*Rating, error) {
-	var r Rating
-	err := s.Store.db.QueryRow(ctx, `SELECT stars, comment, rated_at FROM inspection_ratings WHERE check_id = $1`, p.checkID).Scan(&r.Stars, &r.Comment, &r.RatedAt)
+// RatedAt is when the verified check was rated, if it was: public pages say only that,
+// never the stars or the comment, which the check's officers (who hold its code) must not
+// read.
+func (s *Service) RatedAt(ctx context.Context, p PublicCheck) (*time.Time, error) {
+	var at time.Time
+	err := s.Store.db.QueryRow(ctx, `SELECT rated_at FROM inspection_ratings WHERE check_id = $1`, p.checkID).Scan(&at)
 	if err == pgx.ErrNoRows {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, enforcement.DBError(err, "评价")
 	}
-	return &r, nil
+	return &at, nil
 }
 
 // Done says whether the verified check is finished (its result entered), so it may be rated.
@@ -216,7 +242,13 @@ type RatingSummary struct {
 	Mean       float64   `json:"mean"`
 	ByStars    [5]int    `json:"by_stars"` // 1 star first
 	Low        int       `json:"low"`      // 1–2 stars
+	// Few: fewer than MinRatingsShown ratings, so the department sees the count alone:
+	// with one or two, the stars would say who rated.
+	Few bool `json:"few,omitempty"`
 }
+
+// MinRatingsShown is how many ratings an agency needs before it sees their mean and spread.
+const MinRatingsShown = 5
 
 // RatedCheck is one rating with its check, as supervisors read it.
 type RatedCheck struct {
@@ -265,6 +297,9 @@ func (s *Service) RatingsOf(ctx context.Context, a enforcement.Actor, year int, 
 		var r RatingSummary
 		err := row.Scan(&r.AgencyID, &r.AgencyName, &r.Count, &r.Mean, &r.ByStars[0], &r.ByStars[1], &r.ByStars[2], &r.ByStars[3], &r.ByStars[4])
 		r.Low = r.ByStars[0] + r.ByStars[1]
+		if !supervises && r.Count < MinRatingsShown {
+			r.Few, r.Mean, r.ByStars, r.Low = true, 0, [5]int{}, 0
+		}
 		return r, err
 	})
 	if err != nil || !supervises {

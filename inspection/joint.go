@@ -341,16 +341,22 @@ func (s *Service) merge(ctx context.Context, tx pgx.Tx, p JointProposal, now tim
 	due := planned.AddDays(RequestDays - 1)
 	for _, c := range checks {
 		if err := s.validCertificates(ctx, tx, *c.AgencyID, c.InspectorIDs, planned, due, "officer_ids"); err != nil {
+			if fault.KindOf(err) == fault.Invalid {
+				return c.AgencyName + "的检查人员不能参加合并后的检查（" + fault.MessageOf(err) + "）", errLapsed
+			}
 			return "", err
 		}
 	}
 	joint := uuid.New()
 	if _, err := tx.Exec(ctx, `INSERT INTO inspection_checks (id, origin, region_code, matter_ids, target_code, inspector_ids, drawn_on, state,
 		reason_note, planned_on, due_on, decided_at) VALUES ($1, 'joint', $2, $3, $4, $5, $6, 'assigned', $7, $6, $8, $9)`,
-		joint, checks[0].region, uniqueIDs(matters), p.TargetCode, uniqueIDs(officers), planned, strings.Join(notes, "；"), due, now); err != nil {
+		joint, checks[0].region, uniqueIDs(matters), p.TargetCode, uniqueIDs(officers), planned, strings.Join(notes, "\n"), due, now); err != nil {
 		return "", err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE inspection_checks SET state = 'merged', joint_id = $2 WHERE id = ANY($1)`, ids, joint); err != nil {
+	// The members move to the visit's day and lose the codes shown before: they count
+	// for their agencies' caps once the joint code is shown, on its day, as the visit does.
+	if _, err := tx.Exec(ctx, `UPDATE inspection_checks SET state = 'merged', joint_id = $2, drawn_on = $3, planned_on = $3, due_on = $4,
+		code_issued_at = NULL WHERE id = ANY($1)`, ids, joint, planned, due); err != nil {
 		return "", err
 	}
 	_, err = tx.Exec(ctx, `UPDATE inspection_joint_proposals SET state = 'merged', closed_at = $2, joint_id = $3 WHERE id = $1`, p.ID, now, joint)

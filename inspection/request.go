@@ -3,6 +3,9 @@ package inspection
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"slices"
 	"strings"
 	"time"
@@ -181,6 +184,9 @@ func (s *Service) DecideCheck(ctx context.Context, a enforcement.Actor, id uuid.
 		return Check{}, fault.New(fault.Forbidden, "只有本单位负责人可以审批检查")
 	}
 	reason = strings.TrimSpace(reason)
+	if approve {
+		reason = "" // a reason is for a refusal: typed in the box and then approved, it is no refusal's
+	}
 	if !approve && (reason == "" || utf8.RuneCountInString(reason) > 500) {
 		return Check{}, fault.Field("reason", "请写明不予批准的理由，不超过 500 字")
 	}
@@ -342,7 +348,10 @@ type PublicCheck struct {
 	ValidTo      *time.Time      `json:"valid_to,omitempty"`
 	ScannedAt    *time.Time      `json:"scanned_at,omitempty"`
 	Result       string          `json:"result,omitempty"`
-	checkID      uuid.UUID
+	// FirmKey is given once, to whoever first opens the valid code (the firm's phone):
+	// rating the check requires it.
+	FirmKey string `json:"firm_key,omitempty"`
+	checkID uuid.UUID
 }
 
 // FirstDay and LastDay are the window as days, the last one included: a window ends at
@@ -397,6 +406,9 @@ func (s *Service) VerifyPublic(ctx context.Context, code string) (PublicCheck, e
 		return PublicCheck{}, err
 	}
 	verdict, reason := "valid", "这是一次依法批准的检查，检查人员和事项如下；请核对检查人员的执法证件。"
+	if c.Origin == "draw" {
+		reason = "这是一次经双随机抽取、依法进行的检查，检查人员和事项如下；请核对检查人员的执法证件。"
+	}
 	switch {
 	case c.State == "requested" || c.State == "refused":
 		verdict, reason = "not_approved", "这次检查没有获得批准，检查人员不能凭此检查码入企检查。"
@@ -407,7 +419,7 @@ func (s *Service) VerifyPublic(ctx context.Context, code string) (PublicCheck, e
 	case !sameClaims(cl, now):
 		verdict, reason = "superseded", "这次检查的人员、事项或时间已经变更，此检查码已作废；请检查人员出示新的检查码。"
 	case c.State == "done":
-		verdict, reason = "done", "这次检查已经完成，检查码不再用于入企检查；贵企业可以在下方评价这次检查。"
+		verdict, reason = "done", "这次检查已经完成，检查码不再用于入企检查。"
 	case cl.Window(s.Cases.Now()) == "early":
 		verdict, reason = "early", "还没到这次检查的时间，检查人员不能提前凭此检查码入企检查。"
 	case cl.Window(s.Cases.Now()) == "closed":
@@ -424,16 +436,28 @@ func sameClaims(a, b CodeClaims) bool {
 }
 
 // ScanCheck records the firm's first opening of a valid code (扫码入企) and returns what
-// the code is worth; a code that is not valid records nothing.
+// the code is worth; a code that is not valid records nothing. The first opening also
+// gives the firm's key (FirmKey, once), which rating the check requires. A check being
+// merged or begun at the same moment is not scanned: the update holds to the state read.
 func (s *Service) ScanCheck(ctx context.Context, code string) (PublicCheck, error) {
 	p, err := s.VerifyPublic(ctx, code)
 	if err != nil || p.Verdict != "valid" || p.ScannedAt != nil {
 		return p, err
 	}
 	now := s.Cases.Now().UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it
-	if _, err := s.Store.db.Exec(ctx, `UPDATE inspection_checks SET scanned_at = $2 WHERE id = $1 AND scanned_at IS NULL`, p.checkID, now); err != nil {
+	key := make([]byte, 16)
+	if _, err := rand.Read(key); err != nil {
+		return p, err
+	}
+	firmKey := base64.RawURLEncoding.EncodeToString(key)
+	sum := sha256.Sum256([]byte(firmKey))
+	tag, err := s.Store.db.Exec(ctx, `UPDATE inspection_checks SET scanned_at = $2, firm_key_hash = $3
+		WHERE id = $1 AND scanned_at IS NULL AND state = 'assigned'`, p.checkID, now, sum[:])
+	if err != nil {
 		return p, enforcement.DBError(err, "检查")
 	}
-	p.ScannedAt = &now
+	if tag.RowsAffected() == 1 {
+		p.ScannedAt, p.FirmKey = &now, firmKey
+	}
 	return p, nil
 }
