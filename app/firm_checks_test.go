@@ -165,6 +165,11 @@ func TestJointChecksRatingsAndTheFirmsView(t *testing.T) {
 	if r := rate(code, map[string]any{"stars": 2, "comment": "检查人员态度生硬。"}); r.Status != 409 {
 		t.Errorf("a rating before the result = %d %s", r.Status, r.Body)
 	}
+	// A reason of several lines and many characters still makes a record whose cause is one line.
+	s.exec(t, `UPDATE inspection_checks SET reason_note = repeat('很长的理由。', 60) || E'\n第二行' WHERE id = '`+a+`'`)
+	if r := s.call("POST", "/api/v1/inspection/checks/"+a+"/record", j.f.tok, nil); r.Status != 409 {
+		t.Errorf("recording a merged member = %d %s", r.Status, r.Body)
+	}
 	if r := s.call("POST", "/api/v1/inspection/checks/"+joint+"/result", j.f.tok, map[string]any{"result": "no_problem"}); r.Status != 200 {
 		t.Fatalf("result = %d %s", r.Status, r.Body)
 	}
@@ -282,6 +287,17 @@ func TestJointProposalDeclined(t *testing.T) {
 		if state != "assigned" {
 			t.Errorf("check %s is %s after a decline", id, state)
 		}
+	}
+	// A reason of many lines and characters still opens a record, its cause one line of 200.
+	s.exec(t, `UPDATE inspection_checks SET reason_note = repeat('很长的理由。', 60) || E'\n第二行' WHERE id = '`+a+`'`)
+	rec := s.call("POST", "/api/v1/inspection/checks/"+a+"/record", j.f.tok, nil)
+	if rec.Status != 200 || rec.JSON()["case_id"] == nil {
+		t.Fatalf("record = %d %s", rec.Status, rec.Body)
+	}
+	var cause string
+	s.query(t, `SELECT cause FROM cases WHERE id = '`+rec.JSON()["case_id"].(string)+`'`, &cause)
+	if strings.ContainsAny(cause, "\n\r") || len([]rune(cause)) != 200 {
+		t.Errorf("the record's cause = %q", cause)
 	}
 	// A check begun meanwhile: a later proposal with it lapses rather than merging.
 	j.request(t, s, j.f.tok, j.f.o2, j.matter1, j.head1, "special", 15)

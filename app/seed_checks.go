@@ -288,7 +288,7 @@ func (a *App) seedChecks(ctx context.Context, out io.Writer, now time.Time) erro
 		for i, ag := range agencies {
 			weights, indexes = append(weights, len(ag.officers)), append(indexes, i)
 		}
-		for i := 0; i < 330; i++ {
+		for i := 0; i < 430; i++ {
 			ag := agencies[pickWeighted(r, indexes, func(j int) int { return weights[j] })]
 			v := visit{ag: ag, firm: nextFirm(), reason: pickWeighted(r, demoCheckReasons, func(x demoCheckReason) int { return x.weight }).code,
 				day: first.AddDays(r.IntN(span)), result: true}

@@ -122,9 +122,17 @@ func (s *Service) OpenRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 	case "requested", "refused":
 		return Check{}, fault.New(fault.Conflict, "该检查%s，不能开始检查", c.StateLabel())
 	}
+	// A cause is one line: a reason written over several (or a joint check's, one per
+	// agency) is joined.
 	cause := "双随机抽查：" + c.TaskName
-	if c.Origin != "draw" {
-		cause = c.Title() + "：" + c.ReasonNote
+	switch c.Origin {
+	case "joint":
+		cause = c.Title() + "：" + c.AgencyName
+	case "request":
+		cause = c.Title() + "：" + strings.Join(strings.FieldsFunc(c.ReasonNote, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ")
+	}
+	if r := []rune(cause); len(r) > 200 { // a case's cause holds 200 characters; the reason stays whole on the check
+		cause = string(r[:199]) + "…"
 	}
 	cs, err := s.Cases.OpenInspectionCase(ctx, a, enforcement.CaseInput{
 		Cause:      cause,
