@@ -399,7 +399,14 @@ func (a *App) seedChecks(ctx context.Context, out io.Writer, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	withO1 := func(n int) []uuid.UUID { return append([]uuid.UUID{*o1.OfficerID}, pick(market, n)[1:]...) }
+	// officer1 and a colleague (never officer1 twice, which would leave one officer).
+	withO1 := func(int) []uuid.UUID {
+		for {
+			if p := pick(market, 1); p[0] != *o1.OfficerID {
+				return []uuid.UUID{*o1.OfficerID, p[0]}
+			}
+		}
+	}
 	ck, err := request(visit{ag: market, firm: nextFirm(), reason: "complaint", day: today}, withO1(2), "")
 	if err != nil {
 		return err
