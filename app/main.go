@@ -182,6 +182,11 @@ func (a *App) Migrate(ctx context.Context, out io.Writer) error {
 	} else if added {
 		fmt.Fprintln(out, "rubric: stored the default case-file evaluation rubric")
 	}
+	if added, err := a.evidence.EnsureDocumentKinds(ctx); err != nil {
+		return fmt.Errorf("document kinds: %w", err)
+	} else if added > 0 {
+		fmt.Fprintf(out, "documents: stored %d default kinds of document\n", added)
+	}
 	created, err := a.EnsureBucket(ctx)
 	if err != nil {
 		return fmt.Errorf("MinIO bucket %s: %w", a.cfg.MinIOBucket, err)

@@ -37,6 +37,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.auditRoutes(api)
 	a.reportRoutes(api)
 	a.supervisionRoutes(api)
+	a.documentRoutes(api)
 
 	a.pageRoutes(srv)
 }

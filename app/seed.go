@@ -257,6 +257,9 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	if _, err := a.audit.EnsureDefaultRubric(ctx); err != nil {
 		return fmt.Errorf("default rubric: %w", err)
 	}
+	if _, err := a.evidence.EnsureDocumentKinds(ctx); err != nil {
+		return fmt.Errorf("document kinds: %w", err)
+	}
 	if err := a.seedAudit(ctx, out, time.Now()); err != nil {
 		return fmt.Errorf("demo evaluations: %w", err)
 	}

@@ -1,0 +1,70 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// The catalogue of documents is data: the installation has the default kinds, each
+// placeholder of their text names one of their fields; an administrator's change is the
+// next version, a kind with a placeholder it lacks is refused naming its sections, and no
+// version changes in place.
+func TestDocumentKinds(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	admin := s.login("admin")
+	r := s.call("GET", "/api/v1/document-kinds", f.tok, nil)
+	kinds := items(r)
+	byCode := map[string]map[string]any{}
+	for _, k := range kinds {
+		byCode[k["code"].(string)] = k
+	}
+	for code, name := range map[string]string{"inspection_notice": "行政检查通知书", "inspection_record": "现场检查笔录", "inquiry_record": "询问笔录",
+		"evidence_preservation": "先行登记保存证据通知书", "seizure_decision": "查封（扣押）决定书", "seizure_list": "查封（扣押）清单",
+		"penalty_notice": "行政处罚事先告知书", "penalty_decision": "行政处罚决定书", "inspection_result": "行政检查结果告知书", "service_receipt": "送达回证"} {
+		if k := byCode[code]; k == nil || k["name"] != name || k["version"].(float64) != 1 {
+			t.Errorf("kind %s = %v", code, k)
+		}
+	}
+	decision := byCode["penalty_decision"]
+	if !strings.Contains(decision["number_pattern"].(string), "{seq}") || !strings.Contains(string(r.Body), "六十日内") || !strings.Contains(string(r.Body), "六个月内") {
+		t.Errorf("the decision's number or remedies: %v", decision["number_pattern"])
+	}
+	next := map[string]any{"code": "penalty_decision", "name": "行政处罚决定书", "family": "decision", "number_pattern": "{agency}罚〔{year}〕{seq}号",
+		"fields": decision["fields"], "sections": decision["sections"], "signers": []string{"officer"}}
+	if r := s.call("POST", "/api/v1/document-kinds", f.tok, next); r.Status != 403 {
+		t.Errorf("an officer changed a kind: %d", r.Status)
+	}
+	bad := map[string]any{}
+	for k, v := range next {
+		bad[k] = v
+	}
+	bad["sections"] = []map[string]any{{"text": "{party}：你的{nonsense}"}}
+	if r := s.call("POST", "/api/v1/document-kinds", admin, bad); r.Status != 422 || r.ErrorField() != "sections" || !strings.Contains(r.ErrorMessage(), "nonsense") {
+		t.Errorf("a placeholder that is no field = %d %s", r.Status, r.Body)
+	}
+	bad["sections"], bad["number_pattern"] = decision["sections"], "{agency}罚〔{year}〕号"
+	if r := s.call("POST", "/api/v1/document-kinds", admin, bad); r.Status != 422 || r.ErrorField() != "number_pattern" {
+		t.Errorf("a number without its sequence = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/document-kinds", admin, next); r.Status != 201 || r.JSON()["version"].(float64) != 2 {
+		t.Fatalf("next version = %d %s", r.Status, r.Body)
+	}
+	for _, k := range items(s.call("GET", "/api/v1/document-kinds", f.tok, nil)) {
+		if k["code"] == "penalty_decision" && k["version"].(float64) != 2 {
+			t.Errorf("the newest version listed is %v", k["version"])
+		}
+	}
+	versions := 0
+	for _, k := range items(s.call("GET", "/api/v1/document-kinds?all=true", f.tok, nil)) {
+		if k["code"] == "penalty_decision" {
+			versions++
+		}
+	}
+	if versions != 2 {
+		t.Errorf("%d versions of the decision listed with all", versions)
+	}
+	if _, err := dbConn(t, s).Exec(t.Context(), `UPDATE document_kinds SET name = '改' WHERE code = 'penalty_decision'`); err == nil {
+		t.Errorf("a kind's version was changed in place")
+	}
+}
