@@ -11,6 +11,53 @@ import (
 func (a *App) documentRoutes(api fiber.Router) {
 	api.Get("/document-kinds", a.listDocumentKinds)
 	api.Post("/document-kinds", a.createDocumentKind)
+	api.Post("/cases/:id/documents", a.draftDocument)
+	api.Get("/cases/:id/documents", a.listCaseDocuments)
+	api.Get("/documents/:id", a.getCaseDocument)
+}
+
+// POST /api/v1/cases/{id}/documents {kind, fields} → the draft, filled from the case.
+func (a *App) draftDocument(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in evidence.DocumentInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	d, err := a.evidence.DraftDocument(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/documents/" + d.ID.String())
+	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
+// GET /api/v1/cases/{id}/documents
+func (a *App) listCaseDocuments(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ds, err := a.evidence.CaseDocuments(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": ds, "total": len(ds)})
+}
+
+// GET /api/v1/documents/{id}
+func (a *App) getCaseDocument(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := a.evidence.FindDocument(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
 }
 
 // GET /api/v1/document-kinds?all=true — the newest version of every kind (every version

@@ -68,3 +68,53 @@ func TestDocumentKinds(t *testing.T) {
 		t.Errorf("a kind's version was changed in place")
 	}
 }
+
+// A draft starts filled from its case (the agency, parties, officers with their
+// certificate numbers, place, basis, the day), takes the officer's values for the kind's
+// fields only, says which required fields are still empty, and is the case's officers'
+// to write and those who read the case's to read.
+func TestDocumentDraft(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	if r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "nonsense"}); r.Status != 422 || r.ErrorField() != "kind" {
+		t.Errorf("an unknown kind = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{"fine": "1"}}); r.Status != 422 || r.ErrorField() != "fields.fine" {
+		t.Errorf("a field the kind lacks = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/cases/"+id+"/documents", s.login("head1"), map[string]any{"kind": "inspection_record"}); r.Status != 403 && r.Status != 404 {
+		t.Errorf("someone not handling the case drafted a document: %d", r.Status)
+	}
+	r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record",
+		"fields": map[string]string{"findings": "现场发现过期食品 3 箱。", "present": "张三"}})
+	if r.Status != 201 || r.JSON()["state"] != "draft" || r.JSON()["kind_version"].(float64) < 1 {
+		t.Fatalf("draft = %d %s", r.Status, r.Body)
+	}
+	doc := r.JSON()
+	values := map[string]string{}
+	for _, x := range doc["fields"].([]any) {
+		m := x.(map[string]any)
+		values[m["key"].(string)] = m["value"].(string)
+	}
+	if !strings.Contains(values["party"], "张三") || !strings.Contains(values["officers"], "执法证号 ") || !strings.Contains(values["agency"], "局") ||
+		values["place"] != "城关镇解放路12号" || values["findings"] != "现场发现过期食品 3 箱。" {
+		t.Errorf("the draft's values = %v", values)
+	}
+	missing := map[string]bool{}
+	for _, k := range doc["missing"].([]any) {
+		missing[k.(string)] = true
+	}
+	if !missing["started_at"] || !missing["ended_at"] || missing["party"] || missing["findings"] {
+		t.Errorf("missing = %v", doc["missing"])
+	}
+	if got := s.call("GET", "/api/v1/documents/"+doc["id"].(string), f.tok, nil); got.Status != 200 || got.JSON()["name"] != "现场检查笔录" {
+		t.Errorf("get = %d %s", got.Status, got.Body)
+	}
+	if l := items(s.call("GET", "/api/v1/cases/"+id+"/documents", f.tok, nil)); len(l) != 1 {
+		t.Errorf("the case lists %d documents", len(l))
+	}
+	if r := s.call("GET", "/api/v1/documents/"+doc["id"].(string), s.login("officer3"), nil); r.Status != 404 {
+		t.Errorf("another agency's officer read the document: %d", r.Status)
+	}
+}

@@ -31,7 +31,7 @@ var FieldTypes = map[string]string{
 var FieldSources = map[string]string{
 	"agency.name": "执法机关名称", "case.number": "案件编号", "case.cause": "案由", "case.parties": "当事人",
 	"case.handlers": "执法人员及证号", "case.location": "地点", "case.occurred_at": "发生时间", "case.legal_basis": "法律依据",
-	"case.facts": "违法事实", "decision.text": "决定内容", "decision.fine_amount": "罚款金额", "today": "当日日期",
+	"decision.text": "决定内容", "decision.fine_amount": "罚款金额", "today": "当日日期",
 }
 
 // Families group kinds as a case's steps need them.

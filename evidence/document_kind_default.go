@@ -57,7 +57,7 @@ func DefaultDocumentKinds() []DocumentKindInput {
 				{Text: "在此期间，当事人或者有关人员不得损毁、销毁或者转移证据。本机关将在七日内作出处理决定。"}},
 			Signers: []string{"party", "officer"}},
 		{Code: "seizure_decision", Name: "查封（扣押）决定书", Family: "decision", NumberPattern: "{agency}强封〔{year}〕{seq}号",
-			Fields: []DocumentField{agency, party, {Key: "reason", Label: "查封、扣押的理由", Type: "longtext", Source: "case.facts", Required: true}, basis,
+			Fields: []DocumentField{agency, party, {Key: "reason", Label: "查封、扣押的理由", Type: "longtext", Required: true}, basis,
 				{Key: "items", Label: "查封、扣押的场所、设施或者财物", Type: "list", Required: true}, {Key: "period", Label: "期限", Type: "text", Required: true},
 				reviewBody, court, today},
 			Sections: []DocumentSection{
@@ -70,7 +70,7 @@ func DefaultDocumentKinds() []DocumentKindInput {
 			Sections: []DocumentSection{{Text: "当事人：{party}　地点：{place}"}, {Heading: "清单", Text: "{items}"}},
 			Signers:  []string{"party", "officer", "witness"}},
 		{Code: "penalty_notice", Name: "行政处罚事先告知书", Family: "notice", NumberPattern: "{agency}罚告〔{year}〕{seq}号",
-			Fields: []DocumentField{agency, party, {Key: "facts", Label: "违法事实和证据", Type: "longtext", Source: "case.facts", Required: true}, basis,
+			Fields: []DocumentField{agency, party, {Key: "facts", Label: "违法事实和证据", Type: "longtext", Required: true}, basis,
 				{Key: "penalty", Label: "拟作出的行政处罚", Type: "longtext", Source: "decision.text", Required: true},
 				{Key: "hearing", Label: "听证告知", Type: "longtext"}, today},
 			Sections: []DocumentSection{
@@ -80,7 +80,7 @@ func DefaultDocumentKinds() []DocumentKindInput {
 				{Text: "你（单位）有权进行陈述和申辩。{hearing}逾期未提出的，视为放弃上述权利。"}},
 			Signers: []string{"party", "officer"}},
 		{Code: "penalty_decision", Name: "行政处罚决定书", Family: "decision", NumberPattern: "{agency}罚决〔{year}〕{seq}号",
-			Fields: []DocumentField{agency, party, {Key: "facts", Label: "违法事实和证据", Type: "longtext", Source: "case.facts", Required: true}, basis,
+			Fields: []DocumentField{agency, party, {Key: "facts", Label: "违法事实和证据", Type: "longtext", Required: true}, basis,
 				{Key: "penalty", Label: "行政处罚的内容", Type: "longtext", Source: "decision.text", Required: true},
 				{Key: "fine", Label: "罚款金额", Type: "money", Source: "decision.fine_amount"},
 				{Key: "performance", Label: "履行方式和期限", Type: "longtext", Required: true}, reviewBody, court, today},
