@@ -134,6 +134,7 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 		return nil, fmt.Errorf("ZHIFA_LOG_KEY: %w", err)
 	}
 	a.evidence.Log = a.translog
+	a.evidence.DocumentFont, a.evidence.DocumentFallbackFont = cfg.DocumentFont, cfg.DocumentFontAlt
 	a.audit = audit.NewService(a.db, a.enforcement, a.evidence)
 	a.audit.ClueDecideDays = cfg.ClueDays
 	a.audit.DocumentFont, a.audit.DocumentFallbackFont = cfg.DocumentFont, cfg.DocumentFontAlt

@@ -13,6 +13,7 @@ func (a *App) documentRoutes(api fiber.Router) {
 	api.Post("/document-kinds", a.createDocumentKind)
 	api.Post("/cases/:id/documents", a.draftDocument)
 	api.Get("/cases/:id/documents", a.listCaseDocuments)
+	api.Get("/documents/:id.pdf", a.caseDocumentPDF) // before :id, which would take "….pdf"
 	api.Get("/documents/:id", a.getCaseDocument)
 }
 
@@ -81,4 +82,20 @@ func (a *App) createDocumentKind(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(k)
+}
+
+// GET /api/v1/documents/{id}.pdf — the document as it prints.
+func (a *App) caseDocumentPDF(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	b, d, err := a.evidence.DocumentPDF(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="document-`+d.ID.String()+`.pdf"`)
+	return c.Send(b)
 }

@@ -1,8 +1,14 @@
 package app_test
 
 import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+	"io"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // The catalogue of documents is data: the installation has the default kinds, each
@@ -116,5 +122,115 @@ func TestDocumentDraft(t *testing.T) {
 	}
 	if r := s.call("GET", "/api/v1/documents/"+doc["id"].(string), s.login("officer3"), nil); r.Status != 404 {
 		t.Errorf("another agency's officer read the document: %d", r.Status)
+	}
+}
+
+// pdfText is the text of a PDF's pages as zhifa's PDFs set it, without spaces or line
+// breaks: every content stream inflated, every string a text operator shows read as the
+// UTF-16 its fonts' ToUnicode map declares (fpdf's is the identity on UTF-16 code units).
+// A general reader (github.com/ledongthuc/pdf) read those two-byte codes one byte at a
+// time, so the test reads them itself.
+func pdfText(t *testing.T, b []byte) string {
+	t.Helper()
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %.20q", b)
+	}
+	var out strings.Builder
+	for _, m := range pdfStreamRe.FindAllSubmatch(b, -1) {
+		zr, err := zlib.NewReader(bytes.NewReader(m[1]))
+		if err != nil {
+			continue // not compressed content (an image, a font): no text in it
+		}
+		content, err := io.ReadAll(zr)
+		if err != nil || !bytes.Contains(content, []byte("Tj")) {
+			continue
+		}
+		for _, str := range pdfShowRe.FindAllSubmatch(content, -1) {
+			raw := pdfUnescape(str[1])
+			units := make([]uint16, len(raw)/2)
+			for i := range units {
+				units[i] = uint16(raw[2*i])<<8 | uint16(raw[2*i+1])
+			}
+			out.WriteString(string(utf16.Decode(units)))
+		}
+	}
+	return strings.Join(strings.Fields(out.String()), "")
+}
+
+var (
+	pdfStreamRe = regexp.MustCompile(`(?s)stream\r?\n(.*?)\r?\nendstream`)
+	pdfShowRe   = regexp.MustCompile(`(?s)\(((?:\\.|[^\\)])*)\)\s*Tj`)
+)
+
+// pdfUnescape reads a PDF literal string's escapes.
+func pdfUnescape(s []byte) []byte {
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			out = append(out, s[i])
+			continue
+		}
+		i++
+		switch c := s[i]; {
+		case c >= '0' && c <= '7':
+			n := 0
+			for j := 0; j < 3 && i < len(s) && s[i] >= '0' && s[i] <= '7'; j++ {
+				n = n*8 + int(s[i]-'0')
+				i++
+			}
+			i--
+			out = append(out, byte(n))
+		default:
+			out = append(out, map[byte]byte{'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'f': '\f'}[c]|map[bool]byte{true: c}[!strings.ContainsRune("nrtbf", rune(c))])
+		}
+	}
+	return out
+}
+
+// Each kind renders: a draft with every field filled in Chinese prints each value intact,
+// with the kind's name, the draft mark and page x of y; a character no font has is
+// refused naming the field and the character, never printed as an empty box.
+func TestDocumentPDFOfEachKind(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	for _, k := range items(s.call("GET", "/api/v1/document-kinds", f.tok, nil)) {
+		fields := map[string]string{}
+		for i, x := range k["fields"].([]any) {
+			key := x.(map[string]any)["key"].(string)
+			fields[key] = fmt.Sprintf("字段%d之值甲乙丙", i)
+		}
+		r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": k["code"], "fields": fields})
+		if r.Status != 201 {
+			t.Fatalf("draft %s = %d %s", k["code"], r.Status, r.Body)
+		}
+		p := s.call("GET", "/api/v1/documents/"+r.JSON()["id"].(string)+".pdf", f.tok, nil)
+		if p.Status != 200 || p.Header.Get("Content-Type") != "application/pdf" {
+			t.Fatalf("PDF of %s = %d %s", k["code"], p.Status, p.Body)
+		}
+		text := pdfText(t, p.Body)
+		for key, v := range fields {
+			if !strings.Contains(text, v) {
+				t.Errorf("%s: the value of %s (%q) is not in the PDF's text", k["code"], key, v)
+			}
+		}
+		if !strings.Contains(text, strings.Join(strings.Fields(k["name"].(string)), "")) || !strings.Contains(text, "草稿") || !strings.Contains(text, "第1页/共1页") {
+			t.Errorf("%s: the PDF's text lacks its name, the draft mark or its page: %.300s", k["code"], text)
+		}
+	}
+	r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{"findings": "现场有😀标志"}})
+	if r.Status != 201 {
+		t.Fatalf("draft = %d %s", r.Status, r.Body)
+	}
+	p := s.call("GET", "/api/v1/documents/"+r.JSON()["id"].(string)+".pdf", f.tok, nil)
+	if p.Status != 422 || p.ErrorField() != "fields.findings" || !strings.Contains(p.ErrorMessage(), "U+1F600") {
+		t.Errorf("a character no font has = %d %s", p.Status, p.Body)
+	}
+	// A long record breaks into pages, each numbered.
+	long := strings.Repeat("检查人员对仓库、货架和冷藏设备逐一检查，记录了每批货品的生产日期和保质期。", 60)
+	r = s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{"findings": long}})
+	p = s.call("GET", "/api/v1/documents/"+r.JSON()["id"].(string)+".pdf", f.tok, nil)
+	if text := pdfText(t, p.Body); !strings.Contains(text, "第1页/共") || !strings.Contains(text, "第2页/共") {
+		t.Errorf("a long record's pages are not numbered: %.200s", text)
 	}
 }

@@ -3,121 +3,27 @@ package audit
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
-	"sync"
 
 	"github.com/go-pdf/fpdf"
-	"golang.org/x/image/font/sfnt"
 
 	"zhifa/enforcement"
-	"zhifa/fault"
+	"zhifa/evidence"
 )
 
 // A supervision document is printed as an official document (公文) on A4: the issuing
 // body's name in red over a red rule, the number, the title, the addressee, the body, the
-// deadline, the seal area and the date. Official documents are set in a Song face; the
-// one Debian ships as a TrueType file (AR PL SungtiL GB) covers GB 2312, so a character
-// outside it is set in a fallback face (Droid Sans Fallback) rather than left blank.
+// deadline, the seal area and the date, set in the faces evidence.Fonts loads.
 
-// Default font files, from Debian's fonts-arphic-gbsn00lp and fonts-droid-fallback
-// (deploy/fonts.sh installs them).
+// Default font files (deploy/fonts.sh installs them).
 const (
-	DefaultDocumentFont         = "/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf"
-	DefaultDocumentFallbackFont = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+	DefaultDocumentFont         = evidence.DefaultDocumentFont
+	DefaultDocumentFallbackFont = evidence.DefaultDocumentFallbackFont
 )
 
-type docFonts struct {
-	song, fallback         []byte
-	songFace, fallbackFace *sfnt.Font
-}
-
-var (
-	fontsMu    sync.Mutex
-	fontsCache = map[string]*docFonts{}
-)
-
-// documentFonts loads the two faces once per pair of paths.
-func (s *Service) documentFonts() (*docFonts, error) {
-	song, fb := s.DocumentFont, s.DocumentFallbackFont
-	if song == "" {
-		song = DefaultDocumentFont
-	}
-	if fb == "" {
-		fb = DefaultDocumentFallbackFont
-	}
-	fontsMu.Lock()
-	defer fontsMu.Unlock()
-	if f, ok := fontsCache[song+"\x00"+fb]; ok {
-		return f, nil
-	}
-	f := &docFonts{}
-	var err error
-	for _, x := range []struct {
-		path string
-		b    *[]byte
-		face **sfnt.Font
-	}{{song, &f.song, &f.songFace}, {fb, &f.fallback, &f.fallbackFace}} {
-		if *x.b, err = os.ReadFile(x.path); err != nil {
-			return nil, fault.New(fault.Unavailable, "服务器未安装公文字体（%s），暂不能制发文书，请联系系统管理员", x.path)
-		}
-		if *x.face, err = sfnt.Parse(*x.b); err != nil {
-			return nil, fault.New(fault.Unavailable, "公文字体文件无法读取（%s），暂不能制发文书", x.path)
-		}
-	}
-	fontsCache[song+"\x00"+fb] = f
-	return f, nil
-}
-
-// runs splits s into pieces each set in one face: the Song face where it has the glyph,
-// else the fallback.
-func (f *docFonts) runs(s string) [][2]string {
-	var buf sfnt.Buffer
-	var out [][2]string
-	for _, r := range s {
-		face := "song"
-		if g, err := f.songFace.GlyphIndex(&buf, r); (err != nil || g == 0) && r > 0x7f {
-			if g2, err := f.fallbackFace.GlyphIndex(&buf, r); err == nil && g2 != 0 {
-				face = "fallback"
-			}
-		}
-		if n := len(out); n > 0 && out[n-1][0] == face {
-			out[n-1][1] += string(r)
-		} else {
-			out = append(out, [2]string{face, string(r)})
-		}
-	}
-	return out
-}
-
-// noLineStart are the marks a line does not begin with (避头点): they hang at the end of
-// the line before instead.
-const noLineStart = "，。、；：？！）》」』”’〕】…,.;:?!)"
-
-// lines breaks a paragraph into lines no wider than width at size points, between any
-// two characters as Chinese text breaks, never before a closing mark.
-func (f *docFonts) lines(p *fpdf.Fpdf, text string, size, width float64) []string {
-	var out []string
-	var line []rune
-	w := 0.0
-	for _, r := range []rune(text) {
-		face := "song"
-		if rs := f.runs(string(r)); len(rs) == 1 {
-			face = rs[0][0]
-		}
-		p.SetFont(face, "", size)
-		cw := p.GetStringWidth(string(r))
-		if w+cw > width && len(line) > 0 && !strings.ContainsRune(noLineStart, r) {
-			out = append(out, string(line))
-			line, w = nil, 0
-		}
-		line = append(line, r)
-		w += cw
-	}
-	if len(line) > 0 {
-		out = append(out, string(line))
-	}
-	return out
+// documentFonts loads the two faces.
+func (s *Service) documentFonts() (*evidence.Fonts, error) {
+	return evidence.LoadFonts(s.DocumentFont, s.DocumentFallbackFont)
 }
 
 // Body is the document's text after the addressee, paragraph by paragraph, as the PDF
@@ -164,10 +70,9 @@ func ChineseDate(d enforcement.Date) string {
 
 // renderDocument sets the document on A4 and returns the PDF. The same document renders
 // to the same bytes: the PDF's dates are the issue time.
-func renderDocument(f *docFonts, d Document, title string) ([]byte, error) {
+func renderDocument(f *evidence.Fonts, d Document, title string) ([]byte, error) {
 	p := fpdf.New("P", "mm", "A4", "")
-	p.AddUTF8FontFromBytes("song", "", f.song)
-	p.AddUTF8FontFromBytes("fallback", "", f.fallback)
+	f.Register(p)
 	p.SetMargins(28, 37, 26)
 	p.SetCellMargin(0) // lines are measured to the margins; Write would wrap 2 mm early
 	p.SetAutoPageBreak(true, 35)
@@ -190,14 +95,14 @@ func renderDocument(f *docFonts, d Document, title string) ([]byte, error) {
 	// (避头点), so Write itself is given room not to wrap again.
 	p.SetRightMargin(16)
 	write := func(size float64, lh float64, text string) {
-		for _, r := range f.runs(text) {
+		for _, r := range f.Runs(text) {
 			p.SetFont(r[0], "", size)
 			p.Write(lh, r[1])
 		}
 	}
 	centered := func(size, lh float64, text string) {
 		w := 0.0
-		for _, r := range f.runs(text) {
+		for _, r := range f.Runs(text) {
 			p.SetFont(r[0], "", size)
 			w += p.GetStringWidth(r[1])
 		}
@@ -224,7 +129,7 @@ func renderDocument(f *docFonts, d Document, title string) ([]byte, error) {
 			if line = strings.TrimSpace(line); line == "" {
 				continue
 			}
-			for _, l := range f.lines(p, "\u3000\u3000"+line, 16, width) {
+			for _, l := range f.Lines(p, "\u3000\u3000"+line, 16, width) {
 				p.SetX(28)
 				write(16, lh, l)
 				p.Ln(lh)
@@ -250,7 +155,7 @@ func renderDocument(f *docFonts, d Document, title string) ([]byte, error) {
 	p.SetY(sealY + 4)
 	for _, line := range []string{d.Issuer, ChineseDate(enforcement.DateOf(d.IssuedAt))} {
 		w := 0.0
-		for _, r := range f.runs(line) {
+		for _, r := range f.Runs(line) {
 			p.SetFont(r[0], "", 16)
 			w += p.GetStringWidth(r[1])
 		}
@@ -259,7 +164,7 @@ func renderDocument(f *docFonts, d Document, title string) ([]byte, error) {
 		p.Ln(lh)
 	}
 	p.Ln(lh * 2)
-	for _, l := range f.lines(p, "本文书属于监督事项"+d.MatterNumber+"，其 SHA-256 摘要记录在该事项的记录链中，可在行政执法监督平台核验。", 10, width) {
+	for _, l := range f.Lines(p, "本文书属于监督事项"+d.MatterNumber+"，其 SHA-256 摘要记录在该事项的记录链中，可在行政执法监督平台核验。", 10, width) {
 		p.SetX(28)
 		write(10, 6, l)
 		p.Ln(6)

@@ -82,7 +82,6 @@ func DefaultDocumentKinds() []DocumentKindInput {
 		{Code: "penalty_decision", Name: "行政处罚决定书", Family: "decision", NumberPattern: "{agency}罚决〔{year}〕{seq}号",
 			Fields: []DocumentField{agency, party, {Key: "facts", Label: "违法事实和证据", Type: "longtext", Required: true}, basis,
 				{Key: "penalty", Label: "行政处罚的内容", Type: "longtext", Source: "decision.text", Required: true},
-				{Key: "fine", Label: "罚款金额", Type: "money", Source: "decision.fine_amount"},
 				{Key: "performance", Label: "履行方式和期限", Type: "longtext", Required: true}, reviewBody, court, today},
 			Sections: []DocumentSection{
 				{Text: "{party}："},

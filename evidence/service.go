@@ -19,6 +19,8 @@ type Service struct {
 	Warn    func(msg string, err error) // cleanup failures that the sweeper will retry
 	Now     func() time.Time
 	Log     *Log // when set, verification also compares the chain with the heads it logged
+	// DocumentFont and DocumentFallbackFont are the TrueType files documents are set in.
+	DocumentFont, DocumentFallbackFont string
 }
 
 // NewService returns the evidence service.
