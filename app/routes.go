@@ -53,7 +53,12 @@ func (a *App) Routes() []string {
 		parts := strings.Split(r.Path, "/")
 		for i, p := range parts {
 			if strings.HasPrefix(p, ":") {
-				parts[i] = "{" + strings.TrimSuffix(p[1:], "?") + "}"
+				// A parameter ends at a dot too (":id.pdf" is {id}.pdf), as Fiber reads it.
+				name, ext, dotted := strings.Cut(strings.TrimSuffix(p[1:], "?"), ".")
+				parts[i] = "{" + name + "}"
+				if dotted {
+					parts[i] += "." + ext
+				}
 			}
 		}
 		out = append(out, r.Method+" "+strings.Join(parts, "/"))

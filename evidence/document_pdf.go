@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 
 	"github.com/go-pdf/fpdf"
@@ -82,13 +83,29 @@ func (s *Service) DocumentPDF(ctx context.Context, a enforcement.Actor, id uuid.
 	return b, d, err
 }
 
+// renderSlots bounds how many documents are set at once: each holds its faces' subsets
+// and pages in memory, and many at once would take memory without finishing sooner on
+// the cores there are.
+var renderSlots = make(chan struct{}, max(2, runtime.NumCPU()))
+
 func renderDocumentPDF(f *Fonts, d Document, k DocumentKind) ([]byte, error) {
+	renderSlots <- struct{}{}
+	defer func() { <-renderSlots }()
 	values := map[string]string{}
+	// Every text the page sets, the fixed ones too, decides whether the fallback is needed.
+	texts := []string{k.Name, "草稿 · （草稿，定稿时编号）　第 页 / 共 页", "（印章）", "（签名）：" + blank + "　　日期：", "："}
 	for _, v := range d.Fields {
 		values[v.Key] = v.Value
 	}
+	for _, sec := range d.DocumentText(k) {
+		texts = append(texts, sec[0], sec[1])
+	}
+	for _, sg := range k.Signers {
+		texts = append(texts, Signers[sg])
+	}
+	texts = append(texts, values["agency"], values["date"])
 	p := fpdf.New("P", "mm", "A4", "")
-	f.Register(p)
+	f.RegisterFor(p, texts...)
 	const left, right, width = 25.0, 25.0, 210.0 - 50.0
 	p.SetMargins(left, 30, right)
 	p.SetCellMargin(0)

@@ -72,6 +72,21 @@ func (f *Fonts) Register(p *fpdf.Fpdf) {
 	p.AddUTF8FontFromBytes("fallback", "", f.fallback)
 }
 
+// RegisterFor adds the Song face, and the fallback only when one of texts needs it: the
+// fallback is a large face, and reading it for every document is most of the memory a
+// document takes.
+func (f *Fonts) RegisterFor(p *fpdf.Fpdf, texts ...string) {
+	p.AddUTF8FontFromBytes("song", "", f.song)
+	for _, t := range texts {
+		for _, r := range f.Runs(t) {
+			if r[0] == "fallback" {
+				p.AddUTF8FontFromBytes("fallback", "", f.fallback)
+				return
+			}
+		}
+	}
+}
+
 // has says whether a face has a glyph for r.
 func has(face *sfnt.Font, buf *sfnt.Buffer, r rune) bool {
 	g, err := face.GlyphIndex(buf, r)
