@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"zhifa/enforcement"
 	"zhifa/inspection"
 )
 
@@ -95,19 +97,27 @@ func idAndReason(c *fiber.Ctx) (uuid.UUID, string, error) {
 	return id, in.Reason, err
 }
 
-// POST /api/v1/inspection/checks/{id}/approve | refuse {reason}
-func (a *App) decideCheck(approve bool) fiber.Handler {
+// reasonStep answers a step on the object its path names, with an optional {reason}:
+// approving or refusing a check, moving a plan, answering a joint-check proposal.
+func reasonStep[T any](do func(ctx context.Context, act enforcement.Actor, id uuid.UUID, reason string) (T, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, reason, err := idAndReason(c)
 		if err != nil {
 			return err
 		}
-		ck, err := a.inspection.DecideCheck(c.UserContext(), actor(c), id, approve, reason)
+		v, err := do(c.UserContext(), actor(c), id, reason)
 		if err != nil {
 			return err
 		}
-		return c.JSON(ck)
+		return c.JSON(v)
 	}
+}
+
+// POST /api/v1/inspection/checks/{id}/approve | refuse {reason}
+func (a *App) decideCheck(approve bool) fiber.Handler {
+	return reasonStep(func(ctx context.Context, act enforcement.Actor, id uuid.UUID, reason string) (inspection.Check, error) {
+		return a.inspection.DecideCheck(ctx, act, id, approve, reason)
+	})
 }
 
 // GET /api/v1/inspection/checks/{id}/code → {code, url, qr_png_url, valid_from, valid_to}
@@ -270,15 +280,7 @@ func (a *App) savePlan(c *fiber.Ctx) error {
 
 // POST /api/v1/inspection/plans/{id}/file | accept | return {reason}
 func (a *App) movePlan(move string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, reason, err := idAndReason(c)
-		if err != nil {
-			return err
-		}
-		p, err := a.inspection.PlanMove(c.UserContext(), actor(c), id, move, reason)
-		if err != nil {
-			return err
-		}
-		return c.JSON(p)
-	}
+	return reasonStep(func(ctx context.Context, act enforcement.Actor, id uuid.UUID, reason string) (inspection.Plan, error) {
+		return a.inspection.PlanMove(ctx, act, id, move, reason)
+	})
 }

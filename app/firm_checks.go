@@ -1,11 +1,14 @@
 package app
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
+	"zhifa/enforcement"
 	"zhifa/fault"
 	"zhifa/inspection"
 )
@@ -49,17 +52,9 @@ func (a *App) listJointProposals(c *fiber.Ctx) error {
 
 // POST /api/v1/inspection/joint-proposals/{id}/accept | decline {reason}
 func (a *App) answerJoint(accept bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, reason, err := idAndReason(c)
-		if err != nil {
-			return err
-		}
-		p, err := a.inspection.AnswerJoint(c.UserContext(), actor(c), id, accept, reason)
-		if err != nil {
-			return err
-		}
-		return c.JSON(p)
-	}
+	return reasonStep(func(ctx context.Context, act enforcement.Actor, id uuid.UUID, reason string) (inspection.JointProposal, error) {
+		return a.inspection.AnswerJoint(ctx, act, id, accept, reason)
+	})
 }
 
 // GET /api/v1/inspection/ratings?year=&low=true — an agency's summary; supervisors also

@@ -12,6 +12,7 @@ import (
 
 	"zhifa/audit"
 	"zhifa/enforcement"
+	"zhifa/evidence"
 	"zhifa/fault"
 )
 
@@ -711,7 +712,7 @@ func (a *App) renderDocument(c *fiber.Ctx, data fiber.Map) error {
 	}
 	data["Doc"], data["Today"], data["MayJudge"] = d, a.enforcement.Today(), mine && d.State == "answered"
 	data["MayAnswer"] = d.AwaitsAnswer() && act.AgencyID == d.AgencyID && !act.Has(enforcement.RoleSupervisor)
-	data["IssuedOn"] = audit.ChineseDate(enforcement.DateOf(d.IssuedAt))
+	data["IssuedOn"] = evidence.ChineseDate(enforcement.DateOf(d.IssuedAt))
 	return c.Render("supervision_document", a.view(c, d.KindLabel()+" "+d.Number, data))
 }
 

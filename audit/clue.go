@@ -15,6 +15,7 @@ import (
 
 	"zhifa/enforcement"
 	"zhifa/fault"
+	"zhifa/inspection"
 )
 
 // A clue (线索) is where supervision starts: something that may show enforcement going
@@ -690,6 +691,22 @@ func (s *Service) clueByRef(ctx context.Context, a enforcement.Actor, ref string
 	return c, nil
 }
 
+// registerOnce registers a clue from what in.SourceRef names, once: a second time, or
+// at the same moment elsewhere, it answers the clue there is, with the conflict already
+// (whose %s is that clue's number).
+func (s *Service) registerOnce(ctx context.Context, a enforcement.Actor, in ClueInput, already string) (Clue, error) {
+	if c, err := s.clueWhere(ctx, `c.source_ref = $1`, in.SourceRef); err == nil {
+		return c, fault.New(fault.Conflict, already, c.Number)
+	}
+	c, err := s.registerClue(ctx, in, a.RegionCode, &a, nil, nil)
+	if fault.KindOf(err) == fault.Conflict {
+		if c, err2 := s.clueWhere(ctx, `c.source_ref = $1`, in.SourceRef); err2 == nil {
+			return c, fault.New(fault.Conflict, already, c.Number)
+		}
+	}
+	return c, err
+}
+
 // EvaluationRef is where a clue from a case-file evaluation came from.
 func EvaluationRef(evaluationID, caseID uuid.UUID) string {
 	return "evaluation:" + evaluationID.String() + ":" + caseID.String()
@@ -727,10 +744,6 @@ func (s *Service) ClueFromFile(ctx context.Context, a enforcement.Actor, evaluat
 	if w.Score == nil || w.Score.Rating != Fail {
 		return Clue{}, fault.New(fault.Conflict, "只有评为不合格的案卷可以转为监督线索")
 	}
-	ref := EvaluationRef(evaluationID, caseID)
-	if c, err := s.clueWhere(ctx, `c.source_ref = $1`, ref); err == nil {
-		return c, fault.New(fault.Conflict, "该案卷已转为监督线索 %s", c.Number)
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "案卷评查“%s”中，%s的案卷 %s（%s）评为不合格（%.1f 分", w.Evaluation.Name, w.File.AgencyName, w.File.CaseNumber, w.File.CaseCause, w.Score.Total)
 	if w.Score.Vetoed {
@@ -756,13 +769,8 @@ func (s *Service) ClueFromFile(ctx context.Context, a enforcement.Actor, evaluat
 		b.WriteString("问题：" + strings.Join(problems, "；") + "。")
 	}
 	agency := w.File.AgencyID
-	c, err := s.registerClue(ctx, ClueInput{Source: "evaluation", AgencyID: &agency, Concerning: w.File.CaseNumber,
-		Content: b.String(), SourceRef: ref}, a.RegionCode, &a, nil, nil)
-	if fault.KindOf(err) == fault.Conflict { // turned into a clue at the same moment elsewhere
-		if c, err2 := s.clueWhere(ctx, `c.source_ref = $1`, ref); err2 == nil {
-			return c, fault.New(fault.Conflict, "该案卷已转为监督线索 %s", c.Number)
-		}
-	}
+	c, err := s.registerOnce(ctx, a, ClueInput{Source: "evaluation", AgencyID: &agency, Concerning: w.File.CaseNumber,
+		Content: b.String(), SourceRef: EvaluationRef(evaluationID, caseID)}, "该案卷已转为监督线索 %s")
 	if err != nil {
 		return c, err
 	}
@@ -781,42 +789,27 @@ func (s *Service) ClueFromRating(ctx context.Context, a enforcement.Actor, check
 		comment, title string
 		region, names  string
 		agency         *uuid.UUID
-		clueID         *uuid.UUID
 		ratedAt        time.Time
 	)
-	err := s.db.QueryRow(ctx, `SELECT r.stars, r.comment, r.rated_at, r.clue_id, coalesce(t.region_code, ag.region_code, c.region_code),
+	err := s.db.QueryRow(ctx, `SELECT r.stars, r.comment, r.rated_at, coalesce(t.region_code, ag.region_code, c.region_code),
 			coalesce(c.agency_id, (SELECT o.agency_id FROM officers o WHERE o.id = c.inspector_ids[1])),
-			coalesce((SELECT string_agg(DISTINCT a2.name, '、') FROM officers o JOIN agencies a2 ON a2.id = o.agency_id WHERE o.id = ANY(c.inspector_ids)), ''),
+			coalesce(`+inspection.InspectorAgencies+`, ''),
 			CASE c.origin WHEN 'joint' THEN '联合检查（综合查一次）' WHEN 'draw' THEN '双随机抽查“' || coalesce(t.name, '') || '”' ELSE '计划外检查' END
 		FROM inspection_ratings r JOIN inspection_checks c ON c.id = r.check_id LEFT JOIN inspection_tasks t ON t.id = c.task_id
 		LEFT JOIN agencies ag ON ag.id = c.agency_id WHERE r.check_id = $1`, checkID).
-		Scan(&stars, &comment, &ratedAt, &clueID, &region, &agency, &names, &title)
+		Scan(&stars, &comment, &ratedAt, &region, &agency, &names, &title)
 	if err == pgx.ErrNoRows || (err == nil && !strings.HasPrefix(region, enforcement.RegionPrefix(a.RegionCode))) {
 		return Clue{}, fault.New(fault.NotFound, "这次检查没有企业评价")
 	}
 	if err != nil {
 		return Clue{}, enforcement.DBError(err, "评价")
 	}
-	if clueID != nil {
-		c, err := s.FindClue(ctx, a, *clueID)
-		if err != nil {
-			return c, err
-		}
-		return c, fault.New(fault.Conflict, "该评价已转为监督线索 %s", c.Number)
-	}
 	if stars > 2 || comment == "" {
 		return Clue{}, fault.New(fault.Conflict, "只有 1–2 星并写有意见的评价可以转为监督线索")
 	}
-	ref := "rating:" + checkID.String()
-	on := enforcement.DateOf(ratedAt)
-	c, err := s.registerClue(ctx, ClueInput{Source: "rating", AgencyID: agency,
+	c, err := s.registerOnce(ctx, a, ClueInput{Source: "rating", AgencyID: agency,
 		Content:    fmt.Sprintf("受检企业对%s的一次%s评价 %d 星（满分 5 星），意见：“%s”", names, title, stars, comment),
-		OccurredOn: on.String(), SourceRef: ref}, a.RegionCode, &a, nil, nil)
-	if fault.KindOf(err) == fault.Conflict { // turned into a clue at the same moment elsewhere
-		if c, err2 := s.clueWhere(ctx, `c.source_ref = $1`, ref); err2 == nil {
-			return c, fault.New(fault.Conflict, "该评价已转为监督线索 %s", c.Number)
-		}
-	}
+		OccurredOn: enforcement.DateOf(ratedAt).String(), SourceRef: "rating:" + checkID.String()}, "该评价已转为监督线索 %s")
 	if err != nil {
 		return c, err
 	}

@@ -51,7 +51,7 @@ func (d Document) Body() []string {
 		out = append(out, what)
 	}
 	out = append(out, strings.TrimSpace(d.Requirements))
-	due := ChineseDate(d.DueDate)
+	due := evidence.ChineseDate(d.DueDate)
 	switch d.Kind {
 	case "notice":
 		out = append(out, "请于"+due+"前改正，并将改正情况书面报告本机关。")
@@ -61,11 +61,6 @@ func (d Document) Body() []string {
 		out = append(out, "请于"+due+"前执行本决定，并将执行情况书面报告。")
 	}
 	return out
-}
-
-// ChineseDate writes a date as documents do: 2026年12月1日.
-func ChineseDate(d enforcement.Date) string {
-	return fmt.Sprintf("%d年%d月%d日", d.Year, int(d.Month), d.Day)
 }
 
 // renderDocument sets the document on A4 and returns the PDF. The same document renders
@@ -153,7 +148,7 @@ func renderDocument(f *evidence.Fonts, d Document, title string) ([]byte, error)
 	p.Circle(210-26-38, sealY+12, 20, "D")
 	p.SetDashPattern([]float64{}, 0)
 	p.SetY(sealY + 4)
-	for _, line := range []string{d.Issuer, ChineseDate(enforcement.DateOf(d.IssuedAt))} {
+	for _, line := range []string{d.Issuer, evidence.ChineseDate(enforcement.DateOf(d.IssuedAt))} {
 		w := 0.0
 		for _, r := range f.Runs(line) {
 			p.SetFont(r[0], "", 16)

@@ -294,8 +294,8 @@ var figureDefs = func() []figureDef {
 		{key: "checks_with_problems", label: "发现问题", unit: "户次", section: sections[4], src: &srcChecks, cond: drawnOfYear + ` AND ck.result = ANY($7)`},
 		{key: "checks_by_kind", label: "按检查方式", unit: "户次", section: sections[4], src: &srcChecks, cond: checksOfYear, parts: []part{
 			{"double_random", "双随机抽查", `ck.origin = 'draw'`},
-			{"approved", "经批准的计划外检查", `ck.origin = 'request' AND ck.ordered_by = '' AND ck.reason NOT IN ('complaint', 'referral', 'followup')`},
-			{"exempt", "依投诉、转办、交办或复查", `ck.origin = 'request' AND (ck.ordered_by <> '' OR ck.reason IN ('complaint', 'referral', 'followup'))`},
+			{"approved", "经批准的计划外检查", `ck.origin = 'request' AND NOT ` + inspection.ExemptSQL("ck")},
+			{"exempt", "依投诉、转办、交办或复查", `ck.origin = 'request' AND ` + inspection.ExemptSQL("ck")},
 			{"joint", "联合检查", `ck.origin = 'joint'`}}},
 		{key: "check_codes_issued", label: "出示检查码", unit: "户次", section: sections[4], src: &srcChecks, cond: checksOfYear + ` AND ck.code_issued_at IS NOT NULL`},
 		{key: "check_codes_scanned", label: "企业扫码核验", unit: "户次", section: sections[4], src: &srcChecks, cond: checksOfYear + ` AND ck.scanned_at IS NOT NULL`},

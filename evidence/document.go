@@ -52,7 +52,7 @@ func CaseValues(c enforcement.Case, today enforcement.Date) map[string]string {
 	v := map[string]string{
 		"agency.name": c.AgencyName, "case.number": c.Number, "case.cause": c.Cause, "case.location": c.Location,
 		"case.legal_basis": c.LegalBasis, "case.occurred_at": c.OccurredAt.In(enforcement.Shanghai()).Format("2006年1月2日 15时04分"),
-		"today": fmt.Sprintf("%d年%d月%d日", today.Year, int(today.Month), today.Day),
+		"today": ChineseDate(today),
 	}
 	var parties, officers []string
 	for _, p := range c.Parties {

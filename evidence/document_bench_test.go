@@ -23,7 +23,7 @@ func BenchmarkDocumentPDF(b *testing.B) {
 				if err := in.Validate(); err != nil {
 					b.Fatal(err)
 				}
-				return DocumentKind{Code: in.Code, Name: in.Name, Family: in.Family, Fields: in.Fields, Sections: in.Sections, Signers: in.Signers}
+				return DocumentKind{DocumentKindInput: in}
 			}
 		}
 		b.Fatalf("no kind %s", code)

@@ -58,16 +58,10 @@ type DocumentSection struct {
 
 // DocumentKind is one version of a kind of document.
 type DocumentKind struct {
-	ID            uuid.UUID         `json:"id"`
-	Code          string            `json:"code"`
-	Version       int               `json:"version"`
-	Name          string            `json:"name"`
-	Family        string            `json:"family"`
-	NumberPattern string            `json:"number_pattern"`
-	Fields        []DocumentField   `json:"fields"`
-	Sections      []DocumentSection `json:"sections"`
-	Signers       []string          `json:"signers"`
-	CreatedAt     time.Time         `json:"created_at"`
+	ID      uuid.UUID `json:"id"`
+	Version int       `json:"version"`
+	DocumentKindInput
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // DocumentKindInput is a kind, or the next version of one with the same code.
@@ -202,8 +196,7 @@ func (s *Service) CreateDocumentKind(ctx context.Context, a enforcement.Actor, i
 func (s *Service) storeKind(ctx context.Context, by *uuid.UUID, in DocumentKindInput) (DocumentKind, error) {
 	fields, _ := json.Marshal(in.Fields)
 	sections, _ := json.Marshal(in.Sections)
-	k := DocumentKind{ID: uuid.New(), Code: in.Code, Name: in.Name, Family: in.Family, NumberPattern: in.NumberPattern,
-		Fields: in.Fields, Sections: in.Sections, Signers: in.Signers}
+	k := DocumentKind{ID: uuid.New(), DocumentKindInput: in}
 	err := pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
 		// The lock orders concurrent versions of one code.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('zhifa-document-kind:' || $1))`, in.Code); err != nil {

@@ -97,7 +97,8 @@ func renderDocumentPDF(f *Fonts, d Document, k DocumentKind) ([]byte, error) {
 	for _, v := range d.Fields {
 		values[v.Key] = v.Value
 	}
-	for _, sec := range d.DocumentText(k) {
+	body := d.DocumentText(k)
+	for _, sec := range body {
 		texts = append(texts, sec[0], sec[1])
 	}
 	for _, sg := range k.Signers {
@@ -137,7 +138,7 @@ func renderDocumentPDF(f *Fonts, d Document, k DocumentKind) ([]byte, error) {
 	centered(12, 8, number)
 	p.Ln(4)
 	const size, lh = 14.0, 8.5
-	for _, sec := range d.DocumentText(k) {
+	for _, sec := range body {
 		if sec[0] != "" {
 			p.SetX(left)
 			f.Write(p, size, lh, sec[0]+"：")

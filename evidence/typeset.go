@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/font/sfnt"
 
+	"zhifa/enforcement"
 	"zhifa/fault"
 )
 
@@ -64,6 +66,11 @@ func LoadFonts(song, fallback string) (*Fonts, error) {
 	}
 	fontsCache[song+"\x00"+fallback] = f
 	return f, nil
+}
+
+// ChineseDate writes a date as documents do: 2026年12月1日.
+func ChineseDate(d enforcement.Date) string {
+	return fmt.Sprintf("%d年%d月%d日", d.Year, int(d.Month), d.Day)
 }
 
 // Register adds the two faces to a PDF as "song" and "fallback".

@@ -27,25 +27,13 @@ func BenchmarkCapCheck(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(db.Close)
-	user := uuid.New()
 	start := time.Now()
+	user := benchRegister(b, db, 1000000)
 	year := time.Now().In(enforcement.Shanghai()).Year()
 	for _, q := range []string{
-		`INSERT INTO agencies (name, short_name, code, region_code, kind)
-			SELECT '局' || i, '局' || i, '11360799' || lpad(i::text, 10, '0'), '360799', 'department' FROM generate_series(1, 20) i`,
-		`INSERT INTO users (id, username, password_hash, name, roles, agency_id) SELECT '` + user.String() + `', 'o', 'x', '甲', '{officer}', id FROM agencies LIMIT 1`,
-		`INSERT INTO officers (agency_id, name, cert_no, cert_valid_until, status)
-			SELECT (SELECT id FROM agencies ORDER BY name OFFSET i % 20 LIMIT 1), '执法员' || i, 'C' || i, current_date + 3650, 'active' FROM generate_series(1, 4000) i`,
-		`INSERT INTO inspection_matters (id, agency_id, name, legal_basis, method, target_type, created_by)
-			SELECT gen_random_uuid(), id, '事项', '依据', '现场检查', '企业', '` + user.String() + `' FROM agencies`,
-		`INSERT INTO inspection_targets (code, name, type, region_code, risk)
-			SELECT '91360799' || lpad(i::text, 10, '0'), '对象' || i, '企业', '360799', 'B' FROM generate_series(1, 1000000) i`,
 		fmt.Sprintf(`INSERT INTO inspection_plans (id, agency_id, year, matter_ids, methods, random_share, yearly_cap, period_from, period_to, state, filing_due, created_by, created_at)
 			SELECT gen_random_uuid(), a.id, %d, ARRAY[m.id], '{double_random}', 80, 52, make_date(%d, 1, 1), make_date(%d, 12, 31), 'accepted', make_date(%d, 3, 31), '%s', now()
 			FROM agencies a JOIN inspection_matters m ON m.agency_id = a.id`, year, year, year, year, user),
-		`CREATE TEMP TABLE ags AS SELECT row_number() OVER (ORDER BY a.name) - 1 AS n, a.id, m.id AS matter,
-			(SELECT array_agg(o.id ORDER BY o.cert_no) FROM officers o WHERE o.agency_id = a.id) AS officers
-			FROM agencies a JOIN inspection_matters m ON m.agency_id = a.id`,
 		// Two checks of every firm this year that showed their code, by agencies spread
 		// over the 20, on days spread over the year.
 		`INSERT INTO inspection_checks (id, origin, agency_id, matter_ids, target_code, inspector_ids, drawn_on, state, reason, planned_on, due_on,

@@ -3,6 +3,7 @@ package inspection_test
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -26,21 +27,9 @@ func BenchmarkVerifyCode(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(db.Close)
-	user := uuid.New()
 	start := time.Now()
+	user := benchRegister(b, db, 100000)
 	for _, q := range []string{
-		`INSERT INTO agencies (name, short_name, code, region_code, kind)
-			SELECT '局' || i, '局' || i, '11360799' || lpad(i::text, 10, '0'), '360799', 'department' FROM generate_series(1, 20) i`,
-		`INSERT INTO users (id, username, password_hash, name, roles, agency_id) SELECT '` + user.String() + `', 'o', 'x', '甲', '{officer}', id FROM agencies LIMIT 1`,
-		`INSERT INTO officers (agency_id, name, cert_no, cert_valid_until, status)
-			SELECT (SELECT id FROM agencies ORDER BY name OFFSET i % 20 LIMIT 1), '执法员' || i, 'C' || i, current_date + 3650, 'active' FROM generate_series(1, 4000) i`,
-		`INSERT INTO inspection_matters (id, agency_id, name, legal_basis, method, target_type, created_by)
-			SELECT gen_random_uuid(), id, '事项', '依据', '现场检查', '企业', '` + user.String() + `' FROM agencies`,
-		`INSERT INTO inspection_targets (code, name, type, region_code, risk)
-			SELECT '91360799' || lpad(i::text, 10, '0'), '对象' || i, '企业', '360799', 'B' FROM generate_series(1, 100000) i`,
-		`CREATE TEMP TABLE ags AS SELECT row_number() OVER (ORDER BY a.name) - 1 AS n, a.id, m.id AS matter,
-			(SELECT array_agg(o.id ORDER BY o.cert_no) FROM officers o WHERE o.agency_id = a.id) AS officers
-			FROM agencies a JOIN inspection_matters m ON m.agency_id = a.id`,
 		`INSERT INTO inspection_checks (id, origin, agency_id, matter_ids, target_code, inspector_ids, drawn_on, state, reason, planned_on, due_on, requested_by, requested_at)
 			SELECT gen_random_uuid(), 'request', ags.id, ARRAY[ags.matter], '91360799' || lpad((i % 100000 + 1)::text, 10, '0'),
 				ags.officers[1 + i % 200 : 2 + i % 200], current_date, 'assigned', 'complaint', current_date, current_date + 14, '` + user.String() + `', now()
@@ -95,6 +84,33 @@ func BenchmarkVerifyCode(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchRegister loads what the inspection benchmarks share: 20 agencies with a matter
+// each, 4,000 officers spread over them, one user, firms targets, and the temporary table
+// ags (n, id, matter, officers) that spreads checks over the agencies. It returns the user.
+func benchRegister(b *testing.B, db *pgxpool.Pool, firms int) uuid.UUID {
+	b.Helper()
+	user := uuid.New()
+	for _, q := range []string{
+		`INSERT INTO agencies (name, short_name, code, region_code, kind)
+			SELECT '局' || i, '局' || i, '11360799' || lpad(i::text, 10, '0'), '360799', 'department' FROM generate_series(1, 20) i`,
+		`INSERT INTO users (id, username, password_hash, name, roles, agency_id) SELECT '` + user.String() + `', 'o', 'x', '甲', '{officer}', id FROM agencies LIMIT 1`,
+		`INSERT INTO officers (agency_id, name, cert_no, cert_valid_until, status)
+			SELECT (SELECT id FROM agencies ORDER BY name OFFSET i % 20 LIMIT 1), '执法员' || i, 'C' || i, current_date + 3650, 'active' FROM generate_series(1, 4000) i`,
+		`INSERT INTO inspection_matters (id, agency_id, name, legal_basis, method, target_type, created_by)
+			SELECT gen_random_uuid(), id, '事项', '依据', '现场检查', '企业', '` + user.String() + `' FROM agencies`,
+		fmt.Sprintf(`INSERT INTO inspection_targets (code, name, type, region_code, risk)
+			SELECT '91360799' || lpad(i::text, 10, '0'), '对象' || i, '企业', '360799', 'B' FROM generate_series(1, %d) i`, firms),
+		`CREATE TEMP TABLE ags AS SELECT row_number() OVER (ORDER BY a.name) - 1 AS n, a.id, m.id AS matter,
+			(SELECT array_agg(o.id ORDER BY o.cert_no) FROM officers o WHERE o.agency_id = a.id) AS officers
+			FROM agencies a JOIN inspection_matters m ON m.agency_id = a.id`,
+	} {
+		if _, err := db.Exec(context.Background(), q); err != nil {
+			b.Fatalf("%v\n%s", err, q)
+		}
+	}
+	return user
 }
 
 // timedRuns runs f 2,000 times and gives the mean and the 99th percentile.

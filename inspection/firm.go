@@ -54,6 +54,10 @@ type FirmView struct {
 	Caps     []FirmCap   `json:"caps"`
 }
 
+// InspectorAgencies is, in SQL, the names of the agencies whose officers do a check
+// (aliased c), joined with 、: a drawn or joint check has several.
+const InspectorAgencies = `(SELECT string_agg(DISTINCT a2.name, '、') FROM officers o JOIN agencies a2 ON a2.id = o.agency_id WHERE o.id = ANY(c.inspector_ids))`
+
 // errNotTheFirms refuses a code that does not prove the caller is the firm.
 func errNotTheFirms() error {
 	return fault.New(fault.Forbidden, "检查码无效，或不是贵企业今年仍然有效的检查码：请输入贵企业今年受检时扫描的检查码（检查码网址中 /public/checks/ 之后的部分）")
@@ -65,7 +69,7 @@ func (s *Service) codeClaims(code string) (CodeClaims, error) {
 	if s.CodeKey == nil {
 		return CodeClaims{}, fault.New(fault.Unavailable, "检查码签名密钥未配置")
 	}
-	return VerifyCode(s.CodeKey.Public().(ed25519.PublicKey), strings.TrimSpace(code))
+	return VerifyCode(s.CodeKey.Public().(ed25519.PublicKey), code)
 }
 
 // FirmChecks is the firm's view of the year, for whoever holds a code of one of its
@@ -73,7 +77,7 @@ func (s *Service) codeClaims(code string) (CodeClaims, error) {
 // unannounced.
 func (s *Service) FirmChecks(ctx context.Context, firm, code string) (FirmView, error) {
 	firm = strings.ToUpper(strings.TrimSpace(firm))
-	cl, err := s.codeClaims(code)
+	cl, err := s.codeClaims(strings.TrimSpace(code))
 	if err != nil {
 		if fault.KindOf(err) == fault.Unavailable {
 			return FirmView{}, err
@@ -100,7 +104,7 @@ func (s *Service) FirmChecks(ctx context.Context, firm, code string) (FirmView, 
 	}
 	rows, _ := s.Store.db.Query(ctx, `SELECT `+checkCols+`, r.check_id IS NOT NULL,
 			ARRAY(SELECT DISTINCT o.agency_id FROM officers o WHERE o.id = ANY(c.inspector_ids)),
-			(SELECT string_agg(DISTINCT a2.name, '、') FROM officers o JOIN agencies a2 ON a2.id = o.agency_id WHERE o.id = ANY(c.inspector_ids))
+			`+InspectorAgencies+`
 		FROM `+checkFrom+` LEFT JOIN inspection_ratings r ON r.check_id = c.id
 		WHERE c.target_code = $1 AND c.code_issued_at IS NOT NULL AND c.drawn_on BETWEEN make_date($2, 1, 1) AND make_date($2, 12, 31)
 		AND c.state IN ('assigned', 'done') ORDER BY c.drawn_on DESC, c.code_issued_at DESC`, firm, v.Year)
@@ -307,7 +311,7 @@ func (s *Service) RatingsOf(ctx context.Context, a enforcement.Actor, year int, 
 	}
 	q := enforcement.Query{
 		Select: `c.id, CASE c.origin WHEN 'joint' THEN '联合检查（综合查一次）' WHEN 'draw' THEN coalesce(t.name, '双随机抽查') ELSE '计划外检查' END,
-			(SELECT string_agg(DISTINCT a2.name, '、') FROM officers o JOIN agencies a2 ON a2.id = o.agency_id WHERE o.id = ANY(c.inspector_ids)),
+			` + InspectorAgencies + `,
 			r.stars, r.comment, r.rated_at, r.clue_id, coalesce(cl.number, '')`,
 		From: `inspection_ratings r JOIN inspection_checks c ON c.id = r.check_id LEFT JOIN inspection_tasks t ON t.id = c.task_id
 			LEFT JOIN agencies ag ON ag.id = c.agency_id LEFT JOIN supervision_clues cl ON cl.id = r.clue_id`,

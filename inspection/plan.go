@@ -248,6 +248,12 @@ func (s *Service) Plans(ctx context.Context, a *enforcement.Actor, year int, p e
 	return enforcement.ListPage(ctx, s.Store.db, q, p, scanPlan)
 }
 
+// ExemptSQL is capExempt's test in SQL, over the check aliased k: ordered from above,
+// complaint-driven, referred, or a follow-up.
+func ExemptSQL(k string) string {
+	return "(" + k + ".ordered_by <> '' OR " + k + ".reason IN ('complaint', 'referral', 'followup'))"
+}
+
 // capExempt is the ground on which a check may exceed its agency's yearly cap, or "".
 func capExempt(c Check) string {
 	switch {

@@ -364,10 +364,10 @@ func (p PublicCheck) LastDay() enforcement.Date {
 // VerifyPublic says what a code is worth now: its signature, then its check as it stands.
 func (s *Service) VerifyPublic(ctx context.Context, code string) (PublicCheck, error) {
 	forged := PublicCheck{Verdict: "forged", VerdictLabel: Verdicts["forged"], Reason: "此检查码不是本平台签发的，或已被改动，不能证明这是一次依法批准的检查。"}
-	if s.CodeKey == nil {
-		return PublicCheck{}, fault.New(fault.Unavailable, "检查码签名密钥未配置")
+	cl, err := s.codeClaims(code)
+	if fault.KindOf(err) == fault.Unavailable {
+		return PublicCheck{}, err
 	}
-	cl, err := VerifyCode(s.CodeKey.Public().(ed25519.PublicKey), code)
 	if err != nil {
 		return forged, nil
 	}
@@ -392,8 +392,7 @@ func (s *Service) VerifyPublic(ctx context.Context, code string) (PublicCheck, e
 	if p.Matters, err = pgx.CollectRows(rows, pgx.RowToStructByPos[PublicMatter]); err != nil {
 		return PublicCheck{}, enforcement.DBError(err, "检查事项")
 	}
-	if err := s.Store.db.QueryRow(ctx, `SELECT coalesce(string_agg(DISTINCT ag.name, '、'), '') FROM officers o JOIN agencies ag ON ag.id = o.agency_id
-		WHERE o.id = ANY($1)`, c.InspectorIDs).Scan(&p.Agency); err != nil {
+	if err := s.Store.db.QueryRow(ctx, `SELECT coalesce(`+InspectorAgencies+`, '') FROM inspection_checks c WHERE c.id = $1`, c.ID).Scan(&p.Agency); err != nil {
 		return PublicCheck{}, enforcement.DBError(err, "执法单位")
 	}
 	// What the check binds now, from the officers just read (in the check's order).
