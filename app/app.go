@@ -77,6 +77,12 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 		a.cfg.CheckKey = hex.EncodeToString(b)
 		log.Warn("ZHIFA_CHECK_KEY is not set; inspection codes are signed with a key that ends with this process")
 	}
+	if a.cfg.DocumentKey == "" { // production refuses this in LoadConfig
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		a.cfg.DocumentKey = hex.EncodeToString(b)
+		log.Warn("ZHIFA_DOCUMENT_KEY is not set; documents are signed with keys that end with this process")
+	}
 	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("ZHIFA_DATABASE_URL: %w", err)
@@ -135,6 +141,11 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	}
 	a.evidence.Log = a.translog
 	a.evidence.DocumentFont, a.evidence.DocumentFallbackFont = cfg.DocumentFont, cfg.DocumentFontAlt
+	if a.evidence.DocumentKeys, err = evidence.NewDocumentKeys(a.cfg.DocumentKey); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("ZHIFA_DOCUMENT_KEY: %w", err)
+	}
+	a.evidence.PublicURL = cfg.PublicURL
 	a.audit = audit.NewService(a.db, a.enforcement, a.evidence)
 	a.audit.ClueDecideDays = cfg.ClueDays
 	a.audit.DocumentFont, a.audit.DocumentFallbackFont = cfg.DocumentFont, cfg.DocumentFontAlt

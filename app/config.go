@@ -56,6 +56,7 @@ type Config struct {
 	LogKey          string        // Ed25519 seed (hex) that signs the transparency log's checkpoints
 	LogOrigin       string        // the log's name, first line of every checkpoint
 	CheckKey        string        // Ed25519 seed (hex) that signs inspection codes (检查码)
+	DocumentKey     string        // seed (hex) from which each agency's Ed25519 key that signs frozen documents derives
 	PlanDue         string        // month and day ("03-31") by which annual inspection plans are filed
 	JointDays       int           // days within which checks of one firm are proposed as one visit
 	logOriginSet    bool          // production must name its log, not inherit the URL's host
@@ -97,6 +98,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		QRKey:           e.secretFile("ZHIFA_QR_KEY", localdev.QRKeyFile(getenv)),
 		LogKey:          e.secretFile("ZHIFA_LOG_KEY", localdev.LogKeyFile(getenv)),
 		CheckKey:        e.secretFile("ZHIFA_CHECK_KEY", localdev.CheckKeyFile(getenv)),
+		DocumentKey:     e.secretFile("ZHIFA_DOCUMENT_KEY", localdev.DocumentKeyFile(getenv)),
 		ComplaintWork:   int(e.int("ZHIFA_COMPLAINT_WORK", complaintWork)),
 		ClueDays:        int(e.int("ZHIFA_CLUE_DAYS", 7)),
 		PlanDue:         e.str("ZHIFA_PLAN_DUE", inspection.PlanFilingDue),
@@ -169,6 +171,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_CHECK_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
 	case c.Env == "production" && c.CheckKey == "":
 		return fmt.Errorf("ZHIFA_CHECK_KEY (or _FILE) must be set in production: 32 bytes in hex, the Ed25519 seed that signs inspection codes")
+	case c.DocumentKey != "" && !isHexKey(c.DocumentKey):
+		return fmt.Errorf("ZHIFA_DOCUMENT_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
+	case c.Env == "production" && c.DocumentKey == "":
+		return fmt.Errorf("ZHIFA_DOCUMENT_KEY (or _FILE) must be set in production: 32 bytes in hex, the seed of the keys that sign documents")
 	case c.Env == "production" && !c.logOriginSet:
 		return fmt.Errorf("ZHIFA_LOG_ORIGIN must be set in production: the log's lasting name, e.g. zhifa.example.gov.cn/log (it is part of every checkpoint and of the public key)")
 	case c.LogOrigin == "" || strings.ContainsAny(c.LogOrigin, "+ \t\n"):
@@ -208,7 +214,7 @@ func (c Config) Masked() []zap.Field {
 		zap.String("retention_mode", c.RetentionMode), zap.Int("display_months", c.DisplayMonths),
 		zap.Int("display_months_minor", c.DisplayMinor), zap.Int("public_rate", c.PublicRate),
 		zap.String("public_url", c.PublicURL), zap.String("qr_key", maskSecret(c.QRKey)),
-		zap.String("log_key", maskSecret(c.LogKey)), zap.String("check_key", maskSecret(c.CheckKey)), zap.String("log_origin", c.LogOrigin),
+		zap.String("log_key", maskSecret(c.LogKey)), zap.String("check_key", maskSecret(c.CheckKey)), zap.String("document_key", maskSecret(c.DocumentKey)), zap.String("log_origin", c.LogOrigin),
 		zap.Int("complaint_work", c.ComplaintWork), zap.Int("clue_days", c.ClueDays),
 		zap.String("plan_due", c.PlanDue), zap.Int("joint_days", c.JointDays),
 		zap.String("document_font", c.DocumentFont), zap.String("document_font_fallback", c.DocumentFontAlt),

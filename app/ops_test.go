@@ -264,6 +264,10 @@ func TestConfig(t *testing.T) {
 		t.Errorf("production without ZHIFA_CHECK_KEY: %v", err)
 	}
 	prod["ZHIFA_CHECK_KEY"] = strings.Repeat("cd", 32)
+	if _, err := app.LoadConfig(get(prod)); err == nil || !strings.Contains(err.Error(), "ZHIFA_DOCUMENT_KEY") {
+		t.Errorf("production without ZHIFA_DOCUMENT_KEY: %v", err)
+	}
+	prod["ZHIFA_DOCUMENT_KEY"] = strings.Repeat("ef", 32)
 	if _, err := app.LoadConfig(get(prod)); err == nil || !strings.Contains(err.Error(), "ZHIFA_LOG_ORIGIN") {
 		t.Errorf("production without ZHIFA_LOG_ORIGIN: %v", err)
 	}
@@ -272,13 +276,14 @@ func TestConfig(t *testing.T) {
 	if err != nil || cfg.LogOrigin != "zhifa.example.gov.cn/zhifa-log" {
 		t.Errorf("production with a log key: origin %q, %v", cfg.LogOrigin, err)
 	}
-	if masked, _ := json.Marshal(fieldsOf(cfg)); strings.Contains(string(masked), strings.Repeat("ab", 32)) || strings.Contains(string(masked), strings.Repeat("cd", 32)) {
+	if masked, _ := json.Marshal(fieldsOf(cfg)); strings.Contains(string(masked), strings.Repeat("ab", 32)) || strings.Contains(string(masked), strings.Repeat("cd", 32)) ||
+		strings.Contains(string(masked), strings.Repeat("ef", 32)) {
 		t.Errorf("masked configuration shows the log key or the check key: %s", masked)
 	}
 	for _, bad := range []map[string]string{
 		{"ZHIFA_ENV": "staging"}, {"ZHIFA_SESSION_LIFETIME": "soon"}, {"ZHIFA_BODY_LIMIT": "12"},
 		{"ZHIFA_ENV": "production", "HOME": t.TempDir()}, {"ZHIFA_LOG_LEVEL": "loud"}, {"ZHIFA_LOG_ORIGIN": "a+b"}, {"ZHIFA_LOG_KEY": "not-hex"},
-		{"ZHIFA_CHECK_KEY": "not-hex"},
+		{"ZHIFA_CHECK_KEY": "not-hex"}, {"ZHIFA_DOCUMENT_KEY": "not-hex"},
 	} {
 		if _, err := app.LoadConfig(get(bad)); err == nil {
 			t.Errorf("configuration %v accepted", bad)

@@ -37,6 +37,7 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	a.publicInspectionPageRoutes(pub)
 	a.publicLogRoutes(pub)
 	a.publicSupervisionRoutes(pub)
+	a.publicDocumentRoutes(pub)
 }
 
 // publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.

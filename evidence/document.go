@@ -36,8 +36,27 @@ type Document struct {
 	State       string          `json:"state"`
 	Fields      []DocumentValue `json:"fields"`
 	Missing     []string        `json:"missing"` // required fields still empty, by key
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	Signatures  []Signature     `json:"signatures"`
+	Version     int             `json:"version"`            // 1, or 2 and on for corrections
+	Replaces    *uuid.UUID      `json:"replaces,omitempty"` // the document a correction replaces
+	ReplacedBy  *uuid.UUID      `json:"replaced_by,omitempty"`
+	Frozen
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Frozen is what freezing gave a document: its number, the hash of its PDF, the agency
+// key's signature of both and the chain record that holds them.
+type Frozen struct {
+	Number                   string     `json:"number,omitempty"`
+	FrozenAt                 *time.Time `json:"frozen_at,omitempty"`
+	SHA256                   string     `json:"sha256,omitempty"`
+	Signature                string     `json:"signature,omitempty"`
+	PublicKey                string     `json:"public_key,omitempty"`
+	RecordID                 *uuid.UUID `json:"record_id,omitempty"`
+	Size                     *int64     `json:"size,omitempty"`
+	objectKey, objectVersion *string
+	agencyID                 uuid.UUID
 }
 
 // DocumentInput starts a document of a kind, with the values the officer gives (the
@@ -45,6 +64,9 @@ type Document struct {
 type DocumentInput struct {
 	Kind   string            `json:"kind"`
 	Fields map[string]string `json:"fields"`
+	// Replaces names a frozen document of the case this one corrects: the new version
+	// starts with its values and, once frozen, takes its number with the version.
+	Replaces *uuid.UUID `json:"replaces"`
 }
 
 // CaseValues are the case's facts as document fields take them, by source.
@@ -85,6 +107,23 @@ func (s *Service) DraftDocument(ctx context.Context, a enforcement.Actor, caseID
 	if err := a.RequireHandler(c); err != nil {
 		return Document{}, err
 	}
+	version := 1
+	var base map[string]string
+	if in.Replaces != nil {
+		old, err := s.FindDocument(ctx, a, *in.Replaces)
+		switch {
+		case err != nil || old.CaseID != c.ID:
+			return Document{}, fault.Field("replaces", "被更正的文书不属于本案")
+		case old.State != "frozen":
+			return Document{}, fault.Field("replaces", "只有定稿的文书需要更正；草稿可以直接修改")
+		case old.ReplacedBy != nil:
+			return Document{}, fault.New(fault.Conflict, "这份文书已有更正稿，请在更正稿上继续")
+		}
+		in.Kind, version, base = old.Kind, old.Version+1, map[string]string{}
+		for _, f := range old.Fields {
+			base[f.Key] = f.Value
+		}
+	}
 	rows, _ := s.Store.db.Query(ctx, `SELECT `+kindCols+` FROM document_kinds WHERE code = $1 ORDER BY version DESC LIMIT 1`, strings.TrimSpace(in.Kind))
 	k, err := pgx.CollectExactlyOneRow(rows, scanKind)
 	if err == pgx.ErrNoRows {
@@ -93,41 +132,43 @@ func (s *Service) DraftDocument(ctx context.Context, a enforcement.Actor, caseID
 	if err != nil {
 		return Document{}, enforcement.DBError(err, "文书种类")
 	}
-	values := map[string]string{}
-	known := map[string]bool{}
-	for _, f := range k.Fields {
-		known[f.Key] = true
-	}
-	for key, v := range in.Fields {
-		if !known[key] {
-			return Document{}, fault.Field("fields."+key, "%s没有“%s”这一项", k.Name, key)
-		}
-		if utf8.RuneCountInString(v) > 10000 {
-			return Document{}, fault.Field("fields."+key, "每项不超过 10000 字")
-		}
-		values[key] = strings.TrimSpace(v)
+	values, err := k.values(in.Fields)
+	if err != nil {
+		return Document{}, err
 	}
 	filled := CaseValues(c, s.Cases.Today())
 	for _, f := range k.Fields {
-		if _, given := values[f.Key]; !given && f.Source != "" {
+		if _, given := values[f.Key]; given {
+			continue
+		}
+		if v, ok := base[f.Key]; ok {
+			values[f.Key] = v
+		} else if f.Source != "" {
 			values[f.Key] = filled[f.Source]
 		}
 	}
 	raw, _ := json.Marshal(values)
 	id, now := uuid.New(), s.Now()
-	if _, err := s.Store.db.Exec(ctx, `INSERT INTO documents (id, case_id, kind_id, fields, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)`,
-		id, c.ID, k.ID, raw, a.UserID, now); err != nil {
+	if _, err := s.Store.db.Exec(ctx, `INSERT INTO documents (id, case_id, kind_id, fields, created_by, created_at, updated_at, version, replaces)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)`, id, c.ID, k.ID, raw, a.UserID, now, version, in.Replaces); err != nil {
+		if fault.Is(enforcement.DBError(err, ""), fault.Conflict) {
+			return Document{}, fault.New(fault.Conflict, "这份文书已有更正稿，请在更正稿上继续")
+		}
 		return Document{}, enforcement.DBError(err, "文书")
 	}
 	return s.FindDocument(ctx, a, id)
 }
 
-const documentCols = `d.id, d.case_id, k.id, k.code, k.version, k.name, k.fields, d.fields, d.state, d.created_at, d.updated_at`
+const documentCols = `d.id, d.case_id, k.id, k.code, k.version, k.name, k.fields, d.fields, d.state, d.created_at, d.updated_at,
+	d.version, d.replaces, (SELECT n.id FROM documents n WHERE n.replaces = d.id), COALESCE(d.number, ''), d.frozen_at,
+	COALESCE(d.sha256, ''), COALESCE(d.signature, ''), COALESCE(d.public_key, ''), d.record_id, d.size, d.object_key, d.object_version, (SELECT agency_id FROM cases WHERE id = d.case_id)`
 
 func scanDocument(row pgx.CollectableRow) (Document, error) {
 	var d Document
 	var kindFields, values []byte
-	if err := row.Scan(&d.ID, &d.CaseID, &d.KindID, &d.Kind, &d.KindVersion, &d.Name, &kindFields, &values, &d.State, &d.CreatedAt, &d.UpdatedAt); err != nil {
+	if err := row.Scan(&d.ID, &d.CaseID, &d.KindID, &d.Kind, &d.KindVersion, &d.Name, &kindFields, &values, &d.State, &d.CreatedAt, &d.UpdatedAt,
+		&d.Version, &d.Replaces, &d.ReplacedBy, &d.Number, &d.FrozenAt, &d.SHA256, &d.Signature, &d.PublicKey, &d.RecordID, &d.Size,
+		&d.objectKey, &d.objectVersion, &d.agencyID); err != nil {
 		return d, err
 	}
 	var fields []DocumentField
@@ -158,7 +199,8 @@ func (s *Service) FindDocument(ctx context.Context, a enforcement.Actor, id uuid
 	if _, err := s.Cases.CaseReadable(ctx, a, d.CaseID); err != nil {
 		return Document{}, fault.HideAs(err, "文书不存在")
 	}
-	return d, nil
+	d.Signatures, _, err = s.signaturesOf(ctx, s.Store.db, d.ID, false)
+	return d, err
 }
 
 // CaseDocuments lists a case's documents, oldest first.
@@ -174,5 +216,68 @@ func (s *Service) CaseDocuments(ctx context.Context, a enforcement.Actor, caseID
 	if ds == nil {
 		ds = []Document{}
 	}
+	for i := range ds {
+		if ds[i].Signatures, _, err = s.signaturesOf(ctx, s.Store.db, ds[i].ID, false); err != nil {
+			return nil, err
+		}
+	}
 	return ds, nil
+}
+
+// values checks the officer's values against the kind's fields.
+func (k DocumentKind) values(given map[string]string) (map[string]string, error) {
+	known := map[string]bool{}
+	for _, f := range k.Fields {
+		known[f.Key] = true
+	}
+	values := map[string]string{}
+	for key, v := range given {
+		if !known[key] {
+			return nil, fault.Field("fields."+key, "%s没有“%s”这一项", k.Name, key)
+		}
+		if utf8.RuneCountInString(v) > 10000 {
+			return nil, fault.Field("fields."+key, "每项不超过 10000 字")
+		}
+		values[key] = strings.TrimSpace(v)
+	}
+	return values, nil
+}
+
+// UpdateDraft changes values of a draft nobody has signed yet: a signature is of what
+// was shown, so a signed draft keeps its values (start again, or freeze and correct).
+func (s *Service) UpdateDraft(ctx context.Context, a enforcement.Actor, id uuid.UUID, fields map[string]string) (Document, error) {
+	d, _, k, err := s.draftOfHandler(ctx, a, id)
+	if err != nil {
+		return d, err
+	}
+	given, err := k.values(fields)
+	if err != nil {
+		return d, err
+	}
+	values := map[string]string{}
+	for _, f := range d.Fields {
+		values[f.Key] = f.Value
+	}
+	for key, v := range given {
+		values[key] = v
+	}
+	raw, _ := json.Marshal(values)
+	tag, err := s.Store.db.Exec(ctx, `UPDATE documents SET fields = $2, updated_at = $3 WHERE id = $1 AND state = 'draft'
+		AND NOT EXISTS (SELECT 1 FROM document_signatures WHERE document_id = $1)`, id, raw, s.Now())
+	if err != nil {
+		return d, enforcement.DBError(err, "文书")
+	}
+	if tag.RowsAffected() == 0 {
+		return d, fault.New(fault.Conflict, "已有人签名，文书内容不能再改；如需修改，请删除这份草稿重新制作")
+	}
+	return s.FindDocument(ctx, a, id)
+}
+
+// DiscardDraft deletes a draft and its signatures; a frozen document stays for good.
+func (s *Service) DiscardDraft(ctx context.Context, a enforcement.Actor, id uuid.UUID) error {
+	if _, _, _, err := s.draftOfHandler(ctx, a, id); err != nil {
+		return err
+	}
+	_, err := s.Store.db.Exec(ctx, `DELETE FROM documents WHERE id = $1 AND state = 'draft'`, id)
+	return enforcement.DBError(err, "文书")
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image/png"
+	"io"
 	"regexp"
 	"runtime"
 	"strings"
@@ -59,12 +61,22 @@ func (s *Service) kindOf(ctx context.Context, id uuid.UUID) (DocumentKind, error
 	return k, enforcement.DBError(err, "文书种类")
 }
 
-// DocumentPDF sets a document the actor may read as a PDF. A character neither face has
-// is refused, naming the field it is in.
+// DocumentPDF is a document the actor may read as a PDF: a frozen one as it was stored
+// (its hash is in the chain), a draft set now with the signatures it has so far. A
+// character neither face has is refused, naming the field it is in.
 func (s *Service) DocumentPDF(ctx context.Context, a enforcement.Actor, id uuid.UUID) ([]byte, Document, error) {
 	d, err := s.FindDocument(ctx, a, id)
 	if err != nil {
 		return nil, d, err
+	}
+	if d.State == "frozen" {
+		rc, err := s.FrozenPDF(ctx, d)
+		if err != nil {
+			return nil, d, err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		return b, d, objectError(err, "文书")
 	}
 	k, err := s.kindOf(ctx, d.KindID)
 	if err != nil {
@@ -74,12 +86,14 @@ func (s *Service) DocumentPDF(ctx context.Context, a enforcement.Actor, id uuid.
 	if err != nil {
 		return nil, d, err
 	}
-	for _, v := range d.Fields {
-		if r, bad := f.Missing(v.Value); bad {
-			return nil, d, fault.Field("fields."+v.Key, "“%s”中的字符“%c”（U+%04X）无法排版（字体中没有这个字），请改用其他写法", v.Label, r, r)
-		}
+	if err := glyphsOf(f, d); err != nil {
+		return nil, d, err
 	}
-	b, err := renderDocumentPDF(f, d, k)
+	sigs, _, err := s.signaturesOf(ctx, s.Store.db, d.ID, true)
+	if err != nil {
+		return nil, d, err
+	}
+	b, err := renderDocumentPDF(f, d, k, page{number: "（草稿，定稿时编号）", sigs: sigs})
 	return b, d, err
 }
 
@@ -88,12 +102,16 @@ func (s *Service) DocumentPDF(ctx context.Context, a enforcement.Actor, id uuid.
 // the cores there are.
 var renderSlots = make(chan struct{}, max(2, runtime.NumCPU()))
 
-func renderDocumentPDF(f *Fonts, d Document, k DocumentKind) ([]byte, error) {
+func renderDocumentPDF(f *Fonts, d Document, k DocumentKind, pg page) ([]byte, error) {
 	renderSlots <- struct{}{}
 	defer func() { <-renderSlots }()
 	values := map[string]string{}
 	// Every text the page sets, the fixed ones too, decides whether the fallback is needed.
-	texts := []string{k.Name, "草稿 · （草稿，定稿时编号）　第 页 / 共 页", "（印章）", "（签名）：" + blank + "　　日期：", "："}
+	texts := []string{k.Name, "草稿 · （草稿，定稿时编号）　第 页 / 共 页", "（印章）", "（签名）：" + blank + "　　日期：", "：",
+		pg.number, pg.day, "扫描右侧二维码核验真伪", "拒绝签字。情况：（有音像记录）"}
+	for _, g := range pg.sigs {
+		texts = append(texts, g.Signer, g.Reason)
+	}
 	for _, v := range d.Fields {
 		values[v.Key] = v.Value
 	}
@@ -116,7 +134,10 @@ func renderDocumentPDF(f *Fonts, d Document, k DocumentKind) ([]byte, error) {
 	p.SetCatalogSort(true)
 	p.SetTitle(k.Name, true)
 	p.AliasNbPages("{nb}")
-	number := "（草稿，定稿时编号）"
+	number := pg.number
+	if pg.qr != nil {
+		p.RegisterImageOptionsReader("qr", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(pg.qr))
+	}
 	p.SetFooterFunc(func() {
 		p.SetY(-22)
 		label := fmt.Sprintf("%s　第 %d 页 / 共 {nb} 页", number, p.PageNo())
@@ -125,6 +146,12 @@ func renderDocumentPDF(f *Fonts, d Document, k DocumentKind) ([]byte, error) {
 		}
 		p.SetX(left)
 		f.Write(p, 10, 6, label)
+		if pg.qr != nil {
+			p.Ln(5)
+			p.SetX(left)
+			f.Write(p, 8, 5, "扫描右侧二维码核验真伪")
+			p.ImageOptions("qr", 210-right-18, 297-27, 18, 18, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+		}
 	})
 	p.AddPage()
 	p.SetRightMargin(right - 10) // lines are broken to the margin; a hanging mark may pass it
@@ -165,14 +192,76 @@ func renderDocumentPDF(f *Fonts, d Document, k DocumentKind) ([]byte, error) {
 		}
 	}
 	p.Ln(lh)
-	for _, sg := range k.Signers {
-		p.SetX(left)
-		f.Write(p, size, lh*1.6, Signers[sg]+"（签名）："+blank+blank+"　　日期："+blank)
-		p.Ln(lh * 1.6)
-	}
+	signatures(p, f, k, pg, left, width, size, lh)
 	var buf bytes.Buffer
 	if err := p.Output(&buf); err != nil {
 		return nil, fault.Wrap(err, fault.Internal, "文书排版失败")
 	}
 	return buf.Bytes(), nil
+}
+
+// signatures sets a line for each who signs: the images of those who signed, with the
+// day; the party's refusal in words; a blank to write on for those who have not.
+func signatures(p *fpdf.Fpdf, f *Fonts, k DocumentKind, pg page, left, width, size, lh float64) {
+	roles := append([]string{}, k.Signers...)
+	for _, g := range pg.sigs {
+		if !slicesContains(roles, g.Role) {
+			roles = append(roles, g.Role)
+		}
+	}
+	const imgH, bottom = 12.0, 297 - 30
+	for _, role := range roles {
+		var signed []Signature
+		var refusal *Signature
+		for i, g := range pg.sigs {
+			switch {
+			case g.Role == role && g.Refused:
+				refusal = &pg.sigs[i]
+			case g.Role == role:
+				signed = append(signed, g)
+			}
+		}
+		if p.GetY()+imgH+4 > bottom {
+			p.AddPage()
+		}
+		p.SetX(left)
+		switch {
+		case refusal != nil:
+			for _, l := range f.Lines(p, Signers[role]+"拒绝签字。情况："+refusal.Reason+"（有音像记录）", size, width) {
+				p.SetX(left)
+				f.Write(p, size, lh, l)
+				p.Ln(lh)
+			}
+			p.Ln(lh * 0.6)
+		case len(signed) == 0:
+			f.Write(p, size, lh*1.6, Signers[role]+"（签名）："+blank+blank+"　　日期："+blank)
+			p.Ln(lh * 1.6)
+		default:
+			label := Signers[role] + "（签名）："
+			f.Write(p, size, lh, label)
+			x, y := left+f.Width(p, size, label), p.GetY()
+			for _, g := range signed {
+				cfg, err := png.DecodeConfig(bytes.NewReader(g.png))
+				if err != nil || cfg.Height == 0 {
+					continue
+				}
+				w := min(45, imgH*float64(cfg.Width)/float64(cfg.Height))
+				if x+w > left+width {
+					x, y = left+f.Width(p, size, label), y+imgH+2
+				}
+				name := "sig-" + g.ID.String()
+				p.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(g.png))
+				p.ImageOptions(name, x, y-3, w, imgH, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+				x += w + 3
+			}
+			day := pg.day
+			if day == "" {
+				day = ChineseDate(enforcement.DateOf(signed[len(signed)-1].CreatedAt.In(enforcement.Shanghai())))
+			}
+			p.SetY(y + imgH - 2)
+			p.SetX(left)
+			f.Write(p, size, lh, "日期："+day)
+			p.Ln(lh * 1.4)
+		}
+	}
 }

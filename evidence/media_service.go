@@ -458,7 +458,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepResult, error) {
 			res.Locked++
 		}
 	}
-	return res, nil
+	n, err := s.retainDocuments(ctx, now.Add(-time.Minute))
+	res.Locked += n
+	return res, err
 }
 
 // MediaOfCase lists a case's files for anyone who may read it.

@@ -21,6 +21,8 @@ type Service struct {
 	Log     *Log // when set, verification also compares the chain with the heads it logged
 	// DocumentFont and DocumentFallbackFont are the TrueType files documents are set in.
 	DocumentFont, DocumentFallbackFont string
+	DocumentKeys                       *DocumentKeys // sign frozen documents; none: nothing freezes
+	PublicURL                          string        // the site's address, which a document's QR code opens
 }
 
 // NewService returns the evidence service.

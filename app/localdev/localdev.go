@@ -46,6 +46,11 @@ func CheckKeyFile(getenv func(string) string) string {
 	return filepath.Join(CacheDir(getenv), "check_key")
 }
 
+// DocumentKeyFile is the file holding the generated seed of the keys that sign documents.
+func DocumentKeyFile(getenv func(string) string) string {
+	return filepath.Join(CacheDir(getenv), "document_key")
+}
+
 // QRKeyFile is the file holding the generated key that signs certificate QR codes.
 func QRKeyFile(getenv func(string) string) string {
 	return filepath.Join(CacheDir(getenv), "qr_key")

@@ -1,0 +1,237 @@
+package app_test
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// stroke is a signature drawn on a 600×200 pad: a zigzag, as a finger writes.
+var strokes atomic.Int64
+
+func stroke() map[string]any {
+	n := strokes.Add(1) // each signer's hand differs
+	var pts [][2]float64
+	for i := range 30 {
+		pts = append(pts, [2]float64{float64(40 + i*15), float64(60 + (i%2)*80 + int(n%7))})
+	}
+	return map[string]any{"width": 600, "height": 200, "strokes": [][][2]float64{pts}}
+}
+
+// signedRecord drafts a 现场检查笔录 with every field filled.
+func (s *server) draftRecord(f caseFixture, caseID string) map[string]any {
+	s.t.Helper()
+	r := s.call("POST", "/api/v1/cases/"+caseID+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{
+		"findings": "现场发现过期食品 3 箱，已当场下架。", "present": "李四", "started_at": "2026年12月2日 9时30分", "ended_at": "2026年12月2日 10时15分"}})
+	if r.Status != 201 {
+		s.t.Fatalf("draft = %d %s", r.Status, r.Body)
+	}
+	return r.JSON()
+}
+
+// A draft is signed by the party and two of the case's officers, then frozen: it takes a
+// number, its PDF (the signatures placed, a QR code on every page, no draft mark) is the
+// one stored, its hash enters the chain, the agency's key signs it, and the public page
+// says genuine without showing the party. Nothing of it changes afterwards; a correction
+// is a new version that names it, and the old one then reads 已被更正.
+func TestDocumentSignAndFreeze(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	doc := s.draftRecord(f, id)
+	did := doc["id"].(string)
+	if r := s.call("POST", "/api/v1/documents/"+did+"/freeze", f.tok, nil); r.Status != 422 || r.ErrorField() != "signatures" ||
+		!strings.Contains(r.ErrorMessage(), "当事人签名") || !strings.Contains(r.ErrorMessage(), "执法人员签名") {
+		t.Errorf("freeze without signatures = %d %s", r.Status, r.Body)
+	}
+	sign := func(body map[string]any) response {
+		return s.call("POST", "/api/v1/documents/"+did+"/signatures", f.tok, body)
+	}
+	if r := sign(map[string]any{"role": "party", "signer": "张三", "strokes": map[string]any{"width": 600, "height": 200, "strokes": [][][2]float64{}}}); r.Status != 422 || r.ErrorField() != "strokes" {
+		t.Errorf("an empty signature = %d %s", r.Status, r.Body)
+	}
+	if r := sign(map[string]any{"role": "party", "strokes": stroke()}); r.Status != 422 || r.ErrorField() != "signer" {
+		t.Errorf("a party's signature without a name = %d %s", r.Status, r.Body)
+	}
+	outsider := s.call("GET", "/api/v1/me", s.login("officer3"), nil).JSON()["officer_id"]
+	if r := sign(map[string]any{"role": "officer", "officer_id": outsider, "strokes": stroke()}); r.Status != 422 || r.ErrorField() != "officer_id" {
+		t.Errorf("an officer not of the case signed = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/documents/"+did+"/signatures", s.login("officer3"), map[string]any{"role": "party", "signer": "张三", "strokes": stroke()}); r.Status != 404 && r.Status != 403 {
+		t.Errorf("another agency's officer signed = %d", r.Status)
+	}
+	if r := sign(map[string]any{"role": "party", "signer": "张三", "strokes": stroke()}); r.Status != 201 || len(r.JSON()["signatures"].([]any)) != 1 {
+		t.Fatalf("the party signs = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("PATCH", "/api/v1/documents/"+did, f.tok, map[string]any{"fields": map[string]string{"findings": "改过"}}); r.Status != 409 {
+		t.Errorf("a signed draft changed = %d %s", r.Status, r.Body)
+	}
+	sign(map[string]any{"role": "officer", "strokes": stroke()})
+	if r := s.call("POST", "/api/v1/documents/"+did+"/freeze", f.tok, nil); r.Status != 422 || !strings.Contains(r.ErrorMessage(), "已签 1 名") {
+		t.Errorf("freeze with one officer = %d %s", r.Status, r.Body)
+	}
+	sign(map[string]any{"role": "officer", "officer_id": f.o2, "strokes": stroke()})
+	r := s.call("POST", "/api/v1/documents/"+did+"/freeze", f.tok, nil)
+	if r.Status != 200 {
+		t.Fatalf("freeze = %d %s", r.Status, r.Body)
+	}
+	fz := r.JSON()
+	number, sha, sig, pub := fz["number"].(string), fz["sha256"].(string), fz["signature"].(string), fz["public_key"].(string)
+	if !strings.HasSuffix(number, "（现场检查笔录之1）") || len(sha) != 64 || len(sig) != 128 || fz["pdf_url"] != "/api/v1/documents/"+did+".pdf" {
+		t.Errorf("frozen = %v", fz)
+	}
+	pdf := s.call("GET", "/api/v1/documents/"+did+".pdf", f.tok, nil)
+	if h := sha256.Sum256(pdf.Body); hex.EncodeToString(h[:]) != sha {
+		t.Errorf("the PDF served is not the one hashed")
+	}
+	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "document-frozen.pdf"), pdf.Body, 0o644)
+	}
+	text := pdfText(t, pdf.Body)
+	if !strings.Contains(text, strings.Join(strings.Fields(number), "")) || strings.Contains(text, "草稿") || !strings.Contains(text, "扫描右侧二维码核验真伪") || !strings.Contains(text, "当事人（签名）：") {
+		t.Errorf("the frozen PDF's text: %.400s", text)
+	}
+	if n := strings.Count(string(pdf.Body), "/Subtype /Image"); n < 4 { // the QR code and three signatures
+		t.Errorf("the frozen PDF has %d images", n)
+	}
+	// The chain holds the hash; the public check verifies the signature and shows no party.
+	var inChain bool
+	for _, rec := range items(s.call("GET", "/api/v1/cases/"+id+"/records", f.tok, nil)) {
+		if rec["kind"] == "document" && strings.Contains(toJSON(rec["data"]), sha) {
+			inChain = true
+		}
+	}
+	if !inChain {
+		t.Error("the document's hash is not in the case's chain")
+	}
+	if v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil); v.Status != 200 || v.JSON()["ok"] != true {
+		t.Errorf("the chain after freezing = %d %s", v.Status, v.Body)
+	}
+	p := s.public("/public/api/documents/" + did)
+	pj := p.JSON()
+	if p.Status != 200 || pj["verdict"] != "genuine" || pj["number"] != number || pj["sha256"] != sha || strings.Contains(string(p.Body), "张三") {
+		t.Fatalf("public check = %d %s", p.Status, p.Body)
+	}
+	key, _ := hex.DecodeString(pub)
+	raw, _ := hex.DecodeString(sig)
+	if !ed25519.Verify(key, []byte(pj["message"].(string)), raw) || !strings.HasPrefix(pj["message"].(string), "zhifa-document-1\n"+did+"\n"+number+"\n") {
+		t.Errorf("the signature does not verify over the message %q", pj["message"])
+	}
+	var listed bool
+	for _, k := range items(s.public("/public/api/documents/keys")) {
+		listed = listed || k["public_key"] == pub
+	}
+	if !listed {
+		t.Error("the agency's key is not in the public list")
+	}
+	if page := s.public("/public/documents/" + did); page.Status != 200 || !strings.Contains(string(page.Body), "真实有效") || !strings.Contains(string(page.Body), number) {
+		t.Errorf("public page = %d", page.Status)
+	}
+	if page := s.public("/public/documents/" + strings.Repeat("0", 8) + did[8:]); page.Status != 404 || !strings.Contains(string(page.Body), "未找到这份文书") {
+		t.Errorf("an unknown document's page = %d", page.Status)
+	}
+	if md := s.public("/public/documents/spec.md"); md.Status != 200 || !strings.Contains(string(md.Body), "zhifa-document-1") {
+		t.Errorf("the specification = %d", md.Status)
+	}
+	// Frozen is final.
+	for _, x := range []response{s.call("POST", "/api/v1/documents/"+did+"/freeze", f.tok, nil), sign(map[string]any{"role": "party", "signer": "张三", "strokes": stroke()}),
+		s.call("PATCH", "/api/v1/documents/"+did, f.tok, map[string]any{"fields": map[string]string{"findings": "改"}}), s.call("DELETE", "/api/v1/documents/"+did, f.tok, nil)} {
+		if x.Status != 409 {
+			t.Errorf("a frozen document changed: %d %s", x.Status, x.Body)
+		}
+	}
+	if _, err := dbConn(t, s).Exec(t.Context(), `UPDATE documents SET number = 'x' WHERE id = $1`, did); err == nil {
+		t.Error("the database let a frozen document change")
+	}
+	// A correction: a new version from the old one's values, one at a time.
+	c := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"replaces": did, "fields": map[string]string{"findings": "现场发现过期食品 4 箱，已当场下架。"}})
+	if c.Status != 201 || c.JSON()["version"].(float64) != 2 || c.JSON()["kind"] != "inspection_record" {
+		t.Fatalf("correction = %d %s", c.Status, c.Body)
+	}
+	if again := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"replaces": did}); again.Status != 409 {
+		t.Errorf("a second correction of one document = %d", again.Status)
+	}
+	cid := c.JSON()["id"].(string)
+	for _, b := range []map[string]any{{"role": "party", "signer": "张三", "strokes": stroke()}, {"role": "officer", "strokes": stroke()}, {"role": "officer", "officer_id": f.o2, "strokes": stroke()}} {
+		if r := s.call("POST", "/api/v1/documents/"+cid+"/signatures", f.tok, b); r.Status != 201 {
+			t.Fatalf("sign the correction = %d %s", r.Status, r.Body)
+		}
+	}
+	cf := s.call("POST", "/api/v1/documents/"+cid+"/freeze", f.tok, nil)
+	if cf.Status != 200 || cf.JSON()["number"] != number+"（第2版）" {
+		t.Fatalf("freeze the correction = %d %s", cf.Status, cf.Body)
+	}
+	if old := s.public("/public/api/documents/" + did).JSON(); old["verdict"] != "corrected" || old["replaced_by"].(map[string]any)["id"] != cid {
+		t.Errorf("the replaced document's check = %v", old)
+	}
+	if page := s.public("/public/documents/" + did); !strings.Contains(string(page.Body), "已被更正") || !strings.Contains(string(page.Body), "/public/documents/"+cid) {
+		t.Error("the replaced document's page does not name the correction")
+	}
+}
+
+// The party who will not sign: the refusal names an audio-video record of the case (a
+// photo is not one) and needs a witness; the PDF says so in words. A character no font
+// has stops the freeze naming the field.
+func TestDocumentRefusalToSign(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	did := s.draftRecord(f, id)["id"].(string)
+	sign := func(body map[string]any) response {
+		return s.call("POST", "/api/v1/documents/"+did+"/signatures", f.tok, body)
+	}
+	refusal := map[string]any{"role": "party", "signer": "张三", "refused": true, "reason": "当事人称不认可检查结果，拒绝签字"}
+	if r := sign(refusal); r.Status != 422 || r.ErrorField() != "record_id" {
+		t.Errorf("a refusal without a record = %d %s", r.Status, r.Body)
+	}
+	photo := s.addRecord(f.tok, id, "photo")
+	s.upload(f.tok, photo, "现场.jpg", jpegBytes(30_000))
+	refusal["record_id"] = photo
+	if r := sign(refusal); r.Status != 422 || r.ErrorField() != "record_id" {
+		t.Errorf("a refusal with a photo = %d %s", r.Status, r.Body)
+	}
+	video := s.addRecord(f.tok, id, "video")
+	if r := s.upload(f.tok, video, "拒签.mp4", mp4Bytes(40_000)); r.Status != 201 {
+		t.Fatalf("upload = %d %s", r.Status, r.Body)
+	}
+	refusal["record_id"] = video
+	if r := sign(refusal); r.Status != 201 {
+		t.Fatalf("a refusal with a video = %d %s", r.Status, r.Body)
+	}
+	sign(map[string]any{"role": "officer", "strokes": stroke()})
+	sign(map[string]any{"role": "officer", "officer_id": f.o2, "strokes": stroke()})
+	if r := s.call("POST", "/api/v1/documents/"+did+"/freeze", f.tok, nil); r.Status != 422 || !strings.Contains(r.ErrorMessage(), "见证人") {
+		t.Errorf("a refusal without a witness froze = %d %s", r.Status, r.Body)
+	}
+	sign(map[string]any{"role": "witness", "signer": "王五（社区网格员）", "strokes": stroke()})
+	r := s.call("POST", "/api/v1/documents/"+did+"/freeze", f.tok, nil)
+	if r.Status != 200 {
+		t.Fatalf("freeze = %d %s", r.Status, r.Body)
+	}
+	if text := pdfText(t, s.call("GET", "/api/v1/documents/"+did+".pdf", f.tok, nil).Body); !strings.Contains(text, "当事人拒绝签字。情况：当事人称不认可检查结果，拒绝签字") || !strings.Contains(text, "见证人（签名）：") {
+		t.Errorf("the PDF does not say the party refused: %.500s", text)
+	}
+	bad := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{"findings": "现场有😀标志"}})
+	if r := s.call("POST", "/api/v1/documents/"+bad.JSON()["id"].(string)+"/freeze", f.tok, nil); r.Status != 422 || r.ErrorField() != "fields.started_at" {
+		t.Errorf("freeze with empty fields = %d %s", r.Status, r.Body)
+	}
+	bid := bad.JSON()["id"].(string)
+	s.call("PATCH", "/api/v1/documents/"+bid, f.tok, map[string]any{"fields": map[string]string{"present": "李四", "started_at": "9时", "ended_at": "10时"}})
+	if r := s.call("POST", "/api/v1/documents/"+bid+"/freeze", f.tok, nil); r.Status != 422 || r.ErrorField() != "fields.findings" || !strings.Contains(r.ErrorMessage(), "U+1F600") {
+		t.Errorf("freeze with a character no font has = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("DELETE", "/api/v1/documents/"+bid, f.tok, nil); r.Status != 204 {
+		t.Errorf("discard a draft = %d", r.Status)
+	}
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
