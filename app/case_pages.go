@@ -322,6 +322,14 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 		}
 		data["ExtraKinds"], data["MarkedKinds"] = crit.ExtraKinds, marked
 	}
+	if data["Documents"], err = a.evidence.CaseDocuments(c.UserContext(), act, v.ID); err != nil {
+		return err
+	}
+	if data["IsHandler"] == true {
+		if data["DocumentKinds"], err = a.evidence.DocumentKinds(c.UserContext(), false); err != nil {
+			return err
+		}
+	}
 	data["RecordKinds"] = []evidence.Kind{"onsite", "interview", "photo", "video", "audio", "document", "text", "collective"}
 	data["Accept"] = "image/*,video/*,audio/*,application/pdf,.heic,.amr,.m4a"
 	return c.Render("case", a.view(c, v.Number, data))

@@ -1,12 +1,19 @@
 package app_test
 
 import (
+	"bytes"
+	"compress/zlib"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"image"
+	"image/color"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -92,6 +99,9 @@ func TestDocumentSignAndFreeze(t *testing.T) {
 	}
 	if dir := os.Getenv("ZHIFA_SCREENSHOTS"); dir != "" {
 		_ = os.WriteFile(filepath.Join(dir, "document-frozen.pdf"), pdf.Body, 0o644)
+	}
+	if u := qrOfPDF(t, pdf.Body); u != s.URL+"/public/documents/"+did && !strings.HasSuffix(u, "/public/documents/"+did) {
+		t.Errorf("the QR code on the page holds %q", u)
 	}
 	text := pdfText(t, pdf.Body)
 	if !strings.Contains(text, strings.Join(strings.Fields(number), "")) || strings.Contains(text, "草稿") || !strings.Contains(text, "扫描右侧二维码核验真伪") || !strings.Contains(text, "当事人（签名）：") {
@@ -234,4 +244,73 @@ func TestDocumentRefusalToSign(t *testing.T) {
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// qrOfPDF reads the QR code a frozen document's pages carry: the one 1-bit indexed image,
+// its rows inflated and unfiltered as PNG rows are (predictor 15), index 1 dark.
+func qrOfPDF(t *testing.T, pdf []byte) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)/Width (\d+)\n/Height (\d+)\n/ColorSpace \[/Indexed[^\]]*\]\n/BitsPerComponent 1\n.*?stream\r?\n(.*?)\r?\nendstream`).FindSubmatch(pdf)
+	if m == nil {
+		t.Fatal("no QR code image in the PDF")
+	}
+	w, _ := strconv.Atoi(string(m[1]))
+	h, _ := strconv.Atoi(string(m[2]))
+	zr, err := zlib.NewReader(bytes.NewReader(m[3]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stride := (w + 7) / 8
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	prev := make([]byte, stride)
+	for y := range h {
+		row := raw[y*(stride+1)+1 : (y+1)*(stride+1)]
+		line := make([]byte, stride)
+		for i, x := range row {
+			var left, up, ul byte
+			if i > 0 {
+				left, ul = line[i-1], prev[i-1]
+			}
+			up = prev[i]
+			switch raw[y*(stride+1)] {
+			case 0:
+				line[i] = x
+			case 1:
+				line[i] = x + left
+			case 2:
+				line[i] = x + up
+			case 3:
+				line[i] = x + byte((int(left)+int(up))/2)
+			case 4:
+				p := int(left) + int(up) - int(ul)
+				pa, pb, pc := abs(p-int(left)), abs(p-int(up)), abs(p-int(ul))
+				switch {
+				case pa <= pb && pa <= pc:
+					line[i] = x + left
+				case pb <= pc:
+					line[i] = x + up
+				default:
+					line[i] = x + ul
+				}
+			}
+		}
+		for x := range w {
+			if line[x/8]>>(7-x%8)&1 == 0 {
+				img.SetGray(x, y, color.Gray{Y: 255})
+			}
+		}
+		prev = line
+	}
+	return decodeQR(t, img)
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -41,6 +41,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	srv.Post("/calendar/:year", append(write, a.calendarSubmit)...)
 	srv.Get("/activity", append(login, a.activityPage)...)
 	a.casePageRoutes(srv, login, write)
+	a.documentPageRoutes(srv, login, write)
 	a.reviewPageRoutes(srv, login, write)
 	a.disclosurePageRoutes(srv, login, write)
 	a.agencyPublicPageRoutes(srv, login, write)
@@ -211,6 +212,7 @@ func redirectFlash(c *fiber.Ctx, to, msg string) error {
 // setFlash leaves a message for the page at to, and only for it.
 func setFlash(c *fiber.Ctx, to, msg string) {
 	at, _, _ := strings.Cut(to, "?")
+	at, _, _ = strings.Cut(at, "#") // the page the browser asks for has no fragment
 	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(at + "\n" + msg), Path: "/", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * time.Second)})
 }

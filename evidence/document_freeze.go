@@ -369,11 +369,11 @@ func (s *Service) VerifyDocument(ctx context.Context, id uuid.UUID) (PublicDocum
 	}
 	switch {
 	case len(pub) != ed25519.PublicKeySize || key != p.PublicKey || !ed25519.Verify(pub, msg, sig):
-		p.Verdict, p.VerdictText = "invalid", "签章核验未通过：本平台的记录与签章不符，请向执法机关核实"
+		p.Verdict, p.VerdictText = "invalid", "本平台的记录与签章不符，请向文书上署名的执法机关核实"
 	case p.ReplacedBy != nil:
-		p.Verdict, p.VerdictText = "corrected", "真实，但已被更正：以更正后的文书为准"
+		p.Verdict, p.VerdictText = "corrected", "这份文书由执法机关在本平台定稿，但已被更正，请以更正后的文书为准"
 	default:
-		p.Verdict, p.VerdictText = "genuine", "真实有效：这份文书由执法机关在本平台定稿并签章"
+		p.Verdict, p.VerdictText = "genuine", "这份文书由执法机关在本平台定稿并签章，签章核验通过"
 	}
 	return p, nil
 }
@@ -403,4 +403,9 @@ func (s *Service) PublicDocumentKeys(ctx context.Context) ([]DocumentKey, error)
 		k.PublicKey = hex.EncodeToString(s.DocumentKeys.For(id).Public().(ed25519.PublicKey))
 		return k, err
 	})
+}
+
+// MissingSigners says what a draft still needs before it can be frozen, as the page lists it.
+func (s *Service) MissingSigners(k DocumentKind, c enforcement.Case, d Document) []string {
+	return missingSigners(k, c, d.Signatures)
 }

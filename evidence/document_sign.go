@@ -339,3 +339,33 @@ func (s *Service) signaturesOf(ctx context.Context, q interface {
 	}
 	return sigs, hashes, enforcement.DBError(err, "签名")
 }
+
+// DocumentKindOf is the version of the kind a document was made from.
+func (s *Service) DocumentKindOf(ctx context.Context, d Document) (DocumentKind, error) {
+	return s.kindOf(ctx, d.KindID)
+}
+
+// AudioVideoRecords are the case's records that hold an audio or video file, newest
+// first: what a refusal to sign can name.
+func (s *Service) AudioVideoRecords(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) ([]Record, error) {
+	rs, err := s.Records(ctx, a, caseID)
+	if err != nil {
+		return nil, err
+	}
+	rows, _ := s.Store.db.Query(ctx, `SELECT DISTINCT record_id FROM media WHERE case_id = $1 AND (content_type LIKE 'audio/%' OR content_type LIKE 'video/%')`, caseID)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, enforcement.DBError(err, "证据文件")
+	}
+	av := map[uuid.UUID]bool{}
+	for _, id := range ids {
+		av[id] = true
+	}
+	var out []Record
+	for i := len(rs) - 1; i >= 0; i-- {
+		if av[rs[i].ID] {
+			out = append(out, rs[i])
+		}
+	}
+	return out, nil
+}
