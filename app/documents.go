@@ -1,6 +1,9 @@
 package app
 
 import (
+	"strings"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"zhifa/evidence"
@@ -20,6 +23,8 @@ func (a *App) documentRoutes(api fiber.Router) {
 	api.Delete("/documents/:id", a.discardDraft)
 	api.Post("/documents/:id/signatures", a.signDocument)
 	api.Post("/documents/:id/freeze", a.freezeDocument)
+	api.Post("/documents/:id/service", a.serveDocument)
+	api.Get("/cases/:id/services", a.listDocumentServices)
 }
 
 // publicDocumentRoutes: the keys and the format before the documents, whose path they
@@ -32,6 +37,90 @@ func (a *App) publicDocumentRoutes(pub fiber.Router) {
 	})
 	pub.Get("/api/documents/:id", a.publicDocumentJSON)
 	pub.Get("/documents/:id", a.publicDocumentPage)
+	pub.Get("/service/:token", a.publicServicePage)
+	pub.Post("/service/:token", a.publicServiceOpen)
+	pub.Get("/service/:token/document.pdf", a.publicServicePDF)
+}
+
+// POST /api/v1/documents/{id}/service {method, at, to, receipt_id | evidence_ids | consent, …}
+func (a *App) serveDocument(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in evidence.ServiceInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	ds, err := a.evidence.ServeDocument(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store") // an electronic service's code is shown once
+	return c.Status(fiber.StatusCreated).JSON(ds)
+}
+
+// GET /api/v1/cases/{id}/services
+func (a *App) listDocumentServices(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	l, err := a.evidence.DocumentServices(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": l, "total": len(l)})
+}
+
+// serviceCookie keeps the code on the party's phone for the PDF, on the link's path only.
+const serviceCookie = "zhifa_service"
+
+// GET /public/service/{token} — the party's page: the code, then the document.
+func (a *App) publicServicePage(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if code := c.Cookies(serviceCookie); code != "" {
+		if sd, err := a.evidence.OpenServedDocument(c.UserContext(), c.Params("token"), code); err == nil {
+			return a.renderServed(c, sd)
+		}
+	}
+	return c.Render("public_service", a.publicView(c, "电子送达", fiber.Map{"Token": c.Params("token")}))
+}
+
+// POST /public/service/{token} code=… — the first right code serves the document.
+func (a *App) publicServiceOpen(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	code := strings.TrimSpace(c.FormValue("code"))
+	sd, err := a.evidence.OpenServedDocument(c.UserContext(), c.Params("token"), code)
+	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Forbidden) {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return c.Render("public_service", a.publicView(c, "电子送达", fiber.Map{"Token": c.Params("token"), "Error": fault.MessageOf(err)}))
+	}
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: serviceCookie, Value: code, Path: "/public/service/" + c.Params("token"), HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteStrictMode, Secure: a.cfg.Env == "production", Expires: time.Now().Add(24 * time.Hour)})
+	return a.renderServed(c, sd)
+}
+
+func (a *App) renderServed(c *fiber.Ctx, sd evidence.ServedDocument) error {
+	return c.Render("public_service", a.publicView(c, "电子送达", fiber.Map{"Token": c.Params("token"), "S": sd}))
+}
+
+// GET /public/service/{token}/document.pdf — the stored PDF, for the phone that opened it.
+func (a *App) publicServicePDF(c *fiber.Ctx) error {
+	b, d, err := a.evidence.ServedPDF(c.UserContext(), c.Params("token"), c.Cookies(serviceCookie))
+	if fault.Is(err, fault.Invalid) {
+		return c.Redirect("/public/service/"+c.Params("token"), fiber.StatusSeeOther)
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="document-`+d.ID.String()+`.pdf"`)
+	return c.Send(b)
 }
 
 // PATCH /api/v1/documents/{id} {fields} — values of a draft nobody has signed.

@@ -10,6 +10,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // stroke is a signature drawn on a 600×200 pad: a zigzag, as a finger writes.
@@ -313,4 +315,141 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+var decisionFields = map[string]string{"facts": "销售过期食品 3 箱，有现场检查笔录、照片为证。", "penalty": "罚款 5000 元。",
+	"performance": "自收到本决定书之日起十五日内缴纳罚款。", "review_body": "青山县人民政府", "court": "青山县人民法院"}
+
+// freezeDoc drafts a document of a kind with values, has the party (or nobody, for a kind
+// the party does not sign) and two officers sign, and freezes it.
+func (s *server) freezeDoc(f caseFixture, caseID, kind string, fields map[string]string) map[string]any {
+	s.t.Helper()
+	r := s.call("POST", "/api/v1/cases/"+caseID+"/documents", f.tok, map[string]any{"kind": kind, "fields": fields})
+	if r.Status != 201 {
+		s.t.Fatalf("draft %s = %d %s", kind, r.Status, r.Body)
+	}
+	id := r.JSON()["id"].(string)
+	sigs := []map[string]any{{"role": "officer", "officer_id": f.o1, "strokes": stroke()}, {"role": "officer", "officer_id": f.o2, "strokes": stroke()}}
+	for _, x := range r.JSON()["fields"].([]any) { // the kinds the party signs have a party field
+		if x.(map[string]any)["key"] == "party" || x.(map[string]any)["key"] == "recipient" || x.(map[string]any)["key"] == "person" {
+			sigs = append(sigs, map[string]any{"role": "party", "signer": "张三", "strokes": stroke()})
+			break
+		}
+	}
+	for _, b := range sigs {
+		if r := s.call("POST", "/api/v1/documents/"+id+"/signatures", f.tok, b); r.Status != 201 && !(b["role"] == "party" && r.Status == 422) {
+			s.t.Fatalf("sign %s = %d %s", kind, r.Status, r.Body)
+		}
+	}
+	fz := s.call("POST", "/api/v1/documents/"+id+"/freeze", f.tok, nil)
+	if fz.Status != 200 {
+		s.t.Fatalf("freeze %s = %d %s", kind, fz.Status, fz.Body)
+	}
+	return fz.JSON()
+}
+
+// Service of a frozen decision, each way with its proof: direct needs a receipt the
+// party signed; 留置 a witness and a photo; postal the tracking number and the receipt's
+// scan; public notice its period; electronic the party's written consent, and then the
+// party's link opens with the code only, the first opening is the time of service
+// (written to the chain once), and five wrong codes close the link.
+func TestDocumentService(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	for _, to := range []string{"investigating", "notified"} {
+		s.move(f.tok, id, map[string]any{"to": to})
+	}
+	dec := s.freezeDoc(f, id, "penalty_decision", decisionFields)
+	did := dec["id"].(string)
+	serve := func(body map[string]any) response {
+		return s.call("POST", "/api/v1/documents/"+did+"/service", f.tok, body)
+	}
+	now := time.Now().In(cstZone).Format(time.RFC3339)
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"method": "pigeon", "to": "张三", "at": now}, "method"},
+		{map[string]any{"method": "direct", "to": "张三", "at": now}, "receipt_id"},
+		{map[string]any{"method": "direct", "to": "张三", "at": now, "receipt_id": did}, "receipt_id"},
+		{map[string]any{"method": "left", "to": "张三", "at": now}, "witness"},
+		{map[string]any{"method": "left", "to": "张三", "at": now, "witness": "王五"}, "evidence_ids"},
+		{map[string]any{"method": "mail", "to": "张三", "at": now, "evidence_ids": []string{}}, "tracking_number"},
+		{map[string]any{"method": "electronic", "to": "张三"}, "consent"},
+		{map[string]any{"method": "notice", "to": "张三", "at": now}, "notice_days"},
+		{map[string]any{"method": "mail", "to": "张三", "at": time.Now().Add(2 * time.Hour).Format(time.RFC3339), "tracking_number": "EMS1"}, "at"},
+	} {
+		if r := serve(c.body); r.Status != 422 || r.ErrorField() != c.field {
+			t.Errorf("service %v = %d %s (want 422 on %s)", c.body, r.Status, r.Body, c.field)
+		}
+	}
+	receipt := s.freezeDoc(f, id, "service_receipt", map[string]string{"document": "行政处罚决定书 " + dec["number"].(string), "served_at": "2026年12月2日 10时", "method": "直接送达"})
+	if r := serve(map[string]any{"method": "direct", "to": "张三", "at": now, "receipt_id": receipt["id"]}); r.Status != 201 || r.JSON()["served_at"] == nil {
+		t.Errorf("direct service = %d %s", r.Status, r.Body)
+	}
+	photo := s.addRecord(f.tok, id, "photo")
+	if r := serve(map[string]any{"method": "left", "to": "张三", "at": now, "witness": "王五（村委会）", "evidence_ids": []string{photo}}); r.Status != 201 {
+		t.Errorf("left service = %d %s", r.Status, r.Body)
+	}
+	if r := serve(map[string]any{"method": "notice", "to": "张三", "at": now, "notice_days": 30}); r.Status != 201 {
+		t.Errorf("notice = %d %s", r.Status, r.Body)
+	} else if at, _ := time.Parse(time.RFC3339, r.JSON()["served_at"].(string)); at.Sub(time.Now()) < 29*24*time.Hour {
+		t.Errorf("a public notice served at %v", at)
+	}
+	consent := s.addRecord(f.tok, id, "document")
+	r := serve(map[string]any{"method": "electronic", "to": "张三（手机 138****0000）", "consent": consent})
+	if r.Status != 201 || r.JSON()["served_at"] != nil || len(r.JSON()["code"].(string)) != 6 {
+		t.Fatalf("electronic service = %d %s", r.Status, r.Body)
+	}
+	link, code := r.JSON()["link"].(string), r.JSON()["code"].(string)
+	path := link[strings.Index(link, "/public/service/"):]
+	c := s.browser()
+	if p := s.get(c, path); p.Status != 200 || strings.Contains(string(p.Body), dec["number"].(string)) {
+		t.Errorf("the link before the code = %d (shows the document: %v)", p.Status, strings.Contains(string(p.Body), dec["number"].(string)))
+	}
+	wrong := "000000"
+	if wrong == code {
+		wrong = "000001"
+	}
+	if p := s.form(c, path, url.Values{"code": {wrong}}); p.Status != 422 || !strings.Contains(string(p.Body), "还可以再试 4 次") {
+		t.Errorf("a wrong code = %d", p.Status)
+	}
+	if l := items(s.call("GET", "/api/v1/cases/"+id+"/services", f.tok, nil)); l[len(l)-1]["served_at"] != nil {
+		t.Error("a wrong code served the document")
+	}
+	p := s.form(c, path, url.Values{"code": {code}})
+	if p.Status != 200 || !strings.Contains(string(p.Body), dec["number"].(string)) || !strings.Contains(string(p.Body), "视为送达") {
+		t.Fatalf("the right code = %d %.300s", p.Status, p.Body)
+	}
+	if pdf := s.get(c, path+"/document.pdf"); pdf.Status != 200 || !bytes.HasPrefix(pdf.Body, []byte("%PDF")) {
+		t.Errorf("the party's PDF = %d", pdf.Status)
+	}
+	s.form(c, path, url.Values{"code": {code}}) // opened again: served once
+	l := items(s.call("GET", "/api/v1/cases/"+id+"/services", f.tok, nil))
+	if l[len(l)-1]["served_at"] == nil {
+		t.Error("opening the link did not serve the document")
+	}
+	opened := 0
+	for _, rec := range items(s.call("GET", "/api/v1/cases/"+id+"/records", f.tok, nil)) {
+		if rec["kind"] == "service" && strings.HasPrefix(rec["note"].(string), "电子送达：受送达人") {
+			opened++
+		}
+	}
+	if opened != 1 {
+		t.Errorf("%d records of the first opening", opened)
+	}
+	// Five wrong codes close a link.
+	r = serve(map[string]any{"method": "electronic", "to": "张三", "consent": consent})
+	link2 := r.JSON()["link"].(string)
+	path2 := link2[strings.Index(link2, "/public/service/"):]
+	for range 5 {
+		s.form(s.browser(), path2, url.Values{"code": {"999999"}})
+	}
+	if p := s.form(s.browser(), path2, url.Values{"code": {r.JSON()["code"].(string)}}); !strings.Contains(string(p.Body), "链接已停用") {
+		t.Errorf("after five wrong codes the right one = %d", p.Status)
+	}
+	if p := s.get(s.browser(), "/public/service/nonsense"); p.Status != 200 || !strings.Contains(string(p.Body), "验证码") {
+		t.Errorf("an unknown link's page = %d", p.Status)
+	}
 }

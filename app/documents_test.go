@@ -86,6 +86,11 @@ func TestDocumentDraft(t *testing.T) {
 	if r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "nonsense"}); r.Status != 422 || r.ErrorField() != "kind" {
 		t.Errorf("an unknown kind = %d %s", r.Status, r.Body)
 	}
+	// Each kind at its step: no decision on a case just filed.
+	if r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "penalty_decision"}); r.Status != 409 ||
+		!strings.Contains(r.ErrorMessage(), "已立案") || !strings.Contains(r.ErrorMessage(), "已告知") {
+		t.Errorf("a decision on a case just filed = %d %s", r.Status, r.Body)
+	}
 	if r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{"fine": "1"}}); r.Status != 422 || r.ErrorField() != "fields.fine" {
 		t.Errorf("a field the kind lacks = %d %s", r.Status, r.Body)
 	}
@@ -194,13 +199,24 @@ func TestDocumentPDFOfEachKind(t *testing.T) {
 	s := start(t)
 	f := fixture(s)
 	id := s.newCase(f)
+	// A case at each step a kind is made at: filed, investigating, notified.
+	investigating, notified := s.newCase(f), s.newCase(f)
+	for _, to := range []string{"investigating", "notified"} {
+		s.move(f.tok, notified, map[string]any{"to": to})
+	}
+	s.move(f.tok, investigating, map[string]any{"to": "investigating"})
+	byState := map[string]string{"filed": id, "investigating": investigating, "notified": notified}
 	for _, k := range items(s.call("GET", "/api/v1/document-kinds", f.tok, nil)) {
+		at := id
+		if st, _ := k["stages"].([]any); len(st) > 0 && st[0] != "filed" {
+			at = byState[st[0].(string)]
+		}
 		fields := map[string]string{}
 		for i, x := range k["fields"].([]any) {
 			key := x.(map[string]any)["key"].(string)
 			fields[key] = fmt.Sprintf("字段%d之值甲乙丙", i)
 		}
-		r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": k["code"], "fields": fields})
+		r := s.call("POST", "/api/v1/cases/"+at+"/documents", f.tok, map[string]any{"kind": k["code"], "fields": fields})
 		if r.Status != 201 {
 			t.Fatalf("draft %s = %d %s", k["code"], r.Status, r.Body)
 		}

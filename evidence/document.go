@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -131,6 +132,17 @@ func (s *Service) DraftDocument(ctx context.Context, a enforcement.Actor, caseID
 	}
 	if err != nil {
 		return Document{}, enforcement.DBError(err, "文书种类")
+	}
+	if !c.State.Open() {
+		return Document{}, fault.New(fault.Conflict, "案件已%s，不能再制作文书", c.State.Label())
+	}
+	// A correction is made when the mistake is found; a new document at its own step.
+	if in.Replaces == nil && len(k.Stages) > 0 && !slices.Contains(k.Stages, c.State) {
+		var at []string
+		for _, st := range k.Stages {
+			at = append(at, st.Label())
+		}
+		return Document{}, fault.New(fault.Conflict, "案件现处于“%s”环节，%s在“%s”环节制作", c.State.Label(), k.Name, strings.Join(at, "”“"))
 	}
 	values, err := k.values(in.Fields)
 	if err != nil {

@@ -62,6 +62,7 @@ type DocumentKind struct {
 	Version int       `json:"version"`
 	DocumentKindInput
 	CreatedAt time.Time `json:"created_at"`
+	platform  bool      // a default kind as the platform wrote it, not an administrator
 }
 
 // DocumentKindInput is a kind, or the next version of one with the same code.
@@ -73,6 +74,8 @@ type DocumentKindInput struct {
 	Fields        []DocumentField   `json:"fields"`
 	Sections      []DocumentSection `json:"sections"`
 	Signers       []string          `json:"signers"`
+	// Stages are the case states at which the document is made; none: any open state.
+	Stages []enforcement.State `json:"stages"`
 }
 
 var (
@@ -139,6 +142,14 @@ func (in *DocumentKindInput) Validate() error {
 	if len(in.Signers) == 0 {
 		return fault.Field("signers", "请列明签名的人：party（当事人）、officer（执法人员）或 witness（见证人）")
 	}
+	for _, st := range in.Stages {
+		if !enforcement.ValidState(st) || !st.Open() {
+			return fault.Field("stages", "“%s”不是案件办理中的环节", st)
+		}
+	}
+	if in.Stages == nil {
+		in.Stages = []enforcement.State{}
+	}
 	seen := map[string]bool{}
 	for _, sg := range in.Signers {
 		if Signers[sg] == "" || seen[sg] {
@@ -149,12 +160,13 @@ func (in *DocumentKindInput) Validate() error {
 	return nil
 }
 
-const kindCols = `id, code, version, name, family, number_pattern, fields, sections, signers, created_at`
+const kindCols = `id, code, version, name, family, number_pattern, fields, sections, signers, created_at, stages, created_by IS NULL`
 
 func scanKind(row pgx.CollectableRow) (DocumentKind, error) {
 	var k DocumentKind
 	var fields, sections []byte
-	if err := row.Scan(&k.ID, &k.Code, &k.Version, &k.Name, &k.Family, &k.NumberPattern, &fields, &sections, &k.Signers, &k.CreatedAt); err != nil {
+	if err := row.Scan(&k.ID, &k.Code, &k.Version, &k.Name, &k.Family, &k.NumberPattern, &fields, &sections, &k.Signers, &k.CreatedAt,
+		&k.Stages, &k.platform); err != nil {
 		return k, err
 	}
 	if err := json.Unmarshal(fields, &k.Fields); err != nil {
@@ -205,28 +217,34 @@ func (s *Service) storeKind(ctx context.Context, by *uuid.UUID, in DocumentKindI
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) + 1 FROM document_kinds WHERE code = $1`, in.Code).Scan(&k.Version); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `INSERT INTO document_kinds (id, code, version, name, family, number_pattern, fields, sections, signers, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING created_at`,
-			k.ID, k.Code, k.Version, k.Name, k.Family, k.NumberPattern, fields, sections, k.Signers, by).Scan(&k.CreatedAt)
+		return tx.QueryRow(ctx, `INSERT INTO document_kinds (id, code, version, name, family, number_pattern, fields, sections, signers, created_by, stages)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING created_at`,
+			k.ID, k.Code, k.Version, k.Name, k.Family, k.NumberPattern, fields, sections, k.Signers, by, k.Stages).Scan(&k.CreatedAt)
 	})
 	return k, enforcement.DBError(err, "文书种类")
 }
 
-// EnsureDocumentKinds stores each default kind whose code the installation does not have
-// yet, so that an installation, and one that a later version gives a new kind, has them
-// all; a kind an administrator changed keeps its versions.
+// EnsureDocumentKinds stores each default kind the installation does not have as the
+// platform now writes it: a new code, or the next version of a default kind whose newest
+// version the platform wrote and has since changed. A kind an administrator changed keeps
+// its versions.
 func (s *Service) EnsureDocumentKinds(ctx context.Context) (int, error) {
 	added := 0
 	for _, in := range DefaultDocumentKinds() {
-		var exists bool
-		if err := s.Store.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM document_kinds WHERE code = $1)`, in.Code).Scan(&exists); err != nil {
-			return added, enforcement.DBError(err, "文书种类")
-		}
-		if exists {
-			continue
-		}
 		if err := in.Validate(); err != nil {
 			return added, err
+		}
+		rows, _ := s.Store.db.Query(ctx, `SELECT `+kindCols+` FROM document_kinds WHERE code = $1 ORDER BY version DESC LIMIT 1`, in.Code)
+		newest, err := pgx.CollectExactlyOneRow(rows, scanKind)
+		if err != nil && err != pgx.ErrNoRows {
+			return added, enforcement.DBError(err, "文书种类")
+		}
+		if err == nil {
+			was, _ := json.Marshal(newest.DocumentKindInput)
+			now, _ := json.Marshal(in)
+			if !newest.platform || string(was) == string(now) {
+				continue
+			}
 		}
 		if _, err := s.storeKind(ctx, nil, in); err != nil {
 			return added, err

@@ -20,12 +20,12 @@ type Kind string
 var kinds = map[Kind]string{
 	"text": "文字记录", "interview": "询问笔录", "onsite": "现场检查", "photo": "照片", "audio": "录音",
 	"video": "录像", "document": "文书", "correction": "更正", "collective": "集体讨论", "transition": "状态变更", "outcome": "复议诉讼结果",
-	"attachment": "附件", "measure": "执法措施", "review": "法制审核", "flags": "重大情形标注", "disclosure": "公示",
+	"attachment": "附件", "measure": "执法措施", "review": "法制审核", "flags": "重大情形标注", "disclosure": "公示", "service": "送达",
 }
 
 // systemKinds are written by zhifa itself, never sent by an officer.
 var systemKinds = map[Kind]bool{"transition": true, "outcome": true, "attachment": true, "measure": true,
-	"review": true, "flags": true, "disclosure": true}
+	"review": true, "flags": true, "disclosure": true, "service": true}
 
 // Label is the kind as people read it.
 func (k Kind) Label() string { return kinds[k] }
