@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"github.com/gofiber/fiber/v2"
 
 	"zhifa/enforcement"
@@ -26,12 +27,33 @@ func (a *App) patchAgency(c *fiber.Ctx) error {
 	if err := parseBody(c, &in); err != nil {
 		return err
 	}
-	if in.Phone == nil {
-		return fault.Field("phone", "请填写联系电话（phone）")
+	// documents_from: a day, or null for not required; absent leaves it.
+	var keys map[string]json.RawMessage
+	_ = json.Unmarshal(c.Body(), &keys)
+	var documentsFrom *json.RawMessage
+	if v, ok := keys["documents_from"]; ok {
+		documentsFrom = &v
 	}
-	ag, err := a.enforcement.SetAgencyPhone(c.UserContext(), actor(c), id, *in.Phone)
-	if err != nil {
-		return err
+	if in.Phone == nil && documentsFrom == nil {
+		return fault.Field("phone", "请填写联系电话（phone）或文书启用日期（documents_from）")
+	}
+	var ag enforcement.Agency
+	if in.Phone != nil {
+		if ag, err = a.enforcement.SetAgencyPhone(c.UserContext(), actor(c), id, *in.Phone); err != nil {
+			return err
+		}
+	}
+	if documentsFrom != nil {
+		var from *enforcement.Date
+		if string(*documentsFrom) != "null" {
+			from = &enforcement.Date{}
+			if err := json.Unmarshal(*documentsFrom, from); err != nil {
+				return fault.Field("documents_from", "文书启用日期应为 YYYY-MM-DD，或 null 表示暂不启用")
+			}
+		}
+		if ag, err = a.enforcement.SetDocumentsFrom(c.UserContext(), actor(c), id, from); err != nil {
+			return err
+		}
 	}
 	a.publicChanged(c)
 	return c.JSON(ag)

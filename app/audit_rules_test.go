@@ -296,7 +296,7 @@ func TestPrecheckRules(t *testing.T) {
 		{"never published, past the deadline", unpublished, audit.CheckDisclosure, "fail", "C11", 4, false,
 			[]string{"应于 2026-06-10 前公示，至今未公示"}, true},
 		// A decided case holds four records: the filing and three moves.
-		{"intact chain", plain, audit.CheckChain, "pass", "F5", 0, false, []string{"4 条记录，哈希链完整"}, true},
+		{"intact chain", plain, audit.CheckChain, "pass", "F5", 0, false, []string{"6 条记录，哈希链完整"}, true}, // 4 moves, the notice and the decision
 		{"edited record", tampered, audit.CheckChain, "fail", "F5", 4, false,
 			[]string{"哈希链校验发现 1 处问题：第 2 条记录的内容与其哈希不符"}, false},
 	} {

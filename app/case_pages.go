@@ -279,7 +279,11 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	facts := enforcement.StepFacts{Calendar: cal, Today: a.enforcement.Today(), AVMissing: av}
+	docs, err := a.evidence.Store.DocumentFacts(c.UserContext(), a.db, v.ID)
+	if err != nil {
+		return err
+	}
+	facts := enforcement.StepFacts{Calendar: cal, Today: a.enforcement.Today(), AVMissing: av, Docs: &docs}
 	if n := len(v.Reviews); n > 0 {
 		facts.Review = &v.Reviews[n-1]
 	}

@@ -87,6 +87,10 @@ func TestCasePagesFileMoveAndRecord(t *testing.T) {
 		t.Fatal("the receipt is not offered as proof of service")
 	}
 	serve.Set("delivery_proof", proof[1])
+	if r := s.form(b, page+"/move", serve); r.Status != 409 || !strings.Contains(string(r.Body), "送达回证定稿") {
+		t.Errorf("serve against a photographed receipt only = %d", r.Status) // the case's agency makes its documents here
+	}
+	s.documentsFor(s.login("officer1"), strings.TrimPrefix(page, "/cases/"), "served", "")
 	if r := s.form(b, page+"/move", serve); r.Status != 303 {
 		t.Errorf("serve = %d %s", r.Status, r.Body)
 	}

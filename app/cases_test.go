@@ -50,9 +50,83 @@ func (s *server) newCase(f caseFixture) string {
 	return r.JSON()["id"].(string)
 }
 
+// move moves a case as its officer does, with the documents the move needs made first
+// (documentsFor); a test of a move refused for a document calls transitions itself.
 func (s *server) move(tok, id string, body map[string]any) response {
 	s.t.Helper()
+	if to, _ := body["to"].(string); to != "" {
+		outcome := "penalty"
+		if d, ok := body["decision"].(map[string]any); ok {
+			outcome, _ = d["outcome"].(string)
+		}
+		s.documentsFor(tok, id, to, outcome)
+	}
 	return s.call("POST", "/api/v1/cases/"+id+"/transitions", tok, body)
+}
+
+// documentsFor makes and freezes, as the case's officer with tok, the documents a move to
+// a state needs that the case lacks: the 事先告知书 before notice, the 决定书 before a
+// penalty decision, a 送达回证 before service. The party and the case's officers sign.
+func (s *server) documentsFor(tok, id, to, outcome string) {
+	s.t.Helper()
+	c := s.call("GET", "/api/v1/cases/"+id, tok, nil)
+	if c.Status != 200 {
+		return // the move will say why
+	}
+	cj := c.JSON()
+	if to == "served" && cj["state"] != "decided" {
+		return
+	}
+	if cj["state"] == "investigating" && to != "investigating" { // a seizure or preservation needs its documents first
+		for _, m := range cj["measures"].([]any) {
+			switch m {
+			case "seizure":
+				s.freezeFor(tok, id, cj, "seizure_decision", map[string]string{"reason": "涉嫌违法", "items": "涉案物品", "period": "三十日",
+					"review_body": "青山县人民政府", "court": "青山县人民法院"})
+				s.freezeFor(tok, id, cj, "seizure_list", map[string]string{"items": "涉案物品", "place": "当事人住所"})
+			case "preservation":
+				s.freezeFor(tok, id, cj, "evidence_preservation", map[string]string{"items": "涉案物品", "kept_at": "本局仓库"})
+			}
+		}
+	}
+	var kind string
+	fields := map[string]string{}
+	switch {
+	case to == "notified" && cj["kind"] == "penalty" && cj["state"] == "investigating":
+		kind, fields = "penalty_notice", map[string]string{"facts": "当事人" + fmt.Sprint(cj["cause"]), "penalty": "罚款"}
+	case to == "decided" && cj["kind"] == "penalty" && outcome == "penalty":
+		kind, fields = "penalty_decision", map[string]string{"facts": "当事人" + fmt.Sprint(cj["cause"]), "penalty": "罚款",
+			"performance": "十五日内缴纳", "review_body": "青山县人民政府", "court": "青山县人民法院"}
+	case to == "served":
+		kind, fields = "service_receipt", map[string]string{"document": "行政处罚决定书", "served_at": "送达之时", "method": "直接送达", "place": "当事人住所"}
+	default:
+		return
+	}
+	s.freezeFor(tok, id, cj, kind, fields)
+}
+
+// freezeFor drafts a document of a case, has the party and the case's officers sign it
+// and freezes it; a draft refused (not the case's step, not the officer's case) is left
+// for the move to explain.
+func (s *server) freezeFor(tok, id string, cj map[string]any, kind string, fields map[string]string) {
+	s.t.Helper()
+	for _, d := range items(s.call("GET", "/api/v1/cases/"+id+"/documents", tok, nil)) {
+		if d["kind"] == kind && d["state"] == "frozen" && kind != "service_receipt" {
+			return
+		}
+	}
+	r := s.call("POST", "/api/v1/cases/"+id+"/documents", tok, map[string]any{"kind": kind, "fields": fields})
+	if r.Status != 201 {
+		return
+	}
+	did := r.JSON()["id"].(string)
+	s.call("POST", "/api/v1/documents/"+did+"/signatures", tok, map[string]any{"role": "party", "signer": "当事人", "strokes": stroke()})
+	for _, h := range cj["handlers"].([]any) {
+		s.call("POST", "/api/v1/documents/"+did+"/signatures", tok, map[string]any{"role": "officer", "officer_id": h.(map[string]any)["id"], "strokes": stroke()})
+	}
+	if fz := s.call("POST", "/api/v1/documents/"+did+"/freeze", tok, nil); fz.Status != 200 {
+		s.t.Fatalf("freeze the %s a move needs = %d %s", kind, fz.Status, fz.Body)
+	}
 }
 
 func dbConn(t *testing.T, s *server) *pgx.Conn {
@@ -215,14 +289,15 @@ func TestCaseLifecycleAndRecords(t *testing.T) {
 	}
 	v := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()
 	recs := v["records"].([]any)
-	if len(recs) != 9 || len(v["history"].([]any)) != 8 {
-		t.Errorf("a filed, recorded and archived case has %d records and %d moves, want 9 and 8", len(recs), len(v["history"].([]any)))
+	// 8 moves, a record, and the notice, the decision and the receipt of service.
+	if len(recs) != 12 || len(v["history"].([]any)) != 8 {
+		t.Errorf("a filed, recorded and archived case has %d records and %d moves, want 12 and 8", len(recs), len(v["history"].([]any)))
 	}
 	dec := v["decision"].(map[string]any)
 	if dec["fine_amount"] != float64(500000) || v["clocks"].(map[string]any)["serve_by"] != w[6] {
 		t.Errorf("decision %v, clocks %v; want a fine of 500000 and serve_by %s (7th working day)", dec, v["clocks"], w[6])
 	}
-	if r := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); r["ok"] != true || r["records_checked"] != float64(9) {
+	if r := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); r["ok"] != true || r["records_checked"] != float64(12) {
 		t.Errorf("verify = %v", r)
 	}
 	// Outcomes are recorded after the decision, dated no earlier than it, and land in the

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -115,4 +116,68 @@ func TestBrowserOfficerSignsAndFreezesRecord(t *testing.T) {
 	}
 	shot(ctx, "document-public-check")
 	checkAxe(t, ctx, axe, "/public/documents/{id}")
+}
+
+// The officer serves a frozen 决定书 electronically from the phone: the page shows the link
+// and code once; the party opens the link, types the code and reads the decision, and the
+// service time is recorded.
+func TestBrowserElectronicService(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	for _, m := range []map[string]any{{"to": "investigating"}, {"to": "notified"}, {"to": "decided", "statement_waived": true,
+		"decision": map[string]any{"outcome": "penalty", "fine_amount": 500000, "text": "罚款 5000 元"}}} {
+		if r := s.move(f.tok, id, m); r.Status != 200 {
+			t.Fatalf("move to %s = %d %s", m["to"], r.Status, r.Body)
+		}
+	}
+	var dec map[string]any
+	for _, d := range items(s.call("GET", "/api/v1/cases/"+id+"/documents", f.tok, nil)) {
+		if d["kind"] == "penalty_decision" {
+			dec = d
+		}
+	}
+	consent := s.addRecord(f.tok, id, "document")
+	ctx := browserContext(t)
+	text := func(sel string) string { return must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))) }
+	err := chromedp.Do(ctx, append(append(phoneLogin(s, "officer1", "/documents/"+dec["id"].(string)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=service-form]`)),
+		chromedp.SetValue(chromedp.CSS(`#serve-method`), "electronic"),
+		chromedp.SetValue(chromedp.CSS(`#serve-consent`), consent)),
+		submitAndLoad(`[data-testid=service-submit]`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, code := text(`[data-testid=service-link]`), text(`[data-testid=service-code]`)
+	if !strings.Contains(link, "/public/service/") || len(code) != 6 {
+		t.Fatalf("the page shows link %q and code %q", link, code)
+	}
+	shot(ctx, "document-service-link-officer")
+	_, path, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(link, "https://"), "http://"), "/")
+	err = chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + "/" + path),
+		chromedp.WaitVisible(chromedp.CSS(`#service-code`)),
+		chromedp.SendKeys(chromedp.CSS(`#service-code`), code)},
+		submitAndLoad(`[data-testid=service-open]`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := text(`[data-testid=service-verdict]`); !strings.Contains(v, "视为送达") || text(`[data-testid=served-number]`) != dec["number"] {
+		t.Errorf("the party's page says %q", v)
+	}
+	shot(ctx, "document-service-party")
+	l := items(s.call("GET", "/api/v1/cases/"+id+"/services", f.tok, nil))
+	if len(l) != 1 || l[0]["served_at"] == nil {
+		t.Errorf("the service after the party opened it: %v", l)
+	}
+	// The service is the delivery: the move to 已送达 takes its time and proof.
+	if r := s.call("POST", "/api/v1/cases/"+id+"/transitions", f.tok, map[string]any{"to": "served"}); r.Status != 200 || r.JSON()["served_at"] == nil {
+		t.Fatalf("served = %d %s", r.Status, r.Body)
+	} else {
+		at, _ := time.Parse(time.RFC3339Nano, r.JSON()["served_at"].(string))
+		want, _ := time.Parse(time.RFC3339Nano, l[0]["served_at"].(string))
+		if d := at.Sub(want); d > time.Second || d < -time.Second {
+			t.Errorf("the case was served at %v, the party opened the decision at %v", at, want)
+		}
+	}
 }

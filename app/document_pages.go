@@ -1,12 +1,15 @@
 package app
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"zhifa/enforcement"
 	"zhifa/evidence"
@@ -23,6 +26,111 @@ func (a *App) documentPageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Post("/documents/:id/signatures", append(write, a.documentSignSubmit)...)
 	srv.Post("/documents/:id/freeze", append(write, a.documentFreezeSubmit)...)
 	srv.Post("/documents/:id/discard", append(write, a.documentDiscardSubmit)...)
+	srv.Post("/documents/:id/service", append(write, a.documentServeSubmit)...)
+}
+
+// serviceData is what the service form offers: the case's frozen receipts, its records
+// to name as proof or consent, and the document's services so far.
+func (a *App) serviceData(c *fiber.Ctx, d evidence.Document, cs enforcement.Case, data fiber.Map) error {
+	act := actor(c)
+	all, err := a.evidence.DocumentServices(c.UserContext(), act, d.CaseID)
+	if err != nil {
+		return err
+	}
+	var mine []evidence.DocumentService
+	for _, s := range all {
+		if s.DocumentID == d.ID {
+			mine = append(mine, s)
+		}
+	}
+	data["Services"] = mine
+	if data["CanServe"] != true {
+		return nil
+	}
+	docs, err := a.evidence.CaseDocuments(c.UserContext(), act, d.CaseID)
+	if err != nil {
+		return err
+	}
+	var receipts []evidence.Document
+	for _, x := range docs {
+		if x.Kind == "service_receipt" && x.State == "frozen" {
+			receipts = append(receipts, x)
+		}
+	}
+	recs, err := a.evidence.Records(c.UserContext(), act, d.CaseID)
+	if err != nil {
+		return err
+	}
+	var proofs []evidence.Record
+	for i := len(recs) - 1; i >= 0; i-- {
+		if k := recs[i].Kind; k == "photo" || k == "video" || k == "document" || k == "text" || k == "attachment" {
+			proofs = append(proofs, recs[i])
+		}
+	}
+	names := make([]string, len(cs.Parties))
+	for i, p := range cs.Parties {
+		names[i] = p.Name
+	}
+	data["Receipts"], data["ProofRecords"], data["Methods"] = receipts, proofs, enforcement.DeliveryMethods
+	if data["ServeTyped"] == nil {
+		data["ServeTyped"] = map[string]string{"to": strings.Join(names, "、"), "method": "direct",
+			"at": time.Now().In(enforcement.Shanghai()).Format("2006-01-02T15:04"), "notice_days": "30"}
+	}
+	return nil
+}
+
+// POST /documents/{id}/service — the service form. An electronic service shows its link
+// and code here, once; the others return to the document with a message.
+func (a *App) documentServeSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	in := evidence.ServiceInput{Method: c.FormValue("method"), To: c.FormValue("to"), Witness: c.FormValue("witness"),
+		TrackingNumber: c.FormValue("tracking_number")}
+	if in.Method != "electronic" {
+		if at, err := time.ParseInLocation("2006-01-02T15:04", c.FormValue("at"), enforcement.Shanghai()); err == nil {
+			in.At = at
+		}
+	}
+	in.NoticeDays, _ = strconv.Atoi(c.FormValue("notice_days"))
+	parseID := func(name string) *uuid.UUID {
+		if v, err := uuid.Parse(c.FormValue(name)); err == nil {
+			return &v
+		}
+		return nil
+	}
+	in.ReceiptID, in.Consent = parseID("receipt_id"), parseID("consent")
+	if e := parseID("evidence_id"); e != nil {
+		in.EvidenceIDs = []uuid.UUID{*e}
+	}
+	if in.Method != "direct" {
+		in.ReceiptID = nil
+	}
+	if in.Method != "electronic" {
+		in.Consent = nil
+	}
+	if in.Method != "left" && in.Method != "mail" {
+		in.EvidenceIDs = nil
+	}
+	s, err := a.evidence.ServeDocument(c.UserContext(), actor(c), id, in)
+	if data, ok := formError(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.renderCaseDocument(c, fiber.Map{"ServeError": data["Error"], "ServeField": data["ErrorField"], "ServeTyped": typedForm(c)})
+	}
+	if err != nil {
+		return err
+	}
+	if s.Method != "electronic" {
+		msg := "已登记" + s.MethodLabel + "，送达时间 " + s.ServedAt.In(enforcement.Shanghai()).Format("2006-01-02 15:04")
+		return redirectFlash(c, "/documents/"+id.String()+"#service", msg)
+	}
+	qr, err := qrcode.Encode(s.Link, qrcode.Medium, 512)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return a.renderCaseDocument(c, fiber.Map{"Sent": s, "SentQR": "data:image/png;base64," + base64.StdEncoding.EncodeToString(qr)})
 }
 
 // POST /cases/{id}/documents — a draft of a kind, or a correction of a frozen document.
@@ -113,6 +221,13 @@ func (a *App) renderCaseDocument(c *fiber.Ctx, data fiber.Map) error {
 			data["NextRole"] = role // a refused signature keeps who was signing
 		}
 	}
+	data["CanServe"] = d.State == "frozen" && d.ReplacedBy == nil && (k.Family == "notice" || k.Family == "decision") &&
+		act.IsHandler(cs) && cs.State.Open()
+	if d.State == "frozen" {
+		if err := a.serviceData(c, d, cs, data); err != nil {
+			return err
+		}
+	}
 	if data["Editable"] == true {
 		av, err := a.evidence.AudioVideoRecords(c.UserContext(), act, d.CaseID)
 		if err != nil {
@@ -121,12 +236,12 @@ func (a *App) renderCaseDocument(c *fiber.Ctx, data fiber.Map) error {
 		data["AVRecords"] = av
 	}
 	_, data["Retyped"] = data["Typed"].(map[string]string)
-	for _, k := range []string{"Typed", "SignTyped"} {
+	for _, k := range []string{"Typed", "SignTyped", "ServeTyped"} {
 		if data[k] == nil {
 			data[k] = map[string]string{}
 		}
 	}
-	for _, k := range []string{"ErrorField", "SignField"} {
+	for _, k := range []string{"ErrorField", "SignField", "ServeField"} {
 		if data[k] == nil {
 			data[k] = ""
 		}

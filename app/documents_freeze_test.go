@@ -37,7 +37,7 @@ func stroke() map[string]any {
 func (s *server) draftRecord(f caseFixture, caseID string) map[string]any {
 	s.t.Helper()
 	r := s.call("POST", "/api/v1/cases/"+caseID+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{
-		"findings": "现场发现过期食品 3 箱，已当场下架。", "present": "李四", "started_at": "2026年12月2日 9时30分", "ended_at": "2026年12月2日 10时15分"}})
+		"findings": "现场发现过期食品 3 箱，已当场下架。", "party_opinion": "当事人称：\n不知道已过期。", "present": "李四", "started_at": "2026年12月2日 9时30分", "ended_at": "2026年12月2日 10时15分"}})
 	if r.Status != 201 {
 		s.t.Fatalf("draft = %d %s", r.Status, r.Body)
 	}
@@ -451,5 +451,81 @@ func TestDocumentService(t *testing.T) {
 	}
 	if p := s.get(s.browser(), "/public/service/nonsense"); p.Status != 200 || !strings.Contains(string(p.Body), "验证码") {
 		t.Errorf("an unknown link's page = %d", p.Status)
+	}
+}
+
+// Each move needs its documents: notice the 事先告知书, a penalty decision the 决定书, a
+// seizure its 决定书 and 清单, service a 送达回证 or a service record; the 下一步 block lists
+// what is missing. An agency that has not started making documents in zhifa moves without.
+func TestDocumentsEachStepNeeds(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	raw := func(id string, body map[string]any) response {
+		return s.call("POST", "/api/v1/cases/"+id+"/transitions", f.tok, body)
+	}
+	in := f.input()
+	in["measures"] = []string{"seizure"}
+	r := s.call("POST", "/api/v1/cases", f.tok, in)
+	if r.Status != 201 || r.JSON()["documents_required"] != true {
+		t.Fatalf("file = %d %s", r.Status, r.Body)
+	}
+	id := r.JSON()["id"].(string)
+	raw(id, map[string]any{"to": "investigating"})
+	video := s.addRecord(f.tok, id, "video")
+	s.upload(f.tok, video, "扣押.mp4", mp4Bytes(30_000))
+	c, _ := webLogin(t, s, "officer1")
+	if page := string(s.get(c, "/cases/"+id).Body); !strings.Contains(page, "制作《行政处罚事先告知书》") || !strings.Contains(page, "制作《查封（扣押）清单》") {
+		t.Errorf("the 下一步 block does not list the notice and the seizure list")
+	}
+	if r := raw(id, map[string]any{"to": "notified"}); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "行政处罚事先告知书") ||
+		!strings.Contains(r.ErrorMessage(), "查封（扣押）决定书") || !strings.Contains(r.ErrorMessage(), "查封（扣押）清单") {
+		t.Errorf("notice without documents = %d %s", r.Status, r.Body)
+	}
+	s.freezeDoc(f, id, "penalty_notice", map[string]string{"facts": "销售过期食品", "penalty": "罚款 5000 元"})
+	s.freezeDoc(f, id, "seizure_decision", map[string]string{"reason": "涉嫌销售过期食品", "items": "过期食品 3 箱", "period": "三十日", "review_body": "青山县人民政府", "court": "青山县人民法院"})
+	if r := raw(id, map[string]any{"to": "notified"}); r.Status != 409 || strings.Contains(r.ErrorMessage(), "事先告知书") || !strings.Contains(r.ErrorMessage(), "清单") {
+		t.Errorf("notice without the seizure list = %d %s", r.Status, r.Body)
+	}
+	s.freezeDoc(f, id, "seizure_list", map[string]string{"items": "过期食品 3 箱"})
+	if r := raw(id, map[string]any{"to": "notified"}); r.Status != 200 {
+		t.Fatalf("notice with its documents = %d %s", r.Status, r.Body)
+	}
+	decide := map[string]any{"to": "decided", "statement_waived": true, "decision": map[string]any{"outcome": "penalty", "fine_amount": 500000, "text": "罚款 5000 元"}}
+	if r := raw(id, decide); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "行政处罚决定书") {
+		t.Errorf("a decision without its 决定书 = %d %s", r.Status, r.Body)
+	}
+	dec := s.freezeDoc(f, id, "penalty_decision", decisionFields)
+	if r := raw(id, decide); r.Status != 200 {
+		t.Fatalf("decide = %d %s", r.Status, r.Body)
+	}
+	photo := s.addRecord(f.tok, id, "photo")
+	if r := raw(id, map[string]any{"to": "served", "delivery": map[string]any{"method": "direct", "at": time.Now().Format(time.RFC3339), "recipient": "张三", "proof_record_id": photo}}); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "送达") {
+		t.Errorf("served against a photo only = %d %s", r.Status, r.Body)
+	}
+	if r := raw(id, map[string]any{"to": "served"}); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "送达凭证") {
+		t.Errorf("served without any service = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/documents/"+dec["id"].(string)+"/service", f.tok, map[string]any{"method": "left", "to": "张三",
+		"at": time.Now().Format(time.RFC3339), "witness": "王五（村委会）", "evidence_ids": []string{photo}}); r.Status != 201 {
+		t.Fatalf("left service = %d %s", r.Status, r.Body)
+	}
+	if page := string(s.get(c, "/cases/"+id).Body); !strings.Contains(page, "请登记“已送达”") {
+		t.Errorf("the 下一步 block does not say the decision is served")
+	}
+	if r := raw(id, map[string]any{"to": "served"}); r.Status != 200 || r.JSON()["served_at"] == nil {
+		t.Errorf("served by the recorded service = %d %s", r.Status, r.Body)
+	}
+	// An agency not yet making its documents here moves as before.
+	admin := s.login("admin")
+	if r := s.call("PATCH", "/api/v1/agencies/"+f.agency, admin, map[string]any{"documents_from": nil}); r.Status != 200 || r.JSON()["documents_from"] != nil {
+		t.Fatalf("documents_from = null: %d %s", r.Status, r.Body)
+	}
+	other := s.newCase(f)
+	raw(other, map[string]any{"to": "investigating"})
+	if r := raw(other, map[string]any{"to": "notified"}); r.Status != 200 {
+		t.Errorf("notice at an agency without documents = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("PATCH", "/api/v1/agencies/"+f.agency, f.tok, map[string]any{"documents_from": "2026-01-01"}); r.Status != 403 {
+		t.Errorf("an officer set the agency's documents day: %d", r.Status)
 	}
 }

@@ -126,6 +126,7 @@ func TestBrowserOfficerDay(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/cases/"+id), chromedp.WaitVisible(chromedp.CSS(`#move-form`))); err != nil {
 		t.Fatal(err)
 	}
+	s.documentsFor(f.tok, id, "notified", "penalty") // the 事先告知书, signed and frozen
 	move("notified")
 	// Within the statement period and not waived: refused, at the top, the draft kept.
 	typed := "责令改正，并处罚款二百元"
@@ -150,6 +151,7 @@ func TestBrowserOfficerDay(t *testing.T) {
 	if path != "/cases/"+id || !strings.Contains(saved, "已保存") || again != 0 || state() != "已告知" {
 		t.Errorf("after saving a record on the refused page: at %s, message %q, %d move errors, state %s", path, saved, again, state())
 	}
+	s.documentsFor(f.tok, id, "decided", "penalty")
 	move("decided", chromedp.Click(chromedp.CSS(`#decision-fields summary`)),
 		chromedp.SetValue(chromedp.CSS(`#fine_yuan`), "200"), chromedp.SetValue(chromedp.CSS(`#decision_text`), typed),
 		chromedp.Click(chromedp.CSS(`input[name=statement_waived]`)))
@@ -160,6 +162,7 @@ func TestBrowserOfficerDay(t *testing.T) {
 	addPhoto("送达回证：王小明签收", "送达回证.jpg")
 	proof := must(chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#delivery_proof option:nth-child(2)').value`)))
 	now := time.Now().In(cstZone)
+	s.documentsFor(f.tok, id, "served", "") // the 送达回证 the party signed, frozen
 	move("served", chromedp.SetValue(chromedp.CSS(`#delivery_method`), "direct"),
 		chromedp.SetValue(chromedp.CSS(`#delivery_at`), now.Format("2006-01-02T15:04")),
 		chromedp.SetValue(chromedp.CSS(`#delivery_proof`), proof))
@@ -245,6 +248,7 @@ func TestBrowserOfficerServesDecisionOnPhone(t *testing.T) {
 	id := s.notifiedCase(f)
 	s.walkCase(f.tok, id, decideMove(fine(200)))
 	proof := s.addRecord(f.tok, id, "document")
+	s.documentsFor(f.tok, id, "served", "")
 	ctx := browserContext(t)
 	axe := loadAxe(t)
 	when := time.Now().In(cstZone).Format("2006-01-02T15:04")

@@ -135,7 +135,13 @@ func pathOr(p string) string {
 // checkField applies the rule to one named value; free-text fields may hold line breaks.
 func checkField(path, v string) error {
 	key := lastKey(path)
-	return enforcement.CheckText(path, fieldLabel(key), v, freeText[key])
+	return enforcement.CheckText(path, fieldLabel(key), v, isFreeText(path))
+}
+
+// isFreeText: a field of the free-text list, or any value of a document (fields.<key> in
+// the API, f.<key> on the page), whose 笔录 and lists run over lines.
+func isFreeText(path string) bool {
+	return freeText[lastKey(path)] || strings.HasPrefix(path, "fields.") || strings.HasPrefix(path, "f.")
 }
 
 // lastKey is the name of a field without its parents and indexes: parties[0].name → name.

@@ -38,6 +38,7 @@ func TestFlashShowsOnceWhereItLands(t *testing.T) {
 		t.Error("the message shows after another page was opened in between")
 	}
 	// Where it lands, once.
+	s.documentsFor(f.tok, a, "notified", "penalty")
 	s.form(browser, "/cases/"+a+"/move", url.Values{"_csrf": {csrf}, "to": {"notified"}})
 	if page := string(s.get(browser, "/cases/"+a).Body); !strings.Contains(page, said) {
 		t.Error("the message does not show on the page its action redirected to")

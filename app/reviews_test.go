@@ -126,7 +126,9 @@ func TestLegalReviewRoundTrip(t *testing.T) {
 	// Each step is in the chain, which is intact.
 	var kinds []string
 	for _, rec := range s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["records"].([]any) {
-		kinds = append(kinds, rec.(map[string]any)["kind"].(string))
+		if k := rec.(map[string]any)["kind"].(string); k != "document" { // the notice and the decision, frozen before their moves
+			kinds = append(kinds, k)
+		}
 	}
 	if got := strings.Join(kinds, ","); !strings.Contains(got, "transition,transition,transition,transition,review,transition") {
 		t.Errorf("record kinds = %s", got)

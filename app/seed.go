@@ -230,6 +230,12 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	}
 	// Each later part seeds its own data when none of it is there yet, so a seed that
 	// stopped part way is completed by the next run.
+	if _, err := a.EnsureBucket(ctx); err != nil { // the documents of cases and of supervision are PDFs in it
+		return fmt.Errorf("MinIO bucket %s: %w", a.cfg.MinIOBucket, err)
+	}
+	if _, err := a.evidence.EnsureDocumentKinds(ctx); err != nil { // the cases' documents are made of them
+		return fmt.Errorf("document kinds: %w", err)
+	}
 	if err := a.seedCriteria(ctx); err != nil {
 		return fmt.Errorf("demo major-decision criteria: %w", err)
 	}
@@ -257,17 +263,11 @@ func (a *App) Seed(ctx context.Context, out io.Writer) error {
 	if _, err := a.audit.EnsureDefaultRubric(ctx); err != nil {
 		return fmt.Errorf("default rubric: %w", err)
 	}
-	if _, err := a.evidence.EnsureDocumentKinds(ctx); err != nil {
-		return fmt.Errorf("document kinds: %w", err)
-	}
 	if err := a.seedAudit(ctx, out, time.Now()); err != nil {
 		return fmt.Errorf("demo evaluations: %w", err)
 	}
 	if err := a.seedSupervision(ctx, out, time.Now()); err != nil {
 		return fmt.Errorf("demo supervision: %w", err)
-	}
-	if _, err := a.EnsureBucket(ctx); err != nil { // the supervision documents are PDFs in it
-		return fmt.Errorf("MinIO bucket %s: %w", a.cfg.MinIOBucket, err)
 	}
 	if err := a.seedSupervisionYear(ctx, out, time.Now()); err != nil {
 		return fmt.Errorf("demo supervision matters: %w", err)

@@ -96,6 +96,7 @@ func demoOrg(r *rand.Rand) enforcement.Party {
 // with valid certificates, and walks each along a path to its state, with records.
 func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) (int, error) {
 	r := rand.New(rand.NewPCG(20261122, 3))
+	rd := rand.New(rand.NewPCG(20261202, 23)) // the documents' own, so the cases stay as they were
 	st, ev := a.enforcement.Store, a.evidence.Store
 	cal, err := st.Calendar(ctx)
 	if err != nil {
@@ -147,7 +148,13 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 			Opinion: "经审核，执法主体合法，事实清楚，证据确凿，适用依据正确，程序合法，裁量适当，同意作出该决定"})
 		return err
 	}
-	count := 0
+	// The market regulator and the emergency bureau make their documents in zhifa for every
+	// demo case; the other bureaus started today, their earlier documents are on paper.
+	since := enforcement.DateOf(now.AddDate(-1, -1, 0))
+	if _, err := a.db.Exec(ctx, `UPDATE agencies SET documents_from = $1 WHERE name IN ('青山县市场监督管理局', '青山县应急管理局')`, since); err != nil {
+		return 0, err
+	}
+	count, documented := 0, 0
 	for _, ag := range b.Agencies {
 		officers := valid[ag.ID]
 		if ag.Kind == enforcement.KindGovernment || len(officers) < 2 {
@@ -205,6 +212,9 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 				return count, err
 			}
 			t := filed
+			handler := enforcement.Actor{UserID: by.UserID, Username: by.Username, Name: h1.Name,
+				Roles: []enforcement.Role{enforcement.RoleOfficer}, AgencyID: ag.ID, OfficerID: &h1.ID}
+			var decision evidence.Document
 			for _, to := range path {
 				t = t.Add(time.Duration(2+r.IntN(6)) * 24 * time.Hour)
 				if to == enforcement.Decided || to == enforcement.Hearing {
@@ -218,6 +228,25 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 						Note: "现场检查：" + cause + "，制作现场检查笔录并拍照取证", OccurredAt: t.Add(-24 * time.Hour),
 						AuthorID: &by.UserID, AuthorName: h1.Name}); err != nil {
 						return count, err
+					}
+				}
+				if to == enforcement.Notified && c.DocumentsRequired {
+					// Two parties refuse to sign their notice; one notice is corrected.
+					var o docOptions
+					if documented++; documented == 3 || documented == 8 {
+						if o.refusal, err = a.demoRefusal(ctx, handler, c, t.Add(-3*time.Hour)); err != nil {
+							return count, fmt.Errorf("demo case %s refusal: %w", c.Number, err)
+						}
+					}
+					notice, err := a.demoNotice(ctx, handler, c, "责令改正，并处罚款", t.Add(-3*time.Hour), rd, o)
+					if err != nil {
+						return count, fmt.Errorf("demo case %s notice: %w", c.Number, err)
+					}
+					if documented == 5 {
+						if _, err := a.demoNotice(ctx, handler, c, "责令改正，并处没收违法所得、罚款", t.Add(-2*time.Hour), rd,
+							docOptions{replaces: &notice.ID}); err != nil {
+							return count, fmt.Errorf("demo case %s correction: %w", c.Number, err)
+						}
 					}
 				}
 				m := enforcement.Move{To: to}
@@ -240,8 +269,16 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 				case enforcement.Served:
 					// Most demo decisions are handed over against a signed 送达回证, photographed into
 					// the case; the rest go to the party's confirmed e-mail address.
+					electronic := r.IntN(3) == 0
+					if c.DocumentsRequired {
+						if m.Delivery, err = a.demoServe(ctx, handler, c, decision, t.Add(-4*time.Hour), electronic, rd); err != nil {
+							return count, fmt.Errorf("demo case %s service: %w", c.Number, err)
+						}
+						break
+					}
+					// On paper: the signed 送达回证 photographed into the case, or e-mail.
 					m.Delivery = &enforcement.Delivery{Method: "electronic", At: t.Add(-2 * time.Hour), Recipient: party.Name}
-					if r.IntN(3) > 0 {
+					if !electronic {
 						proof, err := ev.Append(ctx, evidence.Record{CaseID: c.ID, Stage: enforcement.Decided, Kind: "document",
 							Note: "送达回证：" + party.Name + " 签收行政处罚决定书", OccurredAt: t.Add(-2 * time.Hour),
 							AuthorID: &by.UserID, AuthorName: h1.Name})
@@ -267,10 +304,13 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 					break
 				}
 				if m.Decision != nil {
-					handler := enforcement.Actor{UserID: by.UserID, Username: by.Username, Name: h1.Name,
-						Roles: []enforcement.Role{enforcement.RoleOfficer}, AgencyID: ag.ID, OfficerID: &h1.ID}
 					if err := approve(c, *m.Decision, handler, t); err != nil {
 						return count, fmt.Errorf("demo case %s review: %w", c.Number, err)
+					}
+					if c.DocumentsRequired {
+						if decision, err = a.demoDecision(ctx, handler, c, *m.Decision, t.Add(-time.Hour), rd); err != nil {
+							return count, fmt.Errorf("demo case %s decision: %w", c.Number, err)
+						}
 					}
 				}
 				moveAt, number := t, c.Number

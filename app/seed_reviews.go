@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,6 +45,7 @@ func (a *App) seedReviews(ctx context.Context, out io.Writer, now time.Time) err
 		return err
 	}
 	svc := a.enforcement
+	rd := rand.New(rand.NewPCG(20261202, 19))
 	saved := svc.Now
 	defer func() { svc.Now = saved }()
 	at := func(daysAgo int) { t := now.AddDate(0, 0, -daysAgo); svc.Now = func() time.Time { return t } }
@@ -69,10 +71,14 @@ func (a *App) seedReviews(ctx context.Context, out io.Writer, now time.Time) err
 		if err != nil {
 			return uuid.Nil, err
 		}
-		for _, to := range []enforcement.State{enforcement.Investigating, enforcement.Notified} {
-			if _, err := svc.MoveCase(ctx, o1, c.ID, enforcement.Move{To: to}); err != nil {
-				return uuid.Nil, err
-			}
+		if c, err = svc.MoveCase(ctx, o1, c.ID, enforcement.Move{To: enforcement.Investigating}); err != nil {
+			return uuid.Nil, err
+		}
+		if _, err := a.demoNotice(ctx, o1, c, fmt.Sprintf("罚款人民币 %d 元", fines[i]/100), svc.Now(), rd, docOptions{}); err != nil {
+			return uuid.Nil, err
+		}
+		if _, err := svc.MoveCase(ctx, o1, c.ID, enforcement.Move{To: enforcement.Notified}); err != nil {
+			return uuid.Nil, err
 		}
 		return c.ID, nil
 	}
@@ -125,6 +131,13 @@ func (a *App) seedReviews(ctx context.Context, out io.Writer, now time.Time) err
 			}
 			at(15)
 			d := draft(2)
+			c, err := svc.FindCase(ctx, o1, id)
+			if err != nil {
+				return err
+			}
+			if _, err := a.demoDecision(ctx, o1, c, d, svc.Now(), rd); err != nil {
+				return err
+			}
 			_, err = svc.MoveCase(ctx, o1, id, enforcement.Move{To: enforcement.Decided, Decision: &d, StatementWaived: true})
 			return err
 		},

@@ -35,6 +35,9 @@ type Agency struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	AVMeasures []string   `json:"av_measures"` // measures needing an audio-video record besides the statutory ones
 	Phone      string     `json:"phone"`       // the public's number for questions about the agency's officers
+	// DocumentsFrom is the day from which the agency's cases need their documents made in
+	// zhifa (nil: not yet): a case filed on or after it moves only with them.
+	DocumentsFrom *Date `json:"documents_from"`
 }
 
 // Contact is whom the public calls about an agency's officers.

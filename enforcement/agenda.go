@@ -37,6 +37,13 @@ func (s *Service) Agenda(ctx context.Context, a Actor, horizon int) ([]AgendaIte
 		}
 		for _, c := range l.Items {
 			facts := StepFacts{Calendar: cal, Today: today}
+			if c.State == Decided && s.Store.timeline != nil { // a decision served has no service deadline left
+				d, err := s.Store.timeline.DocumentFacts(ctx, s.Store.db, c.ID)
+				if err != nil {
+					return nil, err
+				}
+				facts.Docs = &d
+			}
 			if c.State == Review || c.State == Notified || c.State == Hearing {
 				rs, err := s.Store.CaseReviews(ctx, c.ID)
 				if err != nil {

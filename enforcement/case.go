@@ -170,6 +170,9 @@ type Case struct {
 	HearingAt       *time.Time  `json:"hearing_at"`
 	DecidedAt       *time.Time  `json:"decided_at"`
 	ServedAt        *time.Time  `json:"served_at"`
+	// DocumentsRequired: the case's agency makes its documents in zhifa for cases filed
+	// since its documents_from, so its moves need them.
+	DocumentsRequired bool `json:"documents_required"`
 	ClosedAt        *time.Time  `json:"closed_at"`
 	Decision        *Decision   `json:"decision"`
 	StatementWaived bool        `json:"statement_waived"`

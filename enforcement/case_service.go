@@ -209,6 +209,18 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 				return nil, fault.New(fault.Conflict, "法制审核尚未作出结论（期限至 %s），请等待审核结论", last.DueOn)
 			}
 		}
+		if m.To == Served && m.Delivery == nil && s.Store.timeline != nil {
+			// The decision's service, recorded with its proof, is the delivery.
+			d, err := s.Store.timeline.DocumentFacts(ctx, tx, id)
+			if err != nil {
+				return nil, err
+			}
+			if d.ServedAt != nil {
+				m.Delivery = &Delivery{Method: d.ServedMethod, At: *d.ServedAt, Recipient: d.ServedTo, ProofRecordID: d.ServiceRecordID}
+			} else if err := documentsMissing(c.DocumentsNeeded(c.State, Served, d), Served); err != nil {
+				return nil, err
+			}
+		}
 		e, err := c.Transition(m, cal, now, a.UserID, a.Name)
 		if err != nil {
 			return nil, err
@@ -218,8 +230,8 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 			if err != nil {
 				return nil, err
 			}
-			if kind != "document" && kind != "photo" {
-				return nil, fault.Field("delivery.proof_record_id", "送达凭证应为本案的文书或照片记录")
+			if kind != "document" && kind != "photo" && kind != "service" {
+				return nil, fault.Field("delivery.proof_record_id", "送达凭证应为本案的文书、照片或送达记录")
 			}
 		}
 		if c.State == Decided {

@@ -18,13 +18,14 @@ func (s *Store) UseTimeline(t Timeline) { s.timeline = t }
 const caseCols = `c.id, c.agency_id, a.name, c.number, c.kind, c.cause, c.legal_basis, c.state, c.occurred_at, c.location,
 	c.filed_at, c.notified_at, c.hearing_at, c.decided_at, c.served_at, c.closed_at, c.decision, c.statement_waived,
 	c.end_reason, c.created_by, c.created_at, c.updated_at, c.measures, a.av_measures, c.public_interest, c.complex, c.serious, c.major_kinds,
-	ARRAY(SELECT officer_id FROM case_handlers h WHERE h.case_id = c.id ORDER BY officer_id)`
+	ARRAY(SELECT officer_id FROM case_handlers h WHERE h.case_id = c.id ORDER BY officer_id),
+	(a.documents_from IS NOT NULL AND (c.filed_at AT TIME ZONE 'Asia/Shanghai')::date >= a.documents_from)`
 
 func scanCase(row pgx.CollectableRow) (Case, error) {
 	var c Case
 	err := row.Scan(&c.ID, &c.AgencyID, &c.AgencyName, &c.Number, &c.Kind, &c.Cause, &c.LegalBasis, &c.State,
 		&c.OccurredAt, &c.Location, &c.FiledAt, &c.NotifiedAt, &c.HearingAt, &c.DecidedAt, &c.ServedAt, &c.ClosedAt,
-		&c.Decision, &c.StatementWaived, &c.EndReason, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.Measures, &c.agencyAV, &c.PublicInterest, &c.Complex, &c.Serious, &c.MajorKinds, &c.HandlerIDs)
+		&c.Decision, &c.StatementWaived, &c.EndReason, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.Measures, &c.agencyAV, &c.PublicInterest, &c.Complex, &c.Serious, &c.MajorKinds, &c.HandlerIDs, &c.DocumentsRequired)
 	return c, err
 }
 
@@ -208,6 +209,9 @@ func (s *Store) UpdateCaseTx(ctx context.Context, id uuid.UUID, fn func(pgx.Tx, 
 			return err
 		}
 		if err := s.avGate(ctx, tx, &c, from); err != nil {
+			return err
+		}
+		if err := s.docGate(ctx, tx, &c, from); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE cases SET state = $2, notified_at = $3, hearing_at = $4, decided_at = $5, served_at = $6,

@@ -46,6 +46,8 @@ type StepFacts struct {
 	Today     Date
 	AVMissing []string
 	Review    *LegalReview
+	// Docs are the case's documents; nil leaves document steps out (the agenda's dates).
+	Docs *DocumentFacts
 }
 
 // NextSteps says, in the order an officer acts, what the law needs before the case can
@@ -89,13 +91,23 @@ func (c *Case) NextSteps(k Clocks, f StepFacts) []Step {
 			working("review", fmt.Sprintf("法制审核中（第 %d 轮），审核期限至 %s；审核通过后方可作出决定", f.Review.Round, f.Review.DueOn), f.Review.DueOn, true)
 		}
 	case Decided:
-		if !k.ServeBy.IsZero() {
+		switch {
+		case f.Docs != nil && f.Docs.ServedAt != nil:
+			// Served: the clock has stopped; what is left is to record the move.
+			out = append(out, Step{Kind: "serve", Text: "决定书已于 " + f.Docs.ServedAt.In(shanghai).Format("2006-01-02 15:04") + " " +
+				DeliveryLabel(f.Docs.ServedMethod) + "，请登记“已送达”"})
+		case f.Docs != nil && f.Docs.ServicePending && !k.ServeBy.IsZero():
+			working("serve", "决定书已电子送达，等待当事人打开（首次打开即为送达）；送达期限至 "+k.ServeBy.String(), k.ServeBy, false)
+		case !k.ServeBy.IsZero():
 			working("serve", "送达决定书，期限至 "+k.ServeBy.String()+"（决定作出后 7 个工作日内）", k.ServeBy, false)
 		}
 	case Served:
 		out = append(out, Step{Kind: "work", Text: "执行决定：登记缴纳罚没款或履行情况；当事人逾期不履行的依法催告、强制执行"})
 	case Executed:
 		out = append(out, Step{Kind: "work", Text: "执行完毕，写明结案报告后结案"})
+	}
+	if f.Docs != nil {
+		out = append(out, c.documentSteps(*f.Docs)...)
 	}
 	if c.DecidedAt == nil && c.Kind != "inspection" && !k.DecideBy.IsZero() {
 		calendar("decide", "作出决定期限至 "+k.DecideBy.String()+"（立案之日起 90 日）", k.DecideBy)

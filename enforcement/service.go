@@ -97,6 +97,18 @@ func (s *Service) SetAgencyPhone(ctx context.Context, a Actor, id uuid.UUID, pho
 	return s.Store.SetAgencyPhone(ctx, id, phone)
 }
 
+// SetDocumentsFrom lets an administrator set the day from which the agency's cases need
+// their documents made in zhifa (nil: not required).
+func (s *Service) SetDocumentsFrom(ctx context.Context, a Actor, id uuid.UUID, from *Date) (Agency, error) {
+	if _, err := s.FindAgency(ctx, a, id); err != nil {
+		return Agency{}, err
+	}
+	if err := a.Require(RoleAdmin); err != nil {
+		return Agency{}, err
+	}
+	return s.Store.SetDocumentsFrom(ctx, id, from)
+}
+
 // FindOfficer returns an officer the actor may see.
 func (s *Service) FindOfficer(ctx context.Context, a Actor, id uuid.UUID) (Officer, error) {
 	o, err := s.Store.FindOfficer(ctx, id)

@@ -42,11 +42,11 @@ func arg(args *[]any, v any) string {
 
 // --- agencies ---
 
-const agencyCols = `a.id, a.name, a.short_name, a.code, a.region_code, a.parent_id, a.kind, a.created_at, a.av_measures, a.phone`
+const agencyCols = `a.id, a.name, a.short_name, a.code, a.region_code, a.parent_id, a.kind, a.created_at, a.av_measures, a.phone, a.documents_from`
 
 func scanAgency(row pgx.CollectableRow) (Agency, error) {
 	var a Agency
-	err := row.Scan(&a.ID, &a.Name, &a.ShortName, &a.Code, &a.RegionCode, &a.ParentID, &a.Kind, &a.CreatedAt, &a.AVMeasures, &a.Phone)
+	err := row.Scan(&a.ID, &a.Name, &a.ShortName, &a.Code, &a.RegionCode, &a.ParentID, &a.Kind, &a.CreatedAt, &a.AVMeasures, &a.Phone, &a.DocumentsFrom)
 	return a, err
 }
 
@@ -69,6 +69,13 @@ func (s *Store) FindAgency(ctx context.Context, id uuid.UUID) (Agency, error) {
 // SetAgencyPhone changes an agency's public number.
 func (s *Store) SetAgencyPhone(ctx context.Context, id uuid.UUID, phone string) (Agency, error) {
 	rows, _ := s.db.Query(ctx, `UPDATE agencies a SET phone = $2 WHERE a.id = $1 RETURNING `+agencyCols, id, phone)
+	a, err := pgx.CollectExactlyOneRow(rows, scanAgency)
+	return a, DBError(err, "机构")
+}
+
+// SetDocumentsFrom changes the day from which an agency's cases need their documents.
+func (s *Store) SetDocumentsFrom(ctx context.Context, id uuid.UUID, from *Date) (Agency, error) {
+	rows, _ := s.db.Query(ctx, `UPDATE agencies a SET documents_from = $2 WHERE a.id = $1 RETURNING `+agencyCols, id, from)
 	a, err := pgx.CollectExactlyOneRow(rows, scanAgency)
 	return a, DBError(err, "机构")
 }

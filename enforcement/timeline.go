@@ -33,4 +33,6 @@ type Timeline interface {
 	// RecordKind is the kind of one of the case's records, "" when the case has no such
 	// record.
 	RecordKind(ctx context.Context, tx pgx.Tx, caseID, recordID uuid.UUID) (string, error)
+	// DocumentFacts are the case's frozen documents and the service of its decision.
+	DocumentFacts(ctx context.Context, q Querier, caseID uuid.UUID) (DocumentFacts, error)
 }

@@ -350,3 +350,37 @@ func (s *Service) ServedPDF(ctx context.Context, token, code string) ([]byte, Do
 	b, err := io.ReadAll(rc)
 	return b, sd.Document, err
 }
+
+// DocumentFacts are a case's frozen documents and the service of its decision, read in
+// the caller's transaction or from the pool (enforcement.Timeline).
+func (s *Store) DocumentFacts(ctx context.Context, q enforcement.Querier, caseID uuid.UUID) (enforcement.DocumentFacts, error) {
+	f := enforcement.DocumentFacts{Frozen: map[string]string{}}
+	rows, _ := q.Query(ctx, `SELECT k.code, d.number, k.family = 'service' AND d.frozen_at >= date_trunc('second', c.decided_at)
+		FROM documents d JOIN document_kinds k ON k.id = d.kind_id JOIN cases c ON c.id = d.case_id
+		WHERE d.case_id = $1 AND d.state = 'frozen' AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.replaces = d.id AND n.state = 'frozen')
+		ORDER BY d.frozen_at`, caseID)
+	var code, number string
+	var receipt *bool
+	_, err := pgx.ForEachRow(rows, []any{&code, &number, &receipt}, func() error {
+		f.Frozen[code] = number
+		f.ReceiptSinceDecision = f.ReceiptSinceDecision || (receipt != nil && *receipt)
+		return nil
+	})
+	if err != nil {
+		return f, enforcement.DBError(err, "文书")
+	}
+	var at *time.Time
+	var method, to string
+	var rec *uuid.UUID
+	err = q.QueryRow(ctx, `SELECT s.served_at, s.method, s.recipient, s.record_id FROM document_services s
+		JOIN documents d ON d.id = s.document_id JOIN document_kinds k ON k.id = d.kind_id
+		WHERE s.case_id = $1 AND k.family = 'decision' AND s.served_at IS NOT NULL AND s.served_at <= now()
+		ORDER BY s.served_at LIMIT 1`, caseID).Scan(&at, &method, &to, &rec)
+	if err != nil && err != pgx.ErrNoRows {
+		return f, enforcement.DBError(err, "送达")
+	}
+	f.ServedAt, f.ServedMethod, f.ServedTo, f.ServiceRecordID = at, method, to, rec
+	err = q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM document_services WHERE case_id = $1 AND method = 'electronic' AND served_at IS NULL)`,
+		caseID).Scan(&f.ServicePending)
+	return f, enforcement.DBError(err, "送达")
+}

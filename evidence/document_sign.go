@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"image"
-	"image/color"
 	"image/png"
 	"math"
 	"strings"
@@ -95,8 +94,8 @@ func (st *Strokes) validate() error {
 	return nil
 }
 
-// Image draws the strokes as black lines with round ends on a transparent ground. Every
-// piece is wound the same way, so where strokes cross the ink stays solid.
+// Image draws the strokes as black lines with round ends on white paper, in grey levels.
+// Every piece is wound the same way, so where strokes cross the ink stays solid.
 func (st *Strokes) Image() image.Image {
 	w, h := int(math.Ceil(st.Width)), int(math.Ceil(st.Height))
 	z := vector.NewRasterizer(w, h)
@@ -130,9 +129,15 @@ func (st *Strokes) Image() image.Image {
 			z.ClosePath()
 		}
 	}
-	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
-	z.Draw(dst, dst.Bounds(), image.NewUniform(color.Black), image.Point{})
-	return dst
+	// Coverage is rasterised into an alpha mask (the rasteriser's fast path), then inked.
+	mask := image.NewAlpha(image.Rect(0, 0, w, h))
+	z.DrawOp = draw.Src
+	z.Draw(mask, mask.Bounds(), image.Opaque, image.Point{})
+	out := image.NewGray(mask.Rect)
+	for i, a := range mask.Pix {
+		out.Pix[i] = 255 - a
+	}
+	return out
 }
 
 // signaturePNG is the image placed on the page: the strokes drawn, or a PNG sent instead,
@@ -162,14 +167,18 @@ func (in *SignatureInput) signaturePNG() ([]byte, []byte, error) {
 	default:
 		return nil, nil, fault.Field("strokes", "请在签名框内签名")
 	}
-	// Placed about 50 mm wide, 600 pixels is more than a printer shows.
-	if b := img.Bounds(); b.Dx() > 600 {
-		small := image.NewNRGBA(image.Rect(0, 0, 600, max(1, b.Dy()*600/b.Dx())))
-		draw.CatmullRom.Scale(small, small.Bounds(), img, b, draw.Over, nil)
-		img = small
+	// Placed about 50 mm wide, 600 pixels is more than a printer shows; grey on white is
+	// all a signature is (a PNG sent with transparency is laid on white).
+	b := img.Bounds()
+	gray := image.NewGray(image.Rect(0, 0, min(600, b.Dx()), max(1, b.Dy()*min(600, b.Dx())/b.Dx())))
+	if g, ok := img.(*image.Gray); ok && g.Rect == gray.Rect {
+		gray = g
+	} else {
+		draw.Draw(gray, gray.Bounds(), image.White, image.Point{}, draw.Src)
+		draw.CatmullRom.Scale(gray, gray.Bounds(), img, b, draw.Over, nil)
 	}
 	var buf bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, img); err != nil {
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, gray); err != nil {
 		return nil, nil, fault.Wrap(err, fault.Internal, "签名图片无法保存")
 	}
 	return buf.Bytes(), strokes, nil
