@@ -155,39 +155,39 @@ func (d *Decision) Validate() error {
 
 // Case is one enforcement case (案件).
 type Case struct {
-	ID              uuid.UUID   `json:"id"`
-	AgencyID        uuid.UUID   `json:"agency_id"`
-	AgencyName      string      `json:"agency_name"`
-	Number          string      `json:"number"`
-	Kind            CaseKind    `json:"kind"`
-	Cause           string      `json:"cause"`
-	LegalBasis      string      `json:"legal_basis"`
-	State           State       `json:"state"`
-	OccurredAt      time.Time   `json:"occurred_at"`
-	Location        string      `json:"location"`
-	FiledAt         time.Time   `json:"filed_at"`
-	NotifiedAt      *time.Time  `json:"notified_at"`
-	HearingAt       *time.Time  `json:"hearing_at"`
-	DecidedAt       *time.Time  `json:"decided_at"`
-	ServedAt        *time.Time  `json:"served_at"`
+	ID         uuid.UUID  `json:"id"`
+	AgencyID   uuid.UUID  `json:"agency_id"`
+	AgencyName string     `json:"agency_name"`
+	Number     string     `json:"number"`
+	Kind       CaseKind   `json:"kind"`
+	Cause      string     `json:"cause"`
+	LegalBasis string     `json:"legal_basis"`
+	State      State      `json:"state"`
+	OccurredAt time.Time  `json:"occurred_at"`
+	Location   string     `json:"location"`
+	FiledAt    time.Time  `json:"filed_at"`
+	NotifiedAt *time.Time `json:"notified_at"`
+	HearingAt  *time.Time `json:"hearing_at"`
+	DecidedAt  *time.Time `json:"decided_at"`
+	ServedAt   *time.Time `json:"served_at"`
 	// DocumentsRequired: the case's agency makes its documents in zhifa for cases filed
 	// since its documents_from, so its moves need them.
-	DocumentsRequired bool `json:"documents_required"`
-	ClosedAt        *time.Time  `json:"closed_at"`
-	Decision        *Decision   `json:"decision"`
-	StatementWaived bool        `json:"statement_waived"`
-	EndReason       string      `json:"end_reason,omitempty"`
-	Measures        []string    `json:"measures"`
-	PublicInterest  bool        `json:"public_interest"`
-	Complex         bool        `json:"complex"`
-	Serious         bool        `json:"serious"`
-	MajorKinds      []string    `json:"major_kinds"`
-	Parties         []Party     `json:"parties"`
-	HandlerIDs      []uuid.UUID `json:"handler_ids"`
-	Handlers        []Officer   `json:"handlers,omitempty"`
-	CreatedBy       uuid.UUID   `json:"created_by"`
-	CreatedAt       time.Time   `json:"created_at"`
-	UpdatedAt       time.Time   `json:"updated_at"`
+	DocumentsRequired bool        `json:"documents_required"`
+	ClosedAt          *time.Time  `json:"closed_at"`
+	Decision          *Decision   `json:"decision"`
+	StatementWaived   bool        `json:"statement_waived"`
+	EndReason         string      `json:"end_reason,omitempty"`
+	Measures          []string    `json:"measures"`
+	PublicInterest    bool        `json:"public_interest"`
+	Complex           bool        `json:"complex"`
+	Serious           bool        `json:"serious"`
+	MajorKinds        []string    `json:"major_kinds"`
+	Parties           []Party     `json:"parties"`
+	HandlerIDs        []uuid.UUID `json:"handler_ids"`
+	Handlers          []Officer   `json:"handlers,omitempty"`
+	CreatedBy         uuid.UUID   `json:"created_by"`
+	CreatedAt         time.Time   `json:"created_at"`
+	UpdatedAt         time.Time   `json:"updated_at"`
 
 	agencyAV []string // measures the agency adds to the audio-video list
 }
