@@ -15,7 +15,7 @@ func (a *App) agencyRoutes(r fiber.Router) {
 	r.Patch("/agencies/:id", a.patchAgency)
 }
 
-// PATCH /api/v1/agencies/{id} {phone}
+// PATCH /api/v1/agencies/{id} {phone, documents_from}
 func (a *App) patchAgency(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
@@ -37,6 +37,19 @@ func (a *App) patchAgency(c *fiber.Ctx) error {
 	if in.Phone == nil && documentsFrom == nil {
 		return fault.Field("phone", "请填写联系电话（phone）或文书启用日期（documents_from）")
 	}
+	// Both values are read before either is written, so a bad one changes nothing.
+	var from *enforcement.Date
+	if documentsFrom != nil && string(*documentsFrom) != "null" {
+		from = &enforcement.Date{}
+		if err := json.Unmarshal(*documentsFrom, from); err != nil {
+			return fault.Field("documents_from", "文书启用日期应为 YYYY-MM-DD，或 null 表示暂不启用")
+		}
+	}
+	if in.Phone != nil {
+		if _, err := enforcement.CheckAgencyPhone(*in.Phone); err != nil {
+			return err
+		}
+	}
 	var ag enforcement.Agency
 	if in.Phone != nil {
 		if ag, err = a.enforcement.SetAgencyPhone(c.UserContext(), actor(c), id, *in.Phone); err != nil {
@@ -44,13 +57,6 @@ func (a *App) patchAgency(c *fiber.Ctx) error {
 		}
 	}
 	if documentsFrom != nil {
-		var from *enforcement.Date
-		if string(*documentsFrom) != "null" {
-			from = &enforcement.Date{}
-			if err := json.Unmarshal(*documentsFrom, from); err != nil {
-				return fault.Field("documents_from", "文书启用日期应为 YYYY-MM-DD，或 null 表示暂不启用")
-			}
-		}
 		if ag, err = a.enforcement.SetDocumentsFrom(c.UserContext(), actor(c), id, from); err != nil {
 			return err
 		}

@@ -284,6 +284,9 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 		return err
 	}
 	facts := enforcement.StepFacts{Calendar: cal, Today: a.enforcement.Today(), AVMissing: av, Docs: &docs}
+	if docs.ServedAt != nil {
+		data["ServedDoc"] = docs // the decision's service is the delivery; the form does not ask again
+	}
 	if n := len(v.Reviews); n > 0 {
 		facts.Review = &v.Reviews[n-1]
 	}
@@ -361,6 +364,9 @@ func (a *App) moveSubmit(c *fiber.Ctx) error {
 	}
 	switch m.To {
 	case enforcement.Served:
+		if c.FormValue("delivery_method") == "" && c.FormValue("delivery_at") == "" {
+			break // the decision's recorded service, if any, is the delivery
+		}
 		d := enforcement.Delivery{Method: c.FormValue("delivery_method"), Recipient: c.FormValue("delivery_recipient")}
 		if t, err := time.ParseInLocation("2006-01-02T15:04", c.FormValue("delivery_at"), enforcement.Shanghai()); err == nil {
 			d.At = t

@@ -153,6 +153,9 @@ func TestBrowserElectronicService(t *testing.T) {
 		t.Fatalf("the page shows link %q and code %q", link, code)
 	}
 	shot(ctx, "document-service-link-officer")
+	if w := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelector('img.qr').naturalWidth`))); w == 0 {
+		t.Error("the service link's QR code does not show")
+	}
 	_, path, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(link, "https://"), "http://"), "/")
 	err = chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(s.URL + "/" + path),
@@ -170,9 +173,18 @@ func TestBrowserElectronicService(t *testing.T) {
 	if len(l) != 1 || l[0]["served_at"] == nil {
 		t.Errorf("the service after the party opened it: %v", l)
 	}
-	// The service is the delivery: the move to 已送达 takes its time and proof.
-	if r := s.call("POST", "/api/v1/cases/"+id+"/transitions", f.tok, map[string]any{"to": "served"}); r.Status != 200 || r.JSON()["served_at"] == nil {
-		t.Fatalf("served = %d %s", r.Status, r.Body)
+	// The service is the delivery: the case page says so, and 已送达 takes its time and proof.
+	err = chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(s.URL + "/cases/" + id),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=served-by-document]`)),
+		chromedp.SetValue(chromedp.CSS(`#to`), "served")},
+		submitAndLoad(`#move-submit`)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot(ctx, "case-served-by-document")
+	if r := s.call("GET", "/api/v1/cases/"+id, f.tok, nil); r.JSON()["state"] != "served" || r.JSON()["served_at"] == nil {
+		t.Fatalf("after 已送达 on the page the case is %v", r.JSON()["state"])
 	} else {
 		at, _ := time.Parse(time.RFC3339Nano, r.JSON()["served_at"].(string))
 		want, _ := time.Parse(time.RFC3339Nano, l[0]["served_at"].(string))

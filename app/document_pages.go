@@ -3,6 +3,8 @@ package app
 import (
 	"encoding/base64"
 	"encoding/json"
+	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +65,8 @@ func (a *App) serviceData(c *fiber.Ctx, d evidence.Document, cs enforcement.Case
 	}
 	var proofs []evidence.Record
 	for i := len(recs) - 1; i >= 0; i-- {
-		if k := recs[i].Kind; k == "photo" || k == "video" || k == "document" || k == "text" || k == "attachment" {
+		if k := recs[i].Kind; (k == "photo" || k == "video" || k == "document" || k == "text" || k == "attachment") &&
+			!strings.Contains(string(recs[i].Data), `"document_id"`) { // a frozen document's own entry is no proof of its service
 			proofs = append(proofs, recs[i])
 		}
 	}
@@ -130,7 +133,9 @@ func (a *App) documentServeSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return a.renderCaseDocument(c, fiber.Map{"Sent": s, "SentQR": "data:image/png;base64," + base64.StdEncoding.EncodeToString(qr)})
+	return a.renderCaseDocument(c, fiber.Map{"Sent": s,
+		// html/template would blank a data: address it cannot vouch for; this one is ours.
+		"SentQR": template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(qr))})
 }
 
 // POST /cases/{id}/documents — a draft of a kind, or a correction of a frozen document.
@@ -202,15 +207,15 @@ func (a *App) renderCaseDocument(c *fiber.Ctx, data fiber.Map) error {
 	}
 	roles := []fiber.Map{}
 	for _, r := range []string{"party", "officer", "witness"} {
-		if r == "witness" || containsString(k.Signers, r) {
+		if r == "witness" || slices.Contains(k.Signers, r) {
 			roles = append(roles, fiber.Map{"Code": r, "Label": evidence.Signers[r]})
 		}
 	}
-	data["Roles"], data["PartySigns"], data["SignerLabels"] = roles, containsString(k.Signers, "party"), evidence.Signers
+	data["Roles"], data["PartySigns"], data["SignerLabels"] = roles, slices.Contains(k.Signers, "party"), evidence.Signers
 	data["CanCorrect"] = d.State == "frozen" && act.IsHandler(cs) && cs.State.Open()
 	var missing []string
 	for _, f := range d.Fields {
-		if containsString(d.Missing, f.Key) {
+		if slices.Contains(d.Missing, f.Key) {
 			missing = append(missing, f.Label)
 		}
 	}
@@ -247,15 +252,6 @@ func (a *App) renderCaseDocument(c *fiber.Ctx, data fiber.Map) error {
 		}
 	}
 	return c.Render("document", a.view(c, d.Name, data))
-}
-
-func containsString(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // POST /documents/{id}/fields — the values typed on the draft's form.
@@ -378,9 +374,9 @@ func nextSigner(d evidence.Document, k evidence.DocumentKind, cs enforcement.Cas
 		}
 	}
 	switch {
-	case containsString(k.Signers, "party") && !party:
+	case slices.Contains(k.Signers, "party") && !party:
 		return "party"
-	case containsString(k.Signers, "officer") && officers < len(cs.Handlers):
+	case slices.Contains(k.Signers, "officer") && officers < len(cs.Handlers):
 		return "officer"
 	}
 	return "witness"

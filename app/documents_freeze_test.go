@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -169,6 +170,9 @@ func TestDocumentSignAndFreeze(t *testing.T) {
 	if again := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"replaces": did}); again.Status != 409 {
 		t.Errorf("a second correction of one document = %d", again.Status)
 	}
+	if old := s.call("GET", "/api/v1/documents/"+did, f.tok, nil).JSON(); old["replaced_by"] != nil {
+		t.Error("a correction still a draft already marks the document corrected")
+	}
 	cid := c.JSON()["id"].(string)
 	for _, b := range []map[string]any{{"role": "party", "signer": "张三", "strokes": stroke()}, {"role": "officer", "strokes": stroke()}, {"role": "officer", "officer_id": f.o2, "strokes": stroke()}} {
 		if r := s.call("POST", "/api/v1/documents/"+cid+"/signatures", f.tok, b); r.Status != 201 {
@@ -229,14 +233,14 @@ func TestDocumentRefusalToSign(t *testing.T) {
 	if text := pdfText(t, s.call("GET", "/api/v1/documents/"+did+".pdf", f.tok, nil).Body); !strings.Contains(text, "当事人拒绝签字。情况：当事人称不认可检查结果，拒绝签字") || !strings.Contains(text, "见证人（签名）：") {
 		t.Errorf("the PDF does not say the party refused: %.500s", text)
 	}
-	bad := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{"findings": "现场有😀标志"}})
+	bad := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{"findings": "现场有标志"}})
 	if r := s.call("POST", "/api/v1/documents/"+bad.JSON()["id"].(string)+"/freeze", f.tok, nil); r.Status != 422 || r.ErrorField() != "fields.started_at" {
 		t.Errorf("freeze with empty fields = %d %s", r.Status, r.Body)
 	}
 	bid := bad.JSON()["id"].(string)
-	s.call("PATCH", "/api/v1/documents/"+bid, f.tok, map[string]any{"fields": map[string]string{"present": "李四", "started_at": "9时", "ended_at": "10时"}})
-	if r := s.call("POST", "/api/v1/documents/"+bid+"/freeze", f.tok, nil); r.Status != 422 || r.ErrorField() != "fields.findings" || !strings.Contains(r.ErrorMessage(), "U+1F600") {
-		t.Errorf("freeze with a character no font has = %d %s", r.Status, r.Body)
+	if r := s.call("PATCH", "/api/v1/documents/"+bid, f.tok, map[string]any{"fields": map[string]string{"present": "李四😀"}}); r.Status != 422 ||
+		r.ErrorField() != "fields.present" || !strings.Contains(r.ErrorMessage(), "U+1F600") {
+		t.Errorf("a character no font has, saved = %d %s", r.Status, r.Body)
 	}
 	if r := s.call("DELETE", "/api/v1/documents/"+bid, f.tok, nil); r.Status != 204 {
 		t.Errorf("discard a draft = %d", r.Status)
@@ -320,6 +324,16 @@ func abs(n int) int {
 var decisionFields = map[string]string{"facts": "销售过期食品 3 箱，有现场检查笔录、照片为证。", "penalty": "罚款 5000 元。",
 	"performance": "自收到本决定书之日起十五日内缴纳罚款。", "review_body": "青山县人民政府", "court": "青山县人民法院"}
 
+// investigatingCase is a new case under investigation.
+func (s *server) investigatingCase(f caseFixture) string {
+	s.t.Helper()
+	id := s.newCase(f)
+	if r := s.move(f.tok, id, map[string]any{"to": "investigating"}); r.Status != 200 {
+		s.t.Fatalf("investigate = %d %s", r.Status, r.Body)
+	}
+	return id
+}
+
 // freezeDoc drafts a document of a kind with values, has the party (or nobody, for a kind
 // the party does not sign) and two officers sign, and freezes it.
 func (s *server) freezeDoc(f caseFixture, caseID, kind string, fields map[string]string) map[string]any {
@@ -357,11 +371,24 @@ func TestDocumentService(t *testing.T) {
 	s := start(t)
 	f := fixture(s)
 	id := s.newCase(f)
+	notice := s.freezeDoc(f, s.investigatingCase(f), "penalty_notice", map[string]string{"facts": "销售过期食品", "penalty": "罚款"})
+	if r := s.call("POST", "/api/v1/documents/"+notice["id"].(string)+"/service", f.tok, map[string]any{"method": "notice", "to": "张三",
+		"at": time.Now().Format(time.RFC3339), "notice_days": 30}); r.Status != 201 {
+		t.Errorf("a notice served by public notice = %d %s", r.Status, r.Body)
+	}
 	for _, to := range []string{"investigating", "notified"} {
 		s.move(f.tok, id, map[string]any{"to": to})
 	}
 	dec := s.freezeDoc(f, id, "penalty_decision", decisionFields)
 	did := dec["id"].(string)
+	if r := s.call("POST", "/api/v1/documents/"+did+"/service", f.tok, map[string]any{"method": "notice", "to": "张三",
+		"at": time.Now().Format(time.RFC3339), "notice_days": 30}); r.Status != 409 {
+		t.Errorf("a decision served before it was made = %d %s", r.Status, r.Body)
+	}
+	if r := s.move(f.tok, id, map[string]any{"to": "decided", "statement_waived": true,
+		"decision": map[string]any{"outcome": "penalty", "fine_amount": 500000, "text": "罚款 5000 元"}}); r.Status != 200 {
+		t.Fatalf("decide = %d %s", r.Status, r.Body)
+	}
 	serve := func(body map[string]any) response {
 		return s.call("POST", "/api/v1/documents/"+did+"/service", f.tok, body)
 	}
@@ -439,12 +466,23 @@ func TestDocumentService(t *testing.T) {
 	if opened != 1 {
 		t.Errorf("%d records of the first opening", opened)
 	}
-	// Five wrong codes close a link.
+	// Five wrong codes close a link, however many are sent at once.
 	r = serve(map[string]any{"method": "electronic", "to": "张三", "consent": consent})
 	link2 := r.JSON()["link"].(string)
 	path2 := link2[strings.Index(link2, "/public/service/"):]
-	for range 5 {
-		s.form(s.browser(), path2, url.Values{"code": {"999999"}})
+	var wg sync.WaitGroup
+	for range 9 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.form(s.browser(), path2, url.Values{"code": {"999999"}})
+		}()
+	}
+	wg.Wait()
+	var tries int
+	s.query(t, `SELECT failed_attempts FROM document_services WHERE id = '`+r.JSON()["id"].(string)+`'`, &tries)
+	if tries != 5 {
+		t.Errorf("nine wrong codes at once counted %d tries, want 5", tries)
 	}
 	if p := s.form(s.browser(), path2, url.Values{"code": {r.JSON()["code"].(string)}}); !strings.Contains(string(p.Body), "链接已停用") {
 		t.Errorf("after five wrong codes the right one = %d", p.Status)

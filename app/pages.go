@@ -69,7 +69,8 @@ var templateFuncs = template.FuncMap{
 	// first is the first character of a name, for a photo placeholder.
 	"first": func(s string) string { r, _ := utf8.DecodeRuneInString(s); return string(r) },
 	// yuan prints an amount kept in fen.
-	"yuan": func(fen int64) string { return fmt.Sprintf("%d.%02d 元", fen/100, fen%100) },
+	"yuan":          func(fen int64) string { return fmt.Sprintf("%d.%02d 元", fen/100, fen%100) },
+	"deliveryLabel": enforcement.DeliveryLabel,
 	// yuanNumber prints fen as a number of yuan for a form field.
 	"yuanNumber": func(fen int64) string { return strconv.FormatFloat(float64(fen)/100, 'f', -1, 64) },
 	// mediaKind is the family of a content type: image, video, audio or application.

@@ -231,14 +231,9 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 					}
 				}
 				if to == enforcement.Notified && c.DocumentsRequired {
-					// Two parties refuse to sign their notice; one notice is corrected.
-					var o docOptions
-					if documented++; documented == 3 || documented == 8 {
-						if o.refusal, err = a.demoRefusal(ctx, handler, c, t.Add(-3*time.Hour)); err != nil {
-							return count, fmt.Errorf("demo case %s refusal: %w", c.Number, err)
-						}
-					}
-					notice, err := a.demoNotice(ctx, handler, c, "责令改正，并处罚款", t.Add(-3*time.Hour), rd, o)
+					// One notice is corrected; the refusals to sign come with the demo's files (SeedMedia).
+					documented++
+					notice, err := a.demoNotice(ctx, handler, c, "责令改正，并处罚款", t.Add(-3*time.Hour), rd, docOptions{})
 					if err != nil {
 						return count, fmt.Errorf("demo case %s notice: %w", c.Number, err)
 					}

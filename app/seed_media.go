@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"io"
+	"math/rand/v2"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -64,7 +67,50 @@ func (a *App) SeedMedia(ctx context.Context, out io.Writer) error {
 		n++
 	}
 	fmt.Fprintf(out, "media: %d demo files attached\n", n)
+	refused, err := a.seedRefusals(ctx)
+	if err != nil {
+		return fmt.Errorf("demo refusals to sign: %w", err)
+	}
+	fmt.Fprintf(out, "documents: %d parties refused to sign their notice, recorded with a witness\n", refused)
 	return nil
+}
+
+// seedRefusals: two parties of the market regulator's cases under investigation refuse to
+// sign their 事先告知书; the officer records it on audio and a witness signs. They come with
+// the demo's files because the refusal names its recording, which lives in MinIO.
+func (a *App) seedRefusals(ctx context.Context) (int, error) {
+	rows, _ := a.db.Query(ctx, `SELECT c.id FROM cases c JOIN agencies ag ON ag.id = c.agency_id
+		JOIN case_handlers h ON h.case_id = c.id JOIN users u ON u.officer_id = h.officer_id AND u.username = 'officer1'
+		WHERE ag.name = '青山县市场监督管理局' AND c.state = 'investigating' AND c.kind = 'penalty'
+		AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.case_id = c.id) ORDER BY c.number LIMIT 2`)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return 0, err
+	}
+	var officer1 uuid.UUID
+	if err := a.db.QueryRow(ctx, `SELECT id FROM users WHERE username = 'officer1'`).Scan(&officer1); err != nil {
+		return 0, err
+	}
+	act, err := a.enforcement.Store.FindActor(ctx, officer1)
+	if err != nil {
+		return 0, err
+	}
+	r := rand.New(rand.NewPCG(20261202, 29))
+	for i, id := range ids {
+		c, err := a.enforcement.FindCase(ctx, act, id)
+		if err != nil {
+			return i, err
+		}
+		at := time.Now().Add(-time.Duration(2+i) * time.Hour)
+		rec, err := a.demoRefusal(ctx, act, c, at)
+		if err != nil {
+			return i, err
+		}
+		if _, err := a.demoNotice(ctx, act, c, "责令改正，并处罚款", at.Add(10*time.Minute), r, docOptions{refusal: rec}); err != nil {
+			return i, err
+		}
+	}
+	return len(ids), nil
 }
 
 type demoFile struct {

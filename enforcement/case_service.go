@@ -209,16 +209,19 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 				return nil, fault.New(fault.Conflict, "法制审核尚未作出结论（期限至 %s），请等待审核结论", last.DueOn)
 			}
 		}
-		if m.To == Served && m.Delivery == nil && s.Store.timeline != nil {
-			// The decision's service, recorded with its proof, is the delivery.
+		if m.To == Served && s.Store.timeline != nil {
+			// The decision's service, recorded with its proof, is the delivery: a time or way
+			// typed at the move cannot contradict the record.
 			d, err := s.Store.timeline.DocumentFacts(ctx, tx, id)
 			if err != nil {
 				return nil, err
 			}
 			if d.ServedAt != nil {
 				m.Delivery = &Delivery{Method: d.ServedMethod, At: *d.ServedAt, Recipient: d.ServedTo, ProofRecordID: d.ServiceRecordID}
-			} else if err := documentsMissing(c.DocumentsNeeded(c.State, Served, d), Served); err != nil {
-				return nil, err
+			} else if m.Delivery == nil {
+				if err := documentsMissing(c.DocumentsNeeded(c.State, Served, d), Served); err != nil {
+					return nil, err
+				}
 			}
 		}
 		e, err := c.Transition(m, cal, now, a.UserID, a.Name)

@@ -116,9 +116,7 @@ func (c *Case) documentSteps(d DocumentFacts) []Step {
 		if to == Review || to == Hearing { // the review and the hearing come before the decision, which needs it
 			continue
 		}
-		probe := *c
-		probe.State = to
-		for _, n := range probe.DocumentsNeeded(c.State, to, d) {
+		for _, n := range c.DocumentsNeeded(c.State, to, d) {
 			if seen[n.Kind] {
 				continue
 			}

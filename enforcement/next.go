@@ -46,7 +46,8 @@ type StepFacts struct {
 	Today     Date
 	AVMissing []string
 	Review    *LegalReview
-	// Docs are the case's documents; nil leaves document steps out (the agenda's dates).
+	// Docs are the case's documents and the decision's service; nil leaves the document
+	// steps out and the service deadline counting.
 	Docs *DocumentFacts
 }
 

@@ -57,7 +57,6 @@ type Frozen struct {
 	RecordID                 *uuid.UUID `json:"record_id,omitempty"`
 	Size                     *int64     `json:"size,omitempty"`
 	objectKey, objectVersion *string
-	agencyID                 uuid.UUID
 }
 
 // DocumentInput starts a document of a kind, with the values the officer gives (the
@@ -159,6 +158,9 @@ func (s *Service) DraftDocument(ctx context.Context, a enforcement.Actor, caseID
 			values[f.Key] = filled[f.Source]
 		}
 	}
+	if err := s.printable(k, values); err != nil {
+		return Document{}, err
+	}
 	raw, _ := json.Marshal(values)
 	id, now := uuid.New(), s.Now()
 	if _, err := s.Store.db.Exec(ctx, `INSERT INTO documents (id, case_id, kind_id, fields, created_by, created_at, updated_at, version, replaces)
@@ -172,15 +174,15 @@ func (s *Service) DraftDocument(ctx context.Context, a enforcement.Actor, caseID
 }
 
 const documentCols = `d.id, d.case_id, k.id, k.code, k.version, k.name, k.fields, d.fields, d.state, d.created_at, d.updated_at,
-	d.version, d.replaces, (SELECT n.id FROM documents n WHERE n.replaces = d.id), COALESCE(d.number, ''), d.frozen_at,
-	COALESCE(d.sha256, ''), COALESCE(d.signature, ''), COALESCE(d.public_key, ''), d.record_id, d.size, d.object_key, d.object_version, (SELECT agency_id FROM cases WHERE id = d.case_id)`
+	d.version, d.replaces, (SELECT n.id FROM documents n WHERE n.replaces = d.id AND n.state = 'frozen'), COALESCE(d.number, ''), d.frozen_at,
+	COALESCE(d.sha256, ''), COALESCE(d.signature, ''), COALESCE(d.public_key, ''), d.record_id, d.size, d.object_key, d.object_version`
 
 func scanDocument(row pgx.CollectableRow) (Document, error) {
 	var d Document
 	var kindFields, values []byte
 	if err := row.Scan(&d.ID, &d.CaseID, &d.KindID, &d.Kind, &d.KindVersion, &d.Name, &kindFields, &values, &d.State, &d.CreatedAt, &d.UpdatedAt,
 		&d.Version, &d.Replaces, &d.ReplacedBy, &d.Number, &d.FrozenAt, &d.SHA256, &d.Signature, &d.PublicKey, &d.RecordID, &d.Size,
-		&d.objectKey, &d.objectVersion, &d.agencyID); err != nil {
+		&d.objectKey, &d.objectVersion); err != nil {
 		return d, err
 	}
 	var fields []DocumentField
@@ -273,14 +275,26 @@ func (s *Service) UpdateDraft(ctx context.Context, a enforcement.Actor, id uuid.
 	for key, v := range given {
 		values[key] = v
 	}
+	if err := s.printable(k, values); err != nil {
+		return d, err
+	}
 	raw, _ := json.Marshal(values)
-	tag, err := s.Store.db.Exec(ctx, `UPDATE documents SET fields = $2, updated_at = $3 WHERE id = $1 AND state = 'draft'
-		AND NOT EXISTS (SELECT 1 FROM document_signatures WHERE document_id = $1)`, id, raw, s.Now())
+	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
+		if err := lockDraft(ctx, tx, d); err != nil {
+			return err
+		}
+		var signed bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM document_signatures WHERE document_id = $1)`, id).Scan(&signed); err != nil {
+			return err
+		}
+		if signed {
+			return fault.New(fault.Conflict, "已有人签名，文书内容不能再改；如需修改，请删除这份草稿重新制作")
+		}
+		_, err := tx.Exec(ctx, `UPDATE documents SET fields = $2, updated_at = $3 WHERE id = $1`, id, raw, s.Now())
+		return err
+	})
 	if err != nil {
 		return d, enforcement.DBError(err, "文书")
-	}
-	if tag.RowsAffected() == 0 {
-		return d, fault.New(fault.Conflict, "已有人签名，文书内容不能再改；如需修改，请删除这份草稿重新制作")
 	}
 	return s.FindDocument(ctx, a, id)
 }
@@ -292,4 +306,36 @@ func (s *Service) DiscardDraft(ctx context.Context, a enforcement.Actor, id uuid
 	}
 	_, err := s.Store.db.Exec(ctx, `DELETE FROM documents WHERE id = $1 AND state = 'draft'`, id)
 	return enforcement.DBError(err, "文书")
+}
+
+// lockDraft locks a draft's row for a change and makes sure it is still the draft that
+// was read: a change committed in between (values, a freeze) is refused, not overwritten.
+func lockDraft(ctx context.Context, tx pgx.Tx, d Document) error {
+	var state string
+	var updated time.Time
+	if err := tx.QueryRow(ctx, `SELECT state, updated_at FROM documents WHERE id = $1 FOR UPDATE`, d.ID).Scan(&state, &updated); err != nil {
+		return err
+	}
+	switch {
+	case state != "draft":
+		return fault.New(fault.Conflict, "文书已定稿，不能修改；如有错误，请制作更正稿")
+	case !updated.Equal(d.UpdatedAt):
+		return fault.New(fault.Conflict, "文书内容刚被修改，请重新打开后再操作")
+	}
+	return nil
+}
+
+// printable refuses, as it is typed, a character neither face can set: once someone has
+// signed, the values can no longer change, and the draft could never be frozen. Without
+// the faces installed the check waits for the freeze, which needs them anyway.
+func (s *Service) printable(k DocumentKind, values map[string]string) error {
+	f, err := LoadFonts(s.DocumentFont, s.DocumentFallbackFont)
+	if err != nil {
+		return nil
+	}
+	var d Document
+	for _, fd := range k.Fields {
+		d.Fields = append(d.Fields, DocumentValue{DocumentField: fd, Value: values[fd.Key]})
+	}
+	return glyphsOf(f, d)
 }

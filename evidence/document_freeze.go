@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,13 +85,13 @@ func missingSigners(k DocumentKind, c enforcement.Case, sigs []Signature) []stri
 		}
 	}
 	var out []string
-	if containsRole(k.Signers, "party") && !party && !refused {
+	if slices.Contains(k.Signers, "party") && !party && !refused {
 		out = append(out, "当事人签名（或登记当事人拒签）")
 	}
 	if refused && !witness {
 		out = append(out, "见证人签名（当事人拒签时须有见证人）")
 	}
-	if containsRole(k.Signers, "officer") {
+	if slices.Contains(k.Signers, "officer") {
 		need := min(2, len(c.Handlers))
 		if len(officers) < need {
 			out = append(out, fmt.Sprintf("执法人员签名（须 %d 名承办人员，已签 %d 名）", need, len(officers)))
@@ -113,7 +114,7 @@ func (s *Service) FreezeDocument(ctx context.Context, a enforcement.Actor, id uu
 	if len(d.Missing) > 0 {
 		var labels []string
 		for _, f := range d.Fields {
-			if slicesContains(d.Missing, f.Key) {
+			if slices.Contains(d.Missing, f.Key) {
 				labels = append(labels, f.Label)
 			}
 		}
@@ -135,12 +136,12 @@ func (s *Service) FreezeDocument(ctx context.Context, a enforcement.Actor, id uu
 	var version string
 	put := false
 	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
-		var state string
-		if err := tx.QueryRow(ctx, `SELECT state FROM documents WHERE id = $1 FOR UPDATE`, d.ID).Scan(&state); err != nil {
+		if err := lockDraft(ctx, tx, d); err != nil {
 			return err
 		}
-		if state != "draft" {
-			return fault.New(fault.Conflict, "文书已定稿")
+		// The case's row orders freezes of one case, whose numbers count its documents.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, d.CaseID); err != nil {
+			return err
 		}
 		sigs, hashes, err := s.signaturesOf(ctx, tx, d.ID, true)
 		if err != nil {
@@ -198,31 +199,27 @@ func (s *Service) FreezeDocument(ctx context.Context, a enforcement.Actor, id uu
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE documents SET state = 'frozen', number = $2, frozen_at = $3, frozen_by = $4, sha256 = $5, signature = $6,
-			public_key = $7, object_key = $8, object_version = $9, size = $10, record_id = $11, updated_at = $3 WHERE id = $1`,
-			d.ID, number, now, a.UserID, sha, sig, pub, objectKey, version, len(pdf), rec.ID)
+			public_key = $7, object_key = $8, object_version = $9, size = $10, record_id = $11, updated_at = $3, agency_id = $12,
+			agency_code = $13 WHERE id = $1`,
+			d.ID, number, now, a.UserID, sha, sig, pub, objectKey, version, len(pdf), rec.ID, c.AgencyID, agencyCode)
 		return err
 	})
 	if err != nil {
 		if put {
 			ctx, cancel := cleanupCtx(ctx)
 			defer cancel()
-			if rerr := s.Objects.Remove(ctx, objectKey, version); rerr != nil {
-				s.warn("removing the PDF of a document that did not freeze", rerr)
+			// A commit whose answer was lost may have frozen it after all: its PDF stays.
+			var state string
+			if rerr := s.Store.db.QueryRow(ctx, `SELECT state FROM documents WHERE id = $1`, d.ID).Scan(&state); rerr == nil && state == "draft" {
+				if rerr := s.Objects.Remove(ctx, objectKey, version); rerr != nil {
+					s.warn("removing the PDF of a document that did not freeze", rerr)
+				}
 			}
 		}
 		return d, enforcement.DBError(err, "文书")
 	}
 	s.retainDocument(ctx, d.ID, objectKey, version)
 	return s.FindDocument(ctx, a, id)
-}
-
-func slicesContains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // nextNumber gives a frozen document its number: a correction the number of the one it
@@ -250,18 +247,20 @@ func (s *Service) nextNumber(ctx context.Context, tx pgx.Tx, d Document, c enfor
 
 // retainDocument locks a frozen PDF for the retention period; a failure is left to the
 // sweeper.
-func (s *Service) retainDocument(ctx context.Context, id uuid.UUID, key, version string) {
+func (s *Service) retainDocument(ctx context.Context, id uuid.UUID, key, version string) bool {
 	if s.Objects.Retention <= 0 {
-		return
+		return false
 	}
 	until := s.Now().Add(s.Objects.Retention)
 	if err := s.Objects.Lock(ctx, key, version, until); err != nil {
 		s.warn("document retention lock failed; the sweeper retries", err)
-		return
+		return false
 	}
 	if _, err := s.Store.db.Exec(ctx, `UPDATE documents SET retained_until = $2 WHERE id = $1`, id, until); err != nil {
 		s.warn("document retention lock not noted; the sweeper retries", err)
+		return false
 	}
+	return true
 }
 
 // retainDocuments is the sweeper's part for documents.
@@ -278,8 +277,9 @@ func (s *Service) retainDocuments(ctx context.Context, before time.Time) (int, e
 	}
 	n := 0
 	for _, x := range ds {
-		s.retainDocument(ctx, x.ID, x.Key, x.Version)
-		n++
+		if s.retainDocument(ctx, x.ID, x.Key, x.Version) {
+			n++
+		}
 	}
 	return n, nil
 }
@@ -338,9 +338,13 @@ func (s *Service) VerifyDocument(ctx context.Context, id uuid.UUID) (PublicDocum
 	var p PublicDocument
 	var replaces, replacedBy *uuid.UUID
 	var agencyID uuid.UUID
-	err := s.Store.db.QueryRow(ctx, `SELECT d.id, d.number, k.code, k.name, a.name, a.code, a.id, d.frozen_at, d.version, d.replaces,
+	if s.DocumentKeys == nil {
+		return p, fault.New(fault.Unavailable, "文书核验暂不可用，请稍后再试")
+	}
+	err := s.Store.db.QueryRow(ctx, `SELECT d.id, d.number, k.code, k.name, a.name, COALESCE(d.agency_code, a.code), a.id, d.frozen_at, d.version, d.replaces,
 		(SELECT n.id FROM documents n WHERE n.replaces = d.id AND n.state = 'frozen'), d.sha256, d.size, d.signature, d.public_key
-		FROM documents d JOIN document_kinds k ON k.id = d.kind_id JOIN cases c ON c.id = d.case_id JOIN agencies a ON a.id = c.agency_id
+		FROM documents d JOIN document_kinds k ON k.id = d.kind_id JOIN cases c ON c.id = d.case_id
+		JOIN agencies a ON a.id = COALESCE(d.agency_id, c.agency_id)
 		WHERE d.id = $1 AND d.state = 'frozen'`, id).Scan(&p.ID, &p.Number, &p.Kind, &p.Name, &p.Agency, &p.AgencyCode, &agencyID,
 		&p.FrozenAt, &p.Version, &replaces, &replacedBy, &p.SHA256, &p.Size, &p.Signature, &p.PublicKey)
 	if err == pgx.ErrNoRows {
@@ -349,7 +353,7 @@ func (s *Service) VerifyDocument(ctx context.Context, id uuid.UUID) (PublicDocum
 	if err != nil {
 		return p, enforcement.DBError(err, "文书")
 	}
-	p.Algorithm, p.Format = "Ed25519", DocumentFormat
+	p.Algorithm, p.Format, p.FrozenAt = "Ed25519", DocumentFormat, p.FrozenAt.UTC()
 	msg := DocumentMessage(p.ID, p.Number, p.AgencyCode, p.FrozenAt, p.SHA256)
 	p.Message = string(msg)
 	ref := func(id *uuid.UUID) *PublicRef {
@@ -363,10 +367,7 @@ func (s *Service) VerifyDocument(ctx context.Context, id uuid.UUID) (PublicDocum
 	p.Replaces, p.ReplacedBy = ref(replaces), ref(replacedBy)
 	pub, _ := hex.DecodeString(p.PublicKey)
 	sig, _ := hex.DecodeString(p.Signature)
-	key := ""
-	if s.DocumentKeys != nil {
-		key = hex.EncodeToString(s.DocumentKeys.For(agencyID).Public().(ed25519.PublicKey))
-	}
+	key := hex.EncodeToString(s.DocumentKeys.For(agencyID).Public().(ed25519.PublicKey))
 	switch {
 	case len(pub) != ed25519.PublicKeySize || key != p.PublicKey || !ed25519.Verify(pub, msg, sig):
 		p.Verdict, p.VerdictText = "invalid", "本平台的记录与签章不符，请向文书上署名的执法机关核实"

@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/go-pdf/fpdf"
@@ -205,7 +206,7 @@ func renderDocumentPDF(f *Fonts, d Document, k DocumentKind, pg page) ([]byte, e
 func signatures(p *fpdf.Fpdf, f *Fonts, k DocumentKind, pg page, left, width, size, lh float64) {
 	roles := append([]string{}, k.Signers...)
 	for _, g := range pg.sigs {
-		if !slicesContains(roles, g.Role) {
+		if !slices.Contains(roles, g.Role) {
 			roles = append(roles, g.Role)
 		}
 	}
@@ -233,6 +234,8 @@ func signatures(p *fpdf.Fpdf, f *Fonts, k DocumentKind, pg page, left, width, si
 				p.Ln(lh)
 			}
 			p.Ln(lh * 0.6)
+		case len(signed) == 0 && pg.qr != nil:
+			// Frozen: no blank line for a signer who was not there, which a pen could fill.
 		case len(signed) == 0:
 			f.Write(p, size, lh*1.6, Signers[role]+"（签名）："+blank+blank+"　　日期："+blank)
 			p.Ln(lh * 1.6)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,6 +52,7 @@ type DocumentService struct {
 	ServedAt    *time.Time     `json:"served_at"` // nil: electronic, not yet opened
 	Details     map[string]any `json:"details"`
 	RecordID    uuid.UUID      `json:"record_id"`
+	Locked      bool           `json:"locked"` // electronic: five wrong codes closed the link before it was opened
 	// Link and Code are given once, when electronic service starts: the party's page and
 	// the code that opens it. Only their hashes are kept.
 	Link string `json:"link,omitempty"`
@@ -94,6 +96,8 @@ func (s *Service) ServeDocument(ctx context.Context, a enforcement.Actor, id uui
 		return DocumentService{}, fault.New(fault.Conflict, "这份文书已被更正，请送达更正后的文书")
 	case !c.State.Open():
 		return DocumentService{}, fault.New(fault.Conflict, "案件已%s", c.State.Label())
+	case k.Code == "penalty_decision" && c.DecidedAt == nil:
+		return DocumentService{}, fault.New(fault.Conflict, "作出决定（转为“已决定”）后才能送达%s", k.Name)
 	}
 	now := s.Now()
 	in.To, in.Witness, in.TrackingNumber = strings.TrimSpace(in.To), strings.TrimSpace(in.Witness), strings.TrimSpace(in.TrackingNumber)
@@ -119,9 +123,11 @@ func (s *Service) ServeDocument(ctx context.Context, a enforcement.Actor, id uui
 	proof := func(field string, ids []uuid.UUID, kinds ...Kind) error {
 		for _, rid := range ids {
 			var kind Kind
-			err := s.Store.db.QueryRow(ctx, `SELECT kind FROM records WHERE id = $1 AND case_id = $2`, rid, d.CaseID).Scan(&kind)
-			if err != nil || !slicesContainsKind(kinds, kind) {
-				return fault.Field(field, "所选记录不是本案的%s记录", kindLabels(kinds))
+			// An officer's record: not a frozen document's or a service's own entry.
+			err := s.Store.db.QueryRow(ctx, `SELECT kind FROM records WHERE id = $1 AND case_id = $2 AND NOT (data::jsonb ? 'document_id')`,
+				rid, d.CaseID).Scan(&kind)
+			if err != nil || !slices.Contains(kinds, kind) {
+				return fault.Field(field, "所选记录不是本案可作凭证的记录（应为%s）", kindLabels(kinds))
 			}
 		}
 		return nil
@@ -216,28 +222,21 @@ func (s *Service) ServeDocument(ctx context.Context, a enforcement.Actor, id uui
 	return ds, nil
 }
 
-func slicesContainsKind(ks []Kind, k Kind) bool {
-	for _, x := range ks {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
-
 func kindLabels(ks []Kind) string {
 	var out []string
 	for _, k := range ks {
 		out = append(out, k.Label())
 	}
-	return strings.Join(out, "或")
+	return strings.Join(out, "、")
 }
 
 const serviceCols = `id, document_id, method, recipient, sent_at, served_at, details, record_id`
 
 func scanService(row pgx.CollectableRow) (DocumentService, error) {
 	var ds DocumentService
-	err := row.Scan(&ds.ID, &ds.DocumentID, &ds.Method, &ds.Recipient, &ds.SentAt, &ds.ServedAt, &ds.Details, &ds.RecordID)
+	var failed int
+	err := row.Scan(&ds.ID, &ds.DocumentID, &ds.Method, &ds.Recipient, &ds.SentAt, &ds.ServedAt, &ds.Details, &ds.RecordID, &failed)
+	ds.Locked = ds.ServedAt == nil && failed >= maxServiceAttempts
 	ds.MethodLabel = enforcement.DeliveryLabel(ds.Method)
 	return ds, err
 }
@@ -247,7 +246,7 @@ func (s *Service) DocumentServices(ctx context.Context, a enforcement.Actor, cas
 	if _, err := s.Cases.CaseReadable(ctx, a, caseID); err != nil {
 		return nil, err
 	}
-	rows, _ := s.Store.db.Query(ctx, `SELECT `+serviceCols+` FROM document_services WHERE case_id = $1 ORDER BY sent_at, created_at`, caseID)
+	rows, _ := s.Store.db.Query(ctx, `SELECT `+serviceCols+`, failed_attempts FROM document_services WHERE case_id = $1 ORDER BY sent_at, created_at`, caseID)
 	l, err := pgx.CollectRows(rows, scanService)
 	if l == nil {
 		l = []DocumentService{}
@@ -282,21 +281,31 @@ func (s *Service) OpenServedDocument(ctx context.Context, token, code string) (S
 		return out, enforcement.DBError(err, "送达")
 	}
 	out.Service.MethodLabel = enforcement.DeliveryLabel(out.Service.Method)
-	if failed >= maxServiceAttempts {
-		return out, fault.New(fault.Forbidden, "验证码错误次数过多，链接已停用：请联系送达文书的执法机关")
-	}
+	code = strings.TrimSpace(code)
 	if code == "" {
 		return out, fault.Field("code", "请输入执法人员告知的 6 位验证码")
 	}
-	if subtle.ConstantTimeCompare([]byte(hashHex("zhifa-service-code", token, strings.TrimSpace(code))), []byte(codeHash)) != 1 {
-		if _, err := s.Store.db.Exec(ctx, `UPDATE document_services SET failed_attempts = failed_attempts + 1 WHERE token_hash = $1`, th); err != nil {
-			return out, enforcement.DBError(err, "送达")
-		}
-		left := maxServiceAttempts - failed - 1
-		if left <= 0 {
+	right := subtle.ConstantTimeCompare([]byte(hashHex("zhifa-service-code", token, code)), []byte(codeHash)) == 1
+	if !right || out.Service.ServedAt == nil {
+		// Each try is counted before the code is compared, so tries at once cannot pass the
+		// limit; a right code gives its try back. Once served, the party's code always opens.
+		err := s.Store.db.QueryRow(ctx, `UPDATE document_services SET failed_attempts = failed_attempts + 1
+			WHERE token_hash = $1 AND failed_attempts < $2 RETURNING failed_attempts`, th, maxServiceAttempts).Scan(&failed)
+		if err == pgx.ErrNoRows {
 			return out, fault.New(fault.Forbidden, "验证码错误次数过多，链接已停用：请联系送达文书的执法机关")
 		}
-		return out, fault.Field("code", "验证码不对，还可以再试 %d 次", left)
+		if err != nil {
+			return out, enforcement.DBError(err, "送达")
+		}
+		if !right {
+			if left := maxServiceAttempts - failed; left > 0 {
+				return out, fault.Field("code", "验证码不对，还可以再试 %d 次", left)
+			}
+			return out, fault.New(fault.Forbidden, "验证码错误次数过多，链接已停用：请联系送达文书的执法机关")
+		}
+		if _, err := s.Store.db.Exec(ctx, `UPDATE document_services SET failed_attempts = failed_attempts - 1 WHERE token_hash = $1`, th); err != nil {
+			return out, enforcement.DBError(err, "送达")
+		}
 	}
 	if out.Service.ServedAt == nil {
 		err := pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
@@ -372,15 +381,19 @@ func (s *Store) DocumentFacts(ctx context.Context, q enforcement.Querier, caseID
 	var at *time.Time
 	var method, to string
 	var rec *uuid.UUID
-	err = q.QueryRow(ctx, `SELECT s.served_at, s.method, s.recipient, s.record_id FROM document_services s
-		JOIN documents d ON d.id = s.document_id JOIN document_kinds k ON k.id = d.kind_id
-		WHERE s.case_id = $1 AND k.family = 'decision' AND s.served_at IS NOT NULL AND s.served_at <= now()
+	// The decision's own service: of the 决定书 (its newest version), after the decision.
+	const decisionServices = `FROM document_services s JOIN documents d ON d.id = s.document_id
+		JOIN document_kinds k ON k.id = d.kind_id JOIN cases c ON c.id = s.case_id
+		WHERE s.case_id = $1 AND k.code = 'penalty_decision' AND c.decided_at IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.replaces = d.id AND n.state = 'frozen')`
+	err = q.QueryRow(ctx, `SELECT s.served_at, s.method, s.recipient, s.record_id `+decisionServices+`
+		AND s.served_at IS NOT NULL AND s.served_at <= now() AND s.served_at >= date_trunc('minute', c.decided_at)
 		ORDER BY s.served_at LIMIT 1`, caseID).Scan(&at, &method, &to, &rec)
 	if err != nil && err != pgx.ErrNoRows {
 		return f, enforcement.DBError(err, "送达")
 	}
 	f.ServedAt, f.ServedMethod, f.ServedTo, f.ServiceRecordID = at, method, to, rec
-	err = q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM document_services WHERE case_id = $1 AND method = 'electronic' AND served_at IS NULL)`,
+	err = q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 `+decisionServices+` AND (s.served_at IS NULL OR s.served_at > now()))`,
 		caseID).Scan(&f.ServicePending)
 	return f, enforcement.DBError(err, "送达")
 }

@@ -10,6 +10,7 @@ import (
 	"image"
 	"image/png"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -208,7 +209,7 @@ func (s *Service) SignDocument(ctx context.Context, a enforcement.Actor, id uuid
 	if Signers[in.Role] == "" {
 		return d, fault.Field("role", "签名人应为 party（当事人）、officer（执法人员）或 witness（见证人）")
 	}
-	if !containsRole(k.Signers, in.Role) && in.Role != "witness" {
+	if !slices.Contains(k.Signers, in.Role) && in.Role != "witness" {
 		return d, fault.Field("role", "%s不由%s签名", k.Name, Signers[in.Role])
 	}
 	in.Signer, in.Reason = strings.TrimSpace(in.Signer), strings.TrimSpace(in.Reason)
@@ -257,14 +258,12 @@ func (s *Service) SignDocument(ctx context.Context, a enforcement.Actor, id uuid
 		}
 	} else if pngBytes, strokes, err = in.signaturePNG(); err != nil {
 		return d, err
+	} else {
+		in.Reason, in.RecordID = "", nil
 	}
 	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
-		var state string
-		if err := tx.QueryRow(ctx, `SELECT state FROM documents WHERE id = $1 FOR UPDATE`, d.ID).Scan(&state); err != nil {
+		if err := lockDraft(ctx, tx, d); err != nil {
 			return err
-		}
-		if state != "draft" {
-			return fault.New(fault.Conflict, "文书已定稿，不能再签名")
 		}
 		if in.Role == "party" { // the party signs once: a signature or a refusal replaces the last
 			if _, err := tx.Exec(ctx, `DELETE FROM document_signatures WHERE document_id = $1 AND role = 'party'`, d.ID); err != nil {
@@ -295,15 +294,6 @@ func nullJSON(b []byte) any {
 	return string(b)
 }
 
-func containsRole(roles []string, r string) bool {
-	for _, x := range roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
-}
-
 // draftOfHandler loads a draft with its case and kind for one of the case's officers.
 func (s *Service) draftOfHandler(ctx context.Context, a enforcement.Actor, id uuid.UUID) (Document, enforcement.Case, DocumentKind, error) {
 	d, err := s.FindDocument(ctx, a, id)
@@ -316,6 +306,9 @@ func (s *Service) draftOfHandler(ctx context.Context, a enforcement.Actor, id uu
 	}
 	if err := a.RequireHandler(c); err != nil {
 		return d, c, DocumentKind{}, err
+	}
+	if !c.State.Open() {
+		return d, c, DocumentKind{}, fault.New(fault.Conflict, "案件已%s，文书不能再签名或定稿", c.State.Label())
 	}
 	if d.State != "draft" {
 		return d, c, DocumentKind{}, fault.New(fault.Conflict, "文书已定稿，不能修改；如有错误，请制作更正文书")
