@@ -209,7 +209,7 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 				return nil, fault.New(fault.Conflict, "法制审核尚未作出结论（期限至 %s），请等待审核结论", last.DueOn)
 			}
 		}
-		if m.To == Served && s.Store.timeline != nil {
+		if m.To == Served && c.State == Decided && s.Store.timeline != nil {
 			// The decision's service, recorded with its proof, is the delivery: a time or way
 			// typed at the move cannot contradict the record.
 			d, err := s.Store.timeline.DocumentFacts(ctx, tx, id)
