@@ -77,15 +77,24 @@ func (s *server) documentsFor(tok, id, to, outcome string) {
 	if to == "served" && cj["state"] != "decided" {
 		return
 	}
+	have := map[string]bool{} // a kind already frozen is not made again; a receipt is per service
+	for _, d := range items(s.call("GET", "/api/v1/cases/"+id+"/documents", tok, nil)) {
+		have[d["kind"].(string)] = have[d["kind"].(string)] || (d["state"] == "frozen" && d["kind"] != "service_receipt")
+	}
+	freeze := func(kind string, fields map[string]string) {
+		if !have[kind] {
+			s.freezeFor(tok, id, cj, kind, fields)
+		}
+	}
 	if cj["state"] == "investigating" && to != "investigating" { // a seizure or preservation needs its documents first
 		for _, m := range cj["measures"].([]any) {
 			switch m {
 			case "seizure":
-				s.freezeFor(tok, id, cj, "seizure_decision", map[string]string{"reason": "涉嫌违法", "items": "涉案物品", "period": "三十日",
+				freeze("seizure_decision", map[string]string{"reason": "涉嫌违法", "items": "涉案物品", "period": "三十日",
 					"review_body": "青山县人民政府", "court": "青山县人民法院"})
-				s.freezeFor(tok, id, cj, "seizure_list", map[string]string{"items": "涉案物品", "place": "当事人住所"})
+				freeze("seizure_list", map[string]string{"items": "涉案物品", "place": "当事人住所"})
 			case "preservation":
-				s.freezeFor(tok, id, cj, "evidence_preservation", map[string]string{"items": "涉案物品", "kept_at": "本局仓库"})
+				freeze("evidence_preservation", map[string]string{"items": "涉案物品", "kept_at": "本局仓库"})
 			}
 		}
 	}
@@ -102,31 +111,28 @@ func (s *server) documentsFor(tok, id, to, outcome string) {
 	default:
 		return
 	}
-	s.freezeFor(tok, id, cj, kind, fields)
+	freeze(kind, fields)
 }
 
-// freezeFor drafts a document of a case, has the party and the case's officers sign it
-// and freezes it; a draft refused (not the case's step, not the officer's case) is left
-// for the move to explain.
-func (s *server) freezeFor(tok, id string, cj map[string]any, kind string, fields map[string]string) {
+// freezeFor drafts a document of a case, has the party (where the kind has one to sign)
+// and the case's officers sign it, freezes it and answers the frozen document; a draft
+// refused (not the case's step, not the officer's case) answers nil, for the move to explain.
+func (s *server) freezeFor(tok, id string, cj map[string]any, kind string, fields map[string]string) map[string]any {
 	s.t.Helper()
-	for _, d := range items(s.call("GET", "/api/v1/cases/"+id+"/documents", tok, nil)) {
-		if d["kind"] == kind && d["state"] == "frozen" && kind != "service_receipt" {
-			return
-		}
-	}
 	r := s.call("POST", "/api/v1/cases/"+id+"/documents", tok, map[string]any{"kind": kind, "fields": fields})
 	if r.Status != 201 {
-		return
+		return nil
 	}
 	did := r.JSON()["id"].(string)
 	s.call("POST", "/api/v1/documents/"+did+"/signatures", tok, map[string]any{"role": "party", "signer": "当事人", "strokes": stroke()})
 	for _, h := range cj["handlers"].([]any) {
 		s.call("POST", "/api/v1/documents/"+did+"/signatures", tok, map[string]any{"role": "officer", "officer_id": h.(map[string]any)["id"], "strokes": stroke()})
 	}
-	if fz := s.call("POST", "/api/v1/documents/"+did+"/freeze", tok, nil); fz.Status != 200 {
-		s.t.Fatalf("freeze the %s a move needs = %d %s", kind, fz.Status, fz.Body)
+	fz := s.call("POST", "/api/v1/documents/"+did+"/freeze", tok, nil)
+	if fz.Status != 200 {
+		s.t.Fatalf("freeze the %s = %d %s", kind, fz.Status, fz.Body)
 	}
+	return fz.JSON()
 }
 
 func dbConn(t *testing.T, s *server) *pgx.Conn {

@@ -338,28 +338,11 @@ func (s *server) investigatingCase(f caseFixture) string {
 // the party does not sign) and two officers sign, and freezes it.
 func (s *server) freezeDoc(f caseFixture, caseID, kind string, fields map[string]string) map[string]any {
 	s.t.Helper()
-	r := s.call("POST", "/api/v1/cases/"+caseID+"/documents", f.tok, map[string]any{"kind": kind, "fields": fields})
-	if r.Status != 201 {
-		s.t.Fatalf("draft %s = %d %s", kind, r.Status, r.Body)
+	fz := s.freezeFor(f.tok, caseID, s.call("GET", "/api/v1/cases/"+caseID, f.tok, nil).JSON(), kind, fields)
+	if fz == nil {
+		s.t.Fatalf("the %s could not be drafted at this case's step", kind)
 	}
-	id := r.JSON()["id"].(string)
-	sigs := []map[string]any{{"role": "officer", "officer_id": f.o1, "strokes": stroke()}, {"role": "officer", "officer_id": f.o2, "strokes": stroke()}}
-	for _, x := range r.JSON()["fields"].([]any) { // the kinds the party signs have a party field
-		if x.(map[string]any)["key"] == "party" || x.(map[string]any)["key"] == "recipient" || x.(map[string]any)["key"] == "person" {
-			sigs = append(sigs, map[string]any{"role": "party", "signer": "张三", "strokes": stroke()})
-			break
-		}
-	}
-	for _, b := range sigs {
-		if r := s.call("POST", "/api/v1/documents/"+id+"/signatures", f.tok, b); r.Status != 201 && !(b["role"] == "party" && r.Status == 422) {
-			s.t.Fatalf("sign %s = %d %s", kind, r.Status, r.Body)
-		}
-	}
-	fz := s.call("POST", "/api/v1/documents/"+id+"/freeze", f.tok, nil)
-	if fz.Status != 200 {
-		s.t.Fatalf("freeze %s = %d %s", kind, fz.Status, fz.Body)
-	}
-	return fz.JSON()
+	return fz
 }
 
 // Service of a frozen decision, each way with its proof: direct needs a receipt the

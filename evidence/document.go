@@ -230,9 +230,16 @@ func (s *Service) CaseDocuments(ctx context.Context, a enforcement.Actor, caseID
 	if ds == nil {
 		ds = []Document{}
 	}
+	// Every document's signatures in one query, not one a document.
+	byDoc := map[uuid.UUID][]Signature{}
+	rows, _ = s.Store.db.Query(ctx, `SELECT g.document_id, `+strings.ReplaceAll("g."+signatureCols, ", ", ", g.")+`, NULL::bytea
+		FROM document_signatures g JOIN documents d ON d.id = g.document_id WHERE d.case_id = $1 ORDER BY g.created_at, g.id`, caseID)
+	if err := scanSignatures(rows, func(doc uuid.UUID, g Signature, _ string) { byDoc[doc] = append(byDoc[doc], g) }); err != nil {
+		return nil, err
+	}
 	for i := range ds {
-		if ds[i].Signatures, _, err = s.signaturesOf(ctx, s.Store.db, ds[i].ID, false); err != nil {
-			return nil, err
+		if ds[i].Signatures = byDoc[ds[i].ID]; ds[i].Signatures == nil {
+			ds[i].Signatures = []Signature{}
 		}
 	}
 	return ds, nil

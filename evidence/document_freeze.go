@@ -295,11 +295,17 @@ func glyphsOf(f *Fonts, d Document) error {
 }
 
 // FrozenPDF reads a frozen document's PDF as it was stored.
-func (s *Service) FrozenPDF(ctx context.Context, d Document) (io.ReadCloser, error) {
+func (s *Service) FrozenPDF(ctx context.Context, d Document) ([]byte, error) {
 	if d.objectKey == nil || d.objectVersion == nil {
 		return nil, fault.New(fault.NotFound, "文书尚未定稿")
 	}
-	return s.Objects.Open(ctx, *d.objectKey, *d.objectVersion, 0, -1)
+	rc, err := s.Objects.Open(ctx, *d.objectKey, *d.objectVersion, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	return b, objectError(err, "文书")
 }
 
 // PublicDocument is what anyone holding the paper may check (GET /public/api/documents/{id}):

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"image/png"
-	"io"
 	"regexp"
 	"runtime"
 	"slices"
@@ -71,13 +70,8 @@ func (s *Service) DocumentPDF(ctx context.Context, a enforcement.Actor, id uuid.
 		return nil, d, err
 	}
 	if d.State == "frozen" {
-		rc, err := s.FrozenPDF(ctx, d)
-		if err != nil {
-			return nil, d, err
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(rc)
-		return b, d, objectError(err, "文书")
+		b, err := s.FrozenPDF(ctx, d)
+		return b, d, err
 	}
 	k, err := s.kindOf(ctx, d.KindID)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"math/big"
 	"slices"
 	"strings"
@@ -351,12 +350,7 @@ func (s *Service) ServedPDF(ctx context.Context, token, code string) ([]byte, Do
 	if err != nil {
 		return nil, sd.Document, err
 	}
-	rc, err := s.FrozenPDF(ctx, sd.Document)
-	if err != nil {
-		return nil, sd.Document, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
+	b, err := s.FrozenPDF(ctx, sd.Document)
 	return b, sd.Document, err
 }
 

@@ -326,20 +326,30 @@ func (s *Service) signaturesOf(ctx context.Context, q interface {
 	if images {
 		col = "png"
 	}
-	rows, _ := q.Query(ctx, `SELECT id, role, signer, officer_id, refused, reason, record_id, created_at, content_sha256, `+col+`
+	rows, _ := q.Query(ctx, `SELECT document_id, `+signatureCols+`, `+col+`
 		FROM document_signatures WHERE document_id = $1 ORDER BY created_at, id`, id)
 	var hashes []string
-	sigs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Signature, error) {
-		var g Signature
-		var h string
-		err := row.Scan(&g.ID, &g.Role, &g.Signer, &g.OfficerID, &g.Refused, &g.Reason, &g.RecordID, &g.CreatedAt, &h, &g.png)
-		hashes = append(hashes, h)
-		return g, err
+	sigs := []Signature{}
+	err := scanSignatures(rows, func(_ uuid.UUID, g Signature, h string) {
+		sigs, hashes = append(sigs, g), append(hashes, h)
 	})
-	if sigs == nil {
-		sigs = []Signature{}
-	}
-	return sigs, hashes, enforcement.DBError(err, "签名")
+	return sigs, hashes, err
+}
+
+const signatureCols = `id, role, signer, officer_id, refused, reason, record_id, created_at, content_sha256`
+
+// scanSignatures reads rows of document_id, signatureCols and the image.
+func scanSignatures(rows pgx.Rows, each func(doc uuid.UUID, g Signature, hash string)) error {
+	var doc uuid.UUID
+	var g Signature
+	var h string
+	_, err := pgx.ForEachRow(rows, []any{&doc, &g.ID, &g.Role, &g.Signer, &g.OfficerID, &g.Refused, &g.Reason, &g.RecordID,
+		&g.CreatedAt, &h, &g.png}, func() error {
+		each(doc, g, h)
+		g = Signature{}
+		return nil
+	})
+	return enforcement.DBError(err, "签名")
 }
 
 // DocumentKindOf is the version of the kind a document was made from.
