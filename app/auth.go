@@ -250,4 +250,15 @@ func (a *App) apiLogout(c *fiber.Ctx) error {
 }
 
 // GET /api/v1/me
-func (a *App) apiMe(c *fiber.Ctx) error { return c.JSON(meOf(actor(c))) }
+func (a *App) apiMe(c *fiber.Ctx) error {
+	// A page signed in by cookie learns its session's CSRF token here: records kept on a
+	// phone without a network are sent later from a page that may be older than the session.
+	if l := current(c); l != nil && l.viaCookie {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.JSON(struct {
+			meView
+			CSRF string `json:"csrf"`
+		}{meOf(actor(c)), l.Session.CSRF})
+	}
+	return c.JSON(meOf(actor(c)))
+}

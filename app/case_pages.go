@@ -196,6 +196,7 @@ func (a *App) newCaseSubmit(c *fiber.Ctx) error {
 type timelineItem struct {
 	evidence.Record
 	Media []evidence.Media
+	Off   *evidence.Offline // taken without a network
 }
 
 // moveOption is a state a handler may move the case to from the page.
@@ -228,14 +229,19 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 		}
 	}
 	data["AttSeq"] = attSeq
-	items := make([]timelineItem, 0, len(v.Records))
+	items, late := make([]timelineItem, 0, len(v.Records)), 0
 	for i := len(v.Records) - 1; i >= 0; i-- { // newest first: what a phone user wants to see
 		r := v.Records[i]
 		if r.Kind == "attachment" {
 			continue // shown under the record it belongs to
 		}
-		items = append(items, timelineItem{Record: r, Media: byRecord[r.ID]})
+		off := r.Offline()
+		if off != nil && off.Late {
+			late++
+		}
+		items = append(items, timelineItem{Record: r, Media: byRecord[r.ID], Off: off})
 	}
+	data["LateRecords"] = late
 	var moves []moveOption
 	can := map[string]bool{} // keyed by state name, for the template
 	for _, s := range enforcement.NextStates(v.State) {

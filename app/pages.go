@@ -28,6 +28,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	srv.Get("/login", a.loginPage)
 	srv.Post("/login", a.loginSubmit)
 	srv.Post("/logout", append(write, a.logoutSubmit)...)
+	srv.Get("/offline", a.offlinePage)
 	srv.Get("/", append(login, a.homePage)...)
 	srv.Get("/agencies", append(login, a.agenciesPage)...)
 	srv.Get("/officers", append(login, a.officersPage)...)
@@ -57,6 +58,13 @@ var templateFuncs = template.FuncMap{
 			return ""
 		}
 		return t.In(enforcement.Shanghai()).Format("2006-01-02 15:04")
+	},
+	// dts is dt to the second, where two clocks are set side by side.
+	"dts": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(enforcement.Shanghai()).Format("2006-01-02 15:04:05")
 	},
 	"join": strings.Join,
 	// clip shortens a text to n characters for a one-line choice.
@@ -228,6 +236,12 @@ func formError(err error) (fiber.Map, bool) {
 }
 
 // GET /login
+// offlinePage is what the service worker shows for a page it has not kept: the same for
+// everyone, so it can be kept before anyone needs it.
+func (a *App) offlinePage(c *fiber.Ctx) error {
+	return c.Render("offline", a.view(c, "没有网络", nil))
+}
+
 func (a *App) loginPage(c *fiber.Ctx) error {
 	token := randomToken()
 	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HTTPOnly: true,

@@ -64,8 +64,25 @@ func (a *App) newServer() *fiber.App {
 	srv := fiber.New(cfg)
 	srv.Use(a.observe, a.bodyGuard, a.deadline, a.securityHeaders, a.inputGuard)
 	srv.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600}))
+	// The service worker is served from the root so that it may keep every page; the
+	// browser checks it for changes on each visit.
+	srv.Get("/sw.js", staticFile("static/sw.js", "text/javascript; charset=utf-8", "no-cache"))
+	srv.Get("/manifest.webmanifest", staticFile("static/manifest.webmanifest", "application/manifest+json", "public, max-age=3600"))
 	a.routes(srv)
 	return srv
+}
+
+// staticFile answers one embedded file at a path of its own.
+func staticFile(name, contentType, cacheControl string) fiber.Handler {
+	b, err := staticFS.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, contentType)
+		c.Set(fiber.HeaderCacheControl, cacheControl)
+		return c.Send(b)
+	}
 }
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)

@@ -267,6 +267,9 @@ type Upload struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	MediaID     *uuid.UUID `json:"media_id,omitempty"`
 	Ready       bool       `json:"ready"` // a staged file, checked, waiting for its record
+	// Offline marks a file taken without a network (RECORDS.md §2.6): it may still be
+	// staged after its case has ended, for a record that says it came late.
+	Offline bool `json:"offline"`
 
 	kind, objectKey, minioID, versionID, sm3 string
 }
@@ -286,6 +289,7 @@ type UploadInput struct {
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
 	SHA256      string `json:"sha256"`
+	Offline     bool   `json:"offline"`
 }
 
 func objectKey(caseID, recordID, id uuid.UUID) string {

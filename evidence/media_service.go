@@ -280,7 +280,7 @@ func (s *Service) ownUpload(ctx context.Context, a enforcement.Actor, id uuid.UU
 		return up, err
 	}
 	if up.RecordID == nil {
-		if _, err := s.attachableCase(ctx, a, up.CaseID); err != nil {
+		if _, err := s.attachableLate(ctx, a, up.CaseID, up.Offline); err != nil {
 			return up, fault.HideAs(err, "上传不存在，可能已完成、已取消或已过期")
 		}
 	} else if _, err := s.attachableRecord(ctx, a, *up.RecordID); err != nil {

@@ -113,20 +113,20 @@ func (s *Store) Unretained(ctx context.Context, before time.Time, limit int) ([]
 }
 
 const uploadCols = `id, kind, record_id, case_id, object_key, minio_upload_id, filename, content_type, size, part_size,
-	sha256, created_by, created_at, expires_at, version_id, ready, sm3`
+	sha256, created_by, created_at, expires_at, version_id, ready, sm3, offline`
 
 func scanUpload(row pgx.CollectableRow) (Upload, error) {
 	var u Upload
 	err := row.Scan(&u.ID, &u.kind, &u.RecordID, &u.CaseID, &u.objectKey, &u.minioID, &u.Filename, &u.ContentType,
-		&u.Size, &u.PartSize, &u.SHA256, &u.CreatedBy, &u.CreatedAt, &u.ExpiresAt, &u.versionID, &u.Ready, &u.sm3)
+		&u.Size, &u.PartSize, &u.SHA256, &u.CreatedBy, &u.CreatedAt, &u.ExpiresAt, &u.versionID, &u.Ready, &u.sm3, &u.Offline)
 	return u, err
 }
 
 // AddUpload notes an upload before its first byte reaches MinIO.
 func (s *Store) AddUpload(ctx context.Context, u *Upload) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO uploads (`+uploadCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+	_, err := s.db.Exec(ctx, `INSERT INTO uploads (`+uploadCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		u.ID, u.kind, u.RecordID, u.CaseID, u.objectKey, u.minioID, u.Filename, u.ContentType, u.Size, u.PartSize,
-		u.SHA256, u.CreatedBy, u.CreatedAt, u.ExpiresAt, u.versionID, u.Ready, u.sm3)
+		u.SHA256, u.CreatedBy, u.CreatedAt, u.ExpiresAt, u.versionID, u.Ready, u.sm3, u.Offline)
 	return enforcement.DBError(err, "上传")
 }
 

@@ -113,6 +113,59 @@ type RecordInput struct {
 	Corrects   *uuid.UUID        `json:"corrects"`
 	// Participants of a collective discussion (集体讨论); its note is the conclusion.
 	Participants []string `json:"participants"`
+	// Capture is set for a record taken without a network and sent when it returned.
+	Capture *Capture `json:"capture"`
+}
+
+// Capture is how a record taken without a network came about: the phone's clock when it
+// was taken and the case's state the phone showed then (RECORDS.md §2.6).
+type Capture struct {
+	DeviceAt time.Time         `json:"device_at"`
+	State    enforcement.State `json:"state"`
+}
+
+// data is what the record keeps in its data: a collective discussion's participants; for
+// a record taken without a network, its capture, the state the case had moved on to when
+// it arrived, and whether the case had ended by then.
+func (in *RecordInput) data(current enforcement.State) map[string]any {
+	m := map[string]any{}
+	if len(in.Participants) > 0 {
+		m["participants"] = in.Participants
+	}
+	if cp := in.Capture; cp != nil {
+		m["capture"] = map[string]any{"device_at": stamp(cp.DeviceAt), "state": string(cp.State)}
+		if current != cp.State {
+			m["received_in"] = string(current)
+		}
+		if !current.Open() {
+			m["late"] = true
+		}
+	}
+	return m
+}
+
+// Offline reads back what data says of a record taken without a network.
+type Offline struct {
+	DeviceAt   time.Time
+	State      enforcement.State // the case's state the phone showed
+	ReceivedIn enforcement.State // the state it had moved on to, if it had
+	Late       bool              // the case had ended when the record arrived
+}
+
+// Offline is nil for a record taken online.
+func (r Record) Offline() *Offline {
+	var d struct {
+		Capture *struct {
+			DeviceAt time.Time         `json:"device_at"`
+			State    enforcement.State `json:"state"`
+		} `json:"capture"`
+		ReceivedIn enforcement.State `json:"received_in"`
+		Late       bool              `json:"late"`
+	}
+	if len(r.Data) == 0 || json.Unmarshal(r.Data, &d) != nil || d.Capture == nil {
+		return nil
+	}
+	return &Offline{DeviceAt: d.Capture.DeviceAt, State: d.Capture.State, ReceivedIn: d.ReceivedIn, Late: d.Late}
 }
 
 // Validate checks the input against the case's current state.
@@ -123,6 +176,24 @@ func (in *RecordInput) Validate(current enforcement.State, now time.Time) error 
 	}
 	if _, ok := kinds[in.Kind]; !ok {
 		return fault.Field("kind", "记录类型应为 text、interview、onsite、photo、audio、video、document、collective 或 correction")
+	}
+	if cp := in.Capture; cp != nil {
+		if cp.DeviceAt.IsZero() {
+			return fault.Field("capture.device_at", "离线记录须带拍摄或记录时手机上的时间")
+		}
+		if !enforcement.ValidState(cp.State) {
+			return fault.Field("capture.state", "未知的办案环节“%s”", cp.State)
+		}
+		if in.Stage == "" {
+			in.Stage = cp.State
+		}
+		if in.OccurredAt.IsZero() {
+			// A phone's clock can be ahead: the device time stays in capture, as it was.
+			in.OccurredAt = cp.DeviceAt
+			if in.OccurredAt.After(now) {
+				in.OccurredAt = now
+			}
+		}
 	}
 	if in.Stage == "" {
 		in.Stage = current

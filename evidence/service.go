@@ -42,11 +42,7 @@ func (s *Service) AddRecord(ctx context.Context, a enforcement.Actor, caseID uui
 	if err := in.Validate(c.State, s.Now()); err != nil {
 		return Record{}, err
 	}
-	var data map[string]any
-	if len(in.Participants) > 0 {
-		data = map[string]any{"participants": in.Participants}
-	}
-	return s.Store.Append(ctx, Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note, Data: canonicalData(data),
+	return s.Store.Append(ctx, Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note, Data: canonicalData(in.data(c.State)),
 		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name})
 }
 

@@ -26,6 +26,12 @@ const stagedTTL = 48 * time.Hour
 
 // attachableCase checks that the actor may add evidence to a case now.
 func (s *Service) attachableCase(ctx context.Context, a enforcement.Actor, caseID uuid.UUID) (enforcement.Case, error) {
+	return s.attachableLate(ctx, a, caseID, false)
+}
+
+// attachableLate is attachableCase that, for what was taken without a network, lets the
+// case have ended since: the record says it came late (RECORDS.md §2.6).
+func (s *Service) attachableLate(ctx context.Context, a enforcement.Actor, caseID uuid.UUID, offline bool) (enforcement.Case, error) {
 	c, err := s.Cases.CaseInScope(ctx, a, caseID)
 	if err != nil {
 		return c, err
@@ -33,16 +39,19 @@ func (s *Service) attachableCase(ctx context.Context, a enforcement.Actor, caseI
 	if err := a.RequireHandler(c); err != nil {
 		return c, err
 	}
+	if offline {
+		return c, nil
+	}
 	return c, openForEvidence(c.State)
 }
 
 // StartStagedUpload begins a multipart upload of a file for a record not yet written.
 func (s *Service) StartStagedUpload(ctx context.Context, a enforcement.Actor, caseID uuid.UUID, in UploadInput) (Upload, error) {
-	if _, err := s.attachableCase(ctx, a, caseID); err != nil {
+	if _, err := s.attachableLate(ctx, a, caseID, in.Offline); err != nil {
 		return Upload{}, err
 	}
 	id := uuid.New()
-	return s.startMultipart(ctx, a, Upload{CaseID: caseID, objectKey: stagedKey(caseID, id)}, in)
+	return s.startMultipart(ctx, a, Upload{CaseID: caseID, objectKey: stagedKey(caseID, id), Offline: in.Offline}, in)
 }
 
 // StageFile streams one file of a record to come into MinIO, checks it and keeps it
@@ -127,7 +136,7 @@ func (s *Service) ready(ctx context.Context, up *Upload, m Media) (Completion, e
 // not a ready file of this case refuses the whole record (422 naming it) and nothing is
 // written. The retention locks are set once it is committed.
 func (s *Service) AddRecordWithFiles(ctx context.Context, a enforcement.Actor, caseID uuid.UUID, in RecordInput, uploadIDs []uuid.UUID) (Record, []Media, error) {
-	c, err := s.attachableCase(ctx, a, caseID)
+	c, err := s.attachableLate(ctx, a, caseID, in.Capture != nil)
 	if err != nil {
 		return Record{}, nil, err
 	}
@@ -141,11 +150,7 @@ func (s *Service) AddRecordWithFiles(ctx context.Context, a enforcement.Actor, c
 		}
 		seen[id] = true
 	}
-	var data map[string]any
-	if len(in.Participants) > 0 {
-		data = map[string]any{"participants": in.Participants}
-	}
-	rec := Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note, Data: canonicalData(data),
+	rec := Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note, Data: canonicalData(in.data(c.State)),
 		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name}
 	var media []Media
 	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
@@ -179,7 +184,7 @@ func (s *Service) AddRecordWithFiles(ctx context.Context, a enforcement.Actor, c
 			if m.CreatedAt.IsZero() {
 				m.CreatedAt = s.Now().UTC().Truncate(time.Microsecond)
 			}
-			if err := s.Store.attachTx(ctx, tx, &m, rec, u.ID, a.Name, true); err != nil {
+			if err := s.Store.attachTx(ctx, tx, &m, rec, u.ID, a.Name, in.Capture == nil); err != nil {
 				return err
 			}
 			media = append(media, m)

@@ -23,6 +23,8 @@
   if (fields && sign) {
     var dirty = false;
     fields.addEventListener('input', function () { dirty = true; });
+    // Contents kept on the phone without a network go before the signature in the queue.
+    fields.addEventListener('zhifa:kept', function () { dirty = false; });
     sign.addEventListener('submit', function (e) {
       if (!dirty) return;
       e.preventDefault();

@@ -77,6 +77,8 @@
       err.textContent = '请签字人在签名框内签名后再确认。';
     }
   });
+  // A signature kept on the phone without a network leaves the pad for the next signer.
+  form.addEventListener('zhifa:kept', function () { strokes = []; sync(); draw(); });
   window.addEventListener('resize', function () { fit(); });
   fit();
 })();

@@ -1,0 +1,175 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// setOffline switches a tab's network off or on as Chromium's DevTools do: requests
+// (the service worker's too) fail, and navigator.onLine says so.
+func setOffline(t *testing.T, ctx context.Context, off bool) {
+	t.Helper()
+	emulateSW := off
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		EmulateOfflineServiceWorker: &emulateSW,
+		MatchedNetworkConditions:    []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{
+		Offline: off, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// With the network switched off, an officer on a 390×844 phone takes a photo and writes a
+// record on a case page opened earlier, closes the page, opens it again (still offline:
+// the service worker shows the kept page and the queue is still there), switches the
+// network on, and both reach the chain in the order taken, each with the phone's time and
+// zhifa's.
+func TestBrowserOfflineCaptureReachesChainInOrder(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	if r := s.move(f.tok, id, moveTo("investigating")); r.Status != 200 {
+		t.Fatalf("move = %d %s", r.Status, r.Body)
+	}
+	before := len(s.call("GET", "/api/v1/cases/"+id+"/records", f.tok, nil).JSON()["items"].([]any))
+	photo := jpegBytes(40000)
+	path := t.TempDir() + "/现场照片.jpg"
+	if err := os.WriteFile(path, photo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/cases/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`#record-form`)))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The service worker takes the page over and keeps it.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(async () => {
+		if (!navigator.serviceWorker.controller) return false;
+		const c = await caches.open('zhifa-pages-v1');
+		return !!(await c.match('/cases/`+id+`'));
+	})()`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the case page was never kept for offline use: %v", err)
+	}
+
+	setOffline(t, ctx, true)
+	err = chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-banner]`)),
+		chromedp.SetValue(chromedp.CSS(`#kind`), "photo"),
+		chromedp.SendKeys(chromedp.CSS(`#note`), "离线拍摄：仓库货架"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#capture`), []string{path}),
+		chromedp.Click(chromedp.CSS(`#record-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-kept]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // the two records' phone times a second apart
+	err = chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid=offline-kept]').remove()`),
+		chromedp.SetValue(chromedp.CSS(`#kind`), "text"),
+		chromedp.SendKeys(chromedp.CSS(`#note`), "离线记录：当事人称货品为昨日进货"),
+		chromedp.Click(chromedp.CSS(`#record-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-kept]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('[data-testid=offline-pending] li').length === 2`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot(ctx, "offline-kept")
+
+	// Close the page; open the case again in a new tab, still without a network.
+	tab, cancelTab := chromedp.NewContext(ctx)
+	defer cancelTab()
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	setOffline(t, tab, true)
+	if _, err := chromedp.Call(ctx, page.Close, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(tab,
+		chromedp.Navigate(s.URL+"/cases/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-pending]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('[data-testid=offline-pending] li').length === 2`),
+	)
+	if err != nil {
+		t.Fatalf("the reopened page without a network: %v", err)
+	}
+	pending := must(chromedp.Run(tab, chromedp.Text(chromedp.CSS(`[data-testid=offline-pending]`))))
+	if !strings.Contains(pending, "照片") || !strings.Contains(pending, "1 个文件") || !strings.Contains(pending, "等待网络") {
+		t.Errorf("the queue after reopening reads %q", pending)
+	}
+	if n := len(s.call("GET", "/api/v1/cases/"+id+"/records", f.tok, nil).JSON()["items"].([]any)); n != before {
+		t.Fatalf("records reached zhifa while offline: %d, had %d", n, before)
+	}
+	shot(tab, "offline-reopened")
+
+	setOffline(t, tab, false)
+	if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-sent]`))); err != nil {
+		t.Fatalf("the queue was not sent when the network returned: %v", err)
+	}
+	shot(tab, "offline-sent")
+	recs := s.call("GET", "/api/v1/cases/"+id+"/records", f.tok, nil).JSON()["items"].([]any)
+	var got []map[string]any
+	for _, r := range recs {
+		if m := r.(map[string]any); m["kind"] == "photo" || m["kind"] == "text" {
+			got = append(got, m)
+		}
+	}
+	if len(got) != 2 || got[0]["kind"] != "photo" || got[1]["kind"] != "text" || got[0]["seq"].(float64) > got[1]["seq"].(float64) {
+		t.Fatalf("records after the network returned: %v", got)
+	}
+	var deviceTimes []time.Time
+	for _, r := range got {
+		d := r["data"].(map[string]any)
+		c, _ := d["capture"].(map[string]any)
+		if c == nil || c["state"] != "investigating" {
+			t.Fatalf("record %v has no capture", r)
+		}
+		device, _ := time.Parse(time.RFC3339, c["device_at"].(string))
+		created, _ := time.Parse(time.RFC3339, r["created_at"].(string))
+		if device.IsZero() || created.Before(device) {
+			t.Errorf("record %v: phone time %v, zhifa's %v", r["seq"], device, created)
+		}
+		deviceTimes = append(deviceTimes, device)
+	}
+	if !deviceTimes[0].Before(deviceTimes[1]) {
+		t.Errorf("phone times %v not in the order taken", deviceTimes)
+	}
+	cv := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()
+	if m := cv["media"].([]any); len(m) != 1 || m[0].(map[string]any)["sha256"] != sum(photo) {
+		t.Errorf("the photo in the chain: %v", m)
+	}
+	if v := s.call("GET", "/api/v1/cases/"+id+"/verify", f.tok, nil).JSON(); v["ok"] != true {
+		t.Errorf("verify = %v", v)
+	}
+	// The case page, opened afresh, shows both clocks; the queue is empty.
+	err = chromedp.Do(tab,
+		chromedp.Navigate(s.URL+"/cases/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-flag]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := must(chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=offline-flag]').length`)))
+	left := must(chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=offline-pending] li').length`)))
+	if flags != 2 || left != 0 {
+		t.Errorf("case page: %d offline flags, %d items still waiting", flags, left)
+	}
+	shot(tab, "offline-chain")
+}

@@ -1,0 +1,93 @@
+// zhifa's service worker: an officer's open cases keep working without a network. Pages
+// and scripts come from the network when it answers and are kept; without it the kept
+// copy is shown. Nothing is written here: what is taken offline waits in IndexedDB
+// (offline.js) and is sent by the page.
+'use strict';
+var STATIC = 'zhifa-static-v1', PAGES = 'zhifa-pages-v1', MAX_PAGES = 60;
+var SHELL = ['/static/app.css', '/static/offline.js', '/static/case.js', '/static/signature.js',
+  '/static/document.js', '/offline', '/static/icon-192.png'];
+// The pages an officer works on in the field: the case list, a case, a document.
+var KEPT = /^\/(cases|cases\/[0-9a-f-]{36}|documents\/[0-9a-f-]{36})$/;
+
+self.addEventListener('install', function (e) {
+  e.waitUntil(caches.open(STATIC).then(function (c) { return c.addAll(SHELL); }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener('activate', function (e) {
+  e.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n !== STATIC && n !== PAGES; }).map(function (n) { return caches.delete(n); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+// A kept page drops the one-time message it was rendered with: a message shows once.
+function keepable(res) {
+  return res.text().then(function (html) {
+    html = html.replace(/<div class="flash" role="status" data-testid="page-flash">[^<]*<\/div>/, '');
+    return new Response(html, { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8', 'X-Zhifa-Kept': new Date().toISOString() } });
+  });
+}
+
+function keepPage(path, res) {
+  return keepable(res).then(function (copy) {
+    return caches.open(PAGES).then(function (c) {
+      return c.delete(path).then(function () { return c.put(path, copy); }).then(function () { return c.keys(); })
+        .then(function (keys) {
+          // Oldest first: keys come in the order they were put.
+          return Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_PAGES)).map(function (k) { return c.delete(k); }));
+        });
+    });
+  });
+}
+
+function offlinePage() {
+  return caches.match('/offline').then(function (r) { return r || new Response('网络不可用', { status: 503, headers: { 'Content-Type': 'text/plain; charset=utf-8' } }); });
+}
+
+self.addEventListener('fetch', function (e) {
+  var req = e.request, url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (req.method !== 'GET') {
+    // A form posted without a network (a move, a review) cannot be kept: say so.
+    if (req.mode === 'navigate') e.respondWith(fetch(req).catch(offlinePage));
+    return;
+  }
+  if (url.pathname === '/login' || url.pathname === '/logout') {
+    // Signed out (or the session ended): the kept pages hold people's data; drop them.
+    e.respondWith(caches.delete(PAGES).then(function () { return fetch(req); }).catch(offlinePage));
+    return;
+  }
+  if (url.pathname.indexOf('/static/') === 0) {
+    e.respondWith(fetch(req).then(function (res) {
+      if (res.ok) {
+        var copy = res.clone();
+        caches.open(STATIC).then(function (c) { return c.put(url.pathname, copy); });
+      }
+      return res;
+    }).catch(function () {
+      return caches.match(url.pathname).then(function (r) { return r || Response.error(); });
+    }));
+    return;
+  }
+  if (req.mode !== 'navigate') return;
+  e.respondWith(fetch(req).then(function (res) {
+    var landed = new URL(res.url || req.url);
+    if (res.ok && res.type === 'basic' && KEPT.test(landed.pathname) && landed.pathname === url.pathname) {
+      e.waitUntil(keepPage(url.pathname, res.clone()));
+    }
+    return res;
+  }).catch(function () {
+    return caches.match(url.pathname, { cacheName: PAGES }).then(function (r) { return r || offlinePage(); });
+  }));
+});
+
+// The case page asks to keep its draft documents, so they can be filled and signed
+// offline even if not opened yet.
+self.addEventListener('message', function (e) {
+  var d = e.data || {};
+  if (d.type !== 'keep' || !Array.isArray(d.paths)) return;
+  e.waitUntil(Promise.all(d.paths.filter(function (p) { return KEPT.test(p); }).map(function (p) {
+    return fetch(p, { credentials: 'same-origin' }).then(function (res) {
+      if (res.ok && new URL(res.url).pathname === p) return keepPage(p, res);
+    }).catch(function () { /* tried again on the next visit */ });
+  })));
+});
