@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -172,4 +173,88 @@ func TestBrowserOfflineCaptureReachesChainInOrder(t *testing.T) {
 		t.Errorf("case page: %d offline flags, %d items still waiting", flags, left)
 	}
 	shot(tab, "offline-chain")
+}
+
+// Without a network, an officer opens a draft 现场检查笔录 the case page kept (never opened
+// itself), fills it, the party signs with a drawn stroke, and the officer writes a record;
+// meanwhile a colleague moves the case on. When the network returns the contents and the
+// signature reach the draft in that order, and the record is kept with the conflict shown.
+func TestBrowserOfflineDocumentAndConflict(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.newCase(f)
+	if r := s.move(f.tok, id, moveTo("investigating")); r.Status != 200 {
+		t.Fatalf("move = %d %s", r.Status, r.Body)
+	}
+	r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record"})
+	if r.Status != 201 {
+		t.Fatalf("draft = %d %s", r.Status, r.Body)
+	}
+	doc := r.JSON()["id"].(string)
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/cases/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`#record-form`)))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(async () => {
+		const c = await caches.open('zhifa-pages-v1');
+		return !!(await c.match('/cases/`+id+`')) && !!(await c.match('/documents/`+doc+`'));
+	})()`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the case page and its draft were not kept: %v", err)
+	}
+	setOffline(t, ctx, true)
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#kind`), "text"),
+		chromedp.SendKeys(chromedp.CSS(`#note`), "离线记录：现场检查开始"),
+		chromedp.Click(chromedp.CSS(`#record-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-kept]`)),
+		chromedp.Navigate(s.URL+"/documents/"+doc),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=fields-form]`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-present`), "李四"),
+		chromedp.SendKeys(chromedp.CSS(`#f-started_at`), "2026年12月2日 9时30分"),
+		chromedp.SendKeys(chromedp.CSS(`#f-ended_at`), "2026年12月2日 10时15分"),
+		chromedp.SendKeys(chromedp.CSS(`#f-findings`), "离线填写：现场发现过期食品 3 箱。"),
+		chromedp.Click(chromedp.CSS(`[data-testid=fields-save]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=fields-form] [data-testid=offline-kept]`)),
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('sign-role'); s.value = 'party'; s.dispatchEvent(new Event('change')); })()`),
+		chromedp.SendKeys(chromedp.CSS(`#sign-signer`), "李四"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawSignature(t, ctx)
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid=sign-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=sign-form] [data-testid=offline-kept]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('[data-testid=offline-pending] li').length === 3`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot(ctx, "offline-document")
+	// A colleague moves the case on while the phone is offline.
+	if r := s.move(f.tok, id, moveTo("notified")); r.Status != 200 {
+		t.Fatalf("move to notified = %d %s", r.Status, r.Body)
+	}
+	setOffline(t, ctx, false)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-conflict]`))); err != nil {
+		t.Fatalf("no conflict shown when the network returned: %v", err)
+	}
+	conflict := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=offline-conflict]`))))
+	if !strings.Contains(conflict, "记录时案件处于“调查取证”，上传时已为“已告知”") {
+		t.Errorf("the conflict reads %q", conflict)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('[data-testid=offline-sent] li').length === 3`)); err != nil {
+		t.Fatalf("not all three were sent: %v", err)
+	}
+	shot(ctx, "offline-document-sent")
+	d := s.call("GET", "/api/v1/documents/"+doc, f.tok, nil).JSON()
+	if !strings.Contains(string(must(json.Marshal(d["fields"]))), "离线填写：现场发现过期食品 3 箱。") {
+		t.Errorf("the draft's fields after the network returned: %v", d["fields"])
+	}
+	sigs, _ := d["signatures"].([]any)
+	if len(sigs) != 1 || sigs[0].(map[string]any)["role"] != "party" || sigs[0].(map[string]any)["signer"] != "李四" {
+		t.Errorf("the draft's signatures: %v", sigs)
+	}
 }

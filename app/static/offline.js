@@ -332,10 +332,10 @@
         if (s.warn) li.setAttribute('data-testid', 'offline-conflict');
         ok.appendChild(li);
       });
-      panel.appendChild(el('h2', '离线记录已上传'));
+      panel.appendChild(el('h2', '离线内容已上传'));
       panel.appendChild(ok);
       if (here.caseID) {
-        var again = el('a', '刷新页面查看全过程记录', 'button secondary');
+        var again = el('a', here.docID ? '刷新页面查看文书' : '刷新页面查看全过程记录', 'button secondary');
         again.href = location.pathname;
         panel.appendChild(again);
       }
