@@ -11,26 +11,48 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
-// setOffline switches a tab's network off or on as Chromium's DevTools do: requests
-// (the service worker's too) fail, and navigator.onLine says so.
-func setOffline(t *testing.T, ctx context.Context, off bool) {
-	t.Helper()
-	emulateSW := off
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
+// networkSwitch switches a tab's network off or on as Chromium's DevTools do: requests
+// fail, the service worker's too, and navigator.onLine says so. The service worker is a
+// target of its own, and its emulation belongs to the session that set it, so each is
+// attached once and kept.
+func networkSwitch(t *testing.T) func(ctx context.Context, off bool) {
+	workers := map[target.ID]context.Context{}
+	rule := func(ctx context.Context, off bool, sw *bool) {
+		t.Helper()
+		if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			EmulateOfflineServiceWorker: sw,
+			MatchedNetworkConditions:    []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}},
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-		EmulateOfflineServiceWorker: &emulateSW,
-		MatchedNetworkConditions:    []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{
-		Offline: off, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
-		t.Fatal(err)
+	return func(ctx context.Context, off bool) {
+		t.Helper()
+		rule(ctx, off, &off)
+		if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{
+			Offline: off, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+			t.Fatal(err)
+		}
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range infos {
+			if in.Type != "service_worker" {
+				continue
+			}
+			if workers[in.TargetID] == nil {
+				workers[in.TargetID], _ = chromedp.NewContext(ctx, chromedp.WithTargetID(in.TargetID))
+			}
+			rule(workers[in.TargetID], off, nil)
+		}
 	}
 }
 
@@ -53,6 +75,7 @@ func TestBrowserOfflineCaptureReachesChainInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := browserContext(t)
+	setOffline := networkSwitch(t)
 	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/cases/"+id),
 		chromedp.WaitVisible(chromedp.CSS(`#record-form`)))...)
 	if err != nil {
@@ -67,7 +90,7 @@ func TestBrowserOfflineCaptureReachesChainInOrder(t *testing.T) {
 		t.Fatalf("the case page was never kept for offline use: %v", err)
 	}
 
-	setOffline(t, ctx, true)
+	setOffline(ctx, true)
 	err = chromedp.Do(ctx,
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-banner]`)),
 		chromedp.SetValue(chromedp.CSS(`#kind`), "photo"),
@@ -99,7 +122,7 @@ func TestBrowserOfflineCaptureReachesChainInOrder(t *testing.T) {
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}
-	setOffline(t, tab, true)
+	setOffline(tab, true)
 	if _, err := chromedp.Call(ctx, page.Close, cdp.Empty{}); err != nil {
 		t.Fatal(err)
 	}
@@ -119,8 +142,22 @@ func TestBrowserOfflineCaptureReachesChainInOrder(t *testing.T) {
 		t.Fatalf("records reached zhifa while offline: %d, had %d", n, before)
 	}
 	shot(tab, "offline-reopened")
+	checkAxe(t, tab, loadAxe(t), "/cases/{id} offline")
+	// A page never opened is not kept: the offline page says so and lists what is.
+	err = chromedp.Do(tab,
+		chromedp.Navigate(s.URL+"/inspection/checks"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=kept-pages] a[href="/cases/`+id+`"]`)),
+	)
+	if err != nil {
+		t.Fatalf("the offline page: %v", err)
+	}
+	checkAxe(t, tab, loadAxe(t), "/offline")
+	shot(tab, "offline-page")
+	if err := chromedp.Do(tab, chromedp.Navigate(s.URL+"/cases/"+id), chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-pending]`))); err != nil {
+		t.Fatal(err)
+	}
 
-	setOffline(t, tab, false)
+	setOffline(tab, false)
 	if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-sent]`))); err != nil {
 		t.Fatalf("the queue was not sent when the network returned: %v", err)
 	}
@@ -192,6 +229,7 @@ func TestBrowserOfflineDocumentAndConflict(t *testing.T) {
 	}
 	doc := r.JSON()["id"].(string)
 	ctx := browserContext(t)
+	setOffline := networkSwitch(t)
 	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/cases/"+id),
 		chromedp.WaitVisible(chromedp.CSS(`#record-form`)))...)
 	if err != nil {
@@ -203,7 +241,7 @@ func TestBrowserOfflineDocumentAndConflict(t *testing.T) {
 	})()`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("the case page and its draft were not kept: %v", err)
 	}
-	setOffline(t, ctx, true)
+	setOffline(ctx, true)
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#kind`), "text"),
 		chromedp.SendKeys(chromedp.CSS(`#note`), "离线记录：现场检查开始"),
@@ -237,7 +275,7 @@ func TestBrowserOfflineDocumentAndConflict(t *testing.T) {
 	if r := s.move(f.tok, id, moveTo("notified")); r.Status != 200 {
 		t.Fatalf("move to notified = %d %s", r.Status, r.Body)
 	}
-	setOffline(t, ctx, false)
+	setOffline(ctx, false)
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-conflict]`))); err != nil {
 		t.Fatalf("no conflict shown when the network returned: %v", err)
 	}
@@ -257,4 +295,28 @@ func TestBrowserOfflineDocumentAndConflict(t *testing.T) {
 	if len(sigs) != 1 || sigs[0].(map[string]any)["role"] != "party" || sigs[0].(map[string]any)["signer"] != "李四" {
 		t.Errorf("the draft's signatures: %v", sigs)
 	}
+}
+
+// The administrator's page for a kind of document, at a desktop's size: no overflow, no
+// serious accessibility problem.
+func TestBrowserDocumentKindPage(t *testing.T) {
+	s := start(t)
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx, append(phoneLogin(s, "admin", "/document-kinds/inspection_record"),
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.Navigate(s.URL+"/document-kinds/inspection_record"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=kind-form]`)))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, loadAxe(t), "/document-kinds/{code}")
+	if w := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))); w > 1440 {
+		t.Errorf("the kind page is %d px wide at 1440", w)
+	}
+	shot(ctx, "document-kind")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/document-kinds"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=kinds]`))); err != nil {
+		t.Fatal(err)
+	}
+	checkAxe(t, ctx, loadAxe(t), "/document-kinds")
+	shot(ctx, "document-kinds")
 }

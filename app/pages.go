@@ -43,6 +43,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	srv.Get("/activity", append(login, a.activityPage)...)
 	a.casePageRoutes(srv, login, write)
 	a.documentPageRoutes(srv, login, write)
+	a.documentKindPageRoutes(srv, login, write)
 	a.reviewPageRoutes(srv, login, write)
 	a.disclosurePageRoutes(srv, login, write)
 	a.agencyPublicPageRoutes(srv, login, write)
@@ -67,6 +68,16 @@ var templateFuncs = template.FuncMap{
 		return t.In(enforcement.Shanghai()).Format("2006-01-02 15:04:05")
 	},
 	"join": strings.Join,
+	// has says whether a list of codes holds one (a checked box).
+	"has": func(list any, v string) bool {
+		switch l := list.(type) {
+		case []string:
+			return slices.Contains(l, v)
+		case []enforcement.State:
+			return slices.Contains(l, enforcement.State(v))
+		}
+		return false
+	},
 	// clip shortens a text to n characters for a one-line choice.
 	"clip": func(s string, n int) string {
 		if utf8.RuneCountInString(s) <= n {
@@ -162,6 +173,9 @@ func nav(a enforcement.Actor) []navItem {
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
 		items = append(items, navItem{"/reviewers", "审核人员配备"}, navItem{"/users", "账号"}, navItem{"/activity", "操作日志"})
 	}
+	if a.Has(enforcement.RoleAdmin) {
+		items = append(items, navItem{"/document-kinds", "文书格式"})
+	}
 	items = append(items, navItem{"/calendar", "工作日历"})
 	return items
 }
@@ -235,13 +249,13 @@ func formError(err error) (fiber.Map, bool) {
 	return nil, false
 }
 
-// GET /login
 // offlinePage is what the service worker shows for a page it has not kept: the same for
 // everyone, so it can be kept before anyone needs it.
 func (a *App) offlinePage(c *fiber.Ctx) error {
 	return c.Render("offline", a.view(c, "没有网络", nil))
 }
 
+// GET /login
 func (a *App) loginPage(c *fiber.Ctx) error {
 	token := randomToken()
 	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HTTPOnly: true,

@@ -40,10 +40,10 @@ func TestPagesPerRole(t *testing.T) {
 		open, deny []string
 		home       string
 	}{
-		{"officer1", []string{"/", "/officers", "/calendar", "/calendar/2025"}, []string{"/users", "/activity"}, "我的执法证"},
+		{"officer1", []string{"/", "/officers", "/calendar", "/calendar/2025"}, []string{"/users", "/activity", "/document-kinds"}, "我的执法证"},
 		{"reviewer1", []string{"/", "/officers"}, []string{"/activity"}, "法制审核"},
 		{"supervisor1", []string{"/", "/agencies", "/officers?status=expired", "/users", "/activity"}, nil, "本辖区待督办"},
-		{"admin", []string{"/", "/agencies", "/users", "/activity", "/calendar/2026"}, nil, "本辖区待督办"},
+		{"admin", []string{"/", "/agencies", "/users", "/activity", "/calendar/2026", "/document-kinds", "/document-kinds/inspection_record"}, nil, "本辖区待督办"},
 	} {
 		b, _ := webLogin(t, s, c.user)
 		if r := s.get(b, "/"); !strings.Contains(string(r.Body), c.home) {

@@ -24,7 +24,7 @@
 
   var csrf = (document.querySelector('input[name=_csrf]') || {}).value || '';
   var stateLabels = { filed: '已立案', investigating: '调查取证', notified: '已告知', hearing: '听证', review: '法制审核',
-    decided: '已决定', served: '已送达', executed: '已执行', closed: '已结案', archived: '已归档', withdrawn: '已撤案', transferred: '已移送' };
+    decided: '已决定', served: '已送达', executed: '已执行', closed: '已结案', archived: '已归档', withdrawn: '已撤案', transferred: '已移送司法机关' };
 
   function el(tag, text, cls) { var e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; }
   // Times read as the pages print them: Beijing time, whatever zone the phone is set to.
