@@ -31,12 +31,18 @@ test: services
 	ZHIFA_REQUIRE_BROWSER=1 go test -race -count=1 -timeout 20m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 
-# Go's native fuzzing over the request bodies and the redaction engine, FUZZTIME each.
+# Go's native fuzzing over the request bodies and the redaction engine, FUZZTIME each. The
+# demo county is seeded once, into a template database every target starts from.
 fuzz: services
-	@for t in $(FUZZ_TARGETS); do \
+	@tpl=zt_fuzz_$$(date +%s)_$$$$; \
+	ZHIFA_TEST_SEED_ONLY=$$tpl go test -count=1 -run '^$$' ./app || exit 1; \
+	status=0; \
+	for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \
-		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*} || exit 1; \
-	done
+		ZHIFA_TEST_SEEDED_TEMPLATE=$$tpl go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*} || { status=1; break; }; \
+	done; \
+	ZHIFA_TEST_DROP_TEMPLATE=$$tpl go test -count=1 -run '^$$' ./app; \
+	exit $$status
 
 bench: services
 	go test -run '^$$' -bench . -benchmem -timeout 30m ./...

@@ -495,3 +495,39 @@ func TestOverdueCases(t *testing.T) {
 		t.Errorf("the case filed 120 days ago is not listed as overdue")
 	}
 }
+
+// The 7-day clock of service stops when the 决定书's service is recorded, before the case
+// is moved to 已送达: the case is no longer overdue, on its own page or in the list.
+func TestDecisionServiceStopsTheClock(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.decidedCase(f)
+	s.exec(t, `UPDATE cases SET decided_at = now() - interval '20 days' WHERE id = '`+id+`'`)
+	overdue := func() (own []any, listed bool) {
+		own = s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["clocks"].(map[string]any)["overdue"].([]any)
+		for _, c := range items(s.call("GET", "/api/v1/cases?overdue=true", s.login("supervisor1"), nil)) {
+			listed = listed || c["id"] == id
+		}
+		return own, listed
+	}
+	if own, listed := overdue(); len(own) != 1 || own[0] != "决定作出 7 个工作日内未送达" || !listed {
+		t.Fatalf("a decision unserved for 20 days: overdue %v, listed %v", own, listed)
+	}
+	var dec string
+	for _, d := range items(s.call("GET", "/api/v1/cases/"+id+"/documents", f.tok, nil)) {
+		if d["kind"] == "penalty_decision" && d["state"] == "frozen" {
+			dec = d["id"].(string)
+		}
+	}
+	photo := s.addRecord(f.tok, id, "photo")
+	if r := s.call("POST", "/api/v1/documents/"+dec+"/service", f.tok, map[string]any{"method": "left", "to": "王小明",
+		"at": time.Now().Format(time.RFC3339), "witness": "王五（村委会）", "evidence_ids": []string{photo}}); r.Status != 201 {
+		t.Fatalf("service = %d %s", r.Status, r.Body)
+	}
+	if own, listed := overdue(); len(own) != 0 || listed {
+		t.Errorf("after the decision's service: overdue %v, listed %v", own, listed)
+	}
+	if st := s.caseState(f.tok, id); st != "decided" {
+		t.Errorf("state %v: the service alone does not move the case", st)
+	}
+}

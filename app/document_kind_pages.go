@@ -64,21 +64,30 @@ func (a *App) documentKindPage(c *fiber.Ctx) error {
 	if err := actor(c).Require(enforcement.RoleAdmin); err != nil {
 		return err
 	}
-	all, err := a.evidence.DocumentKinds(c.UserContext(), true)
+	versions, err := a.kindVersions(c, c.Params("code"))
 	if err != nil {
 		return err
-	}
-	var versions []evidence.DocumentKind
-	for _, k := range all {
-		if k.Code == c.Params("code") {
-			versions = append(versions, k)
-		}
 	}
 	if len(versions) == 0 {
 		return fault.New(fault.NotFound, "文书种类不存在")
 	}
-	slices.SortFunc(versions, func(x, y evidence.DocumentKind) int { return y.Version - x.Version })
 	return a.renderKind(c, versions[0], versions, fiber.Map{})
+}
+
+// kindVersions are a code's versions, newest first.
+func (a *App) kindVersions(c *fiber.Ctx, code string) ([]evidence.DocumentKind, error) {
+	all, err := a.evidence.DocumentKinds(c.UserContext(), true)
+	if err != nil {
+		return nil, err
+	}
+	var versions []evidence.DocumentKind
+	for _, k := range all {
+		if k.Code == code {
+			versions = append(versions, k)
+		}
+	}
+	slices.SortFunc(versions, func(x, y evidence.DocumentKind) int { return y.Version - x.Version })
+	return versions, nil
 }
 
 func (a *App) renderKind(c *fiber.Ctx, k evidence.DocumentKind, versions []evidence.DocumentKind, data fiber.Map) error {
@@ -90,8 +99,21 @@ func (a *App) renderKind(c *fiber.Ctx, k evidence.DocumentKind, versions []evide
 		k.Sections = append(k.Sections, evidence.DocumentSection{})
 	}
 	data["Kind"], data["Versions"] = k, versions
+	// The kind's signers first, in their order: the boxes are sent in the order shown, and
+	// the order is the signature block's on paper.
+	signers := []option{}
+	for _, sg := range k.Signers {
+		if l := evidence.Signers[sg]; l != "" {
+			signers = append(signers, option{sg, l})
+		}
+	}
+	for _, o := range sortedOptions(evidence.Signers) {
+		if !slices.Contains(k.Signers, o.Code) {
+			signers = append(signers, o)
+		}
+	}
 	data["Families"], data["Types"], data["Sources"], data["SignerOptions"] = sortedOptions(evidence.Families),
-		sortedOptions(evidence.FieldTypes), sortedOptions(evidence.FieldSources), sortedOptions(evidence.Signers)
+		sortedOptions(evidence.FieldTypes), sortedOptions(evidence.FieldSources), signers
 	stages := make([]option, len(kindStages))
 	for i, s := range kindStages {
 		stages[i] = option{string(s), s.Label()}
@@ -142,13 +164,25 @@ func (a *App) documentKindSubmit(c *fiber.Ctx) error {
 		}
 		in.Sections = append(in.Sections, s)
 	}
-	k, err := a.evidence.CreateDocumentKind(c.UserContext(), actor(c), in)
+	isNew := c.FormValue("new") != ""
+	versions, err := a.kindVersions(c, strings.TrimSpace(in.Code))
+	if err != nil {
+		return err
+	}
+	var k evidence.DocumentKind
+	if isNew && len(versions) > 0 {
+		err = fault.Field("code", "代码“%s”已是“%s”的代码：请换一个代码，或到该文书的页面修订", versions[0].Code, versions[0].Name)
+	} else {
+		k, err = a.evidence.CreateDocumentKind(c.UserContext(), actor(c), in)
+	}
 	if data, ok := formError(err); ok {
-		data["Retyped"] = true
-		if c.FormValue("new") != "" {
-			data["New"] = true
+		shown := evidence.DocumentKind{DocumentKindInput: in}
+		if isNew {
+			data["New"], versions = true, nil
+		} else if len(versions) > 0 {
+			shown.Version, shown.CreatedAt = versions[0].Version, versions[0].CreatedAt
 		}
-		return a.renderKind(c.Status(fiber.StatusUnprocessableEntity), evidence.DocumentKind{DocumentKindInput: in}, nil, data)
+		return a.renderKind(c.Status(fiber.StatusUnprocessableEntity), shown, versions, data)
 	}
 	if err != nil {
 		return err

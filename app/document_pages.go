@@ -295,6 +295,15 @@ func (a *App) documentSignSubmit(c *fiber.Ctx) error {
 			in.RecordID = &rid
 		}
 	}
+	// The values the page showed the signer travel with the signature as f.<key>.
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if key, ok := strings.CutPrefix(string(k), "f."); ok {
+			if in.Seen == nil {
+				in.Seen = map[string]string{}
+			}
+			in.Seen[key] = string(v)
+		}
+	})
 	if s := c.FormValue("strokes"); s != "" && !in.Refused {
 		in.Strokes = &evidence.Strokes{}
 		if err := json.Unmarshal([]byte(s), in.Strokes); err != nil {

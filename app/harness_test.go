@@ -25,8 +25,13 @@ import (
 // gets its own copy of it.
 var seeded string
 
-// templateEnv hands the seeded template's name to fuzzing's worker processes.
-const templateEnv = "ZHIFA_TEST_SEEDED_TEMPLATE"
+// templateEnv hands a seeded template's name to fuzzing's worker processes, and to every
+// target of make fuzz, which seeds one for them all.
+const (
+	templateEnv     = "ZHIFA_TEST_SEEDED_TEMPLATE"
+	seedOnlyEnv     = "ZHIFA_TEST_SEED_ONLY"
+	dropTemplateEnv = "ZHIFA_TEST_DROP_TEMPLATE"
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(func() int {
@@ -38,12 +43,27 @@ func TestMain(m *testing.M) {
 			seeded = name
 			return m.Run()
 		}
+		// make fuzz seeds one template for all its targets (seedOnlyEnv) and drops it
+		// when they are done (dropTemplateEnv), instead of one seed a target.
+		if name := os.Getenv(dropTemplateEnv); name != "" {
+			if err := testenv.DropDatabase(ctx, name); err != nil {
+				fmt.Fprintln(os.Stderr, "drop template:", err)
+				return 1
+			}
+			return 0
+		}
+		keep := os.Getenv(seedOnlyEnv)
 		seeded = "zt_tpl_" + testenv.Suffix()
+		if keep != "" {
+			seeded = keep
+		}
 		if err := testenv.CreateDatabase(ctx, seeded, ""); err != nil {
 			fmt.Fprintln(os.Stderr, "template database:", err)
 			return 1
 		}
-		defer func() { _ = testenv.DropDatabase(ctx, seeded) }()
+		if keep == "" {
+			defer func() { _ = testenv.DropDatabase(ctx, seeded) }()
+		}
 		// The demo's supervision documents are PDFs in MinIO: the seed writes them to a
 		// bucket of its own, removed with the template (each test has its own bucket).
 		bucket := "zt-tpl-" + testenv.Suffix()
@@ -64,6 +84,9 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "seed:", err)
 			return 1
+		}
+		if keep != "" {
+			return 0
 		}
 		os.Setenv(templateEnv, seeded)
 		return m.Run()

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -57,7 +59,17 @@ func (a *App) idempotent(c *fiber.Ctx) error {
 	}
 	h := sha256.New()
 	h.Write([]byte(c.Method() + " " + c.Path() + "\n"))
-	h.Write(c.Body())
+	if strings.HasPrefix(string(c.Request().Header.ContentType()), fiber.MIMEApplicationForm) {
+		// A form is the same form with another session's CSRF token: a phone that signed in
+		// again sends what it kept offline under a new one.
+		c.Request().PostArgs().VisitAll(func(k, v []byte) {
+			if string(k) != "_csrf" && string(k) != onceField {
+				h.Write([]byte(url.QueryEscape(string(k)) + "=" + url.QueryEscape(string(v)) + "&"))
+			}
+		})
+	} else {
+		h.Write(c.Body())
+	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	rk := a.idempotencyKey(c, key)
 	ctx := c.UserContext()
@@ -100,10 +112,10 @@ func (a *App) replay(c *fiber.Ctx, rk, sum string, page bool) error {
 		return err
 	}
 	switch {
+	case k.Pending: // whatever the body: the first may yet fail, and the key be free again
+		return fault.New(fault.Conflict, "同一请求正在处理中，请稍候刷新页面查看结果，不要重复提交")
 	case k.Sum != sum:
 		return &fault.Error{Kind: fault.Conflict, Field: idempotencyHeader, Message: "该幂等键已用于另一项内容不同的请求，请换一个新键"}
-	case k.Pending:
-		return fault.New(fault.Conflict, "同一请求正在处理中，请稍候刷新页面查看结果，不要重复提交")
 	}
 	c.Set("Idempotent-Replay", "true")
 	if k.Location != "" {

@@ -139,9 +139,10 @@ func checkField(path, v string) error {
 }
 
 // isFreeText: a field of the free-text list, or any value of a document (fields.<key> in
-// the API, f.<key> on the page), whose 笔录 and lists run over lines.
+// the API, f.<key> on the page, seen.<key> as a signer was shown it), whose 笔录 and lists
+// run over lines.
 func isFreeText(path string) bool {
-	return freeText[lastKey(path)] || strings.HasPrefix(path, "fields.") || strings.HasPrefix(path, "f.")
+	return freeText[lastKey(path)] || strings.HasPrefix(path, "fields.") || strings.HasPrefix(path, "f.") || strings.HasPrefix(path, "seen.")
 }
 
 // lastKey is the name of a field without its parents and indexes: parties[0].name → name.

@@ -122,6 +122,19 @@ func TestOfflineRecordsKeepBothClocksAndFlags(t *testing.T) {
 		t.Errorf("verify = %v", v)
 	}
 
+	// Only what was taken while the phone showed the case open, and soon after it ended.
+	late2 := func(state string) response {
+		return s.call("POST", "/api/v1/cases/"+id+"/records", f.tok, map[string]any{"kind": "text", "note": "迟到",
+			"capture": map[string]any{"device_at": time.Now().Format(time.RFC3339), "state": state}})
+	}
+	if r := late2("withdrawn"); r.Status != 422 || r.ErrorField() != "capture.state" {
+		t.Errorf("an offline record taken on a page showing the case ended = %d %s", r.Status, r.Body)
+	}
+	s.exec(t, `UPDATE cases SET closed_at = now() - interval '31 days' WHERE id = '`+id+`'`)
+	if r := late2("investigating"); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "超过 30 日") {
+		t.Errorf("an offline record 31 days after the case ended = %d %s", r.Status, r.Body)
+	}
+
 	// The handler sees both clocks and the flags on the case page.
 	b, _ := webLogin(t, s, "officer1")
 	page := string(s.get(b, "/cases/"+id).Body)
@@ -130,5 +143,35 @@ func TestOfflineRecordsKeepBothClocksAndFlags(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("case page lacks %q", want)
 		}
+	}
+}
+
+// A signature that says what the signer was shown is refused once the document has
+// changed since (a phone's kept copy of the page), and taken when it has not.
+func TestSignatureBoundToWhatWasShown(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.investigatingCase(f)
+	d := s.draftRecord(f, id)
+	did := d["id"].(string)
+	seen := map[string]string{}
+	for _, fl := range d["fields"].([]any) {
+		m := fl.(map[string]any)
+		v, _ := m["value"].(string)
+		seen[m["key"].(string)] = v
+	}
+	stale := map[string]string{}
+	for k, v := range seen {
+		stale[k] = v
+	}
+	stale["findings"] = "离线副本上的旧内容"
+	if r := s.call("POST", "/api/v1/documents/"+did+"/signatures", f.tok, map[string]any{"role": "party", "signer": "李四",
+		"strokes": stroke(), "seen": stale}); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "检查情况") && !strings.Contains(r.ErrorMessage(), "文书在此期间被修改过") {
+		t.Errorf("a signature over values the document no longer has = %d %s", r.Status, r.Body)
+	}
+	seen["party_opinion"] = strings.ReplaceAll(seen["party_opinion"], "\n", "\r\n") // as a browser sends a textarea
+	if r := s.call("POST", "/api/v1/documents/"+did+"/signatures", f.tok, map[string]any{"role": "party", "signer": "李四",
+		"strokes": stroke(), "seen": seen}); r.Status != 200 && r.Status != 201 {
+		t.Errorf("a signature over the values shown = %d %s", r.Status, r.Body)
 	}
 }

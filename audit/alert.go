@@ -201,7 +201,7 @@ func finesLeaving(_ context.Context, _ pgx.Tx, _ *enforcement.Calendar, since, t
 
 func serviceOverdue(ctx context.Context, tx pgx.Tx, cal *enforcement.Calendar, now time.Time, in scope) (string, []any, error) {
 	today := enforcement.DateOf(now)
-	first, ok, err := firstDay(ctx, tx, `SELECT min((decided_at AT TIME ZONE 'Asia/Shanghai')::date) FROM cases c WHERE state = 'decided' AND served_at IS NULL`+in.on("c.id"))
+	first, ok, err := firstDay(ctx, tx, `SELECT min((decided_at AT TIME ZONE 'Asia/Shanghai')::date) FROM cases c WHERE state = 'decided' AND served_at IS NULL`+decisionNotServed+in.on("c.id"))
 	if err != nil || !ok {
 		return noAlerts, nil, err
 	}
@@ -210,8 +210,14 @@ func serviceOverdue(ctx context.Context, tx pgx.Tx, cal *enforcement.Calendar, n
 			dd.due AS due_on
 		FROM cases c JOIN agencies ag ON ag.id = c.agency_id
 		JOIN unnest($1::date[], $2::date[]) dd(day, due) ON dd.day = (c.decided_at AT TIME ZONE 'Asia/Shanghai')::date
-		WHERE c.state = 'decided' AND c.served_at IS NULL AND dd.due < $3::date` + in.on("c.id"), []any{days, dues, today}, nil
+		WHERE c.state = 'decided' AND c.served_at IS NULL AND dd.due < $3::date` + decisionNotServed + in.on("c.id"), []any{days, dues, today}, nil
 }
+
+// decisionNotServed: no service of the case's 决定书 is recorded yet (a document service,
+// before the case is moved to 已送达), which would have stopped the 7-day clock.
+const decisionNotServed = ` AND NOT EXISTS (SELECT 1 FROM document_services s JOIN documents d ON d.id = s.document_id
+		JOIN document_kinds k ON k.id = d.kind_id
+		WHERE s.case_id = c.id AND k.code = 'penalty_decision' AND s.served_at IS NOT NULL AND s.served_at <= now())`
 
 func seizureOverdue(ctx context.Context, tx pgx.Tx, _ *enforcement.Calendar, now time.Time, _ scope) (string, []any, error) {
 	return `SELECT ` + caseAlertCols + `,

@@ -43,6 +43,7 @@ func (s *Service) Agenda(ctx context.Context, a Actor, horizon int) ([]AgendaIte
 					return nil, err
 				}
 				facts.Docs = &d
+				c.DecisionServed = d.ServedAt
 			}
 			if c.State == Review || c.State == Notified || c.State == Hearing {
 				rs, err := s.Store.CaseReviews(ctx, c.ID)

@@ -170,6 +170,9 @@ type Case struct {
 	HearingAt  *time.Time `json:"hearing_at"`
 	DecidedAt  *time.Time `json:"decided_at"`
 	ServedAt   *time.Time `json:"served_at"`
+	// DecisionServed is when the 决定书's service was recorded (a document service), which
+	// stops the 7-day clock before the case is moved to 已送达; set where the facts are read.
+	DecisionServed *time.Time `json:"-"`
 	// DocumentsRequired: the case's agency makes its documents in zhifa for cases filed
 	// since its documents_from, so its moves need them.
 	DocumentsRequired bool        `json:"documents_required"`
@@ -328,7 +331,7 @@ func (c *Case) Clocks(cal *Calendar, now time.Time) Clocks {
 	if c.DecidedAt == nil && c.State.Open() && c.Kind != "inspection" && today.After(k.DecideBy) {
 		k.Overdue = append(k.Overdue, "立案满 90 日仍未作出决定")
 	}
-	if c.DecidedAt != nil && c.ServedAt == nil && c.State == Decided && today.After(k.ServeBy) {
+	if c.DecidedAt != nil && c.ServedAt == nil && c.DecisionServed == nil && c.State == Decided && today.After(k.ServeBy) {
 		k.Overdue = append(k.Overdue, "决定作出 7 个工作日内未送达")
 	}
 	return k

@@ -280,7 +280,30 @@ func (s *Service) CaseClocks(ctx context.Context, c Case) (Clocks, error) {
 	if err != nil {
 		return Clocks{}, err
 	}
+	if err := s.noteService(ctx, &c, nil); err != nil {
+		return Clocks{}, err
+	}
 	return c.Clocks(cal, s.Now()), nil
+}
+
+// noteService reads, for a decided case not yet moved on, whether its 决定书 has been
+// served (facts, when the caller has them already): the service stops the 7-day clock.
+func (s *Service) noteService(ctx context.Context, c *Case, facts *DocumentFacts) error {
+	if c.State != Decided || c.ServedAt != nil {
+		return nil
+	}
+	if facts == nil {
+		if s.Store.timeline == nil {
+			return nil
+		}
+		d, err := s.Store.timeline.DocumentFacts(ctx, s.Store.db, c.ID)
+		if err != nil {
+			return err
+		}
+		facts = &d
+	}
+	c.DecisionServed = facts.ServedAt
+	return nil
 }
 
 // OverdueCase is an open case past a statutory deadline.
@@ -303,6 +326,9 @@ func (s *Service) OverdueCases(ctx context.Context, a Actor) ([]OverdueCase, err
 			return nil, err
 		}
 		for _, c := range l.Items {
+			if err := s.noteService(ctx, &c, nil); err != nil {
+				return nil, err
+			}
 			if k := c.Clocks(cal, now); len(k.Overdue) > 0 {
 				out = append(out, OverdueCase{c, k})
 			}

@@ -47,6 +47,15 @@ type SignatureInput struct {
 	Refused   bool       `json:"refused"`
 	Reason    string     `json:"reason"`    // the refusal: what the party said
 	RecordID  *uuid.UUID `json:"record_id"` // the refusal: the audio or video record that shows it
+	// Seen are the values the signer was shown, when the client says: a signature taken
+	// on a phone's kept copy of the page is refused if the document has changed since.
+	Seen map[string]string `json:"seen"`
+}
+
+// sameText compares what a form sent with what is kept, whatever the line endings.
+func sameText(a, b string) bool {
+	norm := func(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+	return norm(a) == norm(b)
 }
 
 // Signature is one signature of a document, as the document shows it.
@@ -260,6 +269,13 @@ func (s *Service) SignDocument(ctx context.Context, a enforcement.Actor, id uuid
 		return d, err
 	} else {
 		in.Reason, in.RecordID = "", nil
+	}
+	if in.Seen != nil {
+		for _, f := range d.Fields {
+			if !sameText(in.Seen[f.Key], f.Value) {
+				return d, fault.New(fault.Conflict, "签名人看到的“%s”与文书现在的内容不同（文书在此期间被修改过）：请重新打开文书，请签名人核对后再签", f.Label)
+			}
+		}
 	}
 	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
 		if err := lockDraft(ctx, tx, d); err != nil {

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"zhifa/enforcement"
 	"zhifa/fault"
@@ -133,7 +135,7 @@ func (in *RecordInput) data(current enforcement.State) map[string]any {
 		m["participants"] = in.Participants
 	}
 	if cp := in.Capture; cp != nil {
-		m["capture"] = map[string]any{"device_at": stamp(cp.DeviceAt), "state": string(cp.State)}
+		m["capture"] = map[string]any{"device_at": stamp2(cp.DeviceAt), "state": string(cp.State)}
 		if current != cp.State {
 			m["received_in"] = string(current)
 		}
@@ -142,6 +144,34 @@ func (in *RecordInput) data(current enforcement.State) map[string]any {
 		}
 	}
 	return m
+}
+
+// lateWindow is how long after its case ended a record taken without a network is still
+// taken in: a phone back in range within days, not an afterthought months on.
+const lateWindow = 30 * 24 * time.Hour
+
+// checkLate, under the case's lock, admits a record to a case in the state it is in now:
+// to an ended case only one taken offline while the phone showed it open, soon enough.
+func (in *RecordInput) checkLate(st enforcement.State, closedAt *time.Time, now time.Time) error {
+	if st.Open() || in.Capture == nil {
+		return nil
+	}
+	if !in.Capture.State.Open() {
+		return fault.Field("capture.state", "离线记录须是在案件办理中记下的；案件已%s", st.Label())
+	}
+	if closedAt != nil && now.Sub(*closedAt) > lateWindow {
+		return fault.New(fault.Conflict, "案件已于 %s %s，已超过 30 日，不再接收离线记录；请与承办机构联系",
+			closedAt.In(enforcement.Shanghai()).Format("2006-01-02"), st.Label())
+	}
+	return nil
+}
+
+// stateTx reads the case's state under its lock, for what a record says of it.
+func stateTx(ctx context.Context, tx pgx.Tx, caseID uuid.UUID) (enforcement.State, *time.Time, error) {
+	var st enforcement.State
+	var closed *time.Time
+	err := tx.QueryRow(ctx, `SELECT state, closed_at FROM cases WHERE id = $1 FOR UPDATE`, caseID).Scan(&st, &closed)
+	return st, closed, enforcement.DBError(err, "案件")
 }
 
 // Offline reads back what data says of a record taken without a network.
@@ -184,15 +214,11 @@ func (in *RecordInput) Validate(current enforcement.State, now time.Time) error 
 		if !enforcement.ValidState(cp.State) {
 			return fault.Field("capture.state", "未知的办案环节“%s”", cp.State)
 		}
-		if in.Stage == "" {
-			in.Stage = cp.State
-		}
-		if in.OccurredAt.IsZero() {
-			// A phone's clock can be ahead: the device time stays in capture, as it was.
-			in.OccurredAt = cp.DeviceAt
-			if in.OccurredAt.After(now) {
-				in.OccurredAt = now
-			}
+		// The record is of the step the phone showed, at the phone's time; a phone whose
+		// clock is ahead keeps its own time in capture, as it was.
+		in.Stage, in.OccurredAt = cp.State, cp.DeviceAt
+		if in.OccurredAt.After(now) {
+			in.OccurredAt = now
 		}
 	}
 	if in.Stage == "" {

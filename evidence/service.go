@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"zhifa/enforcement"
 	"zhifa/fault"
@@ -42,8 +43,21 @@ func (s *Service) AddRecord(ctx context.Context, a enforcement.Actor, caseID uui
 	if err := in.Validate(c.State, s.Now()); err != nil {
 		return Record{}, err
 	}
-	return s.Store.Append(ctx, Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note, Data: canonicalData(in.data(c.State)),
-		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name})
+	r := Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note,
+		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name}
+	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
+		// What the record says of the case's state is read under the lock it is written in.
+		st, closed, err := stateTx(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		if err := in.checkLate(st, closed, s.Now()); err != nil {
+			return err
+		}
+		r.Data = canonicalData(in.data(st))
+		return s.Store.appendTx(ctx, tx, &r)
+	})
+	return r, enforcement.DBError(err, "记录")
 }
 
 // Records lists a case's records for anyone who may read the case.

@@ -150,10 +150,19 @@ func (s *Service) AddRecordWithFiles(ctx context.Context, a enforcement.Actor, c
 		}
 		seen[id] = true
 	}
-	rec := Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note, Data: canonicalData(in.data(c.State)),
+	rec := Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note,
 		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name}
 	var media []Media
 	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
+		// What the record says of the case's state is read under the lock it is written in.
+		st, closed, err := stateTx(ctx, tx, caseID)
+		if err != nil {
+			return err
+		}
+		if err := in.checkLate(st, closed, s.Now()); err != nil {
+			return err
+		}
+		rec.Data = canonicalData(in.data(st))
 		ups, err := s.Store.readyUploadsTx(ctx, tx, caseID, uploadIDs)
 		if err != nil {
 			return err

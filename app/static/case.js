@@ -49,7 +49,7 @@
       item.status.textContent = '已上传，SHA-256 ' + up.sha256 + '，保存记录后计入全过程记录';
       return up.upload_id;
     }).catch(function (err) {
-      if (err.network && !navigator.onLine) throw err; // kept on the phone instead
+      if (err.network) throw err; // kept on the phone instead
       item.failed = true;
       item.status.textContent = '未能上传：' + err.message;
       item.status.className = 'error';
@@ -58,7 +58,7 @@
   }
 
   // keep puts the record and its files in the phone's queue when there is no network.
-  function keep(body, key) {
+  function keep(body, key, behind) {
     return z.enqueue({ id: key, type: 'record', caseID: caseID, caseNumber: form.dataset.number, state: form.dataset.state,
       kind: body.kind, note: body.note, participants: body.participants || [],
       label: form.kind.options[form.kind.selectedIndex].text,
@@ -73,7 +73,8 @@
       form.participants.value = '';
       var old = form.querySelector('[data-testid=offline-kept]');
       if (old) old.remove();
-      var msg = el('div', '没有网络：这条记录已保存在本机（手机时间 ' + z.clock(it.deviceAt) + '），联网后按顺序自动上传。');
+      var msg = el('div', behind ? '本机还有本案的记录待上传：这条记录（手机时间 ' + z.clock(it.deviceAt) + '）排在它们之后，按顺序上传。' :
+        '没有网络：这条记录已保存在本机（手机时间 ' + z.clock(it.deviceAt) + '），联网后按顺序自动上传。');
       msg.className = 'flash'; msg.setAttribute('role', 'status'); msg.setAttribute('data-testid', 'offline-kept');
       form.insertBefore(msg, form.firstChild.nextSibling);
     });
@@ -102,10 +103,17 @@
     }
     // Files first, the record last: the record and its files enter the chain together,
     // and a refused file leaves no record behind.
-    if (!navigator.onLine) {
-      keep(body, key).then(function () { button.disabled = false; }, fail);
-      return;
-    }
+    z.pendingFor(caseID).then(function (waiting) {
+      // Without a network, or behind records still waiting: the chain keeps the order taken.
+      if (!navigator.onLine || waiting) {
+        keep(body, key, navigator.onLine).then(function () { button.disabled = false; z.sync(); }, fail);
+        return;
+      }
+      save(body, key);
+    });
+  });
+
+  function save(body, key) {
     var ids = [], chain = Promise.resolve();
     files.forEach(function (item) {
       chain = chain.then(function () { return stage(item); }).then(function (id) { ids.push(id); });
@@ -119,11 +127,11 @@
       try { sessionStorage.setItem('zhifa-recorded', caseID + ' ' + rec.seq); } catch (e) { /* private mode */ }
       window.location.assign('/cases/' + caseID);
     }).catch(function (err) {
-      // The network went while saving: nothing was written, so the record waits on the phone.
-      if (err.network && !navigator.onLine) return keep(body, key).then(function () { button.disabled = false; }, fail);
+      // The network went while saving: the record waits on the phone, under the same key.
+      if (err.network) return keep(body, key).then(function () { document.getElementById('record-submit').disabled = false; }, fail);
       fail(err);
     });
-  });
+  }
 
   function fail(err) {
     document.getElementById('record-submit').disabled = false;

@@ -78,6 +78,19 @@
   }
 
   function enqueue(item) {
+    if (item.type === 'form' && /\/fields$/.test(item.action)) {
+      // A document's contents saved again offline replace the last unsent save, in its place.
+      return all().then(function (items) {
+        var prev = items.filter(function (i) { return i.user === me && i.action === item.action && i.status === 'waiting'; }).pop();
+        if (!prev) return add(item);
+        prev.fields = item.fields;
+        prev.deviceAt = new Date().toISOString();
+        return put(prev).then(function () { render(); return prev; });
+      });
+    }
+    return add(item);
+  }
+  function add(item) {
     item.id = item.id || newID();
     item.user = me;
     item.deviceAt = new Date().toISOString();
@@ -169,7 +182,13 @@
     });
   }
 
-  window.zhifa = { api: api, stage: stage, enqueue: enqueue, clock: clock, sync: function () { return sync(); }, setCSRF: function (t) { csrf = t; } };
+  // pendingFor counts what waits for a case: a record taken now goes behind it.
+  function pendingFor(caseID) {
+    return all().then(function (items) { return items.filter(function (i) { return i.user === me && i.caseID === caseID && i.type === 'record'; }).length; })
+      .catch(function () { return 0; });
+  }
+
+  window.zhifa = { api: api, stage: stage, enqueue: enqueue, clock: clock, pendingFor: pendingFor, sync: function () { return sync(); }, setCSRF: function (t) { csrf = t; } };
 
   // ---- sending the queue ----
   var quiet = { progress: function () {}, status: function () {} };
@@ -211,7 +230,7 @@
           var doc = new DOMParser().parseFromString(html, 'text/html');
           var msg = doc.querySelector('form .error[role=alert], main .error');
           var e = new Error(msg ? msg.textContent.trim() : ('提交失败（' + r.status + '）'));
-          e.status = r.status >= 500 ? r.status : 422;
+          e.status = r.status;
           throw e;
         });
       });
@@ -255,9 +274,11 @@
       return Promise.resolve();
     }
     var it = items[i];
-    // What was taken later waits behind a refused item of its case: the chain keeps the order taken.
-    if (it.status === 'refused' || blocked[it.caseID]) {
-      blocked[it.caseID] = true;
+    // What was taken later waits behind a refused item of its kind: the case's records keep
+    // the order taken, and a document's contents come before its signatures.
+    var line = it.type === 'record' ? 'r:' + it.caseID : 'd:' + it.docID;
+    if (it.status === 'refused' || blocked[line]) {
+      blocked[line] = true;
       return loop(items, i + 1, blocked, sent);
     }
     render('sending', it.n);
@@ -270,13 +291,19 @@
         sent.push({ text: it.label + '（手机时间 ' + clock(it.deviceAt) + '）在断网前已保存，未重复上传', caseID: it.caseID });
         return drop(it.n);
       }
-      if (err.network || !err.status || err.status >= 500 || err.status === 429 || err.status === 401) {
+      if (err.network || !err.status || err.status >= 500 || err.status === 429 || err.status === 401 ||
+          (err.status === 409 && /正在处理中/.test(err.message))) {
         if (sent.length) note = (note || []).concat(sent);
         throw err;
       }
+      if (err.status === 422 && err.field === 'upload_ids') {
+        // A staged file expired before its record was sent: send the files again next time.
+        it.files.forEach(function (f) { f.ready = false; f.uploadID = null; });
+        return put(it);
+      }
       it.status = 'refused';
       it.error = err.message;
-      blocked[it.caseID] = true;
+      blocked[line] = true;
       return put(it);
     }).then(function () { render(); return loop(items, i + 1, blocked, sent); });
   }
@@ -300,6 +327,11 @@
     var mine = items.filter(function (i) { return i.user === me; });
     var others = items.length - mine.length;
     var shown = here.caseID ? mine.filter(function (i) { return i.caseID === here.caseID; }) : mine;
+    if (!meta) {
+      // Nobody is signed in (the offline page): what waits is not shown, only how much.
+      others += shown.length;
+      mine = shown = [];
+    }
     var main = document.querySelector('main');
     if (!main) return;
     if (!panel) {
@@ -311,8 +343,14 @@
     }
     panel.textContent = '';
     var off = !navigator.onLine;
-    if (!off && !mine.length && !others && !note && !authLost) { panel.hidden = true; return; }
+    var keptAt = document.querySelector('meta[name=zhifa-kept]');
+    if (!off && !mine.length && !others && !note && !authLost && !keptAt) { panel.hidden = true; return; }
     panel.hidden = false;
+    if (keptAt) {
+      var k = el('p', '这是本机保存的副本（保存于 ' + clock(keptAt.content) + '），显示的可能不是最新情况。', 'muted');
+      k.setAttribute('data-testid', 'kept-copy');
+      panel.appendChild(k);
+    }
     if (off) {
       var b = el('p', '离线：记录、照片、录音录像、文书内容和签名保存在本机，联网后按拍摄顺序自动上传。', 'offline-banner');
       b.setAttribute('data-testid', 'offline-banner');
@@ -372,7 +410,8 @@
     } else if (mine.length && here.caseID) {
       panel.appendChild(el('p', '其他案件还有 ' + mine.length + ' 条离线内容待上传。', 'muted'));
     }
-    if (others) panel.appendChild(el('p', '本机另有 ' + others + ' 条其他账号的离线内容，待其登录后上传。', 'muted'));
+    if (others) panel.appendChild(el('p', meta ? '本机另有 ' + others + ' 条其他账号的离线内容，待其登录后上传。' :
+      '本机有 ' + others + ' 条离线内容，待记下它们的执法人员联网登录后上传。', 'muted'));
   }
 
   // ---- documents filled and signed offline ----
@@ -392,10 +431,22 @@
       msg.setAttribute('role', 'status'); msg.setAttribute('data-testid', 'offline-kept');
       form.insertBefore(msg, form.firstChild);
       form.dispatchEvent(new CustomEvent('zhifa:kept'));
+      seenBySigner(fields);
     }, function (err) {
       window.alert('未能保存在本机：' + err.message);
     });
   });
+
+  // seenBySigner: a signature carries the values the signer was shown (f.<key>); contents
+  // kept offline are what the next signer sees.
+  function seenBySigner(fields) {
+    var sign = document.getElementById('sign-form');
+    if (!sign) return;
+    fields.forEach(function (kv) {
+      var input = kv[0].indexOf('f.') === 0 && sign.querySelector('input[type=hidden][name="' + CSS.escape(kv[0]) + '"]');
+      if (input) input.value = kv[1];
+    });
+  }
 
   // A document's contents changed offline show in its form until they are sent.
   if (here.docID) {
@@ -408,6 +459,7 @@
             var input = form.querySelector('[name="' + CSS.escape(kv[0]) + '"]');
             if (input && kv[0].indexOf('f.') === 0) input.value = kv[1];
           });
+          seenBySigner(it.fields);
         });
     }).catch(function () {});
   }

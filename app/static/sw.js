@@ -20,10 +20,15 @@ self.addEventListener('activate', function (e) {
 });
 
 // A kept page drops the one-time message it was rendered with: a message shows once.
+// It keeps its headers (the CSP among them) and says when it was kept, for the page to show.
 function keepable(res) {
+  var headers = new Headers(res.headers), at = new Date().toISOString();
   return res.text().then(function (html) {
-    html = html.replace(/<div class="flash" role="status" data-testid="page-flash">[^<]*<\/div>/, '');
-    return new Response(html, { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8', 'X-Zhifa-Kept': new Date().toISOString() } });
+    html = html.replace(/<div class="flash" role="status" data-testid="page-flash">[^<]*<\/div>/, '')
+      .replace('<head>', '<head>\n<meta name="zhifa-kept" content="' + at + '">');
+    headers.delete('Content-Length');
+    headers.delete('Content-Encoding'); // the text is decoded
+    return new Response(html, { status: 200, headers: headers });
   });
 }
 
@@ -51,9 +56,12 @@ self.addEventListener('fetch', function (e) {
     if (req.mode === 'navigate') e.respondWith(fetch(req).catch(offlinePage));
     return;
   }
-  if (url.pathname === '/login' || url.pathname === '/logout') {
+  if (url.pathname === '/login') {
     // Signed out (or the session ended): the kept pages hold people's data; drop them.
-    e.respondWith(caches.delete(PAGES).then(function () { return fetch(req); }).catch(offlinePage));
+    // Offline, nobody can sign in, and the officer's pages stay.
+    e.respondWith(fetch(req).then(function (res) {
+      return caches.delete(PAGES).then(function () { return res; });
+    }).catch(offlinePage));
     return;
   }
   if (url.pathname.indexOf('/static/') === 0) {
@@ -71,12 +79,18 @@ self.addEventListener('fetch', function (e) {
   if (req.mode !== 'navigate') return;
   e.respondWith(fetch(req).then(function (res) {
     var landed = new URL(res.url || req.url);
-    if (res.ok && res.type === 'basic' && KEPT.test(landed.pathname) && landed.pathname === url.pathname) {
+    // A page that must not be stored (a one-time code) is never kept.
+    var stored = !/no-store/.test(res.headers.get('Cache-Control') || '');
+    var kept = KEPT.test(url.pathname) && !url.search;
+    if (res.ok && res.type === 'basic' && stored && kept && landed.pathname === url.pathname) {
       e.waitUntil(keepPage(url.pathname, res.clone()));
+    } else if (kept && (res.status === 403 || res.status === 404 || res.status === 410)) {
+      // No longer this officer's to see: the kept copy goes too.
+      e.waitUntil(caches.open(PAGES).then(function (c) { return c.delete(url.pathname); }));
     }
     return res;
   }).catch(function () {
-    return caches.match(url.pathname, { cacheName: PAGES }).then(function (r) { return r || offlinePage(); });
+    return (url.search ? Promise.resolve(null) : caches.match(url.pathname, { cacheName: PAGES })).then(function (r) { return r || offlinePage(); });
   }));
 });
 
@@ -87,7 +101,7 @@ self.addEventListener('message', function (e) {
   if (d.type !== 'keep' || !Array.isArray(d.paths)) return;
   e.waitUntil(Promise.all(d.paths.filter(function (p) { return KEPT.test(p); }).map(function (p) {
     return fetch(p, { credentials: 'same-origin' }).then(function (res) {
-      if (res.ok && new URL(res.url).pathname === p) return keepPage(p, res);
+      if (res.ok && new URL(res.url).pathname === p && !/no-store/.test(res.headers.get('Cache-Control') || '')) return keepPage(p, res);
     }).catch(function () { /* tried again on the next visit */ });
   })));
 });
