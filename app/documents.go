@@ -84,7 +84,18 @@ func (a *App) publicServicePage(c *fiber.Ctx) error {
 			return a.renderServed(c, sd)
 		}
 	}
-	return c.Render("public_service", a.publicView(c, "电子送达", fiber.Map{"Token": c.Params("token")}))
+	return a.renderServiceCode(c, fiber.Map{})
+}
+
+// renderServiceCode asks for the code, saying who sent the link; a link that is no link
+// gets the same page without a sender, as before: whether a link exists is not told.
+func (a *App) renderServiceCode(c *fiber.Ctx, data fiber.Map) error {
+	agency, doc, err := a.evidence.ServiceSender(c.UserContext(), c.Params("token"))
+	if err != nil && !fault.Is(err, fault.NotFound) {
+		return err
+	}
+	data["Token"], data["Sender"], data["DocumentName"] = c.Params("token"), agency, doc
+	return c.Render("public_service", a.publicView(c, "电子送达", data))
 }
 
 // POST /public/service/{token} code=… — the first right code serves the document.
@@ -94,7 +105,7 @@ func (a *App) publicServiceOpen(c *fiber.Ctx) error {
 	sd, err := a.evidence.OpenServedDocument(c.UserContext(), c.Params("token"), code)
 	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Forbidden) {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return c.Render("public_service", a.publicView(c, "电子送达", fiber.Map{"Token": c.Params("token"), "Error": fault.MessageOf(err)}))
+		return a.renderServiceCode(c, fiber.Map{"Error": fault.MessageOf(err)})
 	}
 	if err != nil {
 		return err

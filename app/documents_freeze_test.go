@@ -417,7 +417,10 @@ func TestDocumentService(t *testing.T) {
 	c := s.browser()
 	if p := s.get(c, path); p.Status != 200 || strings.Contains(string(p.Body), dec["number"].(string)) {
 		t.Errorf("the link before the code = %d (shows the document: %v)", p.Status, strings.Contains(string(p.Body), dec["number"].(string)))
+	} else if !strings.Contains(string(p.Body), "经您书面同意，以电子方式向您送达行政处罚决定书") || !strings.Contains(string(p.Body), "市场监督管理局</b>") {
+		t.Errorf("the link before the code does not say who sent what:\n%.1500s", p.Body)
 	}
+
 	wrong := "000000"
 	if wrong == code {
 		wrong = "000001"

@@ -264,6 +264,18 @@ type ServedDocument struct {
 // OpenServedDocument is the party opening the link of an electronic service with its
 // code. The first opening with the right code is the time of service, written to the
 // chain; wrong codes are counted and the link closes after five.
+// ServiceSender names, before the code, who sent a service link and what: the agency and
+// the kind of document, so the party knows whom the link comes from. Nothing of the case.
+func (s *Service) ServiceSender(ctx context.Context, token string) (agency, document string, err error) {
+	err = s.Store.db.QueryRow(ctx, `SELECT a.name, k.name FROM document_services s JOIN documents d ON d.id = s.document_id
+		JOIN document_kinds k ON k.id = d.kind_id JOIN agencies a ON a.id = d.agency_id WHERE s.token_hash = $1`,
+		hashHex("zhifa-service-token", token)).Scan(&agency, &document)
+	if err == pgx.ErrNoRows {
+		return "", "", fault.New(fault.NotFound, "送达链接无效：请核对链接，或联系送达文书的执法机关")
+	}
+	return agency, document, enforcement.DBError(err, "送达")
+}
+
 func (s *Service) OpenServedDocument(ctx context.Context, token, code string) (ServedDocument, error) {
 	var out ServedDocument
 	th := hashHex("zhifa-service-token", token)
