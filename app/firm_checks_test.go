@@ -398,5 +398,12 @@ func TestBrowserJointCheckAndCap(t *testing.T) {
 	if n := must(chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid=code-qr]').length`))); n != 0 {
 		t.Errorf("a QR code is shown for a check over the cap")
 	}
+	// Nor does the check begin: the page offers no start, and the start itself is refused.
+	if n := must(chromedp.Run(phone, chromedp.Evaluate[int](`document.querySelectorAll('#start-record').length + (document.querySelector('[data-testid=start-refused]') ? 0 : 10)`))); n != 0 {
+		t.Errorf("the check over the cap offers to begin (%d)", n)
+	}
+	if r := s.call("POST", "/api/v1/inspection/checks/"+over+"/record", j.f.tok, nil); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "上限") {
+		t.Errorf("beginning the check over the cap = %d %s", r.Status, r.Body)
+	}
 	shot(phone, "check-over-cap-390")
 }

@@ -384,6 +384,9 @@ func (a *App) renderCheck(c *fiber.Ctx, data fiber.Map) error {
 		// in words where the QR code would be, not left to a broken image.
 		if _, err := a.inspection.CheckCode(ctx, act, ck.ID); fault.KindOf(err) == fault.Conflict || fault.KindOf(err) == fault.Unavailable {
 			data["CodeError"] = fault.MessageOf(err)
+			if fault.KindOf(err) == fault.Conflict { // the firm at its cap: the check cannot begin either
+				data["StartError"] = fault.MessageOf(err)
+			}
 		} else if err != nil {
 			return err
 		}

@@ -122,6 +122,10 @@ func (s *Service) OpenRecord(ctx context.Context, a enforcement.Actor, id uuid.U
 	case "requested", "refused":
 		return Check{}, fault.New(fault.Conflict, "该检查%s，不能开始检查", c.StateLabel())
 	}
+	// A firm at its yearly cap is not entered: no code is shown, and no check begins.
+	if err := s.checkCap(ctx, c); err != nil {
+		return Check{}, err
+	}
 	// A cause is one line: a reason written over several (or a joint check's, one per
 	// agency) is joined.
 	cause := "双随机抽查：" + c.TaskName
