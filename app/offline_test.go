@@ -175,3 +175,43 @@ func TestSignatureBoundToWhatWasShown(t *testing.T) {
 		t.Errorf("a signature over the values shown = %d %s", r.Status, r.Body)
 	}
 }
+
+// The phone installs zhifa as an app: a manifest with its icons, and a service worker
+// served from the root so that it may keep every page; the offline page needs no login.
+func TestInstallableApp(t *testing.T) {
+	s := start(t)
+	m := s.call("GET", "/manifest.webmanifest", "", nil)
+	if m.Status != 200 || !strings.HasPrefix(m.Header.Get("Content-Type"), "application/manifest+json") {
+		t.Fatalf("manifest = %d %s", m.Status, m.Header.Get("Content-Type"))
+	}
+	mj := m.JSON()
+	if mj["start_url"] != "/cases" || mj["display"] != "standalone" || mj["scope"] != "/" {
+		t.Errorf("manifest = %v", mj)
+	}
+	sizes := map[string]bool{}
+	for _, ic := range mj["icons"].([]any) {
+		icon := ic.(map[string]any)
+		if r := s.call("GET", icon["src"].(string), "", nil); r.Status != 200 || r.Header.Get("Content-Type") != "image/png" {
+			t.Errorf("icon %v = %d %s", icon["src"], r.Status, r.Header.Get("Content-Type"))
+		}
+		sizes[icon["sizes"].(string)] = true
+	}
+	if !sizes["192x192"] || !sizes["512x512"] {
+		t.Errorf("icons %v, want 192 and 512", sizes)
+	}
+	sw := s.call("GET", "/sw.js", "", nil)
+	if sw.Status != 200 || !strings.HasPrefix(sw.Header.Get("Content-Type"), "text/javascript") || sw.Header.Get("Cache-Control") != "no-cache" ||
+		!strings.Contains(string(sw.Body), "addEventListener('fetch'") {
+		t.Errorf("sw.js = %d %s %s", sw.Status, sw.Header.Get("Content-Type"), sw.Header.Get("Cache-Control"))
+	}
+	if r := s.call("GET", "/offline", "", nil); r.Status != 200 || !strings.Contains(string(r.Body), "没有网络") || !strings.Contains(string(r.Body), "/static/offline.js") {
+		t.Errorf("offline page = %d", r.Status)
+	}
+	b, _ := webLogin(t, s, "officer1")
+	home := string(s.get(b, "/").Body)
+	for _, want := range []string{`<link rel="manifest" href="/manifest.webmanifest">`, `<script src="/static/offline.js" defer></script>`, `<meta name="zhifa-user"`} {
+		if !strings.Contains(home, want) {
+			t.Errorf("a signed-in page lacks %s", want)
+		}
+	}
+}
