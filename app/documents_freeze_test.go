@@ -395,8 +395,15 @@ func TestDocumentService(t *testing.T) {
 		}
 	}
 	receipt := s.freezeDoc(f, id, "service_receipt", map[string]string{"document": "行政处罚决定书 " + dec["number"].(string), "served_at": "2026年12月2日 10时", "method": "直接送达"})
+	other := s.freezeDoc(f, id, "service_receipt", map[string]string{"document": "行政处罚事先告知书", "served_at": "2026年12月2日 10时", "method": "直接送达"})
+	if r := serve(map[string]any{"method": "direct", "to": "张三", "at": now, "receipt_id": other["id"]}); r.Status != 422 || !strings.Contains(r.ErrorMessage(), "没有写明送达的是") {
+		t.Errorf("direct service with a receipt of another document = %d %s", r.Status, r.Body)
+	}
 	if r := serve(map[string]any{"method": "direct", "to": "张三", "at": now, "receipt_id": receipt["id"]}); r.Status != 201 || r.JSON()["served_at"] == nil {
 		t.Errorf("direct service = %d %s", r.Status, r.Body)
+	}
+	if r := serve(map[string]any{"method": "direct", "to": "张三", "at": now, "receipt_id": receipt["id"]}); r.Status != 422 || !strings.Contains(r.ErrorMessage(), "已用于") {
+		t.Errorf("the same receipt for a second service = %d %s", r.Status, r.Body)
 	}
 	photo := s.addRecord(f.tok, id, "photo")
 	if r := serve(map[string]any{"method": "left", "to": "张三", "at": now, "witness": "王五（村委会）", "evidence_ids": []string{photo}}); r.Status != 201 {

@@ -136,15 +136,23 @@ func (s *Service) ServeDocument(ctx context.Context, a enforcement.Actor, id uui
 		if in.ReceiptID == nil {
 			return DocumentService{}, fault.Field("receipt_id", "直接送达须有受送达人签名的送达回证：请先制作送达回证，由受送达人签名后定稿")
 		}
-		var ok bool
+		var ok, names, used bool
 		if err := s.Store.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM documents r JOIN document_kinds k ON k.id = r.kind_id
 			WHERE r.id = $1 AND r.case_id = $2 AND r.state = 'frozen' AND k.family = 'service'
-			AND EXISTS (SELECT 1 FROM document_signatures g WHERE g.document_id = r.id AND g.role = 'party' AND NOT g.refused))`,
-			*in.ReceiptID, d.CaseID).Scan(&ok); err != nil {
+			AND EXISTS (SELECT 1 FROM document_signatures g WHERE g.document_id = r.id AND g.role = 'party' AND NOT g.refused)),
+			coalesce((SELECT position($3 IN coalesce(r.fields->>'document', '')) > 0 FROM documents r WHERE r.id = $1), false),
+			EXISTS (SELECT 1 FROM document_services u WHERE u.details->>'receipt_id' = $1::text)`,
+			*in.ReceiptID, d.CaseID, d.Number).Scan(&ok, &names, &used); err != nil {
 			return DocumentService{}, enforcement.DBError(err, "送达回证")
 		}
-		if !ok {
+		switch {
+		case !ok:
 			return DocumentService{}, fault.Field("receipt_id", "所选文书不是本案已定稿、受送达人签名的送达回证")
+		case !names:
+			// A receipt proves the service of the document it names, and of no other.
+			return DocumentService{}, fault.Field("receipt_id", "所选送达回证没有写明送达的是%s（%s）：请制作写明该文书文号的送达回证", d.Name, d.Number)
+		case used:
+			return DocumentService{}, fault.Field("receipt_id", "所选送达回证已用于登记另一次送达：一份回证只证明一次送达")
 		}
 		details["receipt_id"] = *in.ReceiptID
 	case "left":
