@@ -214,7 +214,14 @@ func TestDocumentPDFOfEachKind(t *testing.T) {
 		fields := map[string]string{}
 		for i, x := range k["fields"].([]any) {
 			key := x.(map[string]any)["key"].(string)
-			fields[key] = fmt.Sprintf("字段%d之值甲乙丙", i)
+			switch x.(map[string]any)["type"] {
+			case "date": // dates and times are held to the form the documents print
+				fields[key] = fmt.Sprintf("2026年12月%d日", i+1)
+			case "datetime":
+				fields[key] = fmt.Sprintf("2026年12月2日%d时30分", i%24)
+			default:
+				fields[key] = fmt.Sprintf("字段%d之值甲乙丙", i)
+			}
 		}
 		r := s.call("POST", "/api/v1/cases/"+at+"/documents", f.tok, map[string]any{"kind": k["code"], "fields": fields})
 		if r.Status != 201 {
@@ -232,6 +239,13 @@ func TestDocumentPDFOfEachKind(t *testing.T) {
 		}
 		if !strings.Contains(text, strings.Join(strings.Fields(k["name"].(string)), "")) || !strings.Contains(text, "草稿") || !strings.Contains(text, "第1页/共1页") {
 			t.Errorf("%s: the PDF's text lacks its name, the draft mark or its page: %.300s", k["code"], text)
+		}
+	}
+	// A date is a date, in the form the documents print.
+	for _, bad := range []string{"送达之时", "2026-12-02", "2026年2月30日 9时", "2026年12月2日 25时"} {
+		r := s.call("POST", "/api/v1/cases/"+id+"/documents", f.tok, map[string]any{"kind": "inspection_record", "fields": map[string]string{"started_at": bad}})
+		if r.Status != 422 || r.ErrorField() != "fields.started_at" || !strings.Contains(r.ErrorMessage(), "2026年12月2日 9时30分") {
+			t.Errorf("a start time of %q = %d %s", bad, r.Status, r.Body)
 		}
 	}
 	// Refused as it is typed: a signed draft could never change to lose it.

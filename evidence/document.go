@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -261,7 +263,50 @@ func (k DocumentKind) values(given map[string]string) (map[string]string, error)
 		}
 		values[key] = strings.TrimSpace(v)
 	}
+	for _, f := range k.Fields {
+		if err := checkWhen(f, values[f.Key]); err != nil {
+			return nil, err
+		}
+	}
 	return values, nil
+}
+
+var (
+	dateRe     = regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})日$`)
+	dateTimeRe = regexp.MustCompile(`^(\d{4})年(\d{1,2})月(\d{1,2})日(?:\s*(\d{1,2})时(?:(\d{1,2})分)?)?$`)
+)
+
+// checkWhen holds a date or a time on paper to the form the documents print, and to a
+// day and an hour that exist: what a party reads as the date of a 笔录 is a date.
+func checkWhen(f DocumentField, v string) error {
+	if v == "" || (f.Type != "date" && f.Type != "datetime") {
+		return nil
+	}
+	re, example := dateRe, "2026年12月2日"
+	if f.Type == "datetime" {
+		re, example = dateTimeRe, "2026年12月2日 9时30分"
+	}
+	m := re.FindStringSubmatch(v)
+	bad := m == nil
+	if !bad {
+		y, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+		bad = t.Year() != y || int(t.Month()) != mo || t.Day() != d || y < 2000
+		if f.Type == "datetime" && len(m) > 4 && m[4] != "" {
+			h, _ := strconv.Atoi(m[4])
+			mi := 0
+			if m[5] != "" {
+				mi, _ = strconv.Atoi(m[5])
+			}
+			bad = bad || h > 23 || mi > 59
+		}
+	}
+	if bad {
+		return fault.Field("fields."+f.Key, "“%s”应写成如“%s”的%s", f.Label, example, map[string]string{"date": "日期", "datetime": "时间"}[f.Type])
+	}
+	return nil
 }
 
 // UpdateDraft changes values of a draft nobody has signed yet: a signature is of what
