@@ -114,6 +114,9 @@ func (a *App) replay(c *fiber.Ctx, rk, sum string, page bool) error {
 	switch {
 	case k.Pending: // whatever the body: the first may yet fail, and the key be free again
 		return fault.New(fault.Conflict, "同一请求正在处理中，请稍候刷新页面查看结果，不要重复提交")
+	case k.Sum != sum && page:
+		// Back, a different choice, submit: the page is the old one; say so in its words.
+		return &fault.Error{Kind: fault.Conflict, Field: idempotencyHeader, Message: "这张表单已经提交过，这次填写的内容与上次不同，未办理：请刷新页面，在最新的页面上重新填写后提交"}
 	case k.Sum != sum:
 		return &fault.Error{Kind: fault.Conflict, Field: idempotencyHeader, Message: "该幂等键已用于另一项内容不同的请求，请换一个新键"}
 	}

@@ -111,4 +111,9 @@ func TestFilingFormTwiceFilesOnce(t *testing.T) {
 	if landed := string(s.get(b, second.Header.Get("Location")).Body); !strings.Contains(landed, "该表单已经提交过") {
 		t.Error("the page after a repeated submission does not say it was not filed again")
 	}
+	// Back, another cause, submit: refused in the officer's words, not the API's.
+	form.Set("cause", "另一案由")
+	if r := s.form(b, "/cases/new", form); r.Status != 409 || !strings.Contains(string(r.Body), "请刷新页面") || strings.Contains(string(r.Body), "幂等键") {
+		t.Errorf("the same form with other contents = %d\n%.600s", r.Status, r.Body)
+	}
 }
