@@ -188,6 +188,11 @@ func (a *App) renderCaseDocument(c *fiber.Ctx, data fiber.Map) error {
 	}
 	data["Doc"], data["Case"] = d, cs
 	data["Editable"] = d.State == "draft" && act.IsHandler(cs)
+	if d.State == "frozen" {
+		if data["Accesses"], err = a.evidence.DocumentAccessLog(c.UserContext(), act, id, 20); err != nil {
+			return err
+		}
+	}
 	k, err := a.evidence.DocumentKindOf(c.UserContext(), d)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ func (a *App) documentRoutes(api fiber.Router) {
 	api.Get("/cases/:id/documents", a.listCaseDocuments)
 	api.Get("/documents/:id.pdf", a.caseDocumentPDF) // before :id, which would take "….pdf"
 	api.Get("/documents/:id", a.getCaseDocument)
+	api.Get("/documents/:id/access-log", a.documentAccessLog)
 	api.Patch("/documents/:id", a.updateDraft)
 	api.Delete("/documents/:id", a.discardDraft)
 	api.Post("/documents/:id/signatures", a.signDocument)
@@ -121,11 +122,16 @@ func (a *App) renderServed(c *fiber.Ctx, sd evidence.ServedDocument) error {
 
 // GET /public/service/{token}/document.pdf — the stored PDF, for the phone that opened it.
 func (a *App) publicServicePDF(c *fiber.Ctx) error {
-	b, d, err := a.evidence.ServedPDF(c.UserContext(), c.Params("token"), c.Cookies(serviceCookie))
+	b, sd, err := a.evidence.ServedPDF(c.UserContext(), c.Params("token"), c.Cookies(serviceCookie))
+	d := sd.Document
 	if fault.Is(err, fault.Invalid) {
 		return c.Redirect("/public/service/"+c.Params("token"), fiber.StatusSeeOther)
 	}
 	if err != nil {
+		return err
+	}
+	if err := a.evidence.LogDocumentAccess(c.UserContext(), evidence.DocumentAccess{DocumentID: d.ID,
+		Who: sd.Service.Recipient, Via: "service", IP: clientIP(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)}); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
@@ -311,6 +317,20 @@ func (a *App) createDocumentKind(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(k)
 }
 
+// GET /api/v1/documents/{id}/access-log — who opened the frozen PDF, newest first (the
+// last 200).
+func (a *App) documentAccessLog(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	l, err := a.evidence.DocumentAccessLog(c.UserContext(), actor(c), id, 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": l, "total": len(l)})
+}
+
 // GET /api/v1/documents/{id}.pdf — the document as it prints.
 func (a *App) caseDocumentPDF(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
@@ -320,6 +340,13 @@ func (a *App) caseDocumentPDF(c *fiber.Ctx) error {
 	b, d, err := a.evidence.DocumentPDF(c.UserContext(), actor(c), id)
 	if err != nil {
 		return err
+	}
+	if d.State == "frozen" { // a draft's preview is not the document yet
+		uid := actor(c).UserID
+		if err := a.evidence.LogDocumentAccess(c.UserContext(), evidence.DocumentAccess{DocumentID: d.ID, UserID: &uid,
+			Who: actor(c).Name, Via: "platform", IP: clientIP(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)}); err != nil {
+			return err
+		}
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -445,6 +445,9 @@ func TestDocumentService(t *testing.T) {
 	if pdf := s.get(c, path+"/document.pdf"); pdf.Status != 200 || !bytes.HasPrefix(pdf.Body, []byte("%PDF")) {
 		t.Errorf("the party's PDF = %d", pdf.Status)
 	}
+	if l := items(s.call("GET", "/api/v1/documents/"+did+"/access-log", f.tok, nil)); len(l) == 0 || l[0]["via"] != "service" || l[0]["who"] != "张三（手机 138****0000）" {
+		t.Errorf("the party's opening is not in the access log: %v", l)
+	}
 	s.form(c, path, url.Values{"code": {code}}) // opened again: served once
 	l := items(s.call("GET", "/api/v1/cases/"+id+"/services", f.tok, nil))
 	if l[len(l)-1]["served_at"] == nil {
@@ -558,5 +561,39 @@ func TestDocumentsEachStepNeeds(t *testing.T) {
 	}
 	if r := s.call("PATCH", "/api/v1/agencies/"+f.agency, f.tok, map[string]any{"documents_from": "2026-01-01"}); r.Status != 403 {
 		t.Errorf("an officer set the agency's documents day: %d", r.Status)
+	}
+}
+
+// Every opening of a frozen document's PDF is logged before the bytes go, as for evidence
+// files; a draft's preview is not the document and is not.
+func TestDocumentAccessLogged(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.investigatingCase(f)
+	draft := s.draftRecord(f, id)
+	if r := s.call("GET", "/api/v1/documents/"+draft["id"].(string)+".pdf", f.tok, nil); r.Status != 200 {
+		t.Fatalf("preview = %d", r.Status)
+	}
+	if l := items(s.call("GET", "/api/v1/documents/"+draft["id"].(string)+"/access-log", f.tok, nil)); len(l) != 0 {
+		t.Errorf("a draft's preview logged: %v", l)
+	}
+	fz := s.freezeDoc(f, id, "inspection_record", map[string]string{"findings": "现场发现过期食品 3 箱。", "present": "李四",
+		"started_at": "2026年12月2日 9时30分", "ended_at": "2026年12月2日 10时15分"})
+	did := fz["id"].(string)
+	for range 2 {
+		if r := s.call("GET", "/api/v1/documents/"+did+".pdf", f.tok, nil); r.Status != 200 {
+			t.Fatalf("PDF = %d", r.Status)
+		}
+	}
+	l := items(s.call("GET", "/api/v1/documents/"+did+"/access-log", f.tok, nil))
+	if len(l) != 2 || l[0]["via"] != "platform" || l[0]["who"] == "" || l[0]["ip"] == "" {
+		t.Errorf("access log = %v", l)
+	}
+	b, _ := webLogin(t, s, "officer1")
+	if page := string(s.get(b, "/documents/"+did).Body); !strings.Contains(page, "PDF 访问记录（最近 2 次）") {
+		t.Errorf("the document page does not show its access log")
+	}
+	if r := s.call("GET", "/api/v1/documents/"+did+"/access-log", s.login("officer3"), nil); r.Status != 404 && r.Status != 403 {
+		t.Errorf("another agency's officer reads the log: %d", r.Status)
 	}
 }

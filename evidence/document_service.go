@@ -365,13 +365,13 @@ func (s *Service) OpenServedDocument(ctx context.Context, token, code string) (S
 
 // ServedPDF is the stored PDF of a document served electronically, for the party who
 // opened it with its code.
-func (s *Service) ServedPDF(ctx context.Context, token, code string) ([]byte, Document, error) {
+func (s *Service) ServedPDF(ctx context.Context, token, code string) ([]byte, ServedDocument, error) {
 	sd, err := s.OpenServedDocument(ctx, token, code)
 	if err != nil {
-		return nil, sd.Document, err
+		return nil, sd, err
 	}
 	b, err := s.FrozenPDF(ctx, sd.Document)
-	return b, sd.Document, err
+	return b, sd, err
 }
 
 // DocumentFacts are a case's frozen documents and the service of its decision, read in
