@@ -107,7 +107,13 @@ func (s *server) documentsFor(tok, id, to, outcome string) {
 		kind, fields = "penalty_decision", map[string]string{"facts": "当事人" + fmt.Sprint(cj["cause"]), "penalty": "罚款",
 			"performance": "十五日内缴纳", "review_body": "青山县人民政府", "court": "青山县人民法院"}
 	case to == "served":
-		kind, fields = "service_receipt", map[string]string{"document": "行政处罚决定书", "served_at": "2026年12月2日 10时", "method": "直接送达", "place": "当事人住所"}
+		number := ""
+		for _, d := range items(s.call("GET", "/api/v1/cases/"+id+"/documents", tok, nil)) {
+			if d["kind"] == "penalty_decision" && d["state"] == "frozen" {
+				number, _ = d["number"].(string)
+			}
+		}
+		kind, fields = "service_receipt", map[string]string{"document": "行政处罚决定书 " + number, "served_at": "2026年12月2日 10时", "method": "直接送达", "place": "当事人住所"}
 	default:
 		return
 	}

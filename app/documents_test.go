@@ -53,6 +53,11 @@ func TestDocumentKinds(t *testing.T) {
 	if r := s.call("POST", "/api/v1/document-kinds", admin, bad); r.Status != 422 || r.ErrorField() != "number_pattern" {
 		t.Errorf("a number without its sequence = %d %s", r.Status, r.Body)
 	}
+	bad["number_pattern"] = next["number_pattern"]
+	bad["fields"] = append(append([]any{}, decision["fields"].([]any)...), map[string]any{"key": "found_on", "label": "发现日期", "type": "date", "source": "case.occurred_at"})
+	if r := s.call("POST", "/api/v1/document-kinds", admin, bad); r.Status != 422 || r.ErrorField() != "fields" || !strings.Contains(r.ErrorMessage(), "found_on") {
+		t.Errorf("a date filled from the time of the facts = %d %s", r.Status, r.Body)
+	}
 	if r := s.call("POST", "/api/v1/document-kinds", admin, next); r.Status != 201 || r.JSON()["version"].(float64) != 2 {
 		t.Fatalf("next version = %d %s", r.Status, r.Body)
 	}

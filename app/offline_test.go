@@ -134,6 +134,9 @@ func TestOfflineRecordsKeepBothClocksAndFlags(t *testing.T) {
 	if r := late2("investigating"); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "超过 30 日") {
 		t.Errorf("an offline record 31 days after the case ended = %d %s", r.Status, r.Body)
 	}
+	if r := stage(true); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "超过 30 日") {
+		t.Errorf("an offline file 31 days after the case ended = %d %s, want refused before its bytes are sent", r.Status, r.Body)
+	}
 
 	// The handler sees both clocks and the flags on the case page.
 	b, _ := webLogin(t, s, "officer1")

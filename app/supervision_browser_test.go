@@ -186,6 +186,9 @@ func TestBrowserSupervisionMatter(t *testing.T) {
 	if width > 1440 {
 		t.Errorf("the matter page is %d px wide", width)
 	}
+	if rows := must(chromedp.Run(desk, chromedp.Evaluate[int](`new Set([...document.querySelectorAll('nav.main a')].map(a => a.offsetTop)).size`))); rows != 1 {
+		t.Errorf("the supervisor's navigation takes %d rows at 1440", rows)
+	}
 
 	// The other supervision pages pass the accessibility check at their users' sizes.
 	for _, p := range []string{"/supervision/matters", "/supervision/matters/new", "/supervision/alerts"} {

@@ -145,7 +145,7 @@ func (s *Service) DraftDocument(ctx context.Context, a enforcement.Actor, caseID
 		}
 		return Document{}, fault.New(fault.Conflict, "案件现处于“%s”环节，%s在“%s”环节制作", c.State.Label(), k.Name, strings.Join(at, "”“"))
 	}
-	values, err := k.values(in.Fields)
+	values, err := k.values(in.Fields, nil)
 	if err != nil {
 		return Document{}, err
 	}
@@ -248,7 +248,7 @@ func (s *Service) CaseDocuments(ctx context.Context, a enforcement.Actor, caseID
 }
 
 // values checks the officer's values against the kind's fields.
-func (k DocumentKind) values(given map[string]string) (map[string]string, error) {
+func (k DocumentKind) values(given, before map[string]string) (map[string]string, error) {
 	known := map[string]bool{}
 	for _, f := range k.Fields {
 		known[f.Key] = true
@@ -264,8 +264,11 @@ func (k DocumentKind) values(given map[string]string) (map[string]string, error)
 		values[key] = strings.TrimSpace(v)
 	}
 	for _, f := range k.Fields {
-		if err := checkWhen(f, values[f.Key]); err != nil {
-			return nil, err
+		// What is typed now is held to the form; a value kept as it was is not retyped.
+		if v, ok := values[f.Key]; ok && (before == nil || before[f.Key] != v) {
+			if err := checkWhen(f, v); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return values, nil
@@ -316,13 +319,13 @@ func (s *Service) UpdateDraft(ctx context.Context, a enforcement.Actor, id uuid.
 	if err != nil {
 		return d, err
 	}
-	given, err := k.values(fields)
-	if err != nil {
-		return d, err
-	}
 	values := map[string]string{}
 	for _, f := range d.Fields {
 		values[f.Key] = f.Value
+	}
+	given, err := k.values(fields, values)
+	if err != nil {
+		return d, err
 	}
 	for key, v := range given {
 		values[key] = v

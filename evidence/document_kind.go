@@ -124,6 +124,11 @@ func (in *DocumentKindInput) Validate() error {
 			return fault.Field("fields", "字段“%s”的类型应为 text、longtext、date、datetime、money、people 或 list", f.Key)
 		case f.Source != "" && FieldSources[f.Source] == "":
 			return fault.Field("fields", "字段“%s”的来源“%s”不是案件中的信息", f.Key, f.Source)
+		case (f.Source == "today" && f.Type != "date") || (f.Source == "case.occurred_at" && f.Type != "datetime"):
+			// A source fills in its own form: the day as a date, the time of the facts as a time.
+			return fault.Field("fields", "字段“%s”的来源“%s”与类型“%s”不符", f.Key, FieldSources[f.Source], FieldTypes[f.Type])
+		case (f.Type == "date" || f.Type == "datetime") && f.Source != "" && f.Source != "today" && f.Source != "case.occurred_at":
+			return fault.Field("fields", "字段“%s”是%s，只能从“当日日期”或“发生时间”填入", f.Key, FieldTypes[f.Type])
 		}
 		keys[f.Key] = true
 	}

@@ -148,7 +148,7 @@ func (s *Service) ServeDocument(ctx context.Context, a enforcement.Actor, id uui
 		switch {
 		case !ok:
 			return DocumentService{}, fault.Field("receipt_id", "所选文书不是本案已定稿、受送达人签名的送达回证")
-		case !names:
+		case !names && d.Number != "":
 			// A receipt proves the service of the document it names, and of no other.
 			return DocumentService{}, fault.Field("receipt_id", "所选送达回证没有写明送达的是%s（%s）：请制作写明该文书文号的送达回证", d.Name, d.Number)
 		case used:
@@ -378,7 +378,14 @@ func (s *Service) ServedPDF(ctx context.Context, token, code string) ([]byte, Se
 // the caller's transaction or from the pool (enforcement.Timeline).
 func (s *Store) DocumentFacts(ctx context.Context, q enforcement.Querier, caseID uuid.UUID) (enforcement.DocumentFacts, error) {
 	f := enforcement.DocumentFacts{Frozen: map[string]string{}}
-	rows, _ := q.Query(ctx, `SELECT k.code, d.number, k.family = 'service' AND d.frozen_at >= date_trunc('second', c.decided_at)
+	// A receipt counts for the decision's service if it was frozen after the decision,
+	// names the 决定书's number where zhifa made one, and proves no other document's service.
+	rows, _ := q.Query(ctx, `WITH dec AS (SELECT dd.number FROM documents dd JOIN document_kinds dk ON dk.id = dd.kind_id
+			WHERE dd.case_id = $1 AND dk.code = 'penalty_decision' AND dd.state = 'frozen' AND dd.number <> '')
+		SELECT k.code, d.number, k.family = 'service' AND d.frozen_at >= date_trunc('second', c.decided_at)
+			AND (NOT EXISTS (SELECT 1 FROM dec) OR EXISTS (SELECT 1 FROM dec WHERE position(dec.number IN coalesce(d.fields->>'document', '')) > 0))
+			AND NOT EXISTS (SELECT 1 FROM document_services u JOIN documents ud ON ud.id = u.document_id
+				JOIN document_kinds uk ON uk.id = ud.kind_id WHERE u.details->>'receipt_id' = d.id::text AND uk.code <> 'penalty_decision')
 		FROM documents d JOIN document_kinds k ON k.id = d.kind_id JOIN cases c ON c.id = d.case_id
 		WHERE d.case_id = $1 AND d.state = 'frozen' AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.replaces = d.id AND n.state = 'frozen')
 		ORDER BY d.frozen_at`, caseID)

@@ -81,8 +81,10 @@
     if (item.type === 'form' && /\/fields$/.test(item.action)) {
       // A document's contents saved again offline replace the last unsent save, in its place.
       return all().then(function (items) {
-        var prev = items.filter(function (i) { return i.user === me && i.action === item.action && i.status === 'waiting'; }).pop();
-        if (!prev) return add(item);
+        // Only into the document's last item, and only one not being sent: contents saved
+        // after a signature come after it (and are refused), never before it.
+        var prev = items.filter(function (i) { return i.user === me && i.docID === item.docID; }).pop();
+        if (!prev || prev.action !== item.action || prev.status !== 'waiting') return add(item);
         prev.fields = item.fields;
         prev.deviceAt = new Date().toISOString();
         return put(prev).then(function () { render(); return prev; });
@@ -228,9 +230,12 @@
         if (r.ok && r.redirected) return {};
         return r.text().then(function (html) {
           var doc = new DOMParser().parseFromString(html, 'text/html');
-          var msg = doc.querySelector('form .error[role=alert], main .error');
-          var e = new Error(msg ? msg.textContent.trim() : ('提交失败（' + r.status + '）'));
+          var msg = doc.querySelector('form .error[role=alert]');
+          var page = msg || doc.querySelector('main [role=alert]');
+          var e = new Error(page ? page.textContent.replace(/\s+/g, ' ').trim() : ('提交失败（' + r.status + '）'));
           e.status = r.status;
+          // No form said what was wrong (a request still running, a page error): try again later.
+          e.retry = !msg && r.status === 409;
           throw e;
         });
       });
@@ -282,7 +287,10 @@
       return loop(items, i + 1, blocked, sent);
     }
     render('sending', it.n);
-    return (it.type === 'record' ? sendRecord(it) : sendForm(it)).then(function (rec) {
+    it.status = 'sending';
+    return put(it).then(function () {
+      return it.type === 'record' ? sendRecord(it) : sendForm(it);
+    }).then(function (rec) {
       sent.push(outcome(it, rec));
       return drop(it.n);
     }, function (err) {
@@ -291,14 +299,18 @@
         sent.push({ text: it.label + '（手机时间 ' + clock(it.deviceAt) + '）在断网前已保存，未重复上传', caseID: it.caseID });
         return drop(it.n);
       }
-      if (err.network || !err.status || err.status >= 500 || err.status === 429 || err.status === 401 ||
+      if (err.network || !err.status || err.status >= 500 || err.status === 429 || err.status === 401 || err.retry ||
           (err.status === 409 && /正在处理中/.test(err.message))) {
         if (sent.length) note = (note || []).concat(sent);
-        throw err;
+        it.status = 'waiting';
+        return put(it).then(function () { throw err; });
       }
       if (err.status === 422 && err.field === 'upload_ids') {
-        // A staged file expired before its record was sent: send the files again next time.
+        // A staged file expired before its record was sent: send the files again next time,
+        // and what the case took later waits behind it.
         it.files.forEach(function (f) { f.ready = false; f.uploadID = null; });
+        it.status = 'waiting';
+        blocked[line] = true;
         return put(it);
       }
       it.status = 'refused';
