@@ -16,10 +16,11 @@ import (
 )
 
 // networkSwitch switches a tab's network off or on as Chromium's DevTools do: requests
-// fail, the service worker's too, and navigator.onLine says so. The service worker is a
-// target of its own, and its emulation belongs to the session that set it, so each is
-// attached once and kept.
-func networkSwitch(t *testing.T) func(ctx context.Context, off bool) {
+// fail, the service worker's too, and navigator.onLine says so — unless lieFi, where the
+// phone believes it is online and nothing answers. The service worker is a target of its
+// own, and its emulation belongs to the session that set it, so each is attached once and
+// kept.
+func networkSwitch(t *testing.T, lieFi ...bool) func(ctx context.Context, off bool) {
 	workers := map[target.ID]context.Context{}
 	rule := func(ctx context.Context, off bool, sw *bool) {
 		t.Helper()
@@ -36,9 +37,11 @@ func networkSwitch(t *testing.T) func(ctx context.Context, off bool) {
 	return func(ctx context.Context, off bool) {
 		t.Helper()
 		rule(ctx, off, &off)
-		if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{
-			Offline: off, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
-			t.Fatal(err)
+		if len(lieFi) == 0 || !lieFi[0] {
+			if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{
+				Offline: off, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		infos, err := chromedp.Targets(ctx)
 		if err != nil {
@@ -319,4 +322,58 @@ func TestBrowserDocumentKindPage(t *testing.T) {
 	}
 	checkAxe(t, ctx, loadAxe(t), "/document-kinds")
 	shot(ctx, "document-kinds")
+}
+
+// On a network that looks up but does not answer (navigator.onLine true), the party's
+// signature posted from a draft's page is kept by the service worker, not lost: the kept
+// page lists it, and it reaches the draft once the network answers again.
+func TestBrowserSignatureKeptOnDeadNetwork(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	id := s.investigatingCase(f)
+	doc := s.draftRecord(f, id)["id"].(string)
+	ctx := browserContext(t)
+	lieFi := networkSwitch(t, true)
+	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/documents/"+doc),
+		chromedp.WaitVisible(chromedp.CSS(`#sign-form`)))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(async () => {
+		const c = await caches.open('zhifa-pages-v1');
+		return !!navigator.serviceWorker.controller && !!(await c.match('/documents/`+doc+`'));
+	})()`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the draft was not kept: %v", err)
+	}
+	lieFi(ctx, true)
+	err = chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('sign-role'); s.value = 'party'; s.dispatchEvent(new Event('change')); })()`),
+		chromedp.SendKeys(chromedp.CSS(`#sign-signer`), "李四"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawSignature(t, ctx)
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid=sign-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-pending]`)),
+	)
+	if err != nil {
+		t.Fatalf("the signature on a dead network: %v", err)
+	}
+	if pending := must(chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=offline-pending]`)))); !strings.Contains(pending, "签名") {
+		t.Errorf("the kept page lists %q", pending)
+	}
+	shot(ctx, "offline-dead-network")
+	lieFi(ctx, false)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.zhifa.sync()`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-sent]`))); err != nil {
+		t.Fatalf("the kept signature was not sent: %v", err)
+	}
+	sigs, _ := s.call("GET", "/api/v1/documents/"+doc, f.tok, nil).JSON()["signatures"].([]any)
+	if len(sigs) != 1 || sigs[0].(map[string]any)["signer"] != "李四" {
+		t.Errorf("the draft's signatures: %v", sigs)
+	}
 }

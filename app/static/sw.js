@@ -44,6 +44,36 @@ function keepPage(path, res) {
   });
 }
 
+// keepForm puts a document form that found no network in the queue offline.js sends
+// (the same store and item), and opens the document's kept page, which lists it.
+var FORM = /^\/documents\/([0-9a-f-]{36})\/(fields|signatures)$/;
+function keepForm(url, req) {
+  var m = url.pathname.match(FORM);
+  if (!m) return Promise.reject(new Error('not kept'));
+  return req.formData().then(function (form) {
+    var fields = [], meta = {};
+    form.forEach(function (v, k) {
+      if (typeof v !== 'string') return;
+      if (k === '_by' || k === '_case' || k === '_case_number') meta[k] = v; else fields.push([k, v]);
+    });
+    if (!meta._by) throw new Error('not kept');
+    var item = { id: self.crypto.randomUUID(), user: meta._by, type: 'form', caseID: meta._case || '', docID: m[1],
+      action: url.pathname, fields: fields, label: m[2] === 'fields' ? '文书内容' : '签名', caseNumber: meta._case_number || '',
+      deviceAt: new Date().toISOString(), status: 'waiting' };
+    return new Promise(function (resolve, reject) {
+      var r = indexedDB.open('zhifa-offline', 1);
+      r.onupgradeneeded = function () { r.result.createObjectStore('queue', { keyPath: 'n', autoIncrement: true }); };
+      r.onerror = function () { reject(r.error); };
+      r.onsuccess = function () {
+        var t = r.result.transaction('queue', 'readwrite');
+        t.objectStore('queue').add(item);
+        t.oncomplete = function () { resolve(Response.redirect('/documents/' + m[1], 303)); };
+        t.onerror = t.onabort = function () { reject(t.error); };
+      };
+    });
+  });
+}
+
 function offlinePage() {
   return caches.match('/offline').then(function (r) { return r || new Response('网络不可用', { status: 503, headers: { 'Content-Type': 'text/plain; charset=utf-8' } }); });
 }
@@ -52,8 +82,12 @@ self.addEventListener('fetch', function (e) {
   var req = e.request, url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   if (req.method !== 'GET') {
-    // A form posted without a network (a move, a review) cannot be kept: say so.
-    if (req.mode === 'navigate') e.respondWith(fetch(req).catch(offlinePage));
+    // A document's contents or a signature posted on a network that looked up but did not
+    // answer is kept, as the page keeps it offline; any other form cannot be: say so.
+    if (req.mode === 'navigate') {
+      var copy = req.clone();
+      e.respondWith(fetch(req).catch(function () { return keepForm(url, copy).catch(offlinePage); }));
+    }
     return;
   }
   if (url.pathname === '/login') {
