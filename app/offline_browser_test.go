@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"zhifa/app/testenv"
 )
 
 // networkSwitch switches a tab's network off or on as Chromium's DevTools do: requests
@@ -375,5 +377,70 @@ func TestBrowserSignatureKeptOnDeadNetwork(t *testing.T) {
 	sigs, _ := s.call("GET", "/api/v1/documents/"+doc, f.tok, nil).JSON()["signatures"].([]any)
 	if len(sigs) != 1 || sigs[0].(map[string]any)["signer"] != "李四" {
 		t.Errorf("the draft's signatures: %v", sigs)
+	}
+}
+
+// A page closed in the middle of sending a kept video leaves its upload half done: the
+// next run asks zhifa which parts arrived and sends only the rest, and the record enters
+// the chain with the whole file.
+func TestBrowserOfflineUploadResumesAcrossPageLoads(t *testing.T) {
+	px := testenv.NewProxy(t, testenv.MinIOEndpoint())
+	s := start(t, func(env map[string]string) { env["ZHIFA_MINIO_PUBLIC_URL"] = "http://" + px.Addr() })
+	f := fixture(s)
+	id := s.investigatingCase(f)
+	video := mp4Bytes(12 << 20) // two parts
+	path := t.TempDir() + "/执法记录仪.mp4"
+	if err := os.WriteFile(path, video, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserContext(t)
+	err := chromedp.Do(ctx, append(phoneLogin(s, "officer1", "/cases/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`#record-form`)),
+		// The page's own file inputs hand their files to its list; this one keeps its file.
+		chromedp.Evaluate[chromedp.Void](`(() => { const i = document.createElement('input'); i.type = 'file'; i.id = 'kept-file'; document.body.appendChild(i); })()`),
+		chromedp.SetUploadFiles(chromedp.CSS(`#kept-file`), []string{path}))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a page closed after the first part leaves: the upload begun, its ID kept with
+	// the item, the second part never sent.
+	partSize, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(async () => {
+		const f = document.getElementById('kept-file').files[0];
+		const up = await zhifa.api('POST', '/api/v1/cases/`+id+`/uploads', {filename: f.name, content_type: 'video/mp4', size: f.size, sha256: '', offline: true});
+		const put = await fetch(up.parts[0].url, {method: 'PUT', body: f.slice(0, up.part_size)});
+		if (!put.ok) throw new Error('part 1: ' + put.status);
+		await new Promise((resolve, reject) => {
+			const r = indexedDB.open('zhifa-offline', 1);
+			r.onupgradeneeded = () => r.result.createObjectStore('queue', {keyPath: 'n', autoIncrement: true});
+			r.onerror = () => reject(r.error);
+			r.onsuccess = () => {
+				const tx = r.result.transaction('queue', 'readwrite');
+				tx.objectStore('queue').add({id: crypto.randomUUID(), user: document.querySelector('meta[name=zhifa-user]').content, type: 'record',
+					caseID: '`+id+`', caseNumber: '', state: 'investigating', kind: 'video', note: '断点续传的录像', participants: [], label: '录像',
+					files: [{name: f.name, type: f.type, size: f.size, blob: f, uploadID: up.upload_id}], deviceAt: new Date().toISOString(), status: 'waiting'});
+				tx.oncomplete = resolve;
+				tx.onerror = () => reject(tx.error);
+			};
+		});
+		return up.part_size;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := px.Sent()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.zhifa.sync()`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=offline-sent]`))); err != nil {
+		t.Fatalf("the kept video was not sent: %v", err)
+	}
+	resent := px.Sent() - before
+	t.Logf("sent on resuming: %d bytes of a %d-byte file (part size %d)", resent, len(video), partSize)
+	if resent > int64(len(video)-partSize)+64<<10 {
+		t.Errorf("%d bytes sent on resuming: the part that had arrived was sent again", resent)
+	}
+	cv := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()
+	if m := cv["media"].([]any); len(m) != 1 || m[0].(map[string]any)["sha256"] != sum(video) {
+		t.Errorf("the video in the chain: %v", m)
 	}
 }

@@ -196,12 +196,33 @@
   var quiet = { progress: function () {}, status: function () {} };
   var note = null; // what was sent while this page is open; another page does not repeat it
 
+  // resume finishes an upload a closed page left half sent: zhifa says which parts it holds
+  // and the rest go. Anything amiss (expired, refused) starts the file afresh instead.
+  function resume(f) {
+    if (!f.uploadID) return Promise.resolve(false);
+    return api('GET', '/api/v1/uploads/' + f.uploadID).then(function (up) {
+      return (up.ready ? Promise.resolve() : sendParts(f.blob, up, 0, quiet).then(function () {
+        return api('POST', '/api/v1/uploads/' + f.uploadID + '/complete');
+      })).then(function () { return true; });
+    }).catch(function (err) {
+      if (err.network) throw err;
+      f.uploadID = null;
+      return false;
+    });
+  }
+
   function sendRecord(it) {
     var chain = Promise.resolve();
     it.files.forEach(function (f) {
       chain = chain.then(function () {
         if (f.ready) return;
-        return stage(it.caseID, f.blob, f.name, true, quiet, function (id) { f.uploadID = id; }).then(function () {
+        return resume(f).then(function (done) {
+          if (done) return;
+          return stage(it.caseID, f.blob, f.name, true, quiet, function (id) {
+            f.uploadID = id;
+            put(it).catch(function () {}); // a later run resumes this upload
+          });
+        }).then(function () {
           f.ready = true;
           return put(it); // a second run sends the same record, with the same files
         });
