@@ -61,6 +61,20 @@ func networkSwitch(t *testing.T, lieFi ...bool) func(ctx context.Context, off bo
 	}
 }
 
+// waitKept waits until the service worker controls the page and keeps every path given.
+func waitKept(t *testing.T, ctx context.Context, paths ...string) {
+	t.Helper()
+	list, _ := json.Marshal(paths)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(async () => {
+		if (!navigator.serviceWorker.controller) return false;
+		const c = await caches.open('zhifa-pages-v1');
+		for (const p of `+string(list)+`) if (!(await c.match(p))) return false;
+		return true;
+	})()`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("%v were never kept for offline use: %v", paths, err)
+	}
+}
+
 // With the network switched off, an officer on a 390×844 phone takes a photo and writes a
 // record on a case page opened earlier, closes the page, opens it again (still offline:
 // the service worker shows the kept page and the queue is still there), switches the
@@ -87,13 +101,7 @@ func TestBrowserOfflineCaptureReachesChainInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The service worker takes the page over and keeps it.
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(async () => {
-		if (!navigator.serviceWorker.controller) return false;
-		const c = await caches.open('zhifa-pages-v1');
-		return !!(await c.match('/cases/`+id+`'));
-	})()`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("the case page was never kept for offline use: %v", err)
-	}
+	waitKept(t, ctx, "/cases/"+id)
 
 	setOffline(ctx, true)
 	err = chromedp.Do(ctx,
@@ -240,12 +248,7 @@ func TestBrowserOfflineDocumentAndConflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(async () => {
-		const c = await caches.open('zhifa-pages-v1');
-		return !!(await c.match('/cases/`+id+`')) && !!(await c.match('/documents/`+doc+`'));
-	})()`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("the case page and its draft were not kept: %v", err)
-	}
+	waitKept(t, ctx, "/cases/"+id, "/documents/"+doc)
 	setOffline(ctx, true)
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#kind`), "text"),
@@ -341,12 +344,7 @@ func TestBrowserSignatureKeptOnDeadNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(async () => {
-		const c = await caches.open('zhifa-pages-v1');
-		return !!navigator.serviceWorker.controller && !!(await c.match('/documents/`+doc+`'));
-	})()`, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("the draft was not kept: %v", err)
-	}
+	waitKept(t, ctx, "/documents/"+doc)
 	lieFi(ctx, true)
 	err = chromedp.Do(ctx,
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('sign-role'); s.value = 'party'; s.dispatchEvent(new Event('change')); })()`),

@@ -166,12 +166,18 @@ func (in *RecordInput) checkLate(st enforcement.State, closedAt *time.Time, now 
 	return nil
 }
 
-// stateTx reads the case's state under its lock, for what a record says of it.
-func stateTx(ctx context.Context, tx pgx.Tx, caseID uuid.UUID) (enforcement.State, *time.Time, error) {
+// admitTx reads the case's state under the lock the record is written in, admits the
+// record to it (checkLate) and answers the data it keeps, which speaks of that state.
+func (in *RecordInput) admitTx(ctx context.Context, tx pgx.Tx, caseID uuid.UUID, now time.Time) (json.RawMessage, error) {
 	var st enforcement.State
 	var closed *time.Time
-	err := tx.QueryRow(ctx, `SELECT state, closed_at FROM cases WHERE id = $1 FOR UPDATE`, caseID).Scan(&st, &closed)
-	return st, closed, enforcement.DBError(err, "案件")
+	if err := tx.QueryRow(ctx, `SELECT state, closed_at FROM cases WHERE id = $1 FOR UPDATE`, caseID).Scan(&st, &closed); err != nil {
+		return nil, enforcement.DBError(err, "案件")
+	}
+	if err := in.checkLate(st, closed, now); err != nil {
+		return nil, err
+	}
+	return canonicalData(in.data(st)), nil
 }
 
 // Offline reads back what data says of a record taken without a network.

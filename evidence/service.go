@@ -45,16 +45,10 @@ func (s *Service) AddRecord(ctx context.Context, a enforcement.Actor, caseID uui
 	}
 	r := Record{CaseID: caseID, Stage: in.Stage, Kind: in.Kind, Note: in.Note,
 		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name}
-	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
-		// What the record says of the case's state is read under the lock it is written in.
-		st, closed, err := stateTx(ctx, tx, caseID)
-		if err != nil {
+	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) (err error) {
+		if r.Data, err = in.admitTx(ctx, tx, caseID, s.Now()); err != nil {
 			return err
 		}
-		if err := in.checkLate(st, closed, s.Now()); err != nil {
-			return err
-		}
-		r.Data = canonicalData(in.data(st))
 		return s.Store.appendTx(ctx, tx, &r)
 	})
 	return r, enforcement.DBError(err, "记录")

@@ -158,15 +158,10 @@ func (s *Service) AddRecordWithFiles(ctx context.Context, a enforcement.Actor, c
 		OccurredAt: in.OccurredAt, Location: in.Location, Corrects: in.Corrects, AuthorID: &a.UserID, AuthorName: a.Name}
 	var media []Media
 	err = pgx.BeginFunc(ctx, s.Store.db, func(tx pgx.Tx) error {
-		// What the record says of the case's state is read under the lock it is written in.
-		st, closed, err := stateTx(ctx, tx, caseID)
-		if err != nil {
+		var err error
+		if rec.Data, err = in.admitTx(ctx, tx, caseID, s.Now()); err != nil {
 			return err
 		}
-		if err := in.checkLate(st, closed, s.Now()); err != nil {
-			return err
-		}
-		rec.Data = canonicalData(in.data(st))
 		ups, err := s.Store.readyUploadsTx(ctx, tx, caseID, uploadIDs)
 		if err != nil {
 			return err
