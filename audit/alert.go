@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"zhifa/enforcement"
+	"zhifa/evidence"
 	"zhifa/fault"
 )
 
@@ -215,13 +216,7 @@ func serviceOverdue(ctx context.Context, tx pgx.Tx, cal *enforcement.Calendar, n
 
 // decisionNotServed: no service of the case's 决定书 is recorded yet (a document service,
 // before the case is moved to 已送达), which would have stopped the 7-day clock.
-// It reads the service as enforcement.DocumentFacts does: of the newest 决定书, after the
-// decision.
-const decisionNotServed = ` AND NOT EXISTS (SELECT 1 FROM document_services s JOIN documents d ON d.id = s.document_id
-		JOIN document_kinds k ON k.id = d.kind_id
-		WHERE s.case_id = c.id AND k.code = 'penalty_decision' AND s.served_at IS NOT NULL AND s.served_at <= now()
-		AND s.served_at >= date_trunc('minute', c.decided_at)
-		AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.replaces = d.id AND n.state = 'frozen'))`
+var decisionNotServed = ` AND NOT EXISTS (SELECT 1 ` + evidence.DecisionServices("c.id") + ` AND ` + evidence.DecisionServed + `)`
 
 func seizureOverdue(ctx context.Context, tx pgx.Tx, _ *enforcement.Calendar, now time.Time, _ scope) (string, []any, error) {
 	return `SELECT ` + caseAlertCols + `,

@@ -374,6 +374,20 @@ func (s *Service) ServedPDF(ctx context.Context, token, code string) ([]byte, Se
 	return b, sd, err
 }
 
+// DecisionServices is the FROM and WHERE of the services of a case's decision (the case
+// named by the SQL expression caseID): of its 决定书, the newest version, once decided. With
+// DecisionServed, the ones that have served it, which stop the 7-day clock: the case page,
+// the agenda and the supervision alert read the same.
+func DecisionServices(caseID string) string {
+	return `FROM document_services s JOIN documents d ON d.id = s.document_id
+		JOIN document_kinds k ON k.id = d.kind_id JOIN cases dc ON dc.id = s.case_id
+		WHERE s.case_id = ` + caseID + ` AND k.code = 'penalty_decision' AND dc.decided_at IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.replaces = d.id AND n.state = 'frozen')`
+}
+
+// DecisionServed keeps, of DecisionServices, those served since the decision.
+const DecisionServed = `s.served_at IS NOT NULL AND s.served_at <= now() AND s.served_at >= date_trunc('minute', dc.decided_at)`
+
 // DocumentFacts are a case's frozen documents and the service of its decision, read in
 // the caller's transaction or from the pool (enforcement.Timeline).
 func (s *Store) DocumentFacts(ctx context.Context, q enforcement.Querier, caseID uuid.UUID) (enforcement.DocumentFacts, error) {
@@ -402,13 +416,8 @@ func (s *Store) DocumentFacts(ctx context.Context, q enforcement.Querier, caseID
 	var at *time.Time
 	var method, to string
 	var rec *uuid.UUID
-	// The decision's own service: of the 决定书 (its newest version), after the decision.
-	const decisionServices = `FROM document_services s JOIN documents d ON d.id = s.document_id
-		JOIN document_kinds k ON k.id = d.kind_id JOIN cases c ON c.id = s.case_id
-		WHERE s.case_id = $1 AND k.code = 'penalty_decision' AND c.decided_at IS NOT NULL
-		AND NOT EXISTS (SELECT 1 FROM documents n WHERE n.replaces = d.id AND n.state = 'frozen')`
-	err = q.QueryRow(ctx, `SELECT s.served_at, s.method, s.recipient, s.record_id `+decisionServices+`
-		AND s.served_at IS NOT NULL AND s.served_at <= now() AND s.served_at >= date_trunc('minute', c.decided_at)
+	decisionServices := DecisionServices("$1")
+	err = q.QueryRow(ctx, `SELECT s.served_at, s.method, s.recipient, s.record_id `+decisionServices+` AND `+DecisionServed+`
 		ORDER BY s.served_at LIMIT 1`, caseID).Scan(&at, &method, &to, &rec)
 	if err != nil && err != pgx.ErrNoRows {
 		return f, enforcement.DBError(err, "送达")

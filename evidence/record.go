@@ -159,11 +159,17 @@ func (in *RecordInput) checkLate(st enforcement.State, closedAt *time.Time, now 
 	if !in.Capture.State.Open() {
 		return fault.Field("capture.state", "离线记录须是在案件办理中记下的；案件已%s", st.Label())
 	}
-	if closedAt != nil && now.Sub(*closedAt) > lateWindow {
-		return fault.New(fault.Conflict, "案件已于 %s %s，已超过 30 日，不再接收离线记录；请与承办机构联系",
-			closedAt.In(enforcement.Shanghai()).Format("2006-01-02"), st.Label())
+	return pastLateWindow(st, closedAt, now)
+}
+
+// pastLateWindow refuses what comes from offline for a case ended more than lateWindow
+// ago: its record, and before that its files' bytes.
+func pastLateWindow(st enforcement.State, closedAt *time.Time, now time.Time) error {
+	if st.Open() || closedAt == nil || now.Sub(*closedAt) <= lateWindow {
+		return nil
 	}
-	return nil
+	return fault.New(fault.Conflict, "案件已于 %s %s，已超过 30 日，不再接收离线记录；请与承办机构联系",
+		closedAt.In(enforcement.Shanghai()).Format("2006-01-02"), st.Label())
 }
 
 // admitTx reads the case's state under the lock the record is written in, admits the

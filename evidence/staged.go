@@ -40,11 +40,7 @@ func (s *Service) attachableLate(ctx context.Context, a enforcement.Actor, caseI
 		return c, err
 	}
 	if offline {
-		// The window of RECORDS.md §2.6, before any bytes are sent.
-		if !c.State.Open() && c.ClosedAt != nil && s.Now().Sub(*c.ClosedAt) > lateWindow {
-			return c, fault.New(fault.Conflict, "案件已于 %s %s，已超过 30 日，不再接收离线记录的文件", c.ClosedAt.In(enforcement.Shanghai()).Format("2006-01-02"), c.State.Label())
-		}
-		return c, nil
+		return c, pastLateWindow(c.State, c.ClosedAt, s.Now()) // RECORDS.md §2.6, before any bytes are sent
 	}
 	return c, openForEvidence(c.State)
 }

@@ -41,28 +41,7 @@
   }
 
   // ---- the queue: one object store, keyed in the order things were taken ----
-  var dbp = null;
-  function db() {
-    if (!dbp) dbp = new Promise(function (resolve, reject) {
-      var r = indexedDB.open('zhifa-offline', 1);
-      r.onupgradeneeded = function () { r.result.createObjectStore('queue', { keyPath: 'n', autoIncrement: true }); };
-      r.onsuccess = function () { resolve(r.result); };
-      r.onerror = function () { reject(r.error); };
-    });
-    return dbp;
-  }
-  function store(mode, fn) {
-    return db().then(function (d) {
-      return new Promise(function (resolve, reject) {
-        var t = d.transaction('queue', mode), req = fn(t.objectStore('queue'));
-        t.oncomplete = function () { resolve(req ? req.result : undefined); };
-        t.onerror = t.onabort = function () { reject(t.error || new Error('本机存储失败')); };
-      });
-    });
-  }
-  function all() { return store('readonly', function (s) { return s.getAll(); }); }
-  function put(item) { return store('readwrite', function (s) { return s.put(item); }); }
-  function drop(n) { return store('readwrite', function (s) { return s.delete(n); }); }
+  var all = zhifaQueue.all, put = zhifaQueue.put, drop = zhifaQueue.drop;
 
   // position asks the phone where it is only if the officer already allowed it.
   function position() {

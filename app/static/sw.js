@@ -3,8 +3,9 @@
 // copy is shown. Nothing is written here: what is taken offline waits in IndexedDB
 // (offline.js) and is sent by the page.
 'use strict';
+importScripts('/static/queue.js');
 var STATIC = 'zhifa-static-v1', PAGES = 'zhifa-pages-v1', MAX_PAGES = 60;
-var SHELL = ['/static/app.css', '/static/offline.js', '/static/case.js', '/static/signature.js',
+var SHELL = ['/static/app.css', '/static/queue.js', '/static/offline.js', '/static/case.js', '/static/signature.js',
   '/static/document.js', '/offline', '/static/icon-192.png'];
 // The pages an officer works on in the field: the case list, a case, a document.
 var KEPT = /^\/(cases|cases\/[0-9a-f-]{36}|documents\/[0-9a-f-]{36})$/;
@@ -60,17 +61,7 @@ function keepForm(url, req) {
     var item = { id: self.crypto.randomUUID(), user: meta._by, type: 'form', caseID: meta._case || '', docID: m[1],
       action: url.pathname, fields: fields, label: m[2] === 'fields' ? '文书内容' : '签名', caseNumber: meta._case_number || '',
       deviceAt: new Date().toISOString(), status: 'waiting' };
-    return new Promise(function (resolve, reject) {
-      var r = indexedDB.open('zhifa-offline', 1);
-      r.onupgradeneeded = function () { r.result.createObjectStore('queue', { keyPath: 'n', autoIncrement: true }); };
-      r.onerror = function () { reject(r.error); };
-      r.onsuccess = function () {
-        var t = r.result.transaction('queue', 'readwrite');
-        t.objectStore('queue').add(item);
-        t.oncomplete = function () { resolve(Response.redirect('/documents/' + m[1], 303)); };
-        t.onerror = t.onabort = function () { reject(t.error); };
-      };
-    });
+    return zhifaQueue.put(item).then(function () { return Response.redirect('/documents/' + m[1], 303); });
   });
 }
 
