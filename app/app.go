@@ -42,6 +42,7 @@ type App struct {
 	inspection  *inspection.Service
 	audit       *audit.Service
 	translog    *evidence.Log // the transparency log of chain heads
+	dispatcher  *Dispatcher   // sends the outbox to the exchange destinations
 	sessions    *Sessions
 	metrics     *metrics
 	proxies     proxies // trusted load balancers, for the client's address
@@ -82,6 +83,12 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 		_, _ = rand.Read(b)
 		a.cfg.DocumentKey = hex.EncodeToString(b)
 		log.Warn("ZHIFA_DOCUMENT_KEY is not set; documents are signed with keys that end with this process")
+	}
+	if a.cfg.ExchangeKey == "" { // production refuses this in LoadConfig
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		a.cfg.ExchangeKey = hex.EncodeToString(b)
+		log.Warn("ZHIFA_EXCHANGE_KEY is not set; exchange secrets saved now cannot be read after this process ends")
 	}
 	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
@@ -148,6 +155,12 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	a.evidence.PublicURL = cfg.PublicURL
 	a.audit = audit.NewService(a.db, a.enforcement, a.evidence)
 	a.audit.ClueDecideDays = cfg.ClueDays
+	seed, _ := hex.DecodeString(a.cfg.ExchangeKey)
+	if a.audit.Sealer, err = audit.NewSealer(seed); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("ZHIFA_EXCHANGE_KEY: %w", err)
+	}
+	a.dispatcher = &Dispatcher{ex: a.audit, db: a.db, log: log.Named("exchange"), Poll: cfg.ExchangePoll, Timeout: cfg.ExchangeTimeout}
 	a.audit.DocumentFont, a.audit.DocumentFallbackFont = cfg.DocumentFont, cfg.DocumentFontAlt
 	// Evaluators read the files of their campaign; supervisors the cases of their matters.
 	a.enforcement.ReadGrant = func(ctx context.Context, act enforcement.Actor, caseID uuid.UUID) (bool, error) {
@@ -198,6 +211,16 @@ func (a *App) Serve(ctx context.Context) error {
 	go every(ctx, 10*time.Minute, a.sweep)
 	go every(ctx, time.Minute, a.logCheckpoint)
 	go every(ctx, 5*time.Minute, a.syncAlerts)
+	// The dispatcher is waited for on the way out, so nothing it does outlives Serve.
+	dctx, stopDispatch := context.WithCancel(ctx)
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		if a.cfg.ExchangeSend {
+			a.dispatcher.Run(dctx)
+		}
+	}()
+	defer func() { stopDispatch(); <-dispatched }()
 	a.log.Info("zhifa serving", zap.String("addr", a.ln.Addr().String()))
 	select {
 	case err := <-done:

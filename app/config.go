@@ -57,6 +57,10 @@ type Config struct {
 	LogOrigin       string        // the log's name, first line of every checkpoint
 	CheckKey        string        // Ed25519 seed (hex) that signs inspection codes (检查码)
 	DocumentKey     string        // seed (hex) from which each agency's Ed25519 key that signs frozen documents derives
+	ExchangeKey     string        // seed (hex) that seals the data-exchange destinations' secrets in the database
+	ExchangePoll    time.Duration // how often the dispatcher looks for events to send
+	ExchangeSend    bool          // whether this process may run the dispatcher (one runs across replicas)
+	ExchangeTimeout time.Duration // how long one request to a destination may take
 	PlanDue         string        // month and day ("03-31") by which annual inspection plans are filed
 	JointDays       int           // days within which checks of one firm are proposed as one visit
 	logOriginSet    bool          // production must name its log, not inherit the URL's host
@@ -99,6 +103,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogKey:          e.secretFile("ZHIFA_LOG_KEY", localdev.LogKeyFile(getenv)),
 		CheckKey:        e.secretFile("ZHIFA_CHECK_KEY", localdev.CheckKeyFile(getenv)),
 		DocumentKey:     e.secretFile("ZHIFA_DOCUMENT_KEY", localdev.DocumentKeyFile(getenv)),
+		ExchangeKey:     e.secretFile("ZHIFA_EXCHANGE_KEY", localdev.ExchangeKeyFile(getenv)),
+		ExchangePoll:    e.dur("ZHIFA_EXCHANGE_POLL", time.Second),
+		ExchangeSend:    e.bool("ZHIFA_EXCHANGE_SEND", true),
+		ExchangeTimeout: e.dur("ZHIFA_EXCHANGE_TIMEOUT", 10*time.Second),
 		ComplaintWork:   int(e.int("ZHIFA_COMPLAINT_WORK", complaintWork)),
 		ClueDays:        int(e.int("ZHIFA_CLUE_DAYS", 7)),
 		PlanDue:         e.str("ZHIFA_PLAN_DUE", inspection.PlanFilingDue),
@@ -171,6 +179,14 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_CHECK_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
 	case c.Env == "production" && c.CheckKey == "":
 		return fmt.Errorf("ZHIFA_CHECK_KEY (or _FILE) must be set in production: 32 bytes in hex, the Ed25519 seed that signs inspection codes")
+	case c.ExchangeKey != "" && !isHexKey(c.ExchangeKey):
+		return fmt.Errorf("ZHIFA_EXCHANGE_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
+	case c.Env == "production" && c.ExchangeKey == "":
+		return fmt.Errorf("ZHIFA_EXCHANGE_KEY (or _FILE) must be set in production: 32 bytes in hex, the seed that seals the exchange destinations' secrets")
+	case c.ExchangePoll < 10*time.Millisecond || c.ExchangePoll > time.Minute:
+		return fmt.Errorf("ZHIFA_EXCHANGE_POLL must be between 10ms and 1m")
+	case c.ExchangeTimeout < 10*time.Millisecond || c.ExchangeTimeout > 5*time.Minute:
+		return fmt.Errorf("ZHIFA_EXCHANGE_TIMEOUT must be between 10ms and 5m")
 	case c.DocumentKey != "" && !isHexKey(c.DocumentKey):
 		return fmt.Errorf("ZHIFA_DOCUMENT_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
 	case c.Env == "production" && c.DocumentKey == "":
@@ -214,7 +230,7 @@ func (c Config) Masked() []zap.Field {
 		zap.String("retention_mode", c.RetentionMode), zap.Int("display_months", c.DisplayMonths),
 		zap.Int("display_months_minor", c.DisplayMinor), zap.Int("public_rate", c.PublicRate),
 		zap.String("public_url", c.PublicURL), zap.String("qr_key", maskSecret(c.QRKey)),
-		zap.String("log_key", maskSecret(c.LogKey)), zap.String("check_key", maskSecret(c.CheckKey)), zap.String("document_key", maskSecret(c.DocumentKey)), zap.String("log_origin", c.LogOrigin),
+		zap.String("log_key", maskSecret(c.LogKey)), zap.String("check_key", maskSecret(c.CheckKey)), zap.String("document_key", maskSecret(c.DocumentKey)), zap.String("exchange_key", maskSecret(c.ExchangeKey)), zap.Duration("exchange_poll", c.ExchangePoll), zap.Bool("exchange_send", c.ExchangeSend), zap.Duration("exchange_timeout", c.ExchangeTimeout), zap.String("log_origin", c.LogOrigin),
 		zap.Int("complaint_work", c.ComplaintWork), zap.Int("clue_days", c.ClueDays),
 		zap.String("plan_due", c.PlanDue), zap.Int("joint_days", c.JointDays),
 		zap.String("document_font", c.DocumentFont), zap.String("document_font_fallback", c.DocumentFontAlt),

@@ -2,7 +2,9 @@ package app
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
+	"zhifa/audit"
 	"zhifa/enforcement"
 )
 
@@ -45,7 +47,18 @@ func (a *App) getDisclosure(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(d)
+	pushes, err := a.audit.SubjectDeliveries(c.UserContext(), []uuid.UUID{id})
+	if err != nil {
+		return err
+	}
+	ex := pushes[id]
+	if ex == nil {
+		ex = []audit.Delivery{}
+	}
+	return c.JSON(struct {
+		enforcement.Disclosure
+		Exchange []audit.Delivery `json:"exchange"`
+	}{d, ex})
 }
 
 // POST /api/v1/disclosures/{id}/publish
@@ -131,8 +144,16 @@ func (a *App) disclosuresPage(c *fiber.Ctx) error {
 	}
 	tabs := []struct{ State, Label string }{{"overdue", "逾期未公示"}, {"due", "待公示"}, {"withdrawal_due", "待撤回"},
 		{"published", "公示中"}, {"withdrawn", "已撤回"}, {"expired", "公示期满"}, {"on_time", "按时公示"}, {"late", "逾期公示"}}
+	ids := make([]uuid.UUID, len(l.Items))
+	for i, d := range l.Items {
+		ids[i] = d.ID
+	}
+	pushes, err := a.audit.SubjectDeliveries(c.UserContext(), ids)
+	if err != nil {
+		return err
+	}
 	return c.Render("disclosures", a.view(c, "公示", fiber.Map{"List": l, "State": state, "Tabs": tabs, "Pager": pager(c, p, l.Total),
-		"AgencyID": agency}))
+		"AgencyID": agency, "Pushes": pushes}))
 }
 
 // GET /disclosures/stats

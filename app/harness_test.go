@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,8 +98,9 @@ func TestMain(m *testing.M) {
 // the test's own.
 type server struct {
 	t   testing.TB
-	URL string
-	env map[string]string
+	URL  string
+	env  map[string]string
+	stop func() // ends the process now (it ends with the test anyway)
 }
 
 // start runs zhifa with the demo county loaded; change edits its environment first.
@@ -109,6 +111,13 @@ func start(t testing.TB, change ...func(env map[string]string)) *server {
 	for _, c := range change {
 		c(env)
 	}
+	return serveEnv(t, env)
+}
+
+// serveEnv runs zhifa over an environment made before: a second process on the same
+// database, key prefix and bucket, as after a restart.
+func serveEnv(t testing.TB, env map[string]string) *server {
+	t.Helper()
 	cfg, err := app.LoadConfig(testenv.Getenv(env))
 	if err != nil {
 		t.Fatal(err)
@@ -129,14 +138,18 @@ func start(t testing.TB, change ...func(env map[string]string)) *server {
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
-	})
-	return &server{t: t, URL: "http://" + addr, env: env}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+			a.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &server{t: t, URL: "http://" + addr, env: env, stop: stop}
 }
 
 // midnightMargin is longer than any one test takes.

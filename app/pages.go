@@ -44,6 +44,7 @@ func (a *App) pageRoutes(srv *fiber.App) {
 	a.casePageRoutes(srv, login, write)
 	a.documentPageRoutes(srv, login, write)
 	a.documentKindPageRoutes(srv, login, write)
+	a.exchangePageRoutes(srv, login, write)
 	a.reviewPageRoutes(srv, login, write)
 	a.disclosurePageRoutes(srv, login, write)
 	a.agencyPublicPageRoutes(srv, login, write)
@@ -69,6 +70,10 @@ var templateFuncs = template.FuncMap{
 	},
 	"join": strings.Join,
 	// has says whether a list of codes holds one (a checked box).
+	"formatLabel": audit.FormatLabel,
+	"deliveryState": func(s string) string {
+		return map[string]string{"pending": "待推送", "failed": "重试中", "dead": "失败待处理", "sent": "已送达"}[s]
+	},
 	"has": func(list any, v string) bool {
 		switch l := list.(type) {
 		case []string:
@@ -174,7 +179,7 @@ func nav(a enforcement.Actor) []navItem {
 		items = append(items, navItem{"/reviewers", "审核人员配备"}, navItem{"/users", "账号"}, navItem{"/activity", "操作日志"})
 	}
 	if a.Has(enforcement.RoleAdmin) {
-		items = append(items, navItem{"/document-kinds", "文书格式"})
+		items = append(items, navItem{"/document-kinds", "文书格式"}, navItem{"/exchange", "数据交换"})
 	}
 	items = append(items, navItem{"/calendar", "工作日历"})
 	return items

@@ -38,6 +38,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.reportRoutes(api)
 	a.supervisionRoutes(api)
 	a.documentRoutes(api)
+	a.exchangeRoutes(api)
 
 	a.pageRoutes(srv)
 }

@@ -441,6 +441,9 @@ func (s *Service) IssueDocument(ctx context.Context, a enforcement.Actor, matter
 			}
 			note += "；案件 " + c.Number + " 的决定被" + enforcement.OutcomeResultLabel(result)
 		}
+		if err := s.enqueueDocumentTx(ctx, tx, m, d, label, ag.Name, now); err != nil {
+			return err
+		}
 		if err := s.matterRecord(ctx, tx, m.ID, m.State, "document", a, now, note, map[string]any{"document_id": d.ID.String(),
 			"kind": d.Kind, "number": d.Number, "agency_id": ag.ID.String(), "due_date": due.String(), "pdf_sha256": d.PDFSHA256,
 			"pdf_size": d.PDFSize, "pdf_object_key": d.PDFKey, "pdf_version_id": d.PDFVersion}); err != nil {
@@ -461,6 +464,20 @@ func (s *Service) removeObject(key, version string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_ = s.Evidence.Objects.Remove(ctx, key, version)
+}
+
+// enqueueDocumentTx writes the document as a 监管行为 of the body that issues it.
+func (s *Service) enqueueDocumentTx(ctx context.Context, tx pgx.Tx, m Matter, d Document, label, addressee string, now time.Time) error {
+	var issuerID uuid.UUID
+	if err := tx.QueryRow(ctx, `SELECT id FROM agencies WHERE region_code = $1 AND name = $2 ORDER BY id LIMIT 1`, m.RegionCode, d.Issuer).Scan(&issuerID); err != nil {
+		return err
+	}
+	act := enforcement.Action{Kind: "supervision_document", SubjectID: d.ID, Number: d.Number, Matter: label, Target: addressee,
+		On: enforcement.DateOf(now), Officers: []string{d.IssuedBy}, Result: "要求 " + d.DueDate.String() + " 前答复", Detail: d.Requirements}
+	if d.CaseNumber != "" {
+		act.Detail = "所涉案件 " + d.CaseNumber + "；" + d.Requirements
+	}
+	return enforcement.EnqueueActionTx(ctx, tx, enforcement.TopicActionDocument, "matter:"+m.ID.String(), issuerID, now, act)
 }
 
 // issuer is the body a document is issued in the name of: the county government for a

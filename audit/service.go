@@ -21,6 +21,8 @@ type Service struct {
 	DocumentFont, DocumentFallbackFont string
 	// TrackingCode makes a complaint's tracking code; nil is a random one (the demo fixes it).
 	TrackingCode func() string
+	// Sealer seals destinations' secrets; nil refuses to store one.
+	Sealer *Sealer
 }
 
 // NewService builds the service over the shared pool.

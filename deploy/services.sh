@@ -78,6 +78,8 @@ mkdir -p "$CACHE"
 [ -s "$CACHE/log_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/log_key")
 # The Ed25519 seed that signs inspection codes (检查码), likewise.
 [ -s "$CACHE/check_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/check_key")
+# The seed that seals the data-exchange destinations' secrets in the database.
+[ -s "$CACHE/exchange_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/exchange_key")
 [ -s "$CACHE/document_key" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CACHE/document_key")
 
 start_postgres

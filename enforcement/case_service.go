@@ -244,6 +244,9 @@ func (s *Service) MoveCase(ctx context.Context, a Actor, id uuid.UUID, m Move) (
 			if err := s.discloseDecisionTx(ctx, tx, c, now); err != nil {
 				return nil, err
 			}
+			if err := caseActionTx(ctx, tx, c, TopicActionDecided, now); err != nil {
+				return nil, err
+			}
 		}
 		return e, nil
 	})

@@ -70,6 +70,10 @@ func (s *Store) CreateCase(ctx context.Context, in CaseInput, by Actor, now time
 				return err
 			}
 		}
+		filed := Case{ID: id, AgencyID: in.AgencyID, Number: number, Kind: in.Kind, Cause: in.Cause, Parties: in.Parties}
+		if err := caseActionTx(ctx, tx, &filed, TopicActionFiled, now); err != nil {
+			return err
+		}
 		return s.record(ctx, tx, TimelineEntry{CaseID: id, Stage: Filed, Kind: "transition", OccurredAt: now,
 			Note: "立案：" + in.Cause, Data: map[string]any{"to": Filed, "number": number}, AuthorID: &by.UserID, AuthorName: by.Name})
 	})

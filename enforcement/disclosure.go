@@ -163,7 +163,10 @@ func (s *Service) addDisclosureTx(ctx context.Context, tx pgx.Tx, d *Disclosure,
 		until := s.Disclosure.DisplayUntil(DateOf(now), d.Minor)
 		d.State, d.PublishedAt, d.DisplayUntil = "published", &now, &until
 	}
-	return s.Store.insertDisclosureTx(ctx, tx, d)
+	if err := s.Store.insertDisclosureTx(ctx, tx, d); err != nil {
+		return err
+	}
+	return enqueuePublishedTx(ctx, tx, d)
 }
 
 // Settle fills in what is counted from the calendar and today.
@@ -408,7 +411,10 @@ func (s *Service) PublishDisclosure(ctx context.Context, a Actor, id uuid.UUID) 
 			d.ID, now, a.UserID, until); err != nil {
 			return "", DBError(err, "公示事项")
 		}
-		d.State = "published"
+		d.State, d.PublishedAt, d.DisplayUntil = "published", &now, &until
+		if err := enqueuePublishedTx(ctx, tx, d); err != nil {
+			return "", err
+		}
 		return fmt.Sprintf("公示行政执法决定（公示至 %s）", until), nil
 	})
 }
@@ -428,6 +434,9 @@ func (s *Service) WithdrawDisclosure(ctx context.Context, a Actor, id uuid.UUID,
 		if _, err := tx.Exec(ctx, `UPDATE disclosures SET state = 'withdrawn', withdrawn_at = $2, withdrawn_by = $3, withdraw_reason = $4 WHERE id = $1`,
 			d.ID, now, a.UserID, d.WithdrawReason); err != nil {
 			return "", DBError(err, "公示事项")
+		}
+		if err := enqueueWithdrawnTx(ctx, tx, d, now); err != nil {
+			return "", err
 		}
 		return "撤回公示：" + d.WithdrawReason, nil
 	})

@@ -204,6 +204,11 @@ func (s *Service) RecordResult(ctx context.Context, a enforcement.Actor, id uuid
 			Result: kind.Label, Findings: in.Findings}); err != nil {
 			return nil, err
 		}
+		if err := enforcement.EnqueueActionTx(ctx, tx, enforcement.TopicActionCheck, enforcement.CaseStream(*c.CaseID), a.AgencyID, now,
+			enforcement.Action{Kind: "check", SubjectID: id, Number: c.Title(), Matter: c.Matters, Target: c.TargetName, TargetCode: c.TargetCode,
+				On: enforcement.DateOf(now), Officers: c.Inspectors, Result: kind.Label, Detail: enforcement.NewRedaction(nil).Text(in.Findings)}); err != nil {
+			return nil, err
+		}
 		from := cs.State
 		note := "检查结果：" + kind.Label
 		if f := strings.TrimSpace(in.Findings); f != "" {

@@ -51,6 +51,11 @@ func DocumentKeyFile(getenv func(string) string) string {
 	return filepath.Join(CacheDir(getenv), "document_key")
 }
 
+// ExchangeKeyFile is the file holding the generated seed that seals destinations' secrets.
+func ExchangeKeyFile(getenv func(string) string) string {
+	return filepath.Join(CacheDir(getenv), "exchange_key")
+}
+
 // QRKeyFile is the file holding the generated key that signs certificate QR codes.
 func QRKeyFile(getenv func(string) string) string {
 	return filepath.Join(CacheDir(getenv), "qr_key")

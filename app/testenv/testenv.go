@@ -191,7 +191,17 @@ func Env(t testing.TB, template string) map[string]string {
 		"ZHIFA_MINIO_ENDPOINT": MinIOEndpoint(),
 		"ZHIFA_MINIO_BUCKET":   Bucket(t),
 		"ZHIFA_LOG_LEVEL":      "warn",
+		// One key for every process the test starts on this database, so a restarted zhifa
+		// unseals the secrets the first one stored.
+		"ZHIFA_EXCHANGE_KEY":  randomHex(32),
+		"ZHIFA_EXCHANGE_POLL": "100ms",
 	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // Getenv reads from m first and from the process environment after.

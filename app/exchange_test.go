@@ -1,0 +1,531 @@
+package app_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// receiver is a destination on loopback: it checks each request's signature, keeps
+// every arrival (duplicates too) and what it accepted once per idempotency key, and
+// answers as the test tells it.
+type receiver struct {
+	t      *testing.T
+	secret string
+	srv    *httptest.Server
+
+	mu       sync.Mutex
+	arrivals []arrival            // every request, in the order it came
+	accepted []arrival            // each event once, in the order first accepted
+	seen     map[string]bool      // idempotency keys accepted
+	answer   func(a arrival) int  // the status to answer with; nil: 200
+	hold     func(a arrival) bool // hold the answer until release is closed
+	release  chan struct{}
+}
+
+type arrival struct {
+	Key   string
+	Topic string
+	Body  map[string]any
+	Raw   string
+}
+
+func newReceiver(t *testing.T, secret string) *receiver {
+	rc := &receiver{t: t, secret: secret, seen: map[string]bool{}, release: make(chan struct{})}
+	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
+	t.Cleanup(func() {
+		rc.mu.Lock()
+		select {
+		case <-rc.release:
+		default:
+			close(rc.release)
+		}
+		rc.mu.Unlock()
+		rc.srv.Close()
+	})
+	return rc
+}
+
+func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	ts := r.Header.Get("X-Zhifa-Timestamp")
+	m := hmac.New(sha256.New, []byte(rc.secret))
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	if r.Header.Get("X-Zhifa-Signature") != "v1="+hex.EncodeToString(m.Sum(nil)) {
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	a := arrival{Key: r.Header.Get("Idempotency-Key"), Topic: r.Header.Get("X-Zhifa-Event"), Raw: string(body)}
+	if err := json.Unmarshal(body, &a.Body); err != nil || a.Key == "" || a.Body["event_id"] != a.Key {
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	rc.mu.Lock()
+	rc.arrivals = append(rc.arrivals, a)
+	answer, hold, release := rc.answer, rc.hold, rc.release
+	rc.mu.Unlock()
+	status := 200
+	if answer != nil {
+		status = answer(a)
+	}
+	if hold != nil && hold(a) {
+		<-release
+	}
+	if status != 200 {
+		w.WriteHeader(status)
+		fmt.Fprint(w, `{"error":"缺少必填字段"}`)
+		return
+	}
+	rc.mu.Lock()
+	if !rc.seen[a.Key] {
+		rc.seen[a.Key] = true
+		rc.accepted = append(rc.accepted, a)
+	}
+	n := len(rc.accepted)
+	rc.mu.Unlock()
+	fmt.Fprintf(w, `{"receipt":"R%04d"}`, n)
+}
+
+func (rc *receiver) set(answer func(arrival) int) {
+	rc.mu.Lock()
+	rc.answer = answer
+	rc.mu.Unlock()
+}
+
+func (rc *receiver) snapshot() (arrivals, accepted []arrival) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Clone(rc.arrivals), slices.Clone(rc.accepted)
+}
+
+// eventually waits up to 60 s, long enough for backoff and a loaded machine.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+const exchangeSecret = "test-secret-0123456789abcdef"
+
+func (s *server) destination(tok, name, rawURL, format string, extra map[string]any) map[string]any {
+	s.t.Helper()
+	in := map[string]any{"name": name, "url": rawURL, "format": format, "auth": "hmac", "secret": exchangeSecret, "rate": 1000}
+	for k, v := range extra {
+		in[k] = v
+	}
+	r := s.call("POST", "/api/v1/exchange/destinations", tok, in)
+	if r.Status != 201 {
+		s.t.Fatalf("create destination = %d %s", r.Status, r.Body)
+	}
+	return r.JSON()
+}
+
+func (s *server) outbox(tok, query string) []map[string]any {
+	s.t.Helper()
+	r := s.call("GET", "/api/v1/exchange/outbox?page_size=200&"+query, tok, nil)
+	if r.Status != 200 {
+		s.t.Fatalf("outbox = %d %s", r.Status, r.Body)
+	}
+	return items(r)
+}
+
+// publishedCase decides the disclosure test's case (a person and a firm, personal data
+// everywhere) and publishes its item; it returns the case and the item.
+func (s *server) publishedCase(f caseFixture) (caseID, itemID string) {
+	s.t.Helper()
+	caseID = s.decidedCase(f)
+	l := items(s.call("GET", "/api/v1/disclosures?state=due&case_id="+caseID, f.tok, nil))
+	if len(l) != 1 {
+		s.t.Fatalf("due items = %v", l)
+	}
+	itemID = l[0]["id"].(string)
+	if r := s.call("POST", "/api/v1/disclosures/"+itemID+"/publish", f.tok, nil); r.Status != 200 {
+		s.t.Fatalf("publish = %d %s", r.Status, r.Body)
+	}
+	return caseID, itemID
+}
+
+func TestExchangeDestinationsAreAdministered(t *testing.T) {
+	s := start(t)
+	admin := s.login("admin")
+	for _, tok := range []string{s.login("officer1"), s.login("supervisor1")} {
+		if r := s.call("GET", "/api/v1/exchange/destinations", tok, nil); r.Status != 403 {
+			t.Errorf("a non-administrator listing destinations = %d", r.Status)
+		}
+	}
+	bad := []struct {
+		change map[string]any
+		field  string
+	}{
+		{map[string]any{"url": "ftp://example.invalid/x"}, "url"},
+		{map[string]any{"url": "https://user:pw@example.invalid/x"}, "url"},
+		{map[string]any{"format": "fax"}, "format"},
+		{map[string]any{"secret": ""}, "secret"},
+		{map[string]any{"secret": "short"}, "secret"},
+		{map[string]any{"auth": "mtls"}, "tls_cert_file"},
+		{map[string]any{"auth": "mtls", "tls_cert_file": "/nonexistent.pem", "tls_key_file": "/nonexistent.key"}, "tls_cert_file"},
+		{map[string]any{"rate": 0.5}, ""},
+		{map[string]any{"rate": 20000}, "rate"},
+		{map[string]any{"field_names": map[string]any{"没有这个字段": "x"}}, "field_names"},
+		{map[string]any{"since": time.Now().Add(48 * time.Hour).Format(time.RFC3339)}, "since"},
+	}
+	for _, b := range bad {
+		in := map[string]any{"name": "信用平台", "url": "https://credit.example.invalid/push", "format": "credit", "auth": "hmac", "secret": exchangeSecret}
+		for k, v := range b.change {
+			in[k] = v
+		}
+		r := s.call("POST", "/api/v1/exchange/destinations", admin, in)
+		if r.Status != 422 || (b.field != "" && r.ErrorField() != b.field) {
+			t.Errorf("%v = %d %s, want 422 naming %q", b.change, r.Status, r.Body, b.field)
+		}
+	}
+	d := s.destination(admin, "省信用平台", "https://credit.example.invalid/push", "credit",
+		map[string]any{"key_id": "qs-01", "field_names": map[string]any{"行政相对人名称": "XDR_MC"}})
+	if d["secret_set"] != true || strings.Contains(fmt.Sprint(d), exchangeSecret) {
+		t.Errorf("destination = %v: the secret must be set and never shown", d)
+	}
+	var sealed []byte
+	s.query(t, `SELECT secret_sealed FROM exchange_destinations WHERE id = '`+d["id"].(string)+`'`, &sealed)
+	if len(sealed) == 0 || strings.Contains(string(sealed), exchangeSecret) {
+		t.Errorf("the secret is stored in the clear")
+	}
+	id := d["id"].(string)
+	if r := s.call("PATCH", "/api/v1/exchange/destinations/"+id, admin, map[string]any{"format": "zhifa"}); r.Status != 422 || r.ErrorField() != "format" {
+		t.Errorf("changing the format = %d %s", r.Status, r.Body)
+	}
+	r := s.call("PATCH", "/api/v1/exchange/destinations/"+id, admin, map[string]any{"paused": true, "rate": 20})
+	if r.Status != 200 || r.JSON()["paused"] != true || r.JSON()["rate"] != float64(20) || r.JSON()["secret_set"] != true || r.JSON()["key_id"] != "qs-01" {
+		t.Errorf("pause = %d %s", r.Status, r.Body)
+	}
+	if l := items(s.call("GET", "/api/v1/exchange/destinations", admin, nil)); len(l) != 1 || l[0]["name"] != "省信用平台" {
+		t.Errorf("destinations = %v", l)
+	}
+
+	// The page: a refused form keeps what was typed (but never the secret) and names the field.
+	br, csrf := webLogin(t, s, "admin")
+	page := s.get(br, "/exchange")
+	if page.Status != 200 || !strings.Contains(string(page.Body), "省信用平台") || !strings.Contains(string(page.Body), "已暂停") {
+		t.Fatalf("/exchange = %d", page.Status)
+	}
+	form := url.Values{"_csrf": {csrf}, "name": {"互联网+监管"}, "url": {"not a url"},
+		"format": {"regulatory"}, "auth": {"hmac"}, "secret": {exchangeSecret}, "rate": {"30"}}
+	res := s.form(br, "/exchange/destinations", form)
+	if res.Status != 422 || !strings.Contains(string(res.Body), "接收地址应为完整的") || !strings.Contains(string(res.Body), `value="not a url"`) ||
+		strings.Contains(string(res.Body), exchangeSecret) {
+		t.Errorf("refused form = %d", res.Status)
+	}
+	form.Set("url", "https://jg.example.invalid/api")
+	res = s.form(br, "/exchange/destinations", form)
+	if res.Status != 303 {
+		t.Fatalf("created by the form = %d %s", res.Status, res.Body)
+	}
+	if p := s.get(br, res.Header.Get("Location")); !strings.Contains(string(p.Body), "已新增接收方“互联网&#43;监管”") {
+		t.Errorf("the new destination's page does not say it was made")
+	}
+	if p := s.get(br, "/exchange"); strings.Contains(string(p.Body), "已新增接收方") {
+		t.Error("the message shows again on another page")
+	}
+}
+
+// A decision published and then revoked reaches the credit platform once each, in order,
+// the withdrawal naming the original; a case's 监管行为 reach 互联网+监管 in order; a
+// duplicate answer counts once; the figures count what arrived.
+func TestExchangeDeliversEachEventOnceInOrder(t *testing.T) {
+	s := start(t, func(env map[string]string) { env["ZHIFA_EXCHANGE_TIMEOUT"] = "300ms" })
+	admin := s.login("admin")
+	credit, jg := newReceiver(t, exchangeSecret), newReceiver(t, exchangeSecret)
+	cd := s.destination(admin, "省信用平台", credit.srv.URL+"/credit", "credit", map[string]any{"field_names": map[string]any{"行政相对人名称": "XDR_MC"}})
+	s.destination(admin, "互联网+监管", jg.srv.URL+"/jg", "regulatory", nil)
+
+	// The first try of the first credit event is answered after the client gave up: the
+	// platform receives it twice, and counts it once.
+	var slowOnce sync.Once
+	credit.hold = func(a arrival) bool {
+		slow := false
+		slowOnce.Do(func() { slow = true })
+		if slow {
+			time.Sleep(600 * time.Millisecond)
+		}
+		return false
+	}
+	f := fixture(s)
+	caseID, itemID := s.publishedCase(f)
+	decidedAt := time.Now().Format(time.RFC3339)
+	if r := s.call("POST", "/api/v1/cases/"+caseID+"/outcomes", f.tok, map[string]any{"type": "reconsideration", "result": "revoked", "decided_at": decidedAt}); r.Status != 201 {
+		t.Fatalf("outcome = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/disclosures/"+itemID+"/withdraw", f.tok, map[string]any{"reason": "复议机关撤销原处罚决定"}); r.Status != 200 {
+		t.Fatalf("withdraw = %d %s", r.Status, r.Body)
+	}
+	eventually(t, "the credit platform to accept the decision and its withdrawal", func() bool {
+		_, acc := credit.snapshot()
+		return len(acc) == 2
+	})
+	eventually(t, "互联网+监管 to accept the filing and the decision", func() bool {
+		_, acc := jg.snapshot()
+		return len(acc) >= 2
+	})
+	arrivals, acc := credit.snapshot()
+	if acc[0].Topic != "credit.penalty" || acc[1].Topic != "credit.withdrawal" || acc[1].Body["refers_to"] != acc[0].Key {
+		t.Errorf("credit events = %s then %s (refers to %v), want the decision then its withdrawal naming it", acc[0].Topic, acc[1].Topic, acc[1].Body["refers_to"])
+	}
+	if n := len(arrivals); n < 3 || arrivals[0].Key != arrivals[1].Key {
+		t.Errorf("arrivals = %d, want the first one twice (answered too late the first time)", n)
+	}
+	noSecrets(t, "the credit platform's records", []byte(acc[0].Raw))
+	recs := acc[0].Body["records"].([]any)
+	first := recs[0].(map[string]any)
+	if len(recs) != 2 || first["XDR_MC"] != "王*" || first["行政相对人类别"] != "自然人" || first["罚款金额（万元）"] != "0.150000" ||
+		first["处罚类别"] != "罚款" || first["统一社会信用代码"] != "" || recs[1].(map[string]any)["统一社会信用代码"] != "91350100M000100Y43" {
+		t.Errorf("records = %v", recs)
+	}
+	if _, renamed := first["行政相对人名称"]; renamed {
+		t.Error("the destination's own field name was not applied")
+	}
+	w := acc[1].Body["records"].([]any)[0].(map[string]any)
+	if !strings.Contains(fmt.Sprint(w["撤回原因"]), "复议机关撤销原处罚决定") || !strings.Contains(fmt.Sprint(w["撤回原因"]), "行政复议") {
+		t.Errorf("withdrawal = %v", w)
+	}
+	// 互联网+监管: this case's filing before its decision.
+	_, jacc := jg.snapshot()
+	var kinds []string
+	for _, a := range jacc {
+		if rec := a.Body["record"].(map[string]any); rec["监管行为编号"] == caseID {
+			kinds = append(kinds, fmt.Sprint(rec["监管行为类型"]))
+		}
+	}
+	if !slices.Equal(kinds, []string{"立案", "作出行政执法决定"}) {
+		t.Errorf("the case's 监管行为 = %v, want its filing then its decision", kinds)
+	}
+
+	// Every delivery is sent with the platform's receipt; the item shows it.
+	eventually(t, "the outbox to settle", func() bool {
+		for _, d := range s.outbox(admin, "destination_id="+cd["id"].(string)) {
+			if d["state"] != "sent" {
+				return false
+			}
+		}
+		return true
+	})
+	sent := s.outbox(admin, "destination_id="+cd["id"].(string))
+	if len(sent) != 2 || !strings.HasPrefix(sent[0]["receipt"].(string), "R") {
+		t.Errorf("credit deliveries = %v", sent)
+	}
+	item := s.call("GET", "/api/v1/disclosures/"+itemID, f.tok, nil).JSON()
+	ex := item["exchange"].([]any)
+	if len(ex) != 2 || !strings.HasPrefix(ex[0].(map[string]any)["confirmation"].(string), "已确认") {
+		t.Errorf("the item's exchange = %v", ex)
+	}
+	br, _ := webLogin(t, s, "admin")
+	if p := s.get(br, "/disclosures?state=withdrawn"); !strings.Contains(string(p.Body), "省信用平台：已确认") {
+		t.Errorf("the disclosure page does not show the confirmation")
+	}
+
+	// The 双公示 file: the decision, pushed on time, withdrawn, persons redacted.
+	today := time.Now().In(cstZone).Format(time.DateOnly)
+	x := s.call("GET", "/api/v1/exchange/dual-disclosure?from="+today+"&to="+today, admin, nil)
+	pens, _ := x.JSON()["penalties"].([]any)
+	if x.Status != 200 || len(pens) != 2 {
+		t.Fatalf("dual disclosure = %d %s", x.Status, x.Body)
+	}
+	p0 := pens[0].(map[string]any)
+	if p0["push_state"] != "confirmed" || p0["late"] != false || p0["withdrawn"] != true {
+		t.Errorf("row = %v", p0)
+	}
+	csv := s.call("GET", "/api/v1/exchange/dual-disclosure?format=csv&from="+today+"&to="+today, admin, nil)
+	if csv.Status != 200 || !strings.HasPrefix(string(csv.Body), "\ufeff行政相对人名称,行政相对人类别,统一社会信用代码") ||
+		!strings.Contains(string(csv.Body), "0.150000") || !strings.Contains(string(csv.Body), "已确认") {
+		t.Errorf("csv = %d %s", csv.Status, csv.Body)
+	}
+	noSecrets(t, "the csv", csv.Body)
+	if xl := s.call("GET", "/api/v1/exchange/dual-disclosure?format=xlsx", admin, nil); xl.Status != 200 || !strings.HasPrefix(string(xl.Body), "PK") {
+		t.Errorf("xlsx = %d", xl.Status)
+	}
+	if r := s.call("GET", "/api/v1/exchange/dual-disclosure?from=2026-13-01", admin, nil); r.Status != 422 || r.ErrorField() != "from" {
+		t.Errorf("a bad date = %d %s", r.Status, r.Body)
+	}
+}
+
+// A destination down for the whole test: every event waits, retried with backoff, none
+// lost and none given up.
+func TestExchangeKeepsEventsWhileDestinationIsDown(t *testing.T) {
+	s := start(t)
+	admin := s.login("admin")
+	down := newReceiver(t, exchangeSecret)
+	down.set(func(arrival) int { return 503 })
+	d := s.destination(admin, "互联网+监管", down.srv.URL, "regulatory", nil)
+	f := fixture(s)
+	for range 3 {
+		s.newCase(f)
+	}
+	eventually(t, "an attempt at each event", func() bool {
+		arr, _ := down.snapshot()
+		return len(arr) >= 3
+	})
+	l := s.outbox(admin, "destination_id="+d["id"].(string))
+	if len(l) != 3 {
+		t.Fatalf("deliveries = %d, want one per case filed", len(l))
+	}
+	for _, x := range l {
+		if x["state"] != "failed" && x["state"] != "pending" {
+			t.Errorf("delivery %v is %s while the destination is down", x["summary"], x["state"])
+		}
+	}
+	if n := s.count(t, `SELECT count(*) FROM outbox_deliveries WHERE state IN ('dead', 'sent')`); n != 0 {
+		t.Errorf("%d deliveries given up or sent while the destination is down", n)
+	}
+	failed := s.outbox(admin, "state=failed")
+	if len(failed) == 0 || !strings.Contains(failed[0]["last_error"].(string), "503") || failed[0]["next_attempt_at"] == nil {
+		t.Errorf("failed = %v", failed)
+	}
+}
+
+// A row the destination refuses goes to the dead letters and holds back the later events
+// of its case; after the fix, a resend from the page delivers both, in order.
+func TestExchangeDeadLetterResend(t *testing.T) {
+	s := start(t)
+	admin := s.login("admin")
+	rc := newReceiver(t, exchangeSecret)
+	rc.set(func(a arrival) int {
+		if a.Topic == "credit.penalty" {
+			return 422
+		}
+		return 200
+	})
+	d := s.destination(admin, "省信用平台", rc.srv.URL, "credit", nil)
+	f := fixture(s)
+	caseID, itemID := s.publishedCase(f)
+	if r := s.call("POST", "/api/v1/cases/"+caseID+"/outcomes", f.tok, map[string]any{"type": "litigation", "result": "revoked", "decided_at": time.Now().Format(time.RFC3339)}); r.Status != 201 {
+		t.Fatalf("outcome = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/disclosures/"+itemID+"/withdraw", f.tok, map[string]any{"reason": "判决撤销"}); r.Status != 200 {
+		t.Fatalf("withdraw = %d", r.Status)
+	}
+	eventually(t, "the refused decision to reach the dead letters", func() bool { return len(s.outbox(admin, "state=dead")) == 1 })
+	dead := s.outbox(admin, "state=dead")[0]
+	if dead["topic"] != "credit.penalty" || !strings.Contains(dead["last_error"].(string), "422") || dead["attempts"] != float64(1) {
+		t.Errorf("dead = %v", dead)
+	}
+	time.Sleep(500 * time.Millisecond) // several rounds of the dispatcher
+	pend := s.outbox(admin, "state=pending")
+	if len(pend) != 1 || pend[0]["topic"] != "credit.withdrawal" || pend[0]["waiting"] != true {
+		t.Errorf("the withdrawal = %v, want it waiting behind the refused decision", pend)
+	}
+	if arr, _ := rc.snapshot(); len(arr) != 1 {
+		t.Errorf("arrivals = %d: the withdrawal went out before the decision", len(arr))
+	}
+	br, csrf := webLogin(t, s, "admin")
+	page := s.get(br, "/exchange/outbox?state=dead")
+	if !strings.Contains(string(page.Body), "接收方返回 422") || !strings.Contains(string(page.Body), "立即重发") {
+		t.Errorf("the dead letters page = %s", page.Body)
+	}
+	ex := s.get(br, "/exchange")
+	if !strings.Contains(string(ex.Body), `data-testid="dead-count">1<`) {
+		t.Error("/exchange does not count the dead letter")
+	}
+	rc.set(nil) // fixed at the platform
+	res := s.form(br, "/exchange/outbox/"+dead["id"].(string)+"/retry", url.Values{"_csrf": {csrf}, "back": {"/exchange/outbox?state=dead"}})
+	if res.Status != 303 || res.Header.Get("Location") != "/exchange/outbox?state=dead" {
+		t.Errorf("resend = %d %s", res.Status, res.Header.Get("Location"))
+	} else if p := s.get(br, "/exchange/outbox?state=dead"); !strings.Contains(string(p.Body), "已重新排队") {
+		t.Error("the resend's message is not on the page it returns to")
+	}
+	eventually(t, "both to arrive", func() bool { _, acc := rc.snapshot(); return len(acc) == 2 })
+	_, acc := rc.snapshot()
+	if acc[0].Topic != "credit.penalty" || acc[1].Topic != "credit.withdrawal" {
+		t.Errorf("after the resend: %s, %s", acc[0].Topic, acc[1].Topic)
+	}
+	eventually(t, "all sent", func() bool { return len(s.outbox(admin, "state=sent&destination_id="+d["id"].(string))) == 2 })
+	if r := s.call("POST", "/api/v1/exchange/outbox/"+dead["id"].(string)+"/retry", admin, nil); r.Status != 409 {
+		t.Errorf("resending what arrived = %d", r.Status)
+	}
+	if r := s.call("POST", "/api/v1/exchange/outbox/"+dead["id"].(string)+"/retry", s.login("officer1"), nil); r.Status != 403 {
+		t.Errorf("an officer resending = %d", r.Status)
+	}
+}
+
+// zhifa stopped while a request is out resends, after its restart, only what was not
+// acknowledged: the held event once more under the same key, the rest never again.
+func TestExchangeRestartResendsOnlyUnacknowledged(t *testing.T) {
+	s := start(t)
+	admin := s.login("admin")
+	rc := newReceiver(t, exchangeSecret)
+	var held sync.Once
+	heldKey := make(chan string, 1)
+	rc.hold = func(a arrival) bool {
+		rc.mu.Lock()
+		n := len(rc.arrivals)
+		rc.mu.Unlock()
+		hold := false
+		if n == 3 {
+			held.Do(func() { hold = true; heldKey <- a.Key })
+		}
+		return hold
+	}
+	s.destination(admin, "上级平台", rc.srv.URL, "zhifa", map[string]any{"rate": 1})
+	f := fixture(s)
+	for range 2 {
+		s.newCase(f)
+	}
+	// One event a second (rate 1): the third case's filing is the third to go out.
+	id := s.decidedCase(f)
+	var key string
+	select {
+	case key = <-heldKey:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the third event never arrived")
+	}
+	s.stop()
+	close(rc.release)
+	_, acc := rc.snapshot()
+	again := serveEnv(t, s.env)
+	eventually(t, "the rest to arrive after the restart", func() bool {
+		var n int
+		again.query(t, `SELECT count(*) FROM outbox_deliveries WHERE state <> 'sent'`, &n)
+		return n == 0
+	})
+	arrivals, acc2 := rc.snapshot()
+	count := map[string]int{}
+	for _, a := range arrivals {
+		count[a.Key]++
+	}
+	for _, a := range acc {
+		if a.Key != key && count[a.Key] != 1 {
+			t.Errorf("event %s (%s), acknowledged before the stop, arrived %d times", a.Key, a.Topic, count[a.Key])
+		}
+	}
+	if count[key] != 2 {
+		t.Errorf("the held event arrived %d times, want twice (before and after the restart)", count[key])
+	}
+	var events int
+	again.query(t, `SELECT count(*) FROM outbox_deliveries`, &events)
+	if len(acc2) != events {
+		t.Errorf("accepted %d events of the %d queued", len(acc2), events)
+	}
+	// Each case's events in the order written.
+	var order []string
+	for _, a := range acc2 {
+		if p := a.Body["payload"].(map[string]any); a.Body["stream"] == "case:"+id {
+			order = append(order, a.Topic+":"+fmt.Sprint(p["kind"]))
+		}
+	}
+	if len(order) < 2 || order[0] != "action.case_filed:case_filed" {
+		t.Errorf("the decided case's events = %v", order)
+	}
+}

@@ -1,0 +1,192 @@
+package audit
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/xuri/excelize/v2"
+
+	"zhifa/enforcement"
+	"zhifa/fault"
+)
+
+// CreditDueDays is the deadline, in working days from the decision, by which a penalty
+// or licence reaches the credit platform.
+const CreditDueDays = 7
+
+// DualRow is one party's row of a decision in the 双公示 field set, with how its push went.
+type DualRow struct {
+	EventID      uuid.UUID         `json:"event_id"`
+	DisclosureID uuid.UUID         `json:"disclosure_id"`
+	Agency       string            `json:"agency"`
+	Values       map[string]string `json:"values"`
+	DueOn        enforcement.Date  `json:"due_on"`
+	PushState    string            `json:"push_state"` // confirmed, pushed, failed, pending or none
+	PushLabel    string            `json:"push_label"`
+	PushedAt     *time.Time        `json:"pushed_at"`
+	Receipt      string            `json:"receipt,omitempty"`
+	Late         bool              `json:"late"`
+	Withdrawn    bool              `json:"withdrawn"`
+}
+
+// DualExport is the 双公示 file of a period: penalties and licences, and how many were
+// late.
+type DualExport struct {
+	From      enforcement.Date `json:"from"`
+	To        enforcement.Date `json:"to"`
+	Penalties []DualRow        `json:"penalties"`
+	Licenses  []DualRow        `json:"licenses"`
+	Late      int              `json:"late"`
+}
+
+var pushLabels = map[string]string{"confirmed": "已确认", "pushed": "已推送", "failed": "推送失败", "pending": "待推送", "none": "未配置信用平台接收方"}
+
+// DualDisclosure lists the penalties and licences decided in [from, to] in the credit
+// platform's field set, for the agencies the actor sees (or one of them).
+func (s *Service) DualDisclosure(ctx context.Context, a enforcement.Actor, from, to enforcement.Date, agencyID *uuid.UUID) (DualExport, error) {
+	if err := a.Require(enforcement.RoleAdmin, enforcement.RoleSupervisor); err != nil {
+		return DualExport{}, err
+	}
+	if to.Before(from) {
+		return DualExport{}, fault.Field("to", "截止日期不能早于起始日期")
+	}
+	if agencyID != nil {
+		if _, err := s.Cases.FindAgency(ctx, a, *agencyID); err != nil {
+			return DualExport{}, err
+		}
+	}
+	cal, err := s.Cases.Store.Calendar(ctx)
+	if err != nil {
+		return DualExport{}, err
+	}
+	prefix := regionOf(a)
+	out := DualExport{From: from, To: to, Penalties: []DualRow{}, Licenses: []DualRow{}}
+	today := enforcement.DateOf(s.Cases.Now())
+	rows, _ := s.db.Query(ctx, `SELECT e.id, e.topic, e.payload,
+			(SELECT min(d.sent_at) FROM outbox_deliveries d WHERE d.event_seq = e.seq AND d.state = 'sent'),
+			coalesce((SELECT max(d.receipt) FROM outbox_deliveries d WHERE d.event_seq = e.seq AND d.state = 'sent'), ''),
+			coalesce((SELECT CASE WHEN bool_or(d.state = 'sent') THEN 'pushed' WHEN bool_or(d.state = 'dead') THEN 'failed' ELSE 'pending' END
+				FROM outbox_deliveries d WHERE d.event_seq = e.seq), 'none'),
+			EXISTS (SELECT 1 FROM outbox_events w WHERE w.refers_to = e.id AND w.topic = $5)
+		FROM outbox_events e JOIN agencies ag ON ag.id = e.agency_id
+		WHERE e.topic IN ($1, $2) AND ag.region_code LIKE $3 || '%' AND ($4::uuid IS NULL OR e.agency_id = $4)
+			AND (e.payload->>'decided_on') BETWEEN $6 AND $7
+		ORDER BY e.payload->>'decided_on', e.seq`,
+		enforcement.TopicCreditPenalty, enforcement.TopicCreditLicense, prefix, agencyID, enforcement.TopicCreditWithdrawal,
+		from.String(), to.String())
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var topic, receipt, state string
+		var payload []byte
+		var pushed *time.Time
+		var withdrawn bool
+		if err := rows.Scan(&id, &topic, &payload, &pushed, &receipt, &state, &withdrawn); err != nil {
+			return DualExport{}, enforcement.DBError(err, "双公示")
+		}
+		var it enforcement.CreditItem
+		if err := json.Unmarshal(payload, &it); err != nil {
+			return DualExport{}, err
+		}
+		if state == "pushed" && receipt != "" {
+			state = "confirmed"
+		}
+		due := cal.AddWorkingDays(it.DecidedOn, CreditDueDays)
+		late := (pushed == nil && due.Before(today)) || (pushed != nil && due.Before(enforcement.DateOf(*pushed)))
+		_, vals := CreditRows(it)
+		for _, v := range vals {
+			r := DualRow{EventID: id, DisclosureID: it.DisclosureID, Agency: it.Agency, Values: v, DueOn: due, PushState: state,
+				PushLabel: pushLabels[state], PushedAt: pushed, Receipt: receipt, Late: late, Withdrawn: withdrawn}
+			if topic == enforcement.TopicCreditLicense {
+				out.Licenses = append(out.Licenses, r)
+			} else {
+				out.Penalties = append(out.Penalties, r)
+			}
+		}
+		if late {
+			out.Late++
+		}
+	}
+	return out, enforcement.DBError(rows.Err(), "双公示")
+}
+
+// dualTail are the columns after a row's field set: how its push went.
+var dualTail = []string{"应报送日期", "报送状态", "报送时间", "回执", "是否逾期", "是否已撤回"}
+
+func dualLine(fields []string, r DualRow) []string {
+	line := make([]string, 0, len(fields)+len(dualTail))
+	for _, f := range fields {
+		line = append(line, r.Values[f])
+	}
+	at := ""
+	if r.PushedAt != nil {
+		at = r.PushedAt.In(enforcement.Shanghai()).Format(time.DateTime)
+	}
+	yes := map[bool]string{true: "是", false: "否"}
+	return append(line, r.DueOn.String(), r.PushLabel, at, r.Receipt, yes[r.Late], yes[r.Withdrawn])
+}
+
+// WriteDualCSV writes one kind (penalty or license) of the export as CSV with a BOM, so
+// spreadsheet programs read it as UTF-8.
+func WriteDualCSV(w io.Writer, x DualExport, kind string) error {
+	fields, rows := penaltyFields, x.Penalties
+	if kind == "license" {
+		fields, rows = licenseFields, x.Licenses
+	}
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	_ = cw.Write(append(append([]string{}, fields...), dualTail...))
+	for _, r := range rows {
+		_ = cw.Write(dualLine(fields, r))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteDualXLSX writes the export as a workbook with a sheet for penalties and one for
+// licences.
+func WriteDualXLSX(w io.Writer, x DualExport) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheets := []struct {
+		name   string
+		fields []string
+		rows   []DualRow
+	}{{"行政处罚", penaltyFields, x.Penalties}, {"行政许可", licenseFields, x.Licenses}}
+	for i, sh := range sheets {
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", sh.name); err != nil {
+				return err
+			}
+		} else if _, err := f.NewSheet(sh.name); err != nil {
+			return err
+		}
+		sw, err := f.NewStreamWriter(sh.name)
+		if err != nil {
+			return err
+		}
+		head := append(append([]string{}, sh.fields...), dualTail...)
+		rows := [][]any{toAny(head)}
+		for _, r := range sh.rows {
+			rows = append(rows, toAny(dualLine(sh.fields, r)))
+		}
+		if err := streamRows(sw, rows); err != nil {
+			return err
+		}
+	}
+	return f.Write(w)
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
