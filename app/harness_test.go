@@ -97,7 +97,7 @@ func TestMain(m *testing.M) {
 // server is a real zhifa on a free port, over a database, key prefix and bucket of
 // the test's own.
 type server struct {
-	t   testing.TB
+	t    testing.TB
 	URL  string
 	env  map[string]string
 	stop func() // ends the process now (it ends with the test anyway)
