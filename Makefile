@@ -23,7 +23,8 @@ build:
 demo: services build
 	$(BIN) migrate
 	$(BIN) seed
-	$(BIN) serve
+	@# The demo's credit platform: the reference receiver of audit/EXCHANGE.md, beside zhifa.
+	$(BIN) receive & receiver=$$!; trap 'kill $$receiver 2>/dev/null' EXIT INT TERM; $(BIN) serve
 
 # Every test, against the real PostgreSQL, Redis and MinIO; then each fuzz target briefly.
 test: services

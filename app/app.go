@@ -132,7 +132,8 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	evs := evidence.NewStore(a.db)
 	est.UseTimeline(evs)
 	a.enforcement = enforcement.NewService(est)
-	a.enforcement.Disclosure = enforcement.DisclosurePolicy{DisplayMonths: cfg.DisplayMonths, DisplayMonthsMinor: cfg.DisplayMinor}
+	a.enforcement.Disclosure = enforcement.DisclosurePolicy{DisplayMonths: cfg.DisplayMonths, DisplayMonthsMinor: cfg.DisplayMinor,
+		RepairMonths: cfg.RepairMonths}
 	a.evidence = evidence.NewService(evs, a.enforcement, objects, cfg.UploadLimit)
 	a.evidence.Warn = func(msg string, err error) { log.Warn(msg, zap.Error(err)) }
 	a.inspection = inspection.NewService(inspection.NewStore(a.db), a.enforcement, &inspection.Pools{RDB: a.rdb, Prefix: cfg.RedisPrefix})

@@ -37,6 +37,10 @@ func (a *App) publicAuditRoutes(pub fiber.Router) {
 	pub.Get("/api/evaluations/:id/pool", a.publicEvaluationPool)
 	pub.Get("/api/evaluations/:id/verify", a.publicVerifySample)
 	pub.Get("/sample.md", a.publicSampleSpecification)
+	pub.Get("/exchange.md", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "text/markdown; charset=utf-8")
+		return c.SendString(audit.ExchangeSpecification)
+	})
 	pub.Get("/evaluations", a.publicEvaluationsPage)
 	pub.Get("/evaluations/:id", a.publicEvaluationPage)
 }

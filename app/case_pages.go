@@ -106,10 +106,10 @@ func (a *App) newCaseData(c *fiber.Ctx, data fiber.Map) (fiber.Map, error) {
 }
 
 // partyRow is one party as typed on the filing form; a row left empty is not a party.
-type partyRow struct{ Type, Name, IDNumber, Address, Phone string }
+type partyRow struct{ Type, Name, IDNumber, Address, Phone, LegalRep string }
 
 func (p partyRow) empty() bool {
-	return strings.TrimSpace(p.Name+p.IDNumber+p.Address+p.Phone) == ""
+	return strings.TrimSpace(p.Name+p.IDNumber+p.Address+p.Phone+p.LegalRep) == ""
 }
 
 // partyRows reads the form's party rows, which repeat each field once a row.
@@ -124,7 +124,7 @@ func partyRows(c *fiber.Ctx) []partyRow {
 	var rows []partyRow
 	for i := range len(args.PeekMulti("party_name")) {
 		rows = append(rows, partyRow{Type: col("party_type", i), Name: col("party_name", i), IDNumber: col("party_id_number", i),
-			Address: col("party_address", i), Phone: col("party_phone", i)})
+			Address: col("party_address", i), Phone: col("party_phone", i), LegalRep: col("party_legal_rep", i)})
 	}
 	return rows
 }
@@ -149,7 +149,7 @@ func (a *App) newCaseSubmit(c *fiber.Ctx) error {
 	for _, p := range rows {
 		if !p.empty() {
 			kept = append(kept, p)
-			in.Parties = append(in.Parties, enforcement.Party{Type: p.Type, Name: p.Name, IDNumber: p.IDNumber, Address: p.Address, Phone: p.Phone})
+			in.Parties = append(in.Parties, enforcement.Party{Type: p.Type, Name: p.Name, IDNumber: p.IDNumber, Address: p.Address, Phone: p.Phone, LegalRep: p.LegalRep})
 		}
 	}
 	handlers := map[string]bool{}

@@ -46,6 +46,7 @@ type Config struct {
 	LoginIPDelay    time.Duration // first delay of a slowed address, doubling every 10 more failures
 	DisplayMonths   int           // how long a published decision stays on the portal
 	DisplayMinor    int           // the same for a minor penalty
+	RepairMonths    int           // months a decision stays published before a credit repair may end it
 	PublicRate      int           // requests per minute one address may make to the portal
 	PublicURL       string        // how the public reaches zhifa, for the URLs in QR codes
 	QRKey           string        // signs certificate QR codes, so a forged code is recognised
@@ -97,6 +98,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LoginIPDelay:    e.dur("ZHIFA_LOGIN_IP_DELAY", time.Second),
 		DisplayMonths:   int(e.int("ZHIFA_DISPLAY_MONTHS", 36)),
 		DisplayMinor:    int(e.int("ZHIFA_DISPLAY_MONTHS_MINOR", 3)),
+		RepairMonths:    int(e.int("ZHIFA_CREDIT_REPAIR_MONTHS", 3)),
 		PublicRate:      int(e.int("ZHIFA_PUBLIC_RATE", 600)),
 		PublicURL:       strings.TrimRight(e.str("ZHIFA_PUBLIC_URL", "http://localhost:8080"), "/"),
 		QRKey:           e.secretFile("ZHIFA_QR_KEY", localdev.QRKeyFile(getenv)),
@@ -145,6 +147,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_MINIO_BUCKET must be set")
 	case c.RetentionMode != "governance" && c.RetentionMode != "compliance":
 		return fmt.Errorf("ZHIFA_RETENTION_MODE must be governance or compliance")
+	case c.RepairMonths < 0 || c.RepairMonths > c.DisplayMonths:
+		return fmt.Errorf("ZHIFA_CREDIT_REPAIR_MONTHS must be between 0 and ZHIFA_DISPLAY_MONTHS")
 	case c.DisplayMonths < 1 || c.DisplayMinor < 1:
 		return fmt.Errorf("ZHIFA_DISPLAY_MONTHS and ZHIFA_DISPLAY_MONTHS_MINOR must be at least 1")
 	case c.PublicRate < 1:
@@ -228,7 +232,7 @@ func (c Config) Masked() []zap.Field {
 		zap.String("minio_bucket", c.MinIOBucket), zap.Bool("minio_secure", c.MinIOSecure),
 		zap.String("minio_public_url", c.MinIOPublicURL), zap.Int("retention_days", c.RetentionDays),
 		zap.String("retention_mode", c.RetentionMode), zap.Int("display_months", c.DisplayMonths),
-		zap.Int("display_months_minor", c.DisplayMinor), zap.Int("public_rate", c.PublicRate),
+		zap.Int("display_months_minor", c.DisplayMinor), zap.Int("credit_repair_months", c.RepairMonths), zap.Int("public_rate", c.PublicRate),
 		zap.String("public_url", c.PublicURL), zap.String("qr_key", maskSecret(c.QRKey)),
 		zap.String("log_key", maskSecret(c.LogKey)), zap.String("check_key", maskSecret(c.CheckKey)), zap.String("document_key", maskSecret(c.DocumentKey)), zap.String("exchange_key", maskSecret(c.ExchangeKey)), zap.Duration("exchange_poll", c.ExchangePoll), zap.Bool("exchange_send", c.ExchangeSend), zap.Duration("exchange_timeout", c.ExchangeTimeout), zap.String("log_origin", c.LogOrigin),
 		zap.Int("complaint_work", c.ComplaintWork), zap.Int("clue_days", c.ClueDays),

@@ -6,6 +6,7 @@ import (
 
 	"zhifa/audit"
 	"zhifa/enforcement"
+	"zhifa/fault"
 )
 
 func (a *App) disclosureRoutes(r fiber.Router) {
@@ -15,6 +16,9 @@ func (a *App) disclosureRoutes(r fiber.Router) {
 	r.Get("/disclosures/:id", a.getDisclosure)
 	r.Post("/disclosures/:id/publish", a.publishDisclosure)
 	r.Post("/disclosures/:id/withdraw", a.withdrawDisclosure)
+	r.Get("/disclosures/:id/repairs", a.listCreditRepairs)
+	r.Post("/disclosures/:id/repairs", a.recordCreditRepair)
+	r.Post("/disclosures/:id/repairs/:rid/decide", a.decideCreditRepair)
 }
 
 // GET /api/v1/disclosures?state=due|overdue|published|withdrawn|expired|withdrawal_due&case_id=&agency_id=
@@ -125,6 +129,9 @@ func (a *App) disclosurePageRoutes(srv *fiber.App, login, write []fiber.Handler)
 	srv.Get("/disclosures/stats", append(login, a.disclosureStatsPage)...)
 	srv.Post("/disclosures/:id/publish", append(write, a.publishSubmit)...)
 	srv.Post("/disclosures/:id/withdraw", append(write, a.withdrawSubmit)...)
+	srv.Get("/disclosures/:id/repair", append(login, a.repairPage)...)
+	srv.Post("/disclosures/:id/repair", append(write, a.repairSubmit)...)
+	srv.Post("/disclosures/:id/repair/:rid/decide", append(write, a.repairDecideSubmit)...)
 }
 
 // GET /disclosures?state= — what is due, overdue, published or withdrawn in the scope.
@@ -191,4 +198,138 @@ func (a *App) withdrawSubmit(c *fiber.Ctx) error {
 	}
 	a.publicChanged(c)
 	return redirectFlash(c, "/disclosures?state=withdrawn", "已撤回："+d.Title)
+}
+
+// GET /api/v1/disclosures/{id}/repairs — the item's credit-repair requests, newest first.
+func (a *App) listCreditRepairs(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	rs, err := a.enforcement.CreditRepairs(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(enforcement.List[enforcement.CreditRepair]{Items: rs, Total: len(rs)})
+}
+
+// POST /api/v1/disclosures/{id}/repairs {applicant, reason, requested_on}
+func (a *App) recordCreditRepair(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in enforcement.CreditRepairInput
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	r, err := a.enforcement.RecordCreditRepair(c.UserContext(), actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+// POST /api/v1/disclosures/{id}/repairs/{rid}/decide {grant, note}
+func (a *App) decideCreditRepair(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	rid, err := idParam(c, "rid")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Grant *bool  `json:"grant"`
+		Note  string `json:"note"`
+	}
+	if err := parseBody(c, &in); err != nil {
+		return err
+	}
+	if in.Grant == nil {
+		return fault.Field("grant", "请说明是否准予修复（grant：true 或 false）")
+	}
+	r, err := a.enforcement.DecideCreditRepair(c.UserContext(), actor(c), id, rid, *in.Grant, in.Note)
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	return c.JSON(r)
+}
+
+// GET /disclosures/{id}/repair — the item, its requests, and the forms to record and decide.
+func (a *App) repairPage(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	return a.renderRepair(c, id, fiber.Map{})
+}
+
+func (a *App) renderRepair(c *fiber.Ctx, id uuid.UUID, data fiber.Map) error {
+	d, err := a.enforcement.FindDisclosure(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	rs, err := a.enforcement.CreditRepairs(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	data["Item"], data["Repairs"] = d, rs
+	if d.PublishedAt != nil {
+		data["OpensOn"] = a.enforcement.Disclosure.RepairOpensOn(enforcement.DateOf(*d.PublishedAt))
+	}
+	if data["Form"] == nil {
+		data["Form"] = fiber.Map{"requested_on": enforcement.DateOf(a.enforcement.Now()).String()}
+	}
+	me := actor(c)
+	data["MayDecide"] = me.Has(enforcement.RoleAdmin) || (me.Has(enforcement.RoleHead) && me.AgencyID == d.AgencyID)
+	return c.Render("disclosure_repair", a.view(c, "信用修复 · "+d.Title, data))
+}
+
+// POST /disclosures/{id}/repair
+func (a *App) repairSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	in := enforcement.CreditRepairInput{Applicant: c.FormValue("applicant"), Reason: c.FormValue("reason"), RequestedOn: c.FormValue("requested_on")}
+	_, err = a.enforcement.RecordCreditRepair(c.UserContext(), actor(c), id, in)
+	if data, ok := formError(err); ok {
+		data["Form"] = fiber.Map{"applicant": in.Applicant, "reason": in.Reason, "requested_on": in.RequestedOn}
+		return a.renderRepair(c.Status(fiber.StatusUnprocessableEntity), id, data)
+	}
+	if err != nil {
+		return err
+	}
+	return redirectFlash(c, "/disclosures/"+id.String()+"/repair", "已登记信用修复申请，待本单位负责人或管理员决定")
+}
+
+// POST /disclosures/{id}/repair/{rid}/decide
+func (a *App) repairDecideSubmit(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	rid, err := idParam(c, "rid")
+	if err != nil {
+		return err
+	}
+	grant := c.FormValue("grant") == "yes"
+	_, err = a.enforcement.DecideCreditRepair(c.UserContext(), actor(c), id, rid, grant, c.FormValue("note"))
+	if data, ok := formError(err); ok {
+		data["DecideError"], data["DecideNote"] = data["Error"], c.FormValue("note")
+		delete(data, "Error")
+		return a.renderRepair(c.Status(fiber.StatusUnprocessableEntity), id, data)
+	}
+	if err != nil {
+		return err
+	}
+	a.publicChanged(c)
+	msg := "已决定不予修复"
+	if grant {
+		msg = "已准予信用修复：公示提前停止，并通知信用平台"
+	}
+	return redirectFlash(c, "/disclosures/"+id.String()+"/repair", msg)
 }

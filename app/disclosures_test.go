@@ -26,7 +26,7 @@ func (s *server) decidedCase(f caseFixture) (caseID string) {
 	in["location"] = "解放路88号"
 	in["parties"] = []map[string]any{
 		{"type": "person", "name": "王小明", "id_number": "11010519491231002X", "address": "青山县城关镇解放路88号", "phone": "13907971234"},
-		{"type": "org", "name": "青山县惠民食品有限公司", "id_number": "91350100M000100Y43"},
+		{"type": "org", "name": "青山县惠民食品有限公司", "id_number": "91350100M000100Y43", "legal_rep": "李建国"},
 	}
 	r := s.call("POST", "/api/v1/cases", f.tok, in)
 	if r.Status != 201 {

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"zhifa/app"
+	"zhifa/audit"
 )
 
 // receiver is a destination on loopback: it checks each request's signature, keeps
@@ -217,6 +220,14 @@ func TestExchangeDestinationsAreAdministered(t *testing.T) {
 		t.Errorf("destinations = %v", l)
 	}
 
+	// A legal representative is an organisation's.
+	f := fixture(s)
+	in := f.input()
+	in["parties"] = []map[string]any{{"type": "person", "name": "张三", "id_number": "11010519491231002X", "legal_rep": "张三"}}
+	if r := s.call("POST", "/api/v1/cases", f.tok, in); r.Status != 422 || r.ErrorField() != "parties[0].legal_rep" {
+		t.Errorf("a person's legal representative = %d %s", r.Status, r.Body)
+	}
+
 	// The page: a refused form keeps what was typed (but never the secret) and names the field.
 	br, csrf := webLogin(t, s, "admin")
 	page := s.get(br, "/exchange")
@@ -292,7 +303,8 @@ func TestExchangeDeliversEachEventOnceInOrder(t *testing.T) {
 	recs := acc[0].Body["records"].([]any)
 	first := recs[0].(map[string]any)
 	if len(recs) != 2 || first["XDR_MC"] != "王*" || first["行政相对人类别"] != "自然人" || first["罚款金额（万元）"] != "0.150000" ||
-		first["处罚类别"] != "罚款" || first["统一社会信用代码"] != "" || recs[1].(map[string]any)["统一社会信用代码"] != "91350100M000100Y43" {
+		first["处罚类别"] != "罚款" || first["统一社会信用代码"] != "" || first["法定代表人"] != "" ||
+		recs[1].(map[string]any)["统一社会信用代码"] != "91350100M000100Y43" || recs[1].(map[string]any)["法定代表人"] != "李建国" {
 		t.Errorf("records = %v", recs)
 	}
 	if _, renamed := first["行政相对人名称"]; renamed {
@@ -527,5 +539,115 @@ func TestExchangeRestartResendsOnlyUnacknowledged(t *testing.T) {
 	}
 	if len(order) < 2 || order[0] != "action.case_filed:case_filed" {
 		t.Errorf("the decided case's events = %v", order)
+	}
+}
+
+// The worked example of EXCHANGE.md §2, and the specification on the portal.
+func TestExchangeSpecificationExample(t *testing.T) {
+	body := `{"event_id":"0b7e4c1e-2d55-4a8e-9a57-3f1f0f6d2c11","operation":"add","records":[]}`
+	sig := app.ExchangeSignature([]byte("example-secret-0123456789"), "1764662400", []byte(body))
+	if sig != "608140dbbcd01f3e5fe75cc30a67eac6f39c7479edec814e1b12d48eed70674e" {
+		t.Errorf("signature = %s", sig)
+	}
+	for _, want := range []string{body, "X-Zhifa-Signature: v1=" + sig, "`0.150000`", "`123.456789`"} {
+		if !strings.Contains(audit.ExchangeSpecification, want) {
+			t.Errorf("EXCHANGE.md lacks %q", want)
+		}
+	}
+	s := start(t)
+	if r := s.public("/public/exchange.md"); r.Status != 200 || string(r.Body) != audit.ExchangeSpecification {
+		t.Errorf("/public/exchange.md = %d", r.Status)
+	}
+}
+
+// The reference receiver (`zhifa receive`) accepts a signed event once, answers a repeat
+// with the same receipt, and refuses a wrong signature, an old timestamp and /refuse.
+func TestReferenceReceiver(t *testing.T) {
+	secret := []byte("receiver-secret-0123456789")
+	rv := httptest.NewServer(&app.Receiver{Secret: secret})
+	defer rv.Close()
+	body := []byte(`{"event_id":"5d0c6a43-2f63-4f0e-8b8e-6f9d1b0f7a21","operation":"add","records":[]}`)
+	post := func(path string, at time.Time, sign []byte) (int, string) {
+		ts := fmt.Sprint(at.Unix())
+		req, _ := http.NewRequest("POST", rv.URL+path, strings.NewReader(string(body)))
+		req.Header.Set("Idempotency-Key", "5d0c6a43-2f63-4f0e-8b8e-6f9d1b0f7a21")
+		req.Header.Set("X-Zhifa-Event", "credit.penalty")
+		req.Header.Set("X-Zhifa-Timestamp", ts)
+		req.Header.Set("X-Zhifa-Signature", "v1="+app.ExchangeSignature(sign, ts, body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	st, first := post("/credit", time.Now(), secret)
+	st2, again := post("/credit", time.Now(), secret)
+	if st != 200 || st2 != 200 || first != again || !strings.Contains(first, `"receipt":"QS`) {
+		t.Errorf("accepted = %d %s, repeated = %d %s", st, first, st2, again)
+	}
+	if st, _ := post("/credit", time.Now(), []byte("another-secret-0123456789")); st != 401 {
+		t.Errorf("a wrong signature = %d", st)
+	}
+	if st, _ := post("/credit", time.Now().Add(-time.Hour), secret); st != 401 {
+		t.Errorf("an hour-old timestamp = %d", st)
+	}
+	if st, b := post("/refuse", time.Now(), secret); st != 422 || !strings.Contains(b, "法定代表人") {
+		t.Errorf("/refuse = %d %s", st, b)
+	}
+}
+
+// A credit repair (信用修复): refused before the minimum period, recorded by the handler,
+// decided by the agency's head or an administrator; a grant ends the publication on the
+// portal and at the credit platform, after the original.
+func TestCreditRepairEndsPublicationEarly(t *testing.T) {
+	s := start(t)
+	admin := s.login("admin")
+	rc := newReceiver(t, exchangeSecret)
+	s.destination(admin, "省信用平台", rc.srv.URL, "credit", nil)
+	f := fixture(s)
+	_, itemID := s.publishedCase(f)
+	today := time.Now().In(cstZone).Format(time.DateOnly)
+	req := map[string]any{"applicant": "青山县惠民食品有限公司", "reason": "已缴清罚款并完成整改，申请提前停止公示", "requested_on": today}
+	if r := s.call("POST", "/api/v1/disclosures/"+itemID+"/repairs", f.tok, req); r.Status != 409 || !strings.Contains(r.ErrorMessage(), "最短公示期") {
+		t.Errorf("a repair in the first months = %d %s", r.Status, r.Body)
+	}
+	s.exec(t, `UPDATE disclosures SET published_at = published_at - interval '4 months' WHERE id = '`+itemID+`'`)
+	if r := s.call("POST", "/api/v1/disclosures/"+itemID+"/repairs", f.tok, map[string]any{"applicant": "x", "reason": "", "requested_on": today}); r.Status != 422 || r.ErrorField() != "reason" {
+		t.Errorf("a request without a reason = %d %s", r.Status, r.Body)
+	}
+	r := s.call("POST", "/api/v1/disclosures/"+itemID+"/repairs", f.tok, req)
+	if r.Status != 201 {
+		t.Fatalf("record = %d %s", r.Status, r.Body)
+	}
+	rid := r.JSON()["id"].(string)
+	if r := s.call("POST", "/api/v1/disclosures/"+itemID+"/repairs", f.tok, req); r.Status != 409 {
+		t.Errorf("a second open request = %d", r.Status)
+	}
+	decide := "/api/v1/disclosures/" + itemID + "/repairs/" + rid + "/decide"
+	if r := s.call("POST", decide, f.tok, map[string]any{"grant": true}); r.Status != 403 {
+		t.Errorf("the handler deciding = %d", r.Status)
+	}
+	if r := s.call("POST", decide, admin, map[string]any{"grant": false}); r.Status != 422 || r.ErrorField() != "note" {
+		t.Errorf("a refusal without reasons = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", decide, admin, map[string]any{"grant": true, "note": "已纠正失信行为"}); r.Status != 200 || r.JSON()["state"] != "granted" {
+		t.Fatalf("grant = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", decide, admin, map[string]any{"grant": true}); r.Status != 409 {
+		t.Errorf("deciding twice = %d", r.Status)
+	}
+	if p := s.public("/public/api/decisions/" + itemID).JSON(); p["state"] != "expired" || p["content"] != nil {
+		t.Errorf("the portal after the repair = %v", p)
+	}
+	eventually(t, "the decision and its end to reach the credit platform", func() bool { _, acc := rc.snapshot(); return len(acc) == 2 })
+	_, acc := rc.snapshot()
+	if acc[1].Topic != "credit.repair" || acc[1].Body["operation"] != "end" || acc[1].Body["refers_to"] != acc[0].Key {
+		t.Errorf("the repair's event = %s %v", acc[1].Topic, acc[1].Body)
+	}
+	br, _ := webLogin(t, s, "admin")
+	if p := s.get(br, "/disclosures/"+itemID+"/repair"); p.Status != 200 || !strings.Contains(string(p.Body), "准予修复") || !strings.Contains(string(p.Body), "已纠正失信行为") {
+		t.Errorf("the repair page = %d", p.Status)
 	}
 }

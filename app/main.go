@@ -39,6 +39,10 @@ commands:
             and the chain head against the signed log checkpoint (LOG.md); exits 1 on a
             mismatch. KEY is the log's public key you trust (default: the archive's own)
   log-key   print the transparency log's public key (name+hash+base64)
+  receive [--listen ADDR]
+            run the reference receiver of the data exchange (audit/EXCHANGE.md) that the
+            demo's destinations send to (default 127.0.0.1:8091): it checks signatures,
+            acts on each event once and answers receipts; its /refuse path rejects all
   sweep     remove abandoned uploads and lock evidence whose retention lock failed
             (serve also does this every 10 minutes)
   help      print this text
@@ -65,6 +69,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	switch cmd {
 	case "serve", "migrate", "seed", "verify", "sweep", "log-key":
+	case "receive":
+		return receiveCommand(ctx, args[1:], getenv)
 	case "verify-archive":
 		return verifyArchiveCommand(args[1:], getenv, stdout)
 	case "verify-draw":
@@ -119,6 +125,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return errors.New("seed loads demo data and is refused when ZHIFA_ENV=production")
 		}
 		if err := a.Seed(ctx, stdout); err != nil {
+			return err
+		}
+		if err := a.SeedExchange(ctx, getenv, stdout); err != nil {
 			return err
 		}
 		return a.SeedMedia(ctx, stdout)

@@ -250,7 +250,7 @@ func TestSupervisionDecisionRevokes(t *testing.T) {
 }
 
 // exec runs one statement on a connection of its own: a test's way of letting time pass.
-func (s *server) exec(t *testing.T, sql string) {
+func (s *server) exec(t testing.TB, sql string) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, s.env["ZHIFA_DATABASE_URL"])

@@ -323,7 +323,7 @@ func (s *server) uploadRows(t *testing.T) int {
 
 // query reads one row on a connection of its own, closed at once: the polls above run
 // it many times.
-func (s *server) query(t *testing.T, sql string, dest ...any) {
+func (s *server) query(t testing.TB, sql string, dest ...any) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, s.env["ZHIFA_DATABASE_URL"])

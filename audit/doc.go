@@ -10,3 +10,9 @@ import _ "embed"
 //
 //go:embed SAMPLE.md
 var Specification string
+
+// ExchangeSpecification is EXCHANGE.md, what a destination of the data exchange receives,
+// served to the public so that a receiver can be built from it.
+//
+//go:embed EXCHANGE.md
+var ExchangeSpecification string

@@ -430,6 +430,7 @@ var topicLabels = map[string]string{
 	enforcement.TopicCreditPenalty:    "行政处罚（双公示）",
 	enforcement.TopicCreditLicense:    "行政许可（双公示）",
 	enforcement.TopicCreditWithdrawal: "撤回（双公示）",
+	enforcement.TopicCreditRepair:     "信用修复（双公示）",
 	enforcement.TopicActionCheck:      "监管行为：检查",
 	enforcement.TopicActionFiled:      "监管行为：立案",
 	enforcement.TopicActionDecided:    "监管行为：作出决定",

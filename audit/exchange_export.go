@@ -31,6 +31,7 @@ type DualRow struct {
 	Receipt      string            `json:"receipt,omitempty"`
 	Late         bool              `json:"late"`
 	Withdrawn    bool              `json:"withdrawn"`
+	Repaired     bool              `json:"repaired"` // its publication ended early (信用修复)
 }
 
 // DualExport is the 双公示 file of a period: penalties and licences, and how many were
@@ -71,21 +72,22 @@ func (s *Service) DualDisclosure(ctx context.Context, a enforcement.Actor, from,
 			coalesce((SELECT max(d.receipt) FROM outbox_deliveries d WHERE d.event_seq = e.seq AND d.state = 'sent'), ''),
 			coalesce((SELECT CASE WHEN bool_or(d.state = 'sent') THEN 'pushed' WHEN bool_or(d.state = 'dead') THEN 'failed' ELSE 'pending' END
 				FROM outbox_deliveries d WHERE d.event_seq = e.seq), 'none'),
-			EXISTS (SELECT 1 FROM outbox_events w WHERE w.refers_to = e.id AND w.topic = $5)
+			EXISTS (SELECT 1 FROM outbox_events w WHERE w.refers_to = e.id AND w.topic = $5),
+			EXISTS (SELECT 1 FROM outbox_events w WHERE w.refers_to = e.id AND w.topic = $8)
 		FROM outbox_events e JOIN agencies ag ON ag.id = e.agency_id
 		WHERE e.topic IN ($1, $2) AND ag.region_code LIKE $3 || '%' AND ($4::uuid IS NULL OR e.agency_id = $4)
 			AND (e.payload->>'decided_on') BETWEEN $6 AND $7
 		ORDER BY e.payload->>'decided_on', e.seq`,
 		enforcement.TopicCreditPenalty, enforcement.TopicCreditLicense, prefix, agencyID, enforcement.TopicCreditWithdrawal,
-		from.String(), to.String())
+		from.String(), to.String(), enforcement.TopicCreditRepair)
 	defer rows.Close()
 	for rows.Next() {
 		var id uuid.UUID
 		var topic, receipt, state string
 		var payload []byte
 		var pushed *time.Time
-		var withdrawn bool
-		if err := rows.Scan(&id, &topic, &payload, &pushed, &receipt, &state, &withdrawn); err != nil {
+		var withdrawn, repaired bool
+		if err := rows.Scan(&id, &topic, &payload, &pushed, &receipt, &state, &withdrawn, &repaired); err != nil {
 			return DualExport{}, enforcement.DBError(err, "双公示")
 		}
 		var it enforcement.CreditItem
@@ -100,7 +102,7 @@ func (s *Service) DualDisclosure(ctx context.Context, a enforcement.Actor, from,
 		_, vals := CreditRows(it)
 		for _, v := range vals {
 			r := DualRow{EventID: id, DisclosureID: it.DisclosureID, Agency: it.Agency, Values: v, DueOn: due, PushState: state,
-				PushLabel: pushLabels[state], PushedAt: pushed, Receipt: receipt, Late: late, Withdrawn: withdrawn}
+				PushLabel: pushLabels[state], PushedAt: pushed, Receipt: receipt, Late: late, Withdrawn: withdrawn, Repaired: repaired}
 			if topic == enforcement.TopicCreditLicense {
 				out.Licenses = append(out.Licenses, r)
 			} else {
@@ -115,7 +117,7 @@ func (s *Service) DualDisclosure(ctx context.Context, a enforcement.Actor, from,
 }
 
 // dualTail are the columns after a row's field set: how its push went.
-var dualTail = []string{"应报送日期", "报送状态", "报送时间", "回执", "是否逾期", "是否已撤回"}
+var dualTail = []string{"应报送日期", "报送状态", "报送时间", "回执", "是否逾期", "是否已撤回", "是否已信用修复"}
 
 func dualLine(fields []string, r DualRow) []string {
 	line := make([]string, 0, len(fields)+len(dualTail))
@@ -127,7 +129,7 @@ func dualLine(fields []string, r DualRow) []string {
 		at = r.PushedAt.In(enforcement.Shanghai()).Format(time.DateTime)
 	}
 	yes := map[bool]string{true: "是", false: "否"}
-	return append(line, r.DueOn.String(), r.PushLabel, at, r.Receipt, yes[r.Late], yes[r.Withdrawn])
+	return append(line, r.DueOn.String(), r.PushLabel, at, r.Receipt, yes[r.Late], yes[r.Withdrawn], yes[r.Repaired])
 }
 
 // WriteDualCSV writes one kind (penalty or license) of the export as CSV with a BOM, so

@@ -25,6 +25,7 @@ var (
 	licenseFields = []string{"行政相对人名称", "行政相对人类别", "统一社会信用代码", "法定代表人", "行政许可决定文书号",
 		"许可内容", "许可决定日期", "公示截止期", "许可机关", "许可机关统一社会信用代码", "数据来源单位", "数据来源单位统一社会信用代码"}
 	withdrawalFields = []string{"决定书文号", "撤回原因", "撤回日期", "决定机关", "决定机关统一社会信用代码"}
+	repairFields     = []string{"决定书文号", "停止公示原因", "停止公示日期", "决定机关", "决定机关统一社会信用代码"}
 	actionFields     = []string{"监管行为类型", "监管行为编号", "文书或任务编号", "实施机关", "实施机关统一社会信用代码", "监管事项",
 		"监管对象名称", "监管对象代码", "实施日期", "执法人员", "结果", "说明"}
 )
@@ -34,7 +35,7 @@ func fieldKeys(format string) map[string]bool {
 	var sets [][]string
 	switch format {
 	case "credit":
-		sets = [][]string{penaltyFields, licenseFields, withdrawalFields}
+		sets = [][]string{penaltyFields, licenseFields, withdrawalFields, repairFields}
 	case "regulatory":
 		sets = [][]string{actionFields}
 	}
@@ -97,7 +98,7 @@ func CreditRows(it enforcement.CreditItem) (fields []string, rows []map[string]s
 		if p.Type == "org" {
 			code = p.IDNumber
 		}
-		r := map[string]string{"行政相对人名称": p.Name, "行政相对人类别": partyCategory(p), "统一社会信用代码": code, "法定代表人": "",
+		r := map[string]string{"行政相对人名称": p.Name, "行政相对人类别": partyCategory(p), "统一社会信用代码": code, "法定代表人": p.LegalRep,
 			"公示截止期": it.DisplayUntil.String(), "数据来源单位": it.Agency, "数据来源单位统一社会信用代码": it.AgencyCode}
 		if it.Kind == "license" {
 			fields = licenseFields
@@ -185,6 +186,14 @@ func Render(d Destination, o Outgoing) ([]byte, error) {
 			body["operation"], body["refers_to"] = "withdraw", o.RefersTo
 			body["records"] = []map[string]string{rename(map[string]string{"决定书文号": w.Number, "撤回原因": reason,
 				"撤回日期": w.WithdrawnOn.String(), "决定机关": w.Agency, "决定机关统一社会信用代码": w.AgencyCode}, d.FieldNames)}
+		case enforcement.TopicCreditRepair:
+			var e enforcement.CreditRepairEnd
+			if err := json.Unmarshal(o.Payload, &e); err != nil {
+				return nil, err
+			}
+			body["operation"], body["refers_to"] = "end", o.RefersTo
+			body["records"] = []map[string]string{rename(map[string]string{"决定书文号": e.Number, "停止公示原因": "信用修复：" + e.Reason,
+				"停止公示日期": e.EndedOn.String(), "决定机关": e.Agency, "决定机关统一社会信用代码": e.AgencyCode}, d.FieldNames)}
 		default:
 			return nil, fmt.Errorf("topic %s is not a credit topic", o.Topic)
 		}

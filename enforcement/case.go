@@ -91,13 +91,14 @@ type Party struct {
 	IDNumber string `json:"id_number"`
 	Address  string `json:"address,omitempty"`
 	Phone    string `json:"phone,omitempty"`
+	LegalRep string `json:"legal_rep,omitempty"` // an organisation's 法定代表人 (负责人)
 }
 
 // Validate checks one party; i is its position, for the field name.
 func (p *Party) Validate(i int) error {
 	field := func(f string) string { return fmt.Sprintf("parties[%d].%s", i, f) }
 	p.Name, p.IDNumber = strings.TrimSpace(p.Name), strings.ToUpper(strings.TrimSpace(p.IDNumber))
-	p.Address, p.Phone = strings.TrimSpace(p.Address), strings.TrimSpace(p.Phone)
+	p.Address, p.Phone, p.LegalRep = strings.TrimSpace(p.Address), strings.TrimSpace(p.Phone), strings.TrimSpace(p.LegalRep)
 	if p.Name == "" || utf8.RuneCountInString(p.Name) > 100 {
 		return fault.Field(field("name"), "当事人名称不能为空，且不超过 100 字")
 	}
@@ -112,6 +113,9 @@ func (p *Party) Validate(i int) error {
 		}
 	default:
 		return fault.Field(field("type"), "当事人类型应为自然人或法人、其他组织")
+	}
+	if p.LegalRep != "" && (p.Type != "org" || utf8.RuneCountInString(p.LegalRep) > 50) {
+		return fault.Field(field("legal_rep"), "法定代表人只对法人或其他组织填写，且不超过 50 字")
 	}
 	if utf8.RuneCountInString(p.Address) > 200 || len(p.Phone) > 30 {
 		return fault.Field(field("address"), "地址不超过 200 字，电话不超过 30 位")

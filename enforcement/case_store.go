@@ -60,8 +60,8 @@ func (s *Store) CreateCase(ctx context.Context, in CaseInput, by Actor, now time
 			return err
 		}
 		for i, p := range in.Parties {
-			if _, err := tx.Exec(ctx, `INSERT INTO case_parties (case_id, position, type, name, id_number, address, phone)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, i, p.Type, p.Name, p.IDNumber, p.Address, p.Phone); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO case_parties (case_id, position, type, name, id_number, address, phone, legal_rep)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, i, p.Type, p.Name, p.IDNumber, p.Address, p.Phone, p.LegalRep); err != nil {
 				return err
 			}
 		}
@@ -135,7 +135,7 @@ func (s *Store) FindCase(ctx context.Context, id uuid.UUID) (Case, error) {
 	if err != nil {
 		return c, DBError(err, "案件")
 	}
-	rows, _ = s.db.Query(ctx, `SELECT type, name, id_number, address, phone FROM case_parties WHERE case_id = $1 ORDER BY position`, id)
+	rows, _ = s.db.Query(ctx, `SELECT type, name, id_number, address, phone, legal_rep FROM case_parties WHERE case_id = $1 ORDER BY position`, id)
 	c.Parties, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Party])
 	return c, DBError(err, "当事人")
 }
@@ -203,7 +203,7 @@ func (s *Store) UpdateCaseTx(ctx context.Context, id uuid.UUID, fn func(pgx.Tx, 
 			return err
 		}
 		// The rules a change checks (major decisions) look at who the parties are.
-		rows, _ = tx.Query(ctx, `SELECT type, name, id_number, address, phone FROM case_parties WHERE case_id = $1 ORDER BY position`, id)
+		rows, _ = tx.Query(ctx, `SELECT type, name, id_number, address, phone, legal_rep FROM case_parties WHERE case_id = $1 ORDER BY position`, id)
 		if c.Parties, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Party]); err != nil {
 			return err
 		}

@@ -66,6 +66,7 @@ type DisclosureContent struct {
 type DisclosurePolicy struct {
 	DisplayMonths      int // how long a published decision stays up
 	DisplayMonthsMinor int // the same for a minor penalty
+	RepairMonths       int // the minimum period before a credit repair may end it
 }
 
 // disclosureDays is the publication deadline in working days: 7 for penalties and
@@ -216,12 +217,22 @@ func (s *Store) insertDisclosureTx(ctx context.Context, tx pgx.Tx, d *Disclosure
 }
 
 // ImportDisclosures stores items made elsewhere (the demo seed, a migration from an
-// older portal) in one transaction.
+// older portal) in one transaction, with the credit events of those published (and
+// withdrawn) at the times they were.
 func (s *Store) ImportDisclosures(ctx context.Context, ds []Disclosure) error {
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		for i := range ds {
-			if err := s.insertDisclosureTx(ctx, tx, &ds[i]); err != nil {
+			d := &ds[i]
+			if err := s.insertDisclosureTx(ctx, tx, d); err != nil {
 				return err
+			}
+			if err := enqueuePublishedTx(ctx, tx, d); err != nil {
+				return err
+			}
+			if d.State == "withdrawn" && d.WithdrawnAt != nil {
+				if err := enqueueWithdrawnTx(ctx, tx, d, *d.WithdrawnAt); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

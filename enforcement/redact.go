@@ -188,7 +188,8 @@ func MaskID(id string) string {
 // without address or phone.
 func (r *Redaction) Party(p Party) Party {
 	if p.Type == "org" {
-		return Party{Type: p.Type, Name: p.Name, IDNumber: p.IDNumber}
+		// An organisation's name, code and representative are public in its registration.
+		return Party{Type: p.Type, Name: p.Name, IDNumber: p.IDNumber, LegalRep: p.LegalRep}
 	}
 	return Party{Type: p.Type, Name: MaskName(p.Name), IDNumber: MaskID(p.IDNumber)}
 }
