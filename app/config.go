@@ -183,6 +183,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_CHECK_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
 	case c.Env == "production" && c.CheckKey == "":
 		return fmt.Errorf("ZHIFA_CHECK_KEY (or _FILE) must be set in production: 32 bytes in hex, the Ed25519 seed that signs inspection codes")
+	case c.DocumentKey != "" && !isHexKey(c.DocumentKey):
+		return fmt.Errorf("ZHIFA_DOCUMENT_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
+	case c.Env == "production" && c.DocumentKey == "":
+		return fmt.Errorf("ZHIFA_DOCUMENT_KEY (or _FILE) must be set in production: 32 bytes in hex, the seed of the keys that sign documents")
 	case c.ExchangeKey != "" && !isHexKey(c.ExchangeKey):
 		return fmt.Errorf("ZHIFA_EXCHANGE_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
 	case c.Env == "production" && c.ExchangeKey == "":
@@ -191,10 +195,6 @@ func (c Config) validate() error {
 		return fmt.Errorf("ZHIFA_EXCHANGE_POLL must be between 10ms and 1m")
 	case c.ExchangeTimeout < 10*time.Millisecond || c.ExchangeTimeout > 5*time.Minute:
 		return fmt.Errorf("ZHIFA_EXCHANGE_TIMEOUT must be between 10ms and 5m")
-	case c.DocumentKey != "" && !isHexKey(c.DocumentKey):
-		return fmt.Errorf("ZHIFA_DOCUMENT_KEY must be 32 bytes in hex (64 characters), e.g. from openssl rand -hex 32")
-	case c.Env == "production" && c.DocumentKey == "":
-		return fmt.Errorf("ZHIFA_DOCUMENT_KEY (or _FILE) must be set in production: 32 bytes in hex, the seed of the keys that sign documents")
 	case c.Env == "production" && !c.logOriginSet:
 		return fmt.Errorf("ZHIFA_LOG_ORIGIN must be set in production: the log's lasting name, e.g. zhifa.example.gov.cn/log (it is part of every checkpoint and of the public key)")
 	case c.LogOrigin == "" || strings.ContainsAny(c.LogOrigin, "+ \t\n"):

@@ -651,3 +651,50 @@ func TestCreditRepairEndsPublicationEarly(t *testing.T) {
 		t.Errorf("the repair page = %d", p.Status)
 	}
 }
+
+// The monthly credit-risk classes come in bulk: each change is kept with its day and
+// source; codes outside the directory are counted, bad rows named by line.
+func TestRiskClassesBulkUpdate(t *testing.T) {
+	s := start(t)
+	admin := s.login("admin")
+	if r := s.send("POST", "/api/v1/inspection/targets", admin, "text/csv", strings.NewReader(targetsCSV(1, 4))); r.Status != 200 {
+		t.Fatalf("import = %d %s", r.Status, r.Body)
+	}
+	// Targets 1..4 are A, B, B, B (targetsCSV's spread).
+	body := "统一社会信用代码,风险等级\n" + targetCode(1) + ",D\n" + targetCode(2) + ",B\n" + targetCode(3) + ",x\n" +
+		targetCode(900) + ",B\n" + targetCode(4) + ",a\n" + targetCode(1) + ",B\n"
+	q := "/api/v1/inspection/targets/risk-classes?effective_on=2026-12-01&source=" + url.QueryEscape("市场监管局2026年12月信用风险分类")
+	if r := s.send("POST", q, s.login("officer1"), "text/csv", strings.NewReader(body)); r.Status != 403 {
+		t.Errorf("an officer = %d", r.Status)
+	}
+	if r := s.send("POST", "/api/v1/inspection/targets/risk-classes?effective_on=2026-12-01", admin, "text/csv", strings.NewReader(body)); r.Status != 422 || r.ErrorField() != "source" {
+		t.Errorf("without a source = %d %s", r.Status, r.Body)
+	}
+	r := s.send("POST", q, admin, "text/csv", strings.NewReader(body))
+	m := r.JSON()
+	if r.Status != 200 || m["changed"] != 2.0 || m["unchanged"] != 1.0 || m["unknown"] != 1.0 || len(m["rejected"].([]any)) != 2 {
+		t.Fatalf("update = %d %s, want targets 1 and 4 changed, 2 unchanged, 900 unknown, lines 4 and 7 rejected", r.Status, r.Body)
+	}
+	if got := m["unknown_codes"].([]any); len(got) != 1 || got[0] != targetCode(900) {
+		t.Errorf("unknown = %v", got)
+	}
+	h := items(s.call("GET", "/api/v1/inspection/targets/"+targetCode(1)+"/risk-classes", admin, nil))
+	if len(h) != 1 || h[0]["from"] != "A" || h[0]["to"] != "D" || h[0]["effective_on"] != "2026-12-01" || h[0]["source"] != "市场监管局2026年12月信用风险分类" {
+		t.Errorf("history of target 1 = %v", h)
+	}
+	// JSON works too; the directory's import also leaves its trace.
+	js := `[{"code": "` + targetCode(2) + `", "risk": "A"}]`
+	if r := s.send("POST", q, admin, "application/json", strings.NewReader(js)); r.Status != 200 || r.JSON()["changed"] != 1.0 {
+		t.Errorf("JSON update = %d %s", r.Status, r.Body)
+	}
+	if r := s.send("POST", "/api/v1/inspection/targets", admin, "application/json", strings.NewReader(`[{"code": "`+targetCode(3)+
+		`", "name": "青山县测试商贸有限公司3", "type": "企业", "region_code": "360799", "industry": "批发和零售业", "risk": "C"}]`)); r.Status != 200 {
+		t.Fatalf("re-import = %d %s", r.Status, r.Body)
+	}
+	if h := items(s.call("GET", "/api/v1/inspection/targets/"+targetCode(3)+"/risk-classes", admin, nil)); len(h) != 1 || h[0]["source"] != "检查对象名录导入" {
+		t.Errorf("history after an import = %v", h)
+	}
+	if r := s.call("GET", "/api/v1/inspection/targets/"+targetCode(900)+"/risk-classes", admin, nil); r.Status != 404 {
+		t.Errorf("history of an unknown target = %d", r.Status)
+	}
+}

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strings"
+
 	"bufio"
 	"context"
 	"io"
@@ -19,6 +21,8 @@ func (a *App) inspectionRoutes(api fiber.Router) {
 	api.Post("/inspection/matters", a.addMatter)
 	api.Get("/inspection/targets", a.listTargets)
 	api.Post("/inspection/targets", a.importTargets)
+	api.Post("/inspection/targets/risk-classes", a.updateRiskClasses)
+	api.Get("/inspection/targets/:code/risk-classes", a.riskHistory)
 	api.Get("/inspection/inspectors", a.listInspectors)
 	api.Put("/inspection/inspectors/:id/expertise", a.setExpertise)
 	api.Get("/inspection/conflicts", a.listConflicts)
@@ -131,6 +135,27 @@ func (a *App) importTargets(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(res)
+}
+
+// POST /api/v1/inspection/targets/risk-classes?effective_on=&source= — a CSV file (code,
+// risk) or a JSON array of {code, risk} as the body, streamed.
+func (a *App) updateRiskClasses(c *fiber.Ctx) error {
+	body := idleReader{r: c.Context().RequestBodyStream(), conn: c.Context().Conn()}
+	res, err := a.inspection.UpdateRiskClasses(c.UserContext(), actor(c), body, string(c.Request().Header.ContentType()),
+		c.Query("effective_on"), c.Query("source"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+// GET /api/v1/inspection/targets/{code}/risk-classes — the target's changes of class.
+func (a *App) riskHistory(c *fiber.Ctx) error {
+	h, err := a.inspection.RiskHistory(c.UserContext(), actor(c), strings.ToUpper(c.Params("code")))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": h, "total": len(h)})
 }
 
 // GET /api/v1/inspection/inspectors?agency_id=&field=&q=

@@ -268,6 +268,10 @@ func TestConfig(t *testing.T) {
 		t.Errorf("production without ZHIFA_DOCUMENT_KEY: %v", err)
 	}
 	prod["ZHIFA_DOCUMENT_KEY"] = strings.Repeat("ef", 32)
+	if _, err := app.LoadConfig(get(prod)); err == nil || !strings.Contains(err.Error(), "ZHIFA_EXCHANGE_KEY") {
+		t.Errorf("production without ZHIFA_EXCHANGE_KEY: %v", err)
+	}
+	prod["ZHIFA_EXCHANGE_KEY"] = strings.Repeat("12", 32)
 	if _, err := app.LoadConfig(get(prod)); err == nil || !strings.Contains(err.Error(), "ZHIFA_LOG_ORIGIN") {
 		t.Errorf("production without ZHIFA_LOG_ORIGIN: %v", err)
 	}
@@ -277,7 +281,7 @@ func TestConfig(t *testing.T) {
 		t.Errorf("production with a log key: origin %q, %v", cfg.LogOrigin, err)
 	}
 	if masked, _ := json.Marshal(fieldsOf(cfg)); strings.Contains(string(masked), strings.Repeat("ab", 32)) || strings.Contains(string(masked), strings.Repeat("cd", 32)) ||
-		strings.Contains(string(masked), strings.Repeat("ef", 32)) {
+		strings.Contains(string(masked), strings.Repeat("ef", 32)) || strings.Contains(string(masked), strings.Repeat("12", 32)) {
 		t.Errorf("masked configuration shows the log key or the check key: %s", masked)
 	}
 	for _, bad := range []map[string]string{

@@ -205,7 +205,7 @@ func (a *App) securityHeaders(c *fiber.Ctx) error {
 // streamingRoute matches the routes whose bodies are streamed by their handlers: evidence
 // files and bulk imports of targets; recordWithFiles, a record sent with its files.
 var (
-	streamingRoute  = regexp.MustCompile(`^/api/v1/(records/[^/]+/media|cases/[^/]+/files|inspection/targets)/?$`)
+	streamingRoute  = regexp.MustCompile(`^/api/v1/(records/[^/]+/media|cases/[^/]+/files|inspection/targets(/risk-classes)?)/?$`)
 	recordWithFiles = regexp.MustCompile(`^/api/v1/cases/[^/]+/records/?$`)
 )
 
