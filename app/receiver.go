@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"go.uber.org/zap"
 
 	"zhifa/app/localdev"
@@ -149,7 +150,9 @@ func demoReceiverSecret(getenv func(string) string) ([]byte, error) {
 
 // SeedExchange gives the demo county its two destinations, when it has none: the demo
 // receiver as the credit platform, taking the past year's items, and a 互联网+监管 that
-// refuses everything, so the dead-letter list has rows.
+// refuses everything, so the dead-letter list has rows. The credit platform's history is
+// a year of operation: items older than three days were confirmed minutes after they were
+// published; the rest go out when the demo's dispatcher starts.
 func (a *App) SeedExchange(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	var n int
 	if err := a.db.QueryRow(ctx, `SELECT count(*) FROM exchange_destinations`).Scan(&n); err != nil || n > 0 {
@@ -167,22 +170,34 @@ func (a *App) SeedExchange(ctx context.Context, getenv func(string) string, out 
 	if base == "" {
 		base = "http://127.0.0.1:8091"
 	}
-	today := enforcement.DateOf(time.Now())
-	since := enforcement.Date{Year: today.Year - 1, Month: 1, Day: 1}.StartIn()
+	now := time.Now()
+	today := enforcement.DateOf(now)
+	lastYear, lastMonth := enforcement.Date{Year: today.Year - 1, Month: 1, Day: 1}.StartIn(), now.AddDate(0, 0, -30)
 	str := func(s string) *string { return &s }
 	rate := 200
-	for _, d := range []audit.DestinationInput{
-		{Name: str("江西省公共信用信息平台（演示接收方）"), URL: str(base + "/credit"), Format: str("credit")},
-		{Name: str("“互联网+监管”系统（演示：拒收）"), URL: str(base + "/refuse"), Format: str("regulatory")},
+	var credit uuid.UUID
+	for i, d := range []audit.DestinationInput{
+		{Name: str("江西省公共信用信息平台（演示接收方）"), URL: str(base + "/credit"), Format: str("credit"), Since: &lastYear},
+		{Name: str("“互联网+监管”系统（演示：拒收）"), URL: str(base + "/refuse"), Format: str("regulatory"), Since: &lastMonth},
 	} {
-		d.Auth, d.Secret, d.KeyID, d.Rate, d.Since = str("hmac"), str(string(secret)), str("qingshan-demo"), &rate, &since
+		d.Auth, d.Secret, d.KeyID, d.Rate = str("hmac"), str(string(secret)), str("qingshan-demo"), &rate
 		made, err := a.audit.CreateDestination(ctx, admin, d)
 		if err != nil {
 			return fmt.Errorf("demo destination: %w", err)
 		}
-		fmt.Fprintf(out, "演示数据交换接收方：%s，%d 个事件待推送\n", made.Name, made.Counts.Pending)
+		if i == 0 {
+			credit = made.ID
+		}
+		fmt.Fprintf(out, "演示数据交换接收方：%s，%d 个事件\n", made.Name, made.Counts.Pending)
 	}
-	return nil
+	_, err = a.db.Exec(ctx, `WITH r AS (SELECT d.id, e.occurred_at + interval '2 minutes' AS at,
+			'QS' || to_char(e.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(e.seq::text, 6, '0') AS receipt
+		FROM outbox_deliveries d JOIN outbox_events e ON e.seq = d.event_seq
+		WHERE d.destination_id = $1 AND e.occurred_at < now() - interval '3 days')
+		UPDATE outbox_deliveries d SET state = 'sent', attempts = 1, last_status = 200, sent_at = r.at, updated_at = r.at,
+			receipt = r.receipt, ack = jsonb_build_object('receipt', r.receipt)
+		FROM r WHERE d.id = r.id`, credit)
+	return err
 }
 
 // receiveCommand is `zhifa receive [--listen ADDR]`.

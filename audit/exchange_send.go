@@ -282,7 +282,13 @@ func Judge(o Outgoing, status int, body []byte, transport error, now time.Time) 
 	case transport != nil:
 		r.Error = "连接失败：" + clip(transport.Error(), 300)
 	default:
-		r.Error = fmt.Sprintf("接收方返回 %d：%s", status, clip(strings.TrimSpace(string(body)), 300))
+		// A JSON answer's own message reads better than the JSON around it.
+		var msg struct{ Error, Message string }
+		text := strings.TrimSpace(string(body))
+		if json.Unmarshal(body, &msg) == nil && (msg.Error != "" || msg.Message != "") {
+			text = strings.TrimSpace(msg.Error + " " + msg.Message)
+		}
+		r.Error = fmt.Sprintf("接收方返回 %d：%s", status, clip(text, 300))
 	}
 	transient := transport != nil || status == 408 || status == 429 || status >= 500
 	first := now

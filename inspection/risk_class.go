@@ -160,7 +160,7 @@ func (s *riskSource) Next() bool {
 }
 
 func (s *riskSource) Values() ([]any, error) { return s.values, nil }
-func (s *riskSource) Err() error              { return s.err }
+func (s *riskSource) Err() error             { return s.err }
 
 // UpdateRiskClasses applies a bulk update of credit-risk classes (the monthly
 // classification of 市场监管) in one transaction, each change kept with the day it takes
