@@ -284,7 +284,8 @@ func (a *App) renderRepair(c *fiber.Ctx, id uuid.UUID, data fiber.Map) error {
 		data["Form"] = fiber.Map{"requested_on": enforcement.DateOf(a.enforcement.Now()).String()}
 	}
 	me := actor(c)
-	data["MayDecide"] = me.Has(enforcement.RoleAdmin) || (me.Has(enforcement.RoleHead) && me.AgencyID == d.AgencyID)
+	data["MayDecide"] = a.enforcement.MayDecideRepair(c.UserContext(), me, d) == nil
+	data["MayRecord"] = d.State == "published" && !d.Expired && a.enforcement.MayRecordRepair(c.UserContext(), me, d) == nil
 	return c.Render("disclosure_repair", a.view(c, "信用修复 · "+d.Title, data))
 }
 
@@ -317,7 +318,7 @@ func (a *App) repairDecideSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	grant := c.FormValue("grant") == "yes"
-	_, err = a.enforcement.DecideCreditRepair(c.UserContext(), actor(c), id, rid, grant, c.FormValue("note"))
+	r, err := a.enforcement.DecideCreditRepair(c.UserContext(), actor(c), id, rid, grant, c.FormValue("note"))
 	if data, ok := formError(err); ok {
 		data["DecideError"], data["DecideNote"] = data["Error"], c.FormValue("note")
 		delete(data, "Error")
@@ -329,7 +330,10 @@ func (a *App) repairDecideSubmit(c *fiber.Ctx) error {
 	a.publicChanged(c)
 	msg := "已决定不予修复"
 	if grant {
-		msg = "已准予信用修复：公示提前停止，并通知信用平台"
+		msg = "已准予信用修复：公示门户即日停止公示"
+		if r.Notified {
+			msg += "，并已排队通知信用平台"
+		}
 	}
 	return redirectFlash(c, "/disclosures/"+id.String()+"/repair", msg)
 }

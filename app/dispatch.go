@@ -195,10 +195,23 @@ func (d *Dispatcher) work(ctx context.Context, dst audit.Destination) {
 		}
 		wg.Wait()
 		var done []audit.SendResult
+		failed := 0
+		var cause error
 		for i := range batch {
 			if sent[i] {
 				done = append(done, results[i])
+				if results[i].State != "sent" {
+					failed++
+					if cause == nil {
+						cause = results[i].Cause
+					}
+				}
 			}
+		}
+		if failed > 0 {
+			// One line a round, with the first failure's own words (the address among them).
+			d.log.Warn("exchange deliveries failed", zap.String("destination", dst.Name), zap.Int("failed", failed),
+				zap.Int("of", len(done)), zap.NamedError("first_cause", cause), zap.String("first_error", firstError(done)))
 		}
 		// What was answered is stored even when stopping, so it is not sent again.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -302,4 +315,13 @@ func destinationClient(dst audit.Destination, timeout time.Duration) (*http.Clie
 	return &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // a redirect is an answer to judge, not a place to resend the body
 	}}, nil
+}
+
+func firstError(rs []audit.SendResult) string {
+	for _, r := range rs {
+		if r.Error != "" {
+			return r.Error
+		}
+	}
+	return ""
 }

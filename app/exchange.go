@@ -175,6 +175,7 @@ func (a *App) exchangePageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Post("/exchange/destinations", append(write, a.destinationCreateSubmit)...)
 	srv.Post("/exchange/destinations/:id", append(write, a.destinationUpdateSubmit)...)
 	srv.Get("/exchange/outbox", append(login, a.outboxPage)...)
+	srv.Get("/exchange/dual-disclosure", append(login, a.dualDisclosurePage)...)
 	srv.Post("/exchange/outbox/:id/retry", append(write, a.retrySubmit)...)
 }
 
@@ -191,8 +192,48 @@ func (a *App) exchangePage(c *fiber.Ctx) error {
 		return err
 	}
 	today := enforcement.DateOf(a.enforcement.Now())
-	return c.Render("exchange", a.view(c, "数据交换", fiber.Map{"Destinations": ds, "From": enforcement.Date{Year: today.Year, Month: 1, Day: 1},
-		"To": today, "LastYear": today.Year - 1}))
+	return c.Render("exchange", a.view(c, "数据交换", fiber.Map{"Destinations": ds, "From": enforcement.Date{Year: today.Year, Month: 1, Day: 1}.String(),
+		"To": today.String(), "Format": "xlsx", "Formats": dualFormats}))
+}
+
+var dualFormats = []formatOption{{"xlsx", "Excel 工作簿"}, {"csv-penalty", "CSV（行政处罚）"}, {"csv-license", "CSV（行政许可）"}}
+
+// GET /exchange/dual-disclosure?from=&to=&format= — the file, or the exchange page again
+// with the error at the top of its form and what was chosen kept.
+func (a *App) dualDisclosurePage(c *fiber.Ctx) error {
+	format := c.Query("format", "xlsx")
+	from, to, agency, err := dualQuery(c, enforcement.DateOf(a.enforcement.Now()))
+	var x audit.DualExport
+	if err == nil {
+		switch format {
+		case "xlsx", "csv-penalty", "csv-license":
+		default:
+			err = fault.Field("format", "请选择文件格式")
+		}
+	}
+	if err == nil {
+		x, err = a.audit.DualDisclosure(c.UserContext(), actor(c), from, to, agency)
+	}
+	if data, ok := formError(err); ok {
+		ds, derr := a.audit.Destinations(c.UserContext(), actor(c))
+		if derr != nil {
+			return derr
+		}
+		data["Destinations"], data["From"], data["To"], data["Format"], data["Formats"] = ds, c.Query("from"), c.Query("to"), format, dualFormats
+		return c.Status(fiber.StatusUnprocessableEntity).Render("exchange", a.view(c, "数据交换", data))
+	}
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("dual-disclosure-%s-%s", from, to)
+	if kind, ok := strings.CutPrefix(format, "csv-"); ok {
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+"-"+kind+`.csv"`)
+		return audit.WriteDualCSV(c.Response().BodyWriter(), x, kind)
+	}
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
+	return audit.WriteDualXLSX(c.Response().BodyWriter(), x)
 }
 
 // GET /exchange/destinations/new
@@ -242,7 +283,7 @@ func destinationForm(c *fiber.Ctx) (audit.DestinationInput, audit.Destination) {
 	if err != nil {
 		rate = -1 // refused by the rate's own check, which names the field
 	}
-	in.Rate, shown.Rate = &rate, rate
+	in.Rate, shown.Rate, shown.RateTyped = &rate, rate, c.FormValue("rate")
 	paused := c.FormValue("paused") == "on"
 	in.Paused, shown.Paused = &paused, paused
 	return in, shown
@@ -331,7 +372,7 @@ func (a *App) retrySubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	back := c.FormValue("back")
+	back := safeNext(c.FormValue("back"))
 	if !strings.HasPrefix(back, "/exchange/outbox") {
 		back = "/exchange/outbox?state=dead"
 	}

@@ -1,15 +1,25 @@
 package app_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -66,7 +76,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	m := hmac.New(sha256.New, []byte(rc.secret))
 	m.Write([]byte(ts + "."))
 	m.Write(body)
-	if r.Header.Get("X-Zhifa-Signature") != "v1="+hex.EncodeToString(m.Sum(nil)) {
+	if rc.secret != "" && r.Header.Get("X-Zhifa-Signature") != "v1="+hex.EncodeToString(m.Sum(nil)) {
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
@@ -277,12 +287,17 @@ func TestExchangeDeliversEachEventOnceInOrder(t *testing.T) {
 	}
 	f := fixture(s)
 	caseID, itemID := s.publishedCase(f)
+	// A platform set up after the publication never hears of its withdrawal.
+	late := s.destination(admin, "后建的平台", credit.srv.URL+"/late", "credit", nil)
 	decidedAt := time.Now().Format(time.RFC3339)
 	if r := s.call("POST", "/api/v1/cases/"+caseID+"/outcomes", f.tok, map[string]any{"type": "reconsideration", "result": "revoked", "decided_at": decidedAt}); r.Status != 201 {
 		t.Fatalf("outcome = %d %s", r.Status, r.Body)
 	}
 	if r := s.call("POST", "/api/v1/disclosures/"+itemID+"/withdraw", f.tok, map[string]any{"reason": "复议机关撤销原处罚决定"}); r.Status != 200 {
 		t.Fatalf("withdraw = %d %s", r.Status, r.Body)
+	}
+	if l := s.outbox(admin, "destination_id="+late["id"].(string)); len(l) != 0 {
+		t.Errorf("the later platform got %v", l)
 	}
 	eventually(t, "the credit platform to accept the decision and its withdrawal", func() bool {
 		_, acc := credit.snapshot()
@@ -349,16 +364,46 @@ func TestExchangeDeliversEachEventOnceInOrder(t *testing.T) {
 		t.Errorf("the disclosure page does not show the confirmation")
 	}
 
-	// The 双公示 file: the decision, pushed on time, withdrawn, persons redacted.
+	// The yearly figures count what arrived: this test's decision (its withdrawal is not a
+	// new item) and every 监管行为 互联网+监管 confirmed; each links to its rows.
+	eventually(t, "互联网+监管's deliveries to settle", func() bool {
+		return len(s.outbox(admin, "state=pending")) == 0 && len(s.outbox(admin, "state=failed")) == 0
+	})
+	_, jacc = jg.snapshot()
+	year := time.Now().In(cstZone).Year()
+	fig := flatten(t, s.call("GET", fmt.Sprintf("/api/v1/reports/annual?year=%d", year), s.login("supervisor1"), nil))
+	if fig["dual_disclosures_pushed"] != 1 || fig["regulatory_actions_pushed"] != float64(len(jacc)) {
+		t.Errorf("figures: 双公示 %v, 监管行为 %v; want 1 and %d", fig["dual_disclosures_pushed"], fig["regulatory_actions_pushed"], len(jacc))
+	}
+	rows := s.call("GET", fmt.Sprintf("/api/v1/reports/annual/rows?year=%d&figure=dual_disclosures_pushed", year), s.login("supervisor1"), nil)
+	if l := items(rows); len(l) != 1 || !strings.Contains(fmt.Sprint(l[0]), "/exchange/outbox?subject_id="+itemID) {
+		t.Errorf("rows of the 双公示 figure = %s", rows.Body)
+	}
+
+	// The 双公示 file: the decision, pushed on time, withdrawn, persons redacted; and a
+	// decision not yet published, listed as not sent.
+	s.decidedCase(f)
 	today := time.Now().In(cstZone).Format(time.DateOnly)
 	x := s.call("GET", "/api/v1/exchange/dual-disclosure?from="+today+"&to="+today, admin, nil)
 	pens, _ := x.JSON()["penalties"].([]any)
-	if x.Status != 200 || len(pens) != 2 {
+	if x.Status != 200 || len(pens) != 4 {
 		t.Fatalf("dual disclosure = %d %s", x.Status, x.Body)
 	}
-	p0 := pens[0].(map[string]any)
+	p0, p3 := pens[0].(map[string]any), pens[3].(map[string]any)
 	if p0["push_state"] != "confirmed" || p0["late"] != false || p0["withdrawn"] != true {
 		t.Errorf("row = %v", p0)
+	}
+	if p3["push_state"] != "unpublished" || p3["push_label"] != "尚未公示，未报送" || p3["values"].(map[string]any)["公示截止期"] != "" {
+		t.Errorf("the unpublished decision's row = %v", p3)
+	}
+	if p := s.get(br, "/exchange/dual-disclosure?from="+today+"&to=2020-01-01&format=csv-license"); p.Status != 422 ||
+		!strings.Contains(string(p.Body), "截止日期不能早于起始日期") || !strings.Contains(string(p.Body), `value="2020-01-01"`) ||
+		!strings.Contains(string(p.Body), `value="csv-license" selected`) {
+		t.Errorf("the file's form with a reversed period = %d", p.Status)
+	}
+	if p := s.get(br, "/exchange/dual-disclosure?from="+today+"&to="+today+"&format=csv-penalty"); p.Status != 200 ||
+		!strings.Contains(string(p.Body), "尚未公示，未报送") {
+		t.Errorf("the file from the page = %d", p.Status)
 	}
 	csv := s.call("GET", "/api/v1/exchange/dual-disclosure?format=csv&from="+today+"&to="+today, admin, nil)
 	if csv.Status != 200 || !strings.HasPrefix(string(csv.Body), "\ufeff行政相对人名称,行政相对人类别,统一社会信用代码") ||
@@ -632,8 +677,8 @@ func TestCreditRepairEndsPublicationEarly(t *testing.T) {
 	if r := s.call("POST", decide, admin, map[string]any{"grant": false}); r.Status != 422 || r.ErrorField() != "note" {
 		t.Errorf("a refusal without reasons = %d %s", r.Status, r.Body)
 	}
-	if r := s.call("POST", decide, admin, map[string]any{"grant": true, "note": "已纠正失信行为"}); r.Status != 200 || r.JSON()["state"] != "granted" {
-		t.Fatalf("grant = %d %s", r.Status, r.Body)
+	if r := s.call("POST", decide, s.login("head1"), map[string]any{"grant": true, "note": "已纠正失信行为"}); r.Status != 200 || r.JSON()["state"] != "granted" {
+		t.Fatalf("the agency's head granting = %d %s", r.Status, r.Body)
 	}
 	if r := s.call("POST", decide, admin, map[string]any{"grant": true}); r.Status != 409 {
 		t.Errorf("deciding twice = %d", r.Status)
@@ -697,4 +742,108 @@ func TestRiskClassesBulkUpdate(t *testing.T) {
 	if r := s.call("GET", "/api/v1/inspection/targets/"+targetCode(900)+"/risk-classes", admin, nil); r.Status != 404 {
 		t.Errorf("history of an unknown target = %d", r.Status)
 	}
+}
+
+// A destination that authenticates zhifa by its client certificate (mutual TLS): the
+// events arrive over TLS with the certificate, and a server that does not know the
+// certificate's CA refuses the connection, which is retried, not lost.
+func TestExchangeMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, caKey := newCA(t)
+	caFile := writePEM(t, dir+"/ca.pem", "CERTIFICATE", ca.Raw)
+	serverCert := leaf(t, ca, caKey, "receiver", x509.ExtKeyUsageServerAuth)
+	clientDER, clientKey := leafDER(t, ca, caKey, "zhifa-qingshan", x509.ExtKeyUsageClientAuth)
+	certFile := writePEM(t, dir+"/client.pem", "CERTIFICATE", clientDER)
+	keyFile := writePEM(t, dir+"/client.key", "PRIVATE KEY", clientKey)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	rc := &receiver{t: t, seen: map[string]bool{}, release: make(chan struct{})}
+	var clientCN string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TLS.PeerCertificates) > 0 {
+			rc.mu.Lock()
+			clientCN = r.TLS.PeerCertificates[0].Subject.CommonName
+			rc.mu.Unlock()
+		}
+		rc.serve(w, r)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
+	srv.StartTLS()
+	defer srv.Close()
+	s := start(t)
+	admin := s.login("admin")
+	in := map[string]any{"name": "省信用平台", "url": srv.URL, "format": "regulatory", "auth": "mtls", "rate": 100,
+		"tls_cert_file": certFile, "tls_key_file": keyFile, "tls_ca_file": caFile}
+	if r := s.call("POST", "/api/v1/exchange/destinations", admin, map[string]any{"name": "x", "url": "http://127.0.0.1:1", "format": "regulatory",
+		"auth": "mtls", "tls_cert_file": certFile, "tls_key_file": keyFile}); r.Status != 422 || r.ErrorField() != "url" {
+		t.Errorf("mutual TLS over http = %d %s", r.Status, r.Body)
+	}
+	r := s.call("POST", "/api/v1/exchange/destinations", admin, in)
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	s.newCase(fixture(s))
+	eventually(t, "the filing over mutual TLS", func() bool { _, acc := rc.snapshot(); return len(acc) == 1 })
+	rc.mu.Lock()
+	if clientCN != "zhifa-qingshan" {
+		t.Errorf("client certificate = %q", clientCN)
+	}
+	rc.mu.Unlock()
+
+	// Another CA at the receiver: the handshake fails, the event waits for a retry.
+	other, _ := newCA(t)
+	strict := x509.NewCertPool()
+	strict.AddCert(other)
+	srv2 := httptest.NewUnstartedServer(http.HandlerFunc(rc.serve))
+	srv2.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: strict}
+	srv2.StartTLS()
+	defer srv2.Close()
+	in["name"], in["url"] = "不认证书的平台", srv2.URL
+	d := s.call("POST", "/api/v1/exchange/destinations", admin, in).JSON()
+	s.newCase(fixture(s))
+	eventually(t, "a failed handshake", func() bool {
+		l := s.outbox(admin, "state=failed&destination_id="+d["id"].(string))
+		return len(l) == 1 && strings.Contains(l[0]["last_error"].(string), "连接失败")
+	})
+}
+
+func newCA(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "测试 CA"}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(der)
+	return ca, key
+}
+
+func leafDER(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn string, usage x509.ExtKeyUsage) ([]byte, []byte) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{usage}, KeyUsage: x509.KeyUsageDigitalSignature,
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, _ := x509.MarshalPKCS8PrivateKey(key)
+	return der, pk
+}
+
+func leaf(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, cn string, usage x509.ExtKeyUsage) tls.Certificate {
+	der, pk := leafDER(t, ca, caKey, cn, usage)
+	c, err := tls.X509KeyPair(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func writePEM(t *testing.T, path, kind string, der []byte) string {
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -407,6 +407,10 @@ func (s *Service) IssueDocument(ctx context.Context, a enforcement.Actor, matter
 	d.IssuedAt = now
 	var stored bool
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		// The matter's row orders its documents: their events leave in the order issued.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM supervision_matters WHERE id = $1 FOR UPDATE`, m.ID); err != nil {
+			return err
+		}
 		var err error
 		if d.Number, err = clueNumber(ctx, tx, m.RegionCode, enforcement.DateOf(now).Year, "监"+letter); err != nil {
 			return err
@@ -473,9 +477,10 @@ func (s *Service) enqueueDocumentTx(ctx context.Context, tx pgx.Tx, m Matter, d 
 		return err
 	}
 	act := enforcement.Action{Kind: "supervision_document", SubjectID: d.ID, Number: d.Number, Matter: label, Target: addressee,
-		On: enforcement.DateOf(now), Officers: []string{d.IssuedBy}, Result: "要求 " + d.DueDate.String() + " 前答复", Detail: d.Requirements}
+		On: enforcement.DateOf(now), Officers: []string{d.IssuedBy}, Result: "要求 " + d.DueDate.String() + " 前答复",
+		Detail: enforcement.NewRedaction(nil).Text(d.Requirements)}
 	if d.CaseNumber != "" {
-		act.Detail = "所涉案件 " + d.CaseNumber + "；" + d.Requirements
+		act.Detail = "所涉案件 " + d.CaseNumber + "；" + act.Detail
 	}
 	return enforcement.EnqueueActionTx(ctx, tx, enforcement.TopicActionDocument, "matter:"+m.ID.String(), issuerID, now, act)
 }

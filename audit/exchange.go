@@ -52,6 +52,7 @@ type Destination struct {
 	CreatedAt    time.Time         `json:"created_at"`
 	UpdatedAt    time.Time         `json:"updated_at"`
 	Counts       DeliveryCounts    `json:"counts"`
+	RateTyped    string            `json:"-"` // the rate as typed on a refused form
 
 	Secret []byte `json:"-"` // the unsealed HMAC secret, for the dispatcher only
 }
@@ -276,6 +277,11 @@ func (s *Service) CreateDestination(ctx context.Context, a enforcement.Actor, in
 	}
 	names, _ := json.Marshal(d.FieldNames)
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		// Events being written wait for this lock; a creation that cannot have it soon
+		// gives up rather than hold up the filings and decisions queued behind it.
+		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, enforcement.ExchangeFanoutLock); err != nil {
 			return err
 		}
@@ -289,6 +295,7 @@ func (s *Service) CreateDestination(ctx context.Context, a enforcement.Actor, in
 		_, err := tx.Exec(ctx, `INSERT INTO outbox_deliveries (event_seq, destination_id, stream)
 			SELECT e.seq, $1, e.stream FROM outbox_events e JOIN agencies a ON a.id = e.agency_id
 			WHERE a.region_code LIKE $2 || '%' AND e.topic LIKE `+enforcement.FeedPattern("$3::text")+` AND e.occurred_at >= $4
+				AND (e.refers_to IS NULL OR EXISTS (SELECT 1 FROM outbox_events o WHERE o.id = e.refers_to AND o.occurred_at >= $4))
 			ORDER BY e.seq`, d.ID, d.RegionPrefix, d.Format, d.Since)
 		return err
 	})

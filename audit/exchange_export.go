@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"io"
 	"time"
 
@@ -20,12 +19,12 @@ const CreditDueDays = 7
 
 // DualRow is one party's row of a decision in the 双公示 field set, with how its push went.
 type DualRow struct {
-	EventID      uuid.UUID         `json:"event_id"`
+	EventID      uuid.UUID         `json:"event_id"` // the credit event; nil while unpublished
 	DisclosureID uuid.UUID         `json:"disclosure_id"`
 	Agency       string            `json:"agency"`
 	Values       map[string]string `json:"values"`
 	DueOn        enforcement.Date  `json:"due_on"`
-	PushState    string            `json:"push_state"` // confirmed, pushed, failed, pending or none
+	PushState    string            `json:"push_state"` // confirmed, pushed, failed, pending, none or unpublished
 	PushLabel    string            `json:"push_label"`
 	PushedAt     *time.Time        `json:"pushed_at"`
 	Receipt      string            `json:"receipt,omitempty"`
@@ -44,7 +43,8 @@ type DualExport struct {
 	Late      int              `json:"late"`
 }
 
-var pushLabels = map[string]string{"confirmed": "已确认", "pushed": "已推送", "failed": "推送失败", "pending": "待推送", "none": "未配置信用平台接收方"}
+var pushLabels = map[string]string{"confirmed": "已确认", "pushed": "已推送", "failed": "推送失败", "pending": "待推送",
+	"none": "未配置信用平台接收方", "unpublished": "尚未公示，未报送"}
 
 // DualDisclosure lists the penalties and licences decided in [from, to] in the credit
 // platform's field set, for the agencies the actor sees (or one of them).
@@ -67,33 +67,39 @@ func (s *Service) DualDisclosure(ctx context.Context, a enforcement.Actor, from,
 	prefix := regionOf(a)
 	out := DualExport{From: from, To: to, Penalties: []DualRow{}, Licenses: []DualRow{}}
 	today := enforcement.DateOf(s.Cases.Now())
-	rows, _ := s.db.Query(ctx, `SELECT e.id, e.topic, e.payload,
-			(SELECT min(d.sent_at) FROM outbox_deliveries d WHERE d.event_seq = e.seq AND d.state = 'sent'),
-			coalesce((SELECT max(d.receipt) FROM outbox_deliveries d WHERE d.event_seq = e.seq AND d.state = 'sent'), ''),
-			coalesce((SELECT CASE WHEN bool_or(d.state = 'sent') THEN 'pushed' WHEN bool_or(d.state = 'dead') THEN 'failed' ELSE 'pending' END
-				FROM outbox_deliveries d WHERE d.event_seq = e.seq), 'none'),
-			EXISTS (SELECT 1 FROM outbox_events w WHERE w.refers_to = e.id AND w.topic = $5),
-			EXISTS (SELECT 1 FROM outbox_events w WHERE w.refers_to = e.id AND w.topic = $8)
-		FROM outbox_events e JOIN agencies ag ON ag.id = e.agency_id
-		WHERE e.topic IN ($1, $2) AND ag.region_code LIKE $3 || '%' AND ($4::uuid IS NULL OR e.agency_id = $4)
-			AND (e.payload->>'decided_on') BETWEEN $6 AND $7
-		ORDER BY e.payload->>'decided_on', e.seq`,
-		enforcement.TopicCreditPenalty, enforcement.TopicCreditLicense, prefix, agencyID, enforcement.TopicCreditWithdrawal,
-		from.String(), to.String(), enforcement.TopicCreditRepair)
+	// Every penalty and licence decided in the period, published or not: an unpublished
+	// one is the likeliest to be late. How its push went counts credit destinations only.
+	const credit = `FROM outbox_deliveries od JOIN exchange_destinations dst ON dst.id = od.destination_id AND dst.format = 'credit'
+		WHERE od.event_seq = e.seq`
+	rows, _ := s.db.Query(ctx, `SELECT d.id, d.case_id, d.content, d.published_at, d.display_until, d.state = 'withdrawn', d.repaired_on IS NOT NULL,
+			c.kind, ag.name, ag.code, e.id,
+			(SELECT min(od.sent_at) `+credit+` AND od.state = 'sent'),
+			coalesce((SELECT max(od.receipt) `+credit+` AND od.state = 'sent'), ''),
+			CASE WHEN e.seq IS NULL THEN 'unpublished'
+				WHEN NOT EXISTS (SELECT 1 `+credit+`) THEN 'none'
+				WHEN EXISTS (SELECT 1 `+credit+` AND od.state = 'sent') THEN 'pushed'
+				WHEN EXISTS (SELECT 1 `+credit+` AND od.state = 'dead') THEN 'failed'
+				ELSE 'pending' END
+		FROM disclosures d JOIN cases c ON c.id = d.case_id JOIN agencies ag ON ag.id = d.agency_id
+		LEFT JOIN LATERAL (SELECT x.seq, x.id FROM outbox_events x WHERE x.subject_id = d.id AND x.topic IN ($1, $2)
+			ORDER BY x.seq DESC LIMIT 1) e ON true
+		WHERE d.kind = 'decision' AND (c.kind = 'license' OR (c.kind = 'penalty' AND d.content->>'outcome' = 'penalty'))
+			AND ag.region_code LIKE $3 || '%' AND ($4::uuid IS NULL OR d.agency_id = $4) AND d.decided_on BETWEEN $5 AND $6
+		ORDER BY d.decided_on, c.number`,
+		enforcement.TopicCreditPenalty, enforcement.TopicCreditLicense, prefix, agencyID, from, to)
 	defer rows.Close()
 	for rows.Next() {
-		var id uuid.UUID
-		var topic, receipt, state string
-		var payload []byte
+		var d enforcement.Disclosure
+		var kind enforcement.CaseKind
+		var agency, code, receipt, state string
+		var event *uuid.UUID
 		var pushed *time.Time
 		var withdrawn, repaired bool
-		if err := rows.Scan(&id, &topic, &payload, &pushed, &receipt, &state, &withdrawn, &repaired); err != nil {
+		if err := rows.Scan(&d.ID, &d.CaseID, &d.Content, &d.PublishedAt, &d.DisplayUntil, &withdrawn, &repaired, &kind, &agency, &code,
+			&event, &pushed, &receipt, &state); err != nil {
 			return DualExport{}, enforcement.DBError(err, "双公示")
 		}
-		var it enforcement.CreditItem
-		if err := json.Unmarshal(payload, &it); err != nil {
-			return DualExport{}, err
-		}
+		it := enforcement.CreditItemOf(&d, kind, agency, code)
 		if state == "pushed" && receipt != "" {
 			state = "confirmed"
 		}
@@ -101,9 +107,12 @@ func (s *Service) DualDisclosure(ctx context.Context, a enforcement.Actor, from,
 		late := (pushed == nil && due.Before(today)) || (pushed != nil && due.Before(enforcement.DateOf(*pushed)))
 		_, vals := CreditRows(it)
 		for _, v := range vals {
-			r := DualRow{EventID: id, DisclosureID: it.DisclosureID, Agency: it.Agency, Values: v, DueOn: due, PushState: state,
+			r := DualRow{DisclosureID: d.ID, Agency: agency, Values: v, DueOn: due, PushState: state,
 				PushLabel: pushLabels[state], PushedAt: pushed, Receipt: receipt, Late: late, Withdrawn: withdrawn, Repaired: repaired}
-			if topic == enforcement.TopicCreditLicense {
+			if event != nil {
+				r.EventID = *event
+			}
+			if kind == "license" {
 				out.Licenses = append(out.Licenses, r)
 			} else {
 				out.Penalties = append(out.Penalties, r)

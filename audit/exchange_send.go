@@ -2,11 +2,18 @@ package audit
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -46,6 +53,14 @@ func fieldKeys(format string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// day writes a date, or nothing for none (an item not yet published has no end).
+func day(d enforcement.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
 }
 
 // wan writes an amount in fen as 万元 with six decimals, exactly.
@@ -99,7 +114,7 @@ func CreditRows(it enforcement.CreditItem) (fields []string, rows []map[string]s
 			code = p.IDNumber
 		}
 		r := map[string]string{"行政相对人名称": p.Name, "行政相对人类别": partyCategory(p), "统一社会信用代码": code, "法定代表人": p.LegalRep,
-			"公示截止期": it.DisplayUntil.String(), "数据来源单位": it.Agency, "数据来源单位统一社会信用代码": it.AgencyCode}
+			"公示截止期": day(it.DisplayUntil), "数据来源单位": it.Agency, "数据来源单位统一社会信用代码": it.AgencyCode}
 		if it.Kind == "license" {
 			fields = licenseFields
 			r["行政许可决定文书号"], r["许可内容"], r["许可决定日期"] = it.Number, it.Facts, it.DecidedOn.String()
@@ -252,6 +267,7 @@ type SendResult struct {
 	Receipt    string
 	Ack        json.RawMessage
 	Next       time.Time
+	Cause      error // the transport's own error, for the log only
 }
 
 // Retry policy: a transient failure (no answer, a timeout, 408, 429, 5xx) is tried again
@@ -272,15 +288,15 @@ func Judge(o Outgoing, status int, body []byte, transport error, now time.Time) 
 		var ack struct {
 			Receipt string `json:"receipt"`
 		}
-		if json.Valid(body) && len(body) <= 4096 {
+		if json.Valid(body) && len(body) <= 4096 && storable(string(body)) {
 			r.Ack = body
 			if json.Unmarshal(body, &ack) == nil && len(ack.Receipt) <= 200 {
-				r.Receipt = ack.Receipt
+				r.Receipt = clean(ack.Receipt)
 			}
 		}
 		return r
 	case transport != nil:
-		r.Error = "连接失败：" + clip(transport.Error(), 300)
+		r.Error, r.Cause = "连接失败："+transportReason(transport), transport
 	default:
 		// A JSON answer's own message reads better than the JSON around it.
 		var msg struct{ Error, Message string }
@@ -288,7 +304,7 @@ func Judge(o Outgoing, status int, body []byte, transport error, now time.Time) 
 		if json.Unmarshal(body, &msg) == nil && (msg.Error != "" || msg.Message != "") {
 			text = strings.TrimSpace(msg.Error + " " + msg.Message)
 		}
-		r.Error = fmt.Sprintf("接收方返回 %d：%s", status, clip(text, 300))
+		r.Error = fmt.Sprintf("接收方返回 %d：%s", status, clip(clean(text), 300))
 	}
 	transient := transport != nil || status == 408 || status == 429 || status >= 500
 	first := now
@@ -304,6 +320,41 @@ func Judge(o Outgoing, status int, body []byte, transport error, now time.Time) 
 	// Jitter spreads the retries of many rows that failed together.
 	r.State, r.Next = "failed", now.Add(backoff/2+rand.N(backoff/2+1))
 	return r
+}
+
+// clean makes a destination's text storable: valid UTF-8 (a GBK error page is not), no NUL.
+func clean(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "�"), "\x00", "")
+}
+
+// storable: PostgreSQL's jsonb takes neither invalid UTF-8 nor the \u0000 escape.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.Contains(s, "\\u0000") && !strings.Contains(s, "\x00")
+}
+
+// transportReason says in words why no answer came, without the address (which the log
+// keeps): people who see it beside a disclosure item need the kind of failure.
+func transportReason(err error) string {
+	var dns *net.DNSError
+	var op *net.OpError
+	var cert *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+		return "接收方未在限定时间内答复"
+	case errors.As(err, &dns):
+		return "接收方域名无法解析"
+	case errors.As(err, &cert) || errors.As(err, &unknown) || errors.As(err, &host):
+		return "接收方的证书无法验证"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "接收方拒绝连接（服务未启动或端口不对）"
+	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "remote error"):
+		return "TLS 握手失败（证书不被接收方接受，或协议不匹配）"
+	case errors.As(err, &op):
+		return "网络连接中断"
+	}
+	return "未收到答复"
 }
 
 func clip(s string, n int) string {
@@ -348,5 +399,16 @@ func (s *Service) SettleDeliveries(ctx context.Context, rs []SendResult) error {
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[], $7::text[])
 			AS r(id, state, next, status, err, receipt, ack)
 		WHERE d.id = r.id AND d.state <> 'sent'`, ids, states, nexts, statuses, errs, receipts, acks)
+	if err != nil && len(rs) > 1 && ctx.Err() == nil {
+		// One row the database refuses must not keep the others from being recorded
+		// (and sent again and again): each on its own.
+		var first error
+		for _, r := range rs {
+			if e := s.SettleDeliveries(ctx, []SendResult{r}); e != nil && first == nil {
+				first = e
+			}
+		}
+		return first
+	}
 	return enforcement.DBError(err, "推送记录")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,6 +128,12 @@ var (
 	srcAlerts = source{from: `supervision_alerts al`, region: `al.region_code LIKE $3 || '%'`,
 		row:   `al.id::text, al.title, ` + alertRuleCase + ` || ' · ' || ` + alertDetail(`$6::date`) + `, to_char(al.raised_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), coalesce(nullif(al.link, ''), '/supervision/alerts?kind=' || al.rule)`,
 		order: `al.raised_at`}
+	// An event counts once delivered to a destination of its feed: the figures the yearly
+	// reports print as "上报双公示N条" and "推送监管行为数据N条".
+	srcExchange = source{from: `outbox_events e JOIN agencies ag ON ag.id = e.agency_id`, region: `ag.region_code LIKE $3 || '%'`,
+		row: `e.id::text, coalesce(e.payload->>'number', '') || coalesce(' ' || (e.payload->>'target'), ''), ` + topicCase + `,
+			to_char(e.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/exchange/outbox?subject_id=' || e.subject_id`,
+		order: `e.seq`}
 	srcEvaluations = source{from: `evaluations e`, region: `e.region_code LIKE $3 || '%'`,
 		row:   `e.id::text, e.name, e.period_from || ' 至 ' || e.period_to, to_char(e.created_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), '/evaluations/' || e.id`,
 		order: `e.created_at`}
@@ -157,6 +164,22 @@ const (
 // part is one key of a figure that counts by category.
 type part struct{ key, label, cond string }
 
+// exchangeOfYear: events of the year on topic that reached a destination of format.
+func exchangeOfYear(topic, format string) string {
+	return `e.occurred_at >= $1 AND e.occurred_at < $2 AND ` + topic + ` AND EXISTS (SELECT 1 FROM outbox_deliveries od
+		JOIN exchange_destinations dst ON dst.id = od.destination_id WHERE od.event_seq = e.seq AND od.state = 'sent' AND dst.format = '` + format + `')`
+}
+
+// topicCase labels an event's topic in SQL, for its row.
+var topicCase = func() string {
+	c := "CASE e.topic"
+	keys := slices.Sorted(maps.Keys(topicLabels))
+	for _, k := range keys {
+		c += " WHEN '" + k + "' THEN '" + topicLabels[k] + "'"
+	}
+	return c + " END"
+}()
+
 // figureDef says what a figure counts.
 type figureDef struct {
 	key, label, unit, section string
@@ -168,7 +191,7 @@ type figureDef struct {
 }
 
 // Sections of the report, in print order.
-var sections = []string{"执法主体与人员", "行政执法案件", "重大执法决定法制审核", "行政执法公示", "双随机、一公开监管", "行政复议与行政诉讼", "行政执法案卷评查", "行政执法监督"}
+var sections = []string{"执法主体与人员", "行政执法案件", "重大执法决定法制审核", "行政执法公示", "双随机、一公开监管", "行政复议与行政诉讼", "行政执法案卷评查", "行政执法监督", "数据共享"}
 
 // clueSourceCase and clueStateCase label a clue's source and state in SQL, for its row.
 var clueSourceCase, clueStateCase = func() (string, string) {
@@ -338,6 +361,10 @@ var figureDefs = func() []figureDef {
 		{key: "alerts_closed", label: "预警条件消失而关闭", unit: "条", section: sections[7], src: &srcAlerts, cond: `al.closed_at >= $1 AND al.closed_at < $2`},
 		{key: "supervision_corrections", label: "纠正执法问题（答复经验收）", unit: "件", section: sections[7], src: &srcSupervisionDocuments,
 			cond: docsOfYear + ` AND sd.corrected`},
+		{key: "dual_disclosures_pushed", label: "报送信用平台的双公示信息", unit: "条", section: sections[8], src: &srcExchange,
+			cond: exchangeOfYear(`e.topic IN ('credit.penalty', 'credit.license')`, "credit")},
+		{key: "regulatory_actions_pushed", label: "推送“互联网+监管”的监管行为数据", unit: "条", section: sections[8], src: &srcExchange,
+			cond: exchangeOfYear(`e.topic LIKE 'action.%'`, "regulatory")},
 	}
 }()
 

@@ -27,6 +27,7 @@ type CreditRepair struct {
 	State        string     `json:"state"` // pending, granted or refused
 	DecidedAt    *time.Time `json:"decided_at"`
 	DecisionNote string     `json:"decision_note"`
+	Notified     bool       `json:"notified,omitempty"` // a grant whose end was queued for the credit platform
 }
 
 // CreditRepairInput records a request.
@@ -67,7 +68,7 @@ func (s *Service) RecordCreditRepair(ctx context.Context, a Actor, id uuid.UUID,
 		return CreditRepair{}, fault.Field("requested_on", "申请日期格式应为 YYYY-MM-DD")
 	}
 	r := CreditRepair{ID: uuid.New(), DisclosureID: id, Applicant: in.Applicant, Reason: NewRedaction(nil).Text(in.Reason), RequestedOn: on, State: "pending"}
-	_, err = s.changeDisclosure(ctx, a, id, func(tx pgx.Tx, d *Disclosure, now time.Time) (string, error) {
+	_, err = s.changeDisclosureAs(ctx, a, id, s.MayRecordRepair, func(tx pgx.Tx, d *Disclosure, now time.Time) (string, error) {
 		if on.After(DateOf(now)) {
 			return "", fault.Field("requested_on", "申请日期不能晚于今天")
 		}
@@ -89,6 +90,25 @@ func (s *Service) RecordCreditRepair(ctx context.Context, a Actor, id uuid.UUID,
 	return r, nil
 }
 
+// MayRecordRepair: the case's handlers, the agency's head, administrators of the region.
+func (s *Service) MayRecordRepair(ctx context.Context, a Actor, d Disclosure) error {
+	if a.Has(RoleHead) && a.AgencyID == d.AgencyID {
+		return nil
+	}
+	if s.mayPublish(ctx, a, d) == nil {
+		return nil
+	}
+	return fault.New(fault.Forbidden, "只有本案承办人员、本单位负责人或管理员可以登记信用修复申请")
+}
+
+// MayDecideRepair: the agency's head or an administrator of the region.
+func (s *Service) MayDecideRepair(_ context.Context, a Actor, d Disclosure) error {
+	if a.Has(RoleAdmin) || (a.Has(RoleHead) && a.AgencyID == d.AgencyID) {
+		return nil
+	}
+	return fault.New(fault.Forbidden, "信用修复由本单位负责人或管理员决定")
+}
+
 // repairable: a published decision sent to the credit platform, still shown, past its
 // minimum period.
 func (s *Service) repairable(tx pgx.Tx, d *Disclosure, now time.Time) error {
@@ -108,9 +128,6 @@ func (s *Service) repairable(tx pgx.Tx, d *Disclosure, now time.Time) error {
 // DecideCreditRepair grants or refuses a request: the agency's administrator or head
 // decides. A grant ends the publication today, on the portal and at the credit platform.
 func (s *Service) DecideCreditRepair(ctx context.Context, a Actor, id, repairID uuid.UUID, grant bool, note string) (CreditRepair, error) {
-	if !a.Has(RoleAdmin) && !a.Has(RoleHead) {
-		return CreditRepair{}, fault.New(fault.Forbidden, "信用修复由本单位负责人或管理员决定")
-	}
 	note = strings.TrimSpace(note)
 	if !grant && note == "" {
 		return CreditRepair{}, fault.Field("note", "不予修复须写明理由")
@@ -119,10 +136,7 @@ func (s *Service) DecideCreditRepair(ctx context.Context, a Actor, id, repairID 
 		return CreditRepair{}, fault.Field("note", "决定理由不超过 2000 字")
 	}
 	var out CreditRepair
-	_, err := s.changeDisclosure(ctx, a, id, func(tx pgx.Tx, d *Disclosure, now time.Time) (string, error) {
-		if a.Has(RoleHead) && !a.Has(RoleAdmin) && a.AgencyID != d.AgencyID {
-			return "", fault.New(fault.Forbidden, "信用修复由本单位负责人或管理员决定")
-		}
+	_, err := s.changeDisclosureAs(ctx, a, id, s.MayDecideRepair, func(tx pgx.Tx, d *Disclosure, now time.Time) (string, error) {
 		rows, _ := tx.Query(ctx, `SELECT `+repairCols+` FROM credit_repairs WHERE id = $1 AND disclosure_id = $2 FOR UPDATE`, repairID, id)
 		r, err := pgx.CollectExactlyOneRow(rows, scanRepair)
 		if err != nil {
@@ -151,32 +165,34 @@ func (s *Service) DecideCreditRepair(ctx context.Context, a Actor, id, repairID 
 		if _, err := tx.Exec(ctx, `UPDATE disclosures SET display_until = $2, repaired_on = $3 WHERE id = $1`, d.ID, last, today); err != nil {
 			return "", DBError(err, "公示事项")
 		}
-		if err := enqueueRepairTx(ctx, tx, d, r, now); err != nil {
+		notified, err := enqueueRepairTx(ctx, tx, d, r, now)
+		if err != nil {
 			return "", err
 		}
+		out.Notified = notified
 		return "准予信用修复，提前停止公示（" + r.Applicant + "申请）", nil
 	})
 	return out, err
 }
 
 // enqueueRepairTx ends the item at the credit platform, when it was sent there.
-func enqueueRepairTx(ctx context.Context, tx pgx.Tx, d *Disclosure, r CreditRepair, now time.Time) error {
+func enqueueRepairTx(ctx context.Context, tx pgx.Tx, d *Disclosure, r CreditRepair, now time.Time) (bool, error) {
 	var original uuid.UUID
 	var payload CreditItem
 	err := tx.QueryRow(ctx, `SELECT id, payload FROM outbox_events WHERE subject_id = $1 AND topic IN ($2, $3) ORDER BY seq DESC LIMIT 1`,
 		d.ID, TopicCreditPenalty, TopicCreditLicense).Scan(&original, &payload)
 	if err == pgx.ErrNoRows {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return DBError(err, "待推送事件")
+		return false, DBError(err, "待推送事件")
 	}
 	end := CreditRepairEnd{DisclosureID: d.ID, CaseID: payload.CaseID, Number: payload.Number, Reason: r.DecisionNote,
 		EndedOn: DateOf(now), Agency: payload.Agency, AgencyCode: payload.AgencyCode}
 	if end.Reason == "" {
-		end.Reason = "信用修复"
+		end.Reason = "当事人已纠正失信行为"
 	}
-	return EnqueueTx(ctx, tx, OutboxEvent{Topic: TopicCreditRepair, Stream: CaseStream(payload.CaseID), SubjectID: d.ID,
+	return true, EnqueueTx(ctx, tx, OutboxEvent{Topic: TopicCreditRepair, Stream: CaseStream(payload.CaseID), SubjectID: d.ID,
 		AgencyID: d.AgencyID, RefersTo: &original, Payload: end, OccurredAt: now})
 }
 

@@ -59,10 +59,13 @@ func EnqueueTx(ctx context.Context, tx pgx.Tx, ev OutboxEvent) error {
 		ev.ID, ev.Topic, ev.Stream, ev.SubjectID, ev.AgencyID, ev.RefersTo, payload, ev.OccurredAt).Scan(&seq); err != nil {
 		return DBError(err, "待推送事件")
 	}
+	// A withdrawal or an early end goes only where the item it changes went.
 	_, err = tx.Exec(ctx, `INSERT INTO outbox_deliveries (event_seq, destination_id, stream)
 		SELECT $1, d.id, $2 FROM exchange_destinations d JOIN agencies a ON a.id = $3
-		WHERE a.region_code LIKE d.region_prefix || '%' AND $4 LIKE `+FeedPattern("d.format")+` AND d.since <= $5`,
-		seq, ev.Stream, ev.AgencyID, ev.Topic, ev.OccurredAt)
+		WHERE a.region_code LIKE d.region_prefix || '%' AND $4 LIKE `+FeedPattern("d.format")+` AND d.since <= $5
+			AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM outbox_deliveries o JOIN outbox_events oe ON oe.seq = o.event_seq
+				WHERE oe.id = $6 AND o.destination_id = d.id))`,
+		seq, ev.Stream, ev.AgencyID, ev.Topic, ev.OccurredAt, ev.RefersTo)
 	return DBError(err, "待推送事件")
 }
 
@@ -149,6 +152,29 @@ func creditTopic(k CaseKind) string {
 	return ""
 }
 
+// CreditItemOf is a decision item in the credit platform's terms; an item not yet
+// published has no publication or display dates.
+func CreditItemOf(d *Disclosure, kind CaseKind, agency, code string) CreditItem {
+	c := d.Content
+	item := CreditItem{DisclosureID: d.ID, Kind: kind, Number: c.Number, Parties: c.Parties, Cause: c.Cause,
+		Facts: c.Text, LegalBasis: c.LegalBasis, Outcome: c.Outcome, Categories: penaltyCategories(c), FineAmount: c.FineAmount,
+		ConfiscationAmount: c.ConfiscationAmount, LicenseRevoked: c.LicenseRevoked, BusinessSuspended: c.BusinessSuspended,
+		DecidedOn: c.DecidedOn, Agency: agency, AgencyCode: code}
+	if d.CaseID != nil {
+		item.CaseID = *d.CaseID
+	}
+	if d.PublishedAt != nil {
+		item.PublishedOn = DateOf(*d.PublishedAt)
+	}
+	if d.DisplayUntil != nil {
+		item.DisplayUntil = *d.DisplayUntil
+	}
+	if kind == "license" {
+		item.Categories = []string{}
+	}
+	return item
+}
+
 // enqueuePublishedTx writes the credit event of a decision item just published.
 func enqueuePublishedTx(ctx context.Context, tx pgx.Tx, d *Disclosure) error {
 	if d.Kind != "decision" || d.CaseID == nil || d.PublishedAt == nil || d.DisplayUntil == nil {
@@ -164,14 +190,7 @@ func enqueuePublishedTx(ctx context.Context, tx pgx.Tx, d *Disclosure) error {
 	if topic == "" || (kind == "penalty" && d.Content.Outcome != "penalty") {
 		return nil
 	}
-	c := d.Content
-	item := CreditItem{DisclosureID: d.ID, CaseID: *d.CaseID, Kind: kind, Number: c.Number, Parties: c.Parties, Cause: c.Cause,
-		Facts: c.Text, LegalBasis: c.LegalBasis, Outcome: c.Outcome, Categories: penaltyCategories(c), FineAmount: c.FineAmount,
-		ConfiscationAmount: c.ConfiscationAmount, LicenseRevoked: c.LicenseRevoked, BusinessSuspended: c.BusinessSuspended,
-		DecidedOn: c.DecidedOn, PublishedOn: DateOf(*d.PublishedAt), DisplayUntil: *d.DisplayUntil, Agency: agency, AgencyCode: code}
-	if kind == "license" {
-		item.Categories = []string{}
-	}
+	item := CreditItemOf(d, kind, agency, code)
 	return EnqueueTx(ctx, tx, OutboxEvent{Topic: topic, Stream: CaseStream(*d.CaseID), SubjectID: d.ID, AgencyID: d.AgencyID,
 		Payload: item, OccurredAt: *d.PublishedAt})
 }

@@ -194,7 +194,7 @@ func Env(t testing.TB, template string) map[string]string {
 		// One key for every process the test starts on this database, so a restarted zhifa
 		// unseals the secrets the first one stored.
 		"ZHIFA_EXCHANGE_KEY":  randomHex(32),
-		"ZHIFA_EXCHANGE_POLL": "100ms",
+		"ZHIFA_EXCHANGE_POLL": "200ms",
 	}
 }
 
