@@ -3,8 +3,8 @@ package audit
 import (
 	"context"
 	"fmt"
-	"math"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
