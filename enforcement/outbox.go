@@ -33,6 +33,8 @@ type OutboxEvent struct {
 	RefersTo   *uuid.UUID // the earlier event a withdrawal changes
 	Payload    any
 	OccurredAt time.Time
+
+	withAgency bool // the payload takes the agency's name and code as agency and agency_code
 }
 
 // ExchangeFanoutLock is the advisory lock that orders an event's fan-out against a new
@@ -50,23 +52,25 @@ func EnqueueTx(ctx context.Context, tx pgx.Tx, ev OutboxEvent) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtext($1))`, ExchangeFanoutLock); err != nil {
-		return DBError(err, "待推送事件")
-	}
-	var seq int64
-	if err := tx.QueryRow(ctx, `INSERT INTO outbox_events (id, topic, stream, subject_id, agency_id, refers_to, payload, occurred_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
-		ev.ID, ev.Topic, ev.Stream, ev.SubjectID, ev.AgencyID, ev.RefersTo, payload, ev.OccurredAt).Scan(&seq); err != nil {
-		return DBError(err, "待推送事件")
-	}
+	// One round trip, three statements: each reads with its own snapshot, so the fan-out
+	// sees every destination created before this event's lock was granted.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock_shared(hashtext($1))`, ExchangeFanoutLock)
+	// An agency's name and code are the event's own, as they stand when it happens.
+	b.Queue(`INSERT INTO outbox_events (id, topic, stream, subject_id, agency_id, refers_to, payload, occurred_at)
+		SELECT $1, $2, $3, $4, a.id, $6, CASE WHEN $9 THEN $7::jsonb || jsonb_build_object('agency', a.name, 'agency_code', a.code) ELSE $7::jsonb END, $8
+		FROM agencies a WHERE a.id = $5 RETURNING seq`,
+		ev.ID, ev.Topic, ev.Stream, ev.SubjectID, ev.AgencyID, ev.RefersTo, payload, ev.OccurredAt, ev.withAgency).QueryRow(func(row pgx.Row) error {
+		var seq int64
+		return row.Scan(&seq) // no row: no such agency, which must not pass unnoticed
+	})
 	// A withdrawal or an early end goes only where the item it changes went.
-	_, err = tx.Exec(ctx, `INSERT INTO outbox_deliveries (event_seq, destination_id, stream)
-		SELECT $1, d.id, $2 FROM exchange_destinations d JOIN agencies a ON a.id = $3
-		WHERE a.region_code LIKE d.region_prefix || '%' AND $4 LIKE `+FeedPattern("d.format")+` AND d.since <= $5
-			AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM outbox_deliveries o JOIN outbox_events oe ON oe.seq = o.event_seq
-				WHERE oe.id = $6 AND o.destination_id = d.id))`,
-		seq, ev.Stream, ev.AgencyID, ev.Topic, ev.OccurredAt, ev.RefersTo)
-	return DBError(err, "待推送事件")
+	b.Queue(`INSERT INTO outbox_deliveries (event_seq, destination_id, stream)
+		SELECT e.seq, d.id, e.stream FROM outbox_events e JOIN agencies a ON a.id = e.agency_id, exchange_destinations d
+		WHERE e.id = $1 AND a.region_code LIKE d.region_prefix || '%' AND e.topic LIKE `+FeedPattern("d.format")+` AND d.since <= e.occurred_at
+			AND (e.refers_to IS NULL OR EXISTS (SELECT 1 FROM outbox_deliveries o JOIN outbox_events oe ON oe.seq = o.event_seq
+				WHERE oe.id = e.refers_to AND o.destination_id = d.id))`, ev.ID)
+	return DBError(tx.SendBatch(ctx, b).Close(), "待推送事件")
 }
 
 // FeedPattern is the SQL expression of the LIKE pattern of the topics a destination's
@@ -230,16 +234,13 @@ type Action struct {
 	Detail     string    `json:"detail,omitempty"`
 }
 
-// EnqueueActionTx writes a 监管行为 of an agency; it fills in the agency's name and code.
+// EnqueueActionTx writes a 监管行为 of an agency, with the agency's name and code.
 func EnqueueActionTx(ctx context.Context, tx pgx.Tx, topic, stream string, agencyID uuid.UUID, at time.Time, act Action) error {
-	if err := tx.QueryRow(ctx, `SELECT name, code FROM agencies WHERE id = $1`, agencyID).Scan(&act.Agency, &act.AgencyCode); err != nil {
-		return DBError(err, "机构")
-	}
 	if act.Officers == nil {
 		act.Officers = []string{}
 	}
 	return EnqueueTx(ctx, tx, OutboxEvent{Topic: topic, Stream: stream, SubjectID: act.SubjectID, AgencyID: agencyID,
-		Payload: act, OccurredAt: at})
+		Payload: act, OccurredAt: at, withAgency: true})
 }
 
 // caseAction is the 监管行为 of a case filed or decided. A check's own record is counted
