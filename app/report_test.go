@@ -333,7 +333,7 @@ func TestAnnualReportFormatsAndRefusals(t *testing.T) {
 		t.Fatalf("xlsx: %v", err)
 	}
 	sheets := book.GetSheetList()
-	if len(sheets) != 9 || sheets[0] != "总览" || sheets[8] != "行政执法监督" || sheets[5] != "双随机、一公开监管" {
+	if len(sheets) != 10 || sheets[0] != "总览" || sheets[8] != "行政执法监督" || sheets[9] != "数据共享" || sheets[5] != "双随机、一公开监管" {
 		t.Errorf("xlsx sheets = %v", sheets)
 	}
 	rows, err := book.GetRows("双随机、一公开监管")
