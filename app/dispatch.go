@@ -40,8 +40,6 @@ type Dispatcher struct {
 	// Timeout bounds one request; Concurrency the requests of one destination in flight.
 	Timeout     time.Duration
 	Concurrency int
-	// Now is the clock the retry policy reads (tests move it).
-	Now func() time.Time
 }
 
 type destWorker struct {
@@ -68,13 +66,6 @@ func (d *Dispatcher) poll() time.Duration {
 		return time.Second
 	}
 	return d.Poll
-}
-
-func (d *Dispatcher) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
-	}
-	return time.Now()
 }
 
 // runActive holds the lock on one connection for as long as it sends; when the
@@ -247,20 +238,20 @@ func (d *Dispatcher) send(ctx context.Context, client *http.Client, dst audit.De
 	if err != nil {
 		return audit.SendResult{DeliveryID: o.DeliveryID, State: "dead", Error: "接收地址无效：" + err.Error()}, true
 	}
-	SignExchange(req.Header, dst, o, body, d.now())
+	SignExchange(req.Header, dst, o, body, time.Now())
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return audit.SendResult{}, false
 		}
-		return audit.Judge(o, 0, nil, err, d.now()), true
+		return audit.Judge(o, 0, nil, err, time.Now()), true
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil && ctx.Err() != nil {
 		return audit.SendResult{}, false
 	}
-	return audit.Judge(o, resp.StatusCode, answer, nil, d.now()), true
+	return audit.Judge(o, resp.StatusCode, answer, nil, time.Now()), true
 }
 
 // SignExchange sets the headers every request carries (EXCHANGE.md §2): the event's ID as

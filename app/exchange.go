@@ -245,7 +245,7 @@ func (a *App) destinationNewPage(c *fiber.Ctx) error {
 }
 
 func (a *App) renderDestination(c *fiber.Ctx, d audit.Destination, data fiber.Map) error {
-	data["Dest"], data["Formats"] = d, destinationFormatOptions()
+	data["Dest"], data["Formats"], data["RateTyped"] = d, destinationFormatOptions(), c.FormValue("rate")
 	title := "新增接收方"
 	if data["New"] == nil {
 		title = d.Name
@@ -266,7 +266,9 @@ func (a *App) destinationPage(c *fiber.Ctx) error {
 	return a.renderDestination(c, d, fiber.Map{})
 }
 
-// destinationForm reads the form; an empty secret keeps the one set.
+// destinationForm reads the form; an empty secret keeps the one set. A rate that is not a
+// number is refused by the rate's own check, which names the field; the page shows it as
+// typed (RateTyped).
 func destinationForm(c *fiber.Ctx) (audit.DestinationInput, audit.Destination) {
 	val := func(k string) *string { v := c.FormValue(k); return &v }
 	in := audit.DestinationInput{Name: val("name"), URL: val("url"), Auth: val("auth"), KeyID: val("key_id"), Secret: val("secret"),
@@ -281,9 +283,9 @@ func destinationForm(c *fiber.Ctx) (audit.DestinationInput, audit.Destination) {
 	}
 	rate, err := strconv.Atoi(strings.TrimSpace(c.FormValue("rate")))
 	if err != nil {
-		rate = -1 // refused by the rate's own check, which names the field
+		rate = -1
 	}
-	in.Rate, shown.Rate, shown.RateTyped = &rate, rate, c.FormValue("rate")
+	in.Rate, shown.Rate = &rate, rate
 	paused := c.FormValue("paused") == "on"
 	in.Paused, shown.Paused = &paused, paused
 	return in, shown

@@ -31,7 +31,6 @@ import (
 type Receiver struct {
 	Secret []byte
 	Log    *zap.Logger
-	Now    func() time.Time
 
 	mu       sync.Mutex
 	receipts map[string]string // idempotency key → its receipt
@@ -64,9 +63,6 @@ func (rv *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ts := r.Header.Get("X-Zhifa-Timestamp")
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	now := time.Now
-	if rv.Now != nil {
-		now = rv.Now
-	}
 	if err != nil || now().Sub(time.Unix(sec, 0)).Abs() > receiverSkew {
 		http.Error(w, `{"error":"时间戳缺失或偏差过大"}`, http.StatusUnauthorized)
 		return

@@ -415,7 +415,8 @@ func (s *Service) IssueDocument(ctx context.Context, a enforcement.Actor, matter
 		if d.Number, err = clueNumber(ctx, tx, m.RegionCode, enforcement.DateOf(now).Year, "监"+letter); err != nil {
 			return err
 		}
-		if d.Issuer, err = s.issuer(ctx, tx, m.RegionCode, in.Kind); err != nil {
+		var issuerID uuid.UUID
+		if issuerID, d.Issuer, err = s.issuer(ctx, tx, m.RegionCode, in.Kind); err != nil {
 			return err
 		}
 		pdf, err := renderDocument(fonts, d, label)
@@ -445,7 +446,7 @@ func (s *Service) IssueDocument(ctx context.Context, a enforcement.Actor, matter
 			}
 			note += "；案件 " + c.Number + " 的决定被" + enforcement.OutcomeResultLabel(result)
 		}
-		if err := s.enqueueDocumentTx(ctx, tx, m, d, label, ag.Name, now); err != nil {
+		if err := s.enqueueDocumentTx(ctx, tx, m, d, issuerID, label, ag.Name, now); err != nil {
 			return err
 		}
 		if err := s.matterRecord(ctx, tx, m.ID, m.State, "document", a, now, note, map[string]any{"document_id": d.ID.String(),
@@ -471,11 +472,7 @@ func (s *Service) removeObject(key, version string) {
 }
 
 // enqueueDocumentTx writes the document as a 监管行为 of the body that issues it.
-func (s *Service) enqueueDocumentTx(ctx context.Context, tx pgx.Tx, m Matter, d Document, label, addressee string, now time.Time) error {
-	var issuerID uuid.UUID
-	if err := tx.QueryRow(ctx, `SELECT id FROM agencies WHERE region_code = $1 AND name = $2 ORDER BY id LIMIT 1`, m.RegionCode, d.Issuer).Scan(&issuerID); err != nil {
-		return err
-	}
+func (s *Service) enqueueDocumentTx(ctx context.Context, tx pgx.Tx, m Matter, d Document, issuerID uuid.UUID, label, addressee string, now time.Time) error {
 	act := enforcement.Action{Kind: "supervision_document", SubjectID: d.ID, Number: d.Number, Matter: label, Target: addressee,
 		On: enforcement.DateOf(now), Officers: []string{d.IssuedBy}, Result: "要求 " + d.DueDate.String() + " 前答复",
 		Detail: enforcement.NewRedaction(nil).Text(d.Requirements)}
@@ -487,20 +484,21 @@ func (s *Service) enqueueDocumentTx(ctx context.Context, tx pgx.Tx, m Matter, d 
 
 // issuer is the body a document is issued in the name of: the county government for a
 // decision (a decision of the government), its justice bureau for the others.
-func (s *Service) issuer(ctx context.Context, tx pgx.Tx, region, kind string) (string, error) {
+func (s *Service) issuer(ctx context.Context, tx pgx.Tx, region, kind string) (uuid.UUID, string, error) {
 	k := "justice"
 	if kind == "decision" {
 		k = "government"
 	}
+	var id uuid.UUID
 	var name string
-	err := tx.QueryRow(ctx, `SELECT name FROM agencies WHERE region_code = $1 AND kind = $2 ORDER BY name LIMIT 1`, region, k).Scan(&name)
+	err := tx.QueryRow(ctx, `SELECT id, name FROM agencies WHERE region_code = $1 AND kind = $2 ORDER BY name LIMIT 1`, region, k).Scan(&id, &name)
 	if err == pgx.ErrNoRows {
-		err = tx.QueryRow(ctx, `SELECT name FROM agencies WHERE region_code = $1 AND kind = 'justice' ORDER BY name LIMIT 1`, region).Scan(&name)
+		err = tx.QueryRow(ctx, `SELECT id, name FROM agencies WHERE region_code = $1 AND kind = 'justice' ORDER BY name LIMIT 1`, region).Scan(&id, &name)
 	}
 	if err == pgx.ErrNoRows {
-		return "", fault.New(fault.Conflict, "本辖区没有登记司法行政机关，不能制发监督文书")
+		return id, "", fault.New(fault.Conflict, "本辖区没有登记司法行政机关，不能制发监督文书")
 	}
-	return name, err
+	return id, name, err
 }
 
 // tellComplainants adds a public step to each complaint the matter came from.

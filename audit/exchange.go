@@ -52,7 +52,6 @@ type Destination struct {
 	CreatedAt    time.Time         `json:"created_at"`
 	UpdatedAt    time.Time         `json:"updated_at"`
 	Counts       DeliveryCounts    `json:"counts"`
-	RateTyped    string            `json:"-"` // the rate as typed on a refused form
 
 	Secret []byte `json:"-"` // the unsealed HMAC secret, for the dispatcher only
 }

@@ -84,23 +84,17 @@ func partyCategory(p enforcement.Party) string {
 	return "法人及非法人组织"
 }
 
-// penaltyContent describes what the decision imposes, in words.
+// penaltyContent says the kinds imposed in words, with their amounts.
 func penaltyContent(it enforcement.CreditItem) string {
-	var parts []string
-	if it.FineAmount > 0 {
-		parts = append(parts, "罚款 "+yuan(it.FineAmount))
-	}
-	if it.ConfiscationAmount > 0 {
-		parts = append(parts, "没收违法所得、非法财物 "+yuan(it.ConfiscationAmount))
-	}
-	if it.LicenseRevoked {
-		parts = append(parts, "吊销许可证件")
-	}
-	if it.BusinessSuspended {
-		parts = append(parts, "责令停产停业")
-	}
-	if len(parts) == 0 {
-		parts = append(parts, "警告")
+	parts := make([]string, len(it.Categories))
+	for i, c := range it.Categories {
+		switch c {
+		case "罚款":
+			c += " " + yuan(it.FineAmount)
+		case "没收违法所得、没收非法财物":
+			c = "没收违法所得、非法财物 " + yuan(it.ConfiscationAmount)
+		}
+		parts[i] = c
 	}
 	return strings.Join(parts, "；")
 }
@@ -251,13 +245,6 @@ func (s *Service) DueDeliveries(ctx context.Context, dest uuid.UUID, limit int) 
 	return out, enforcement.DBError(err, "推送记录")
 }
 
-// NextWake is when the destination's next delivery falls due, or nil when none waits.
-func (s *Service) NextWake(ctx context.Context, dest uuid.UUID) (*time.Time, error) {
-	var at *time.Time
-	err := s.db.QueryRow(ctx, `SELECT min(next_attempt_at) FROM outbox_deliveries WHERE destination_id = $1 AND state IN ('pending', 'failed')`, dest).Scan(&at)
-	return at, enforcement.DBError(err, "推送记录")
-}
-
 // SendResult is what one attempt came to.
 type SendResult struct {
 	DeliveryID uuid.UUID
@@ -362,13 +349,11 @@ func clip(s string, n int) string {
 		return s
 	}
 	cut := n
-	for cut > 0 && !utf8RuneStart(s[cut]) {
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut] + "…"
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // SettleDeliveries stores the results of a round of sending in one statement. A row
 // another dispatcher already marked sent stays sent.

@@ -177,15 +177,9 @@ func (s *Service) DecideCreditRepair(ctx context.Context, a Actor, id, repairID 
 
 // enqueueRepairTx ends the item at the credit platform, when it was sent there.
 func enqueueRepairTx(ctx context.Context, tx pgx.Tx, d *Disclosure, r CreditRepair, now time.Time) (bool, error) {
-	var original uuid.UUID
-	var payload CreditItem
-	err := tx.QueryRow(ctx, `SELECT id, payload FROM outbox_events WHERE subject_id = $1 AND topic IN ($2, $3) ORDER BY seq DESC LIMIT 1`,
-		d.ID, TopicCreditPenalty, TopicCreditLicense).Scan(&original, &payload)
-	if err == pgx.ErrNoRows {
-		return false, nil
-	}
-	if err != nil {
-		return false, DBError(err, "待推送事件")
+	original, payload, sent, err := originalCreditTx(ctx, tx, d)
+	if err != nil || !sent {
+		return false, err
 	}
 	end := CreditRepairEnd{DisclosureID: d.ID, CaseID: payload.CaseID, Number: payload.Number, Reason: r.DecisionNote,
 		EndedOn: DateOf(now), Agency: payload.Agency, AgencyCode: payload.AgencyCode}

@@ -185,31 +185,34 @@ func enqueuePublishedTx(ctx context.Context, tx pgx.Tx, d *Disclosure) error {
 		return nil
 	}
 	var kind CaseKind
-	var agency, code string
-	if err := tx.QueryRow(ctx, `SELECT c.kind, a.name, a.code FROM cases c JOIN agencies a ON a.id = c.agency_id WHERE c.id = $1`,
-		*d.CaseID).Scan(&kind, &agency, &code); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT kind FROM cases WHERE id = $1`, *d.CaseID).Scan(&kind); err != nil {
 		return DBError(err, "案件")
 	}
 	topic := creditTopic(kind)
 	if topic == "" || (kind == "penalty" && d.Content.Outcome != "penalty") {
 		return nil
 	}
-	item := CreditItemOf(d, kind, agency, code)
 	return EnqueueTx(ctx, tx, OutboxEvent{Topic: topic, Stream: CaseStream(*d.CaseID), SubjectID: d.ID, AgencyID: d.AgencyID,
-		Payload: item, OccurredAt: *d.PublishedAt})
+		Payload: CreditItemOf(d, kind, "", ""), OccurredAt: *d.PublishedAt, withAgency: true})
+}
+
+// originalCreditTx is the latest credit event that published item d, if any was sent.
+func originalCreditTx(ctx context.Context, tx pgx.Tx, d *Disclosure) (uuid.UUID, CreditItem, bool, error) {
+	var id uuid.UUID
+	var item CreditItem
+	err := tx.QueryRow(ctx, `SELECT id, payload FROM outbox_events WHERE subject_id = $1 AND topic IN ($2, $3) ORDER BY seq DESC LIMIT 1`,
+		d.ID, TopicCreditPenalty, TopicCreditLicense).Scan(&id, &item)
+	if err == pgx.ErrNoRows {
+		return id, item, false, nil
+	}
+	return id, item, err == nil, DBError(err, "待推送事件")
 }
 
 // enqueueWithdrawnTx writes the withdrawal of an item the credit platform was sent.
 func enqueueWithdrawnTx(ctx context.Context, tx pgx.Tx, d *Disclosure, now time.Time) error {
-	var original uuid.UUID
-	var payload CreditItem
-	err := tx.QueryRow(ctx, `SELECT id, payload FROM outbox_events WHERE subject_id = $1 AND topic IN ($2, $3) ORDER BY seq DESC LIMIT 1`,
-		d.ID, TopicCreditPenalty, TopicCreditLicense).Scan(&original, &payload)
-	if err == pgx.ErrNoRows {
-		return nil // never sent: nothing to take down there
-	}
-	if err != nil {
-		return DBError(err, "待推送事件")
+	original, payload, sent, err := originalCreditTx(ctx, tx, d)
+	if err != nil || !sent {
+		return err // never sent: nothing to take down there
 	}
 	w := CreditWithdrawal{DisclosureID: d.ID, CaseID: payload.CaseID, Number: payload.Number, Cause: d.WithdrawCause,
 		Reason: d.WithdrawReason, WithdrawnOn: DateOf(now), Agency: payload.Agency, AgencyCode: payload.AgencyCode}

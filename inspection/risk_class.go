@@ -51,20 +51,9 @@ type riskRows struct {
 
 func newRiskRows(r io.Reader, contentType string) (*riskRows, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
-	isJSON := strings.Contains(contentType, "json")
-	if !isJSON && !strings.Contains(contentType, "csv") {
-		for {
-			b, err := br.Peek(1)
-			if err != nil {
-				return nil, fault.Field("body", "请求体为空")
-			}
-			if strings.ContainsRune(" \r\n\t", rune(b[0])) {
-				_, _ = br.ReadByte()
-				continue
-			}
-			isJSON = b[0] == '['
-			break
-		}
+	isJSON, err := jsonBody(br, contentType, func() {})
+	if err != nil {
+		return nil, err
 	}
 	if isJSON {
 		d := json.NewDecoder(br)

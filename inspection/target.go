@@ -103,21 +103,9 @@ type rowReader interface {
 func newRowReader(r io.Reader, contentType string) (rowReader, error) {
 	lc := &lineCounter{r: r}
 	br := bufio.NewReaderSize(lc, 1<<16)
-	isJSON := strings.Contains(contentType, "json")
-	if !isJSON && !strings.Contains(contentType, "csv") {
-		for {
-			b, err := br.Peek(1)
-			if err != nil {
-				return nil, fault.Field("body", "请求体为空")
-			}
-			if b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t' {
-				_, _ = br.ReadByte()
-				lc.front++
-				continue
-			}
-			isJSON = b[0] == '['
-			break
-		}
+	isJSON, err := jsonBody(br, contentType, func() { lc.front++ })
+	if err != nil {
+		return nil, err
 	}
 	if isJSON {
 		return newJSONRows(br, lc)
@@ -125,6 +113,29 @@ func newRowReader(r io.Reader, contentType string) (rowReader, error) {
 	lc.off = true // CSV counts its own lines
 	lc.starts = nil
 	return newCSVRows(br)
+}
+
+// jsonBody says whether a bulk body is a JSON array rather than CSV: by its content type,
+// or, when that names neither, by its first character after blanks, which it skips
+// (telling skipped of each).
+func jsonBody(br *bufio.Reader, contentType string, skipped func()) (bool, error) {
+	if strings.Contains(contentType, "json") {
+		return true, nil
+	}
+	if strings.Contains(contentType, "csv") {
+		return false, nil
+	}
+	for {
+		b, err := br.Peek(1)
+		if err != nil {
+			return false, fault.Field("body", "请求体为空")
+		}
+		if b[0] != ' ' && b[0] != '\n' && b[0] != '\r' && b[0] != '\t' {
+			return b[0] == '[', nil
+		}
+		_, _ = br.ReadByte()
+		skipped()
+	}
 }
 
 // lineCounter remembers where the lines it has passed start, so that a JSON element's
