@@ -1,6 +1,8 @@
 package app
 
 import (
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
@@ -285,7 +287,9 @@ func (a *App) renderRepair(c *fiber.Ctx, id uuid.UUID, data fiber.Map) error {
 	}
 	me := actor(c)
 	data["MayDecide"] = a.enforcement.MayDecideRepair(c.UserContext(), me, d) == nil
-	data["MayRecord"] = d.State == "published" && !d.Expired && a.enforcement.MayRecordRepair(c.UserContext(), me, d) == nil
+	// One request is open at a time: while one waits, the page offers its decision, not another.
+	pending := slices.ContainsFunc(rs, func(r enforcement.CreditRepair) bool { return r.State == "pending" })
+	data["MayRecord"] = d.State == "published" && !d.Expired && !pending && a.enforcement.MayRecordRepair(c.UserContext(), me, d) == nil
 	return c.Render("disclosure_repair", a.view(c, "信用修复 · "+d.Title, data))
 }
 
