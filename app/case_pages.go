@@ -318,6 +318,14 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 	}
 	data["Case"], data["Timeline"], data["Moves"] = v, items, moves
 	data["MeasureLabels"] = measures
+	data["Categories"] = enforcement.CategoriesOf(v.Kind)
+	if v.Decision != nil {
+		var labels []string
+		for _, code := range v.Decision.Categories {
+			labels = append(labels, enforcement.CategoryLabel(v.Kind, code))
+		}
+		data["CategoryLabels"] = strings.Join(labels, "、")
+	}
 	data["IsHandler"] = act.IsHandler(v.Case) && v.State.Open()
 	data["CanSubmitReview"] = data["IsHandler"] == true && (v.State == enforcement.Notified || v.State == enforcement.Hearing ||
 		(v.State == enforcement.Review && (len(v.Reviews) == 0 || v.Reviews[len(v.Reviews)-1].State != enforcement.ReviewPending)))
@@ -358,6 +366,14 @@ func (a *App) moveSubmit(c *fiber.Ctx) error {
 		StatementWaived: c.FormValue("statement_waived") == "on"}
 	if m.To == enforcement.Decided {
 		d := enforcement.Decision{Outcome: c.FormValue("outcome"), Text: c.FormValue("decision_text")}
+		if cat := c.FormValue("category"); cat != "" {
+			d.Categories = append(d.Categories, cat)
+		}
+		c.Request().PostArgs().VisitAll(func(k, v []byte) {
+			if code, ok := strings.CutPrefix(string(k), "cat_"); ok && string(v) == "on" {
+				d.Categories = append(d.Categories, code)
+			}
+		})
 		if s := strings.TrimSpace(c.FormValue("fine_yuan")); s != "" {
 			yuan, err := strconv.ParseFloat(s, 64)
 			if err != nil || yuan < 0 {

@@ -38,6 +38,7 @@ func (a *App) publicRoutes(srv *fiber.App) {
 	a.publicLogRoutes(pub)
 	a.publicSupervisionRoutes(pub)
 	a.publicDocumentRoutes(pub)
+	a.statReturnPublicRoutes(pub)
 }
 
 // publicLimit allows each address ZHIFA_PUBLIC_RATE requests a minute.

@@ -36,6 +36,7 @@ func (a *App) routes(srv *fiber.App) {
 	a.inspectionRoutes(api)
 	a.auditRoutes(api)
 	a.reportRoutes(api)
+	a.statReturnRoutes(api)
 	a.supervisionRoutes(api)
 	a.documentRoutes(api)
 	a.exchangeRoutes(api)

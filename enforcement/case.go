@@ -18,16 +18,16 @@ type CaseKind string
 // The kinds of API.md, with the character case numbers use for each.
 var caseKinds = map[CaseKind]string{
 	"penalty": "罚", "coercion": "强", "license": "许", "inspection": "检",
-	"levy": "征", "confirmation": "确", "other": "执",
+	"levy": "征", "requisition": "用", "confirmation": "确", "other": "执",
 }
 
 // CaseKinds lists every kind, in the order pages and reports show them.
-var CaseKinds = []CaseKind{"penalty", "coercion", "license", "inspection", "levy", "confirmation", "other"}
+var CaseKinds = []CaseKind{"penalty", "coercion", "license", "inspection", "levy", "requisition", "confirmation", "other"}
 
 // Label is the kind as people read it.
 func (k CaseKind) Label() string {
 	return map[CaseKind]string{"penalty": "行政处罚", "coercion": "行政强制", "license": "行政许可", "inspection": "行政检查",
-		"levy": "行政征收", "confirmation": "行政确认", "other": "其他行政执法"}[k]
+		"levy": "行政征收", "requisition": "行政征用", "confirmation": "行政确认", "other": "其他行政执法"}[k]
 }
 
 // State is where a case stands in its lifecycle.
@@ -132,6 +132,9 @@ type Decision struct {
 	BusinessSuspended  bool   `json:"business_suspended"`
 	HearingHeld        bool   `json:"hearing_held"`
 	Text               string `json:"text"`
+	// Categories are what the decision imposes, in the statistical return's terms
+	// (CategoriesOf its case's kind); ValidateFor completes them.
+	Categories []string `json:"categories,omitempty"`
 }
 
 // Validate checks a decision.
@@ -408,7 +411,7 @@ func (c *Case) Apply(m Move, cal *Calendar, now time.Time) error {
 		if m.Decision == nil {
 			return fault.Field("decision", "作出决定须提交决定内容")
 		}
-		if err := m.Decision.Validate(); err != nil {
+		if err := m.Decision.ValidateFor(c.Kind); err != nil {
 			return err
 		}
 		if m.Decision.HearingHeld && c.HearingAt == nil {

@@ -92,7 +92,7 @@ func (s *Service) CheckDecision(ctx context.Context, a Actor, id uuid.UUID, d De
 	if err != nil {
 		return DecisionCheck{}, err
 	}
-	if err := d.Validate(); err != nil {
+	if err := d.ValidateFor(c.Kind); err != nil {
 		return DecisionCheck{}, err
 	}
 	crit, err := s.Store.Criteria(ctx, c.AgencyID)
@@ -113,7 +113,7 @@ func (s *Service) SubmitReview(ctx context.Context, a Actor, id uuid.UUID, d Dec
 	if err := a.RequireHandler(c); err != nil {
 		return LegalReview{}, err
 	}
-	if err := d.Validate(); err != nil {
+	if err := d.ValidateFor(c.Kind); err != nil {
 		return LegalReview{}, err
 	}
 	cal, err := s.Store.Calendar(ctx)
