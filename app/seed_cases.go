@@ -319,6 +319,161 @@ func (a *App) seedCases(ctx context.Context, b enforcement.Bulk, now time.Time) 
 			count++
 		}
 	}
+	n, err := a.seedLastYear(ctx, b, valid, now, approve, actorOf(users["admin"], "系统管理员"))
+	return count + n, err
+}
+
+// lastYearKinds: what each bureau decides besides penalties, for last year's return.
+var lastYearKinds = map[string][]enforcement.CaseKind{
+	"市场监督管理局": {"license", "coercion"}, "城市管理局": {"license", "coercion", "levy"}, "生态环境": {"license", "coercion"},
+	"自然资源局": {"license", "coercion", "levy"}, "交通运输局": {"license", "coercion"}, "文化广电": {"license"}, "卫生健康": {"license"},
+	"农业农村局": {"license"}, "应急管理局": {"coercion", "requisition"}, "住房和城乡建设局": {"license", "levy"}, "水利局": {"license", "levy"},
+	"林业局": {"license"}, "公安局": {"license", "coercion"},
+}
+
+// seedLastYear gives each bureau last year's finished cases of every kind it handles, on
+// paper (filed before its documents moved into zhifa), so that last year's statistical
+// return, due by 31 January, has every table filled as a county's is.
+func (a *App) seedLastYear(ctx context.Context, b enforcement.Bulk, valid map[uuid.UUID][]enforcement.Officer, now time.Time,
+	approve func(enforcement.Case, enforcement.Decision, enforcement.Actor, time.Time) error, admin enforcement.Actor) (int, error) {
+	r := rand.New(rand.NewPCG(20251231, 7)) // its own, so this year's cases stay as they were
+	st := a.enforcement.Store
+	cal, err := st.Calendar(ctx)
+	if err != nil {
+		return 0, err
+	}
+	year := now.In(enforcement.Shanghai()).Year() - 1
+	first := time.Date(year, time.January, 6, 9, 0, 0, 0, enforcement.Shanghai())
+	count := 0
+	for _, ag := range b.Agencies {
+		officers := valid[ag.ID]
+		if ag.Kind == enforcement.KindGovernment || len(officers) < 2 {
+			continue
+		}
+		field := officers[0].Fields[0]
+		causes, basis := demoCauses[field], demoBasis[field]
+		if len(causes) == 0 {
+			causes, basis = []string{"未按规定履行" + field + "相关义务"}, "有关"+field+"的法律、法规"
+		}
+		var plan []enforcement.CaseKind
+		for range 2 + len(officers)/4 {
+			plan = append(plan, "penalty")
+		}
+		if ag.Name == "青山县市场监督管理局" {
+			plan = plan[:0]
+			for range 36 {
+				plan = append(plan, "penalty")
+			}
+		}
+		var kinds []enforcement.CaseKind
+		for name, ks := range lastYearKinds {
+			if strings.Contains(ag.Name, name) {
+				kinds = ks
+			}
+		}
+		if ag.Kind != enforcement.KindTownship {
+			for range 2 + len(officers)/3 { // officers' own check records, outside the draws
+				plan = append(plan, "inspection")
+			}
+			for _, k := range kinds {
+				n := map[enforcement.CaseKind]int{"license": 3 + len(officers)/2, "coercion": 1 + r.IntN(3), "levy": 1 + r.IntN(3), "requisition": 1}[k]
+				for range n {
+					plan = append(plan, k)
+				}
+			}
+		}
+		for _, kind := range plan {
+			h1, h2 := officers[r.IntN(len(officers))], officers[r.IntN(len(officers))]
+			for h2.ID == h1.ID {
+				h2 = officers[r.IntN(len(officers))]
+			}
+			party := demoOrg(r)
+			if kind == "penalty" && r.IntN(2) == 0 {
+				party = demoPerson(r)
+			}
+			cause := causes[r.IntN(len(causes))]
+			d := enforcement.Decision{Outcome: "other"}
+			switch kind {
+			case "penalty":
+				d.Outcome, d.FineAmount, d.Text = "penalty", int64(2+r.IntN(49))*100_00, "责令改正，并处罚款"
+				switch n := r.IntN(100); {
+				case n < 8:
+					d.Outcome, d.FineAmount, d.Text = "no_penalty", 0, "违法行为轻微并及时改正，没有造成危害后果，不予行政处罚"
+				case n < 18:
+					d.FineAmount, d.Categories, d.Text = 0, []string{"warning"}, "责令改正，并予以警告"
+				case n < 22:
+					d.FineAmount, d.Categories, d.Text = 0, []string{"criticism"}, "责令改正，并予以通报批评"
+				case n < 32:
+					d.ConfiscationAmount, d.Text = int64(1+r.IntN(20))*100_00, "没收违法所得，并处罚款"
+				case n < 35:
+					d.Categories, d.Text = []string{"suspend_license"}, "罚款，并暂扣许可证件一个月"
+				case n < 50 && strings.Contains(ag.Name, "公安局"):
+					d.FineAmount, d.Categories, d.Text = 0, []string{"detention"}, "行政拘留五日"
+				}
+			case "license":
+				cause = []string{"申请" + field + "行政许可", "申请变更" + field + "许可事项", "申请延续" + field + "许可"}[r.IntN(3)]
+				d.Categories, d.Text = []string{"grant"}, "申请材料齐全、符合法定形式，准予许可"
+				if n := r.IntN(100); n < 9 {
+					d.Categories, d.Text = []string{"refuse"}, "申请不符合法定条件，不予许可，并说明理由"
+				} else if n < 12 {
+					d.Categories, d.Text = []string{"revoke"}, "以欺骗手段取得许可，依法撤销许可"
+				}
+			case "coercion":
+				sets := [][]string{{"seal"}, {"seize"}, {"seal", "seize"}, {"freeze"}, {"surcharge"}, {"substitute"}, {"surcharge", "court"}}
+				d.Categories = sets[r.IntN(len(sets))]
+				var words []string
+				for _, c := range d.Categories {
+					words = append(words, enforcement.CategoryLabel("coercion", c))
+				}
+				d.Text = "依法决定：" + strings.Join(words, "；")
+			case "levy":
+				cause, d.Text = "征收"+field+"相关费用", "依法作出征收决定，当事人已缴纳"
+			case "inspection":
+				cause = "对" + party.Name + "开展" + field + "现场检查"
+			case "requisition":
+				cause, d.Text = "防汛抢险征用物资设备", "因防汛抢险需要，依法征用挖掘机两台，用后返还并给予补偿"
+			}
+			filed := first.Add(time.Duration(r.IntN(280)) * 24 * time.Hour)
+			by := enforcement.Actor{UserID: admin.UserID, Username: admin.Username, Name: h1.Name, Roles: []enforcement.Role{enforcement.RoleOfficer},
+				AgencyID: ag.ID, OfficerID: &h1.ID}
+			c, err := st.CreateCase(ctx, enforcement.CaseInput{AgencyID: ag.ID, Kind: kind, Cause: cause, LegalBasis: basis,
+				Parties: []enforcement.Party{party}, HandlerIDs: []uuid.UUID{h1.ID, h2.ID}, OccurredAt: filed.Add(-48 * time.Hour),
+				Location: party.Address}, by, filed)
+			if err != nil {
+				return count, fmt.Errorf("last year's %s case: %w", kind, err)
+			}
+			if kind == "inspection" { // a check's record: kept, not decided
+				count++
+				continue
+			}
+			t := filed
+			for _, to := range []enforcement.State{enforcement.Investigating, enforcement.Notified, enforcement.Decided, enforcement.Served, enforcement.Closed} {
+				t = t.Add(time.Duration(2+r.IntN(6)) * 24 * time.Hour)
+				m := enforcement.Move{To: to}
+				switch to {
+				case enforcement.Decided:
+					t = cal.AddWorkingDays(enforcement.DateOf(*c.NotifiedAt), 6).StartIn().Add(10 * time.Hour)
+					dd := d
+					m.Decision = &dd
+					if err := approve(c, dd, by, t); err != nil {
+						return count, fmt.Errorf("last year's case %s review: %w", c.Number, err)
+					}
+				case enforcement.Served:
+					m.Delivery = &enforcement.Delivery{Method: "electronic", At: t.Add(-2 * time.Hour), Recipient: party.Name}
+				case enforcement.Closed:
+					m.Summary = "本案已依法作出决定并送达，当事人已履行完毕，予以结案。"
+				}
+				at, number := t, c.Number
+				c, err = st.UpdateCase(ctx, c.ID, func(cs *enforcement.Case) (*enforcement.TimelineEntry, error) {
+					return cs.Transition(m, cal, at, by.UserID, h1.Name)
+				})
+				if err != nil {
+					return count, fmt.Errorf("last year's case %s to %s: %w", number, to, err)
+				}
+			}
+			count++
+		}
+	}
 	return count, nil
 }
 
