@@ -64,6 +64,9 @@ func (a *App) seedDisclosures(ctx context.Context, out io.Writer, now time.Time)
 		}
 		if publishOn != (enforcement.Date{}) && !publishOn.After(today) {
 			at := publishOn.StartIn().Add(10 * time.Hour)
+			if at.After(now) { // published today, before ten: a seed run early in the day has no future
+				at = now.Add(-time.Minute)
+			}
 			until := policy.DisplayUntil(publishOn, d.Minor)
 			d.State, d.PublishedAt, d.DisplayUntil = "published", &at, &until
 			if roll[2]%20 == 0 {

@@ -60,6 +60,9 @@ type DisclosureContent struct {
 	BusinessSuspended  bool    `json:"business_suspended"`
 	Text               string  `json:"text"`
 	DecidedOn          Date    `json:"decided_on"`
+	// Categories are the decision's, as codes of its kind (CategoriesOf); absent on items
+	// published before decisions named them.
+	Categories []string `json:"categories,omitempty"`
 }
 
 // DisclosurePolicy holds the periods that configuration sets.
@@ -83,6 +86,11 @@ func disclosureDays(k CaseKind) int {
 func minorPenalty(c *Case, d *Decision) bool {
 	if d.Outcome != "penalty" || d.ConfiscationAmount > 0 || d.LicenseRevoked || d.BusinessSuspended {
 		return false
+	}
+	for _, cat := range d.Categories {
+		if cat != "warning" && cat != "fine" {
+			return false
+		}
 	}
 	limit := int64(200_00)
 	for _, p := range c.Parties {
@@ -109,7 +117,7 @@ func DecisionDisclosure(c *Case, now time.Time) Disclosure {
 	content := DisclosureContent{Number: c.Number, Agency: c.AgencyName, CaseKind: c.Kind.Label(), Cause: red.Text(c.Cause),
 		LegalBasis: red.Text(c.LegalBasis), Parties: parties, Outcome: d.Outcome, FineAmount: d.FineAmount,
 		ConfiscationAmount: d.ConfiscationAmount, LicenseRevoked: d.LicenseRevoked, BusinessSuspended: d.BusinessSuspended,
-		Text: red.Text(d.Text), DecidedOn: DateOf(now)}
+		Text: red.Text(d.Text), DecidedOn: DateOf(now), Categories: d.Categories}
 	return Disclosure{ID: uuid.New(), Kind: "decision", CaseID: &id, AgencyID: c.AgencyID, AgencyName: c.AgencyName, State: "due",
 		StartOn: DateOf(now), DueDays: disclosureDays(c.Kind), Minor: minorPenalty(c, d),
 		Title: red.Text(c.Number + " " + c.Cause), Content: content, DecidedOn: DateOf(now),

@@ -119,13 +119,19 @@ type CreditWithdrawal struct {
 	AgencyCode   string    `json:"agency_code"`
 }
 
-// penaltyCategories names the kinds of penalty a decision imposes (行政处罚法 art. 9's
-// kinds as far as a decision's fields tell them).
+// penaltyCategories names the kinds of penalty a decision imposes: its categories, or for
+// an item decided before decisions named them, what its fields tell.
 func penaltyCategories(c DisclosureContent) []string {
 	if c.Outcome != "penalty" {
 		return []string{}
 	}
 	var out []string
+	for _, code := range c.Categories {
+		out = append(out, CategoryLabel("penalty", code))
+	}
+	if len(out) > 0 {
+		return out
+	}
 	if c.FineAmount > 0 {
 		out = append(out, "罚款")
 	}
@@ -267,7 +273,14 @@ func caseActionTx(ctx context.Context, tx pgx.Tx, c *Case, topic string, at time
 		Target: strings.Join(target, "、"), TargetCode: strings.Join(code, "、"), On: DateOf(at), Officers: officers}
 	if topic == TopicActionDecided && c.Decision != nil {
 		cats := penaltyCategories(DisclosureContent{Outcome: c.Decision.Outcome, FineAmount: c.Decision.FineAmount,
-			ConfiscationAmount: c.Decision.ConfiscationAmount, LicenseRevoked: c.Decision.LicenseRevoked, BusinessSuspended: c.Decision.BusinessSuspended})
+			ConfiscationAmount: c.Decision.ConfiscationAmount, LicenseRevoked: c.Decision.LicenseRevoked, BusinessSuspended: c.Decision.BusinessSuspended,
+			Categories: c.Decision.Categories})
+		if c.Kind != "penalty" { // a licence's result, a coercion's measures
+			cats = cats[:0]
+			for _, code := range c.Decision.Categories {
+				cats = append(cats, CategoryLabel(c.Kind, code))
+			}
+		}
 		act.Result = map[string]string{"penalty": "给予处罚", "no_penalty": "不予处罚", "other": "其他决定"}[c.Decision.Outcome]
 		if len(cats) > 0 {
 			act.Detail = strings.Join(cats, "、")
