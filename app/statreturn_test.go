@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ func returnCells(t *testing.T, r response, agency string) map[string]float64 {
 func TestStatisticalReturnCountsEachTable(t *testing.T) {
 	s := start(t)
 	clearOfMidnight(t)
-	sup, admin := s.login("supervisor1"), s.login("admin")
+	sup := s.login("supervisor1")
 	f := fixture(s)
 	var year int
 	if err := dbConn(t, s).QueryRow(context.Background(), `SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int`).Scan(&year); err != nil {
@@ -102,6 +103,38 @@ func TestStatisticalReturnCountsEachTable(t *testing.T) {
 	want["requisition.decided"] = 1
 	if r := s.call("GET", "/api/v1/cases/"+a, f.tok, nil).JSON()["decision"].(map[string]any); fmt.Sprint(r["categories"]) != "[criticism fine]" {
 		t.Errorf("the first decision's categories = %v, want the chosen one and the fine its amount says", r["categories"])
+	}
+
+	// Through the page: the decide form offers the kind's categories; a licence's one result
+	// is a radio, a coercion's measures are boxes kept ticked when the form comes back.
+	oc, csrf := webLogin(t, s, "officer1")
+	lic := f.input()
+	lic["kind"] = "license"
+	lid := mustStatus(t, "licence case", s.call("POST", "/api/v1/cases", f.tok, lic), 201).JSON()["id"].(string)
+	s.walkCase(f.tok, lid, moveTo("investigating"), moveTo("notified"))
+	if body := string(s.get(oc, "/cases/"+lid).Body); !strings.Contains(body, `type="radio" name="category" value="revoke"`) || strings.Contains(body, `name="cat_fine"`) {
+		t.Errorf("the licence's decide form lacks its results or offers a penalty's kinds")
+	}
+	r := s.form(oc, "/cases/"+lid+"/move", url.Values{"_csrf": {csrf}, "to": {"decided"}, "outcome": {"other"}, "category": {"grant"},
+		"decision_text": {"准予许可"}, "statement_waived": {"on"}})
+	if r.Status != 303 {
+		t.Fatalf("decide a licence from the page = %d %s", r.Status, r.Body)
+	}
+	if body := string(s.get(oc, "/cases/"+lid).Body); !strings.Contains(body, "决定种类：准予许可") {
+		t.Errorf("the licence's page does not say what was decided")
+	}
+	want["license.applied"]++
+	want["license.accepted"]++
+	want["license.granted"]++
+	co := f.input()
+	co["kind"] = "coercion"
+	cid := mustStatus(t, "coercion case", s.call("POST", "/api/v1/cases", f.tok, co), 201).JSON()["id"].(string)
+	s.walkCase(f.tok, cid, moveTo("investigating"), moveTo("notified"))
+	r = s.form(oc, "/cases/"+cid+"/move", url.Values{"_csrf": {csrf}, "to": {"decided"}, "outcome": {"other"}, "cat_freeze": {"on"}, "cat_court": {"on"},
+		"decision_text": {" "}, "statement_waived": {"on"}})
+	if body := string(r.Body); r.Status != 422 || !strings.Contains(body, `name="cat_freeze" checked`) || !strings.Contains(body, `name="cat_court" checked`) ||
+		strings.Contains(body, `name="cat_seal" checked`) {
+		t.Errorf("a refused coercion decision = %d, its measures not kept as ticked", r.Status)
 	}
 
 	// Checks: an officer's own check record counts as a check; a requested check approved
@@ -203,7 +236,6 @@ func TestStatisticalReturnCountsEachTable(t *testing.T) {
 	if r := s.call("GET", api+"&format=pdf", sup, nil); r.Status != 422 || r.ErrorField() != "format" {
 		t.Errorf("format pdf = %d %s", r.Status, r.Body)
 	}
-	_ = admin
 
 	// The portal: a finished year for anyone, this year not before it ends.
 	if r := s.public(fmt.Sprintf("/public/api/statistical-return?year=%d", year)); r.Status != 422 || r.ErrorField() != "year" {
