@@ -45,7 +45,7 @@ func TestBrowserPortalAccessibility(t *testing.T) {
 		t.Fatalf("demo inspections missing: drawn task %q, %d checks of officer1", drawn, len(checks))
 	}
 	pages := []string{"/public/", "/public/decisions/" + did, certURL(t, s, f.o1), "/public/agencies", "/public/agencies/" + f.agency,
-		"/public/officers", "/public/matters", "/public/draws", "/public/draws/" + drawn, "/public/results", "/public/evaluations", "/public/log", "/public/complaints/new", "/public/complaints/track?code=AAAA-BBBB-CCCC", "/login"}
+		"/public/officers", "/public/matters", "/public/draws", "/public/draws/" + drawn, "/public/results", "/public/evaluations", "/public/statistical-return", "/public/log", "/public/complaints/new", "/public/complaints/track?code=AAAA-BBBB-CCCC", "/login"}
 	ctx := browserContext(t)
 	// The officer's pages come after signing in, on the way through the same browser.
 	pages = append(pages, "LOGIN", "/", "/cases", "/cases/"+id, "/cases/"+id+"/verify", "/cases/new", "/disclosures", "/officers/"+f.o1+"/card")

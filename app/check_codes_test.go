@@ -156,7 +156,8 @@ func TestCheckOutsideADrawAndItsCode(t *testing.T) {
 	}
 	// Past its window: expired (signed here as the platform would, for the window the
 	// check now has).
-	s.exec(t, `UPDATE inspection_checks SET drawn_on = current_date - 20, planned_on = current_date - 20, due_on = current_date - 6 WHERE id = '`+id+`'`)
+	// Days in Shanghai, as the window is: the database's current_date is a day behind after 16:00 UTC.
+	s.exec(t, `UPDATE inspection_checks SET drawn_on = `+shanghaiToday+` - 20, planned_on = `+shanghaiToday+` - 20, due_on = `+shanghaiToday+` - 6 WHERE id = '`+id+`'`)
 	seed, _ := hex.DecodeString(checkSeed)
 	cl, _ := inspection.VerifyCode(ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey), fresh)
 	cl.ValidFrom, cl.ValidTo = startOfDay(today.AddDate(0, 0, -20)), startOfDay(today.AddDate(0, 0, -5))
@@ -186,6 +187,8 @@ func TestCheckOutsideADrawAndItsCode(t *testing.T) {
 		t.Errorf("refuse = %d %s", r.Status, r.Body)
 	}
 }
+
+const shanghaiToday = `(now() AT TIME ZONE 'Asia/Shanghai')::date`
 
 func startOfDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, cstZone)

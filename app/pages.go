@@ -173,7 +173,7 @@ func nav(a enforcement.Actor) []navItem {
 	}
 	items = append(items, navItem{"/rectifications", "整改"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
-		items = append(items, navItem{"/reports/annual", "年度统计"}, navItem{"/reports/statistical-return", "统计年报"})
+		items = append(items, navItem{"/reports/annual", "年度统计"})
 	}
 	items = append(items, navItem{"/officers", "执法人员"})
 	if a.Has(enforcement.RoleAdmin) || a.Has(enforcement.RoleSupervisor) {
