@@ -29,7 +29,8 @@ import (
 // replicas; the others wait for it.
 const dispatcherLock = "zhifa-exchange-dispatcher"
 
-// Dispatcher sends the outbox to the destinations: one worker per destination, each in
+// Dispatcher sends the outbox to the destinations: it fans each new event out to the
+// destinations that take it (audit.FanOut), and one worker per destination sends, in
 // order per stream, at the destination's rate, retrying with backoff (audit.Judge).
 type Dispatcher struct {
 	ex  *audit.Service
@@ -87,6 +88,13 @@ func (d *Dispatcher) runActive(ctx context.Context) error {
 			conn.Conn().Close(ctx) // closing the session releases the lock too
 		}
 	}()
+	fctx, stopFan := context.WithCancel(ctx)
+	fanned := make(chan struct{})
+	go func() {
+		defer close(fanned)
+		d.fanOut(fctx)
+	}()
+	defer func() { stopFan(); <-fanned }()
 	workers := map[uuid.UUID]*destWorker{}
 	stopAll := func() {
 		for id, w := range workers {
@@ -134,6 +142,21 @@ func (d *Dispatcher) runActive(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		}
+	}
+}
+
+// fanOut turns new events into deliveries until ctx ends: at once while a round finds a
+// full batch, otherwise once a poll.
+func (d *Dispatcher) fanOut(ctx context.Context) {
+	const batch = 1000
+	for ctx.Err() == nil {
+		n, err := d.ex.FanOut(ctx, batch)
+		if err != nil && ctx.Err() == nil {
+			d.log.Warn("exchange fan-out", zap.Error(err))
+		}
+		if err != nil || n < batch {
+			sleep(ctx, d.poll())
 		}
 	}
 }

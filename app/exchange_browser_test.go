@@ -32,7 +32,9 @@ func TestBrowserExchangePages(t *testing.T) {
 	} {
 		steps := []chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(1440, 900), chromedp.Navigate(s.URL + p.path), chromedp.WaitVisible(chromedp.CSS(p.ready))}
 		if p.name == "exchange" {
-			steps = append(phoneLogin(s, "admin", p.path), steps...)
+			// The login's redirect lands first: a navigation issued while it is on its way
+			// aborts it.
+			steps = append(append(phoneLogin(s, "admin", p.path), chromedp.WaitVisible(chromedp.CSS(p.ready))), steps...)
 		}
 		if err := chromedp.Do(ctx, steps...); err != nil {
 			t.Fatalf("%s: %v", p.path, err)

@@ -249,8 +249,9 @@ func (s *Service) scanDestination(row pgx.CollectableRow) (Destination, error) {
 }
 
 // CreateDestination adds a destination. Events of its region and feed from since on
-// (now when absent) are queued for it in the same transaction, under the lock that
-// orders it against events being written.
+// (now when absent) that the dispatcher has fanned out are queued for it in the same
+// transaction, under the lock that orders it against the fan-out; the rest reach it when
+// they are fanned out.
 func (s *Service) CreateDestination(ctx context.Context, a enforcement.Actor, in DestinationInput) (Destination, error) {
 	if err := mayExchange(a); err != nil {
 		return Destination{}, err
@@ -276,8 +277,8 @@ func (s *Service) CreateDestination(ctx context.Context, a enforcement.Actor, in
 	}
 	names, _ := json.Marshal(d.FieldNames)
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		// Events being written wait for this lock; a creation that cannot have it soon
-		// gives up rather than hold up the filings and decisions queued behind it.
+		// The fan-out waits for this lock; a creation that cannot have it soon gives up
+		// rather than hold up the sending behind it.
 		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
 			return err
 		}
@@ -293,7 +294,7 @@ func (s *Service) CreateDestination(ctx context.Context, a enforcement.Actor, in
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO outbox_deliveries (event_seq, destination_id, stream)
 			SELECT e.seq, $1, e.stream FROM outbox_events e JOIN agencies a ON a.id = e.agency_id
-			WHERE a.region_code LIKE $2 || '%' AND e.topic LIKE `+enforcement.FeedPattern("$3::text")+` AND e.occurred_at >= $4
+			WHERE e.fanned_out AND a.region_code LIKE $2 || '%' AND e.topic LIKE `+enforcement.FeedPattern("$3::text")+` AND e.occurred_at >= $4
 				AND (e.refers_to IS NULL OR EXISTS (SELECT 1 FROM outbox_events o WHERE o.id = e.refers_to AND o.occurred_at >= $4))
 			ORDER BY e.seq`, d.ID, d.RegionPrefix, d.Format, d.Since)
 		return err

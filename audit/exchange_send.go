@@ -219,6 +219,46 @@ func Render(d Destination, o Outgoing) ([]byte, error) {
 	return json.Marshal(body)
 }
 
+// FanOut makes the deliveries of the events not yet fanned out, oldest first and at most
+// limit of them: one for each destination whose region and feed take the event and whose
+// backlog starts at or before it; a withdrawal or an early end goes only where the item it
+// changes went. It returns how many events it took. The event's own transaction wrote the
+// event alone (enforcement.EnqueueTx), so the exchange costs a filing or a decision one row.
+func (s *Service) FanOut(ctx context.Context, limit int) (int, error) {
+	var n int
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		// Shared with other fan-outs, exclusive against a destination being created: each
+		// statement after it sees every destination committed before it was granted.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(hashtext($1))`, enforcement.ExchangeFanoutLock); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `SELECT seq FROM outbox_events WHERE NOT fanned_out ORDER BY seq LIMIT $1 FOR UPDATE`, limit)
+		seqs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil || len(seqs) == 0 {
+			return err
+		}
+		// The items first, so that a withdrawal taken in the same round finds where its
+		// item went. An item is always older than what changes it, so it is in this round
+		// or an earlier one.
+		for _, changing := range []bool{false, true} {
+			if _, err := tx.Exec(ctx, `INSERT INTO outbox_deliveries (event_seq, destination_id, stream)
+				SELECT e.seq, d.id, e.stream FROM outbox_events e JOIN agencies a ON a.id = e.agency_id, exchange_destinations d
+				WHERE e.seq = ANY($1) AND (e.refers_to IS NOT NULL) = $2
+					AND a.region_code LIKE d.region_prefix || '%' AND e.topic LIKE `+enforcement.FeedPattern("d.format")+` AND d.since <= e.occurred_at
+					AND (e.refers_to IS NULL OR EXISTS (SELECT 1 FROM outbox_deliveries o JOIN outbox_events oe ON oe.seq = o.event_seq
+						WHERE oe.id = e.refers_to AND o.destination_id = d.id))
+				ORDER BY e.seq
+				ON CONFLICT (event_seq, destination_id) DO NOTHING`, seqs, changing); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE outbox_events SET fanned_out = true WHERE seq = ANY($1)`, seqs)
+		n = len(seqs)
+		return err
+	})
+	return n, enforcement.DBError(err, "推送记录")
+}
+
 // ActiveDestinations are the destinations the dispatcher sends to: all that are not
 // paused, with their secrets unsealed.
 func (s *Service) ActiveDestinations(ctx context.Context) ([]Destination, error) {

@@ -37,13 +37,13 @@ type OutboxEvent struct {
 	withAgency bool // the payload takes the agency's name and code as agency and agency_code
 }
 
-// ExchangeFanoutLock is the advisory lock that orders an event's fan-out against a new
-// destination taking its backlog: enqueuing holds it shared, creating a destination
-// exclusively, so an event is never missed by a destination created beside it.
+// ExchangeFanoutLock is the advisory lock that orders the dispatcher's fan-out of events
+// against a new destination taking its backlog, so that an event is never missed by a
+// destination created beside its fan-out. The event's own transaction does not take it.
 const ExchangeFanoutLock = "zhifa-exchange-fanout"
 
-// EnqueueTx writes ev and one delivery for each destination whose feed and region take
-// it, inside tx.
+// EnqueueTx writes ev inside tx. Its deliveries, one for each destination whose feed and
+// region take it, are made by the dispatcher after the event commits (audit.FanOut).
 func EnqueueTx(ctx context.Context, tx pgx.Tx, ev OutboxEvent) error {
 	if ev.ID == uuid.Nil {
 		ev.ID = uuid.New()
@@ -52,25 +52,13 @@ func EnqueueTx(ctx context.Context, tx pgx.Tx, ev OutboxEvent) error {
 	if err != nil {
 		return err
 	}
-	// One round trip, three statements: each reads with its own snapshot, so the fan-out
-	// sees every destination created before this event's lock was granted.
-	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_advisory_xact_lock_shared(hashtext($1))`, ExchangeFanoutLock)
 	// An agency's name and code are the event's own, as they stand when it happens.
-	b.Queue(`INSERT INTO outbox_events (id, topic, stream, subject_id, agency_id, refers_to, payload, occurred_at)
+	var seq int64
+	err = tx.QueryRow(ctx, `INSERT INTO outbox_events (id, topic, stream, subject_id, agency_id, refers_to, payload, occurred_at)
 		SELECT $1, $2, $3, $4, a.id, $6, CASE WHEN $9 THEN $7::jsonb || jsonb_build_object('agency', a.name, 'agency_code', a.code) ELSE $7::jsonb END, $8
 		FROM agencies a WHERE a.id = $5 RETURNING seq`,
-		ev.ID, ev.Topic, ev.Stream, ev.SubjectID, ev.AgencyID, ev.RefersTo, payload, ev.OccurredAt, ev.withAgency).QueryRow(func(row pgx.Row) error {
-		var seq int64
-		return row.Scan(&seq) // no row: no such agency, which must not pass unnoticed
-	})
-	// A withdrawal or an early end goes only where the item it changes went.
-	b.Queue(`INSERT INTO outbox_deliveries (event_seq, destination_id, stream)
-		SELECT e.seq, d.id, e.stream FROM outbox_events e JOIN agencies a ON a.id = e.agency_id, exchange_destinations d
-		WHERE e.id = $1 AND a.region_code LIKE d.region_prefix || '%' AND e.topic LIKE `+FeedPattern("d.format")+` AND d.since <= e.occurred_at
-			AND (e.refers_to IS NULL OR EXISTS (SELECT 1 FROM outbox_deliveries o JOIN outbox_events oe ON oe.seq = o.event_seq
-				WHERE oe.id = e.refers_to AND o.destination_id = d.id))`, ev.ID)
-	return DBError(tx.SendBatch(ctx, b).Close(), "待推送事件")
+		ev.ID, ev.Topic, ev.Stream, ev.SubjectID, ev.AgencyID, ev.RefersTo, payload, ev.OccurredAt, ev.withAgency).Scan(&seq)
+	return DBError(err, "待推送事件") // no row: no such agency, which must not pass unnoticed
 }
 
 // FeedPattern is the SQL expression of the LIKE pattern of the topics a destination's
