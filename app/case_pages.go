@@ -318,7 +318,23 @@ func (a *App) renderCase(c *fiber.Ctx, data fiber.Map) error {
 	}
 	data["Case"], data["Timeline"], data["Moves"] = v, items, moves
 	data["MeasureLabels"] = measures
-	data["Categories"] = enforcement.CategoriesOf(v.Kind)
+	// The form lists the named kinds first and "other" last, as the forms people know do;
+	// the catalogue's own order is by weight.
+	var cats []enforcement.DecisionCategory
+	all := enforcement.CategoriesOf(v.Kind)
+	for i, c := range all {
+		if !strings.HasPrefix(c.Code, "other_") {
+			cats = append(cats, c)
+		}
+		if i == len(all)-1 || all[i+1].Group != c.Group { // the group ends: its "other" last
+			for _, o := range all {
+				if o.Group == c.Group && strings.HasPrefix(o.Code, "other_") {
+					cats = append(cats, o)
+				}
+			}
+		}
+	}
+	data["Categories"] = cats
 	if v.Decision != nil {
 		var labels []string
 		for _, code := range v.Decision.Categories {

@@ -136,6 +136,21 @@ func TestStatisticalReturnCountsEachTable(t *testing.T) {
 		strings.Contains(body, `name="cat_seal" checked`) {
 		t.Errorf("a refused coercion decision = %d, its measures not kept as ticked", r.Status)
 	}
+	// The form lists each group's "other" last, the catalogue's order by weight aside.
+	listed := func(body, a, b string) bool {
+		i, j := strings.Index(body, a), strings.Index(body, b)
+		return i >= 0 && j > i
+	}
+	if body := string(r.Body); !listed(body, `name="cat_freeze"`, `name="cat_other_measure"`) || !listed(body, `name="cat_other_measure"`, `name="cat_surcharge"`) ||
+		!listed(body, `name="cat_substitute"`, `name="cat_other_execution"`) || !listed(body, `name="cat_other_execution"`, `name="cat_court"`) {
+		t.Error("the coercion form does not list each group's own \"other\" at the group's end")
+	}
+	pen := mustStatus(t, "penalty case", s.call("POST", "/api/v1/cases", f.tok, f.input()), 201).JSON()["id"].(string)
+	s.walkCase(f.tok, pen, moveTo("investigating"), moveTo("notified"))
+	want["penalty.filed"]++
+	if body := string(s.get(oc, "/cases/"+pen).Body); !listed(body, `name="cat_warning"`, `name="cat_detention"`) || !listed(body, `name="cat_detention"`, `name="cat_other_penalty"`) {
+		t.Error("the penalty form does not list 警告 first and 其他行政处罚 last")
+	}
 
 	// Checks: an officer's own check record counts as a check; a requested check approved
 	// on a complaint counts as one with its result, and its own record is not a case.
