@@ -22,6 +22,7 @@ func (a *App) exchangeRoutes(api fiber.Router) {
 	api.Get("/exchange/destinations/:id", a.getDestination)
 	api.Patch("/exchange/destinations/:id", a.patchDestination)
 	api.Get("/exchange/outbox", a.listOutbox)
+	api.Post("/exchange/outbox/retry-dead", a.retryDeadOutbox)
 	api.Post("/exchange/outbox/:id/retry", a.retryOutbox)
 	api.Get("/exchange/dual-disclosure", a.dualDisclosure)
 }
@@ -117,6 +118,31 @@ func (a *App) retryOutbox(c *fiber.Ctx) error {
 	return c.JSON(d)
 }
 
+// POST /api/v1/exchange/outbox/retry-dead[?destination_id=]
+func (a *App) retryDeadOutbox(c *fiber.Ctx) error {
+	dest, err := optionalDestination(c.Query("destination_id"))
+	if err != nil {
+		return err
+	}
+	n, err := a.audit.RetryDead(c.UserContext(), actor(c), dest)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"requeued": n})
+}
+
+// optionalDestination reads a destination's ID, when one is given.
+func optionalDestination(v string) (*uuid.UUID, error) {
+	if v == "" {
+		return nil, nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		return nil, fault.Field("destination_id", "接收方编号格式不正确")
+	}
+	return &id, nil
+}
+
 // dualQuery reads the period and agency of a 双公示 file; the period defaults to this
 // year so far.
 func dualQuery(c *fiber.Ctx, today enforcement.Date) (from, to enforcement.Date, agency *uuid.UUID, err error) {
@@ -176,6 +202,7 @@ func (a *App) exchangePageRoutes(srv *fiber.App, login, write []fiber.Handler) {
 	srv.Post("/exchange/destinations/:id", append(write, a.destinationUpdateSubmit)...)
 	srv.Get("/exchange/outbox", append(login, a.outboxPage)...)
 	srv.Get("/exchange/dual-disclosure", append(login, a.dualDisclosurePage)...)
+	srv.Post("/exchange/outbox/retry-dead", append(write, a.retryDeadSubmit)...)
 	srv.Post("/exchange/outbox/:id/retry", append(write, a.retrySubmit)...)
 }
 
@@ -386,4 +413,25 @@ func (a *App) retrySubmit(c *fiber.Ctx) error {
 		return err
 	}
 	return redirectFlash(c, back, "已重新排队："+d.TopicLabel+" "+d.Summary+"，将发往"+d.DestinationName)
+}
+
+// POST /exchange/outbox/retry-dead — every dead letter (of one destination, when the list
+// was of one) queued again, back to the list of dead letters.
+func (a *App) retryDeadSubmit(c *fiber.Ctx) error {
+	dest, err := optionalDestination(c.FormValue("destination_id"))
+	if err != nil {
+		return err
+	}
+	back := "/exchange/outbox?state=dead"
+	if dest != nil {
+		back += "&destination_id=" + dest.String()
+	}
+	n, err := a.audit.RetryDead(c.UserContext(), actor(c), dest)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return redirectFlash(c, back, "没有失败待处理的事件")
+	}
+	return redirectFlash(c, back, fmt.Sprintf("已将 %d 条失败事件重新排队，将按原顺序发送", n))
 }

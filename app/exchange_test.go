@@ -526,6 +526,56 @@ func TestExchangeDeadLetterResend(t *testing.T) {
 	}
 }
 
+// Dead letters are resent together once the cause is fixed: every dead letter of the
+// destination the list shows, each stream still in order, through the page and the API.
+func TestExchangeDeadLettersResentTogether(t *testing.T) {
+	s := start(t)
+	admin := s.login("admin")
+	rc := newReceiver(t, exchangeSecret)
+	rc.set(func(arrival) int { return 422 })
+	d := s.destination(admin, "省信用平台", rc.srv.URL, "credit", nil)
+	other := s.destination(admin, "另一平台", rc.srv.URL, "credit", nil)
+	f := fixture(s)
+	s.publishedCase(f)
+	s.publishedCase(f)
+	eventually(t, "four dead letters", func() bool { return len(s.outbox(admin, "state=dead")) == 4 })
+	br, csrf := webLogin(t, s, "admin")
+	list := "/exchange/outbox?state=dead&destination_id=" + d["id"].(string)
+	if p := string(s.get(br, list).Body); !strings.Contains(p, `data-testid="retry-all"`) || !strings.Contains(p, "全部重新发送（2 条）") {
+		t.Errorf("the destination's dead letters offer no resend of all: %s", p)
+	}
+	if p := string(s.get(br, "/exchange/outbox?state=sent").Body); strings.Contains(p, `data-testid="retry-all"`) {
+		t.Error("the list of sent events offers a resend of all")
+	}
+	rc.set(nil)
+	res := s.form(br, "/exchange/outbox/retry-dead", url.Values{"_csrf": {csrf}, "destination_id": {d["id"].(string)}})
+	if res.Status != 303 || res.Header.Get("Location") != list {
+		t.Fatalf("resend all = %d %s", res.Status, res.Header.Get("Location"))
+	}
+	if p := string(s.get(br, list).Body); !strings.Contains(p, "已将 2 条失败事件重新排队") {
+		t.Error("the resend's message is not on the list it returns to")
+	}
+	eventually(t, "the destination's two to be sent", func() bool {
+		return len(s.outbox(admin, "state=sent&destination_id="+d["id"].(string))) == 2
+	})
+	if l := s.outbox(admin, "state=dead&destination_id="+other["id"].(string)); len(l) != 2 {
+		t.Errorf("the other destination's dead letters = %d, want them left as they were", len(l))
+	}
+	if r := s.call("POST", "/api/v1/exchange/outbox/retry-dead", s.login("officer1"), nil); r.Status != 403 {
+		t.Errorf("an officer resending all = %d", r.Status)
+	}
+	if r := s.call("POST", "/api/v1/exchange/outbox/retry-dead?destination_id=x", admin, nil); r.Status != 422 || !strings.Contains(string(r.Body), "接收方编号") {
+		t.Errorf("a malformed destination = %d %s", r.Status, r.Body)
+	}
+	if r := s.call("POST", "/api/v1/exchange/outbox/retry-dead", admin, nil); r.Status != 200 || r.JSON()["requeued"] != float64(2) {
+		t.Errorf("resend all of every destination = %d %s", r.Status, r.Body)
+	}
+	eventually(t, "all four sent", func() bool { return len(s.outbox(admin, "state=sent")) == 4 })
+	if r := s.call("POST", "/api/v1/exchange/outbox/retry-dead", admin, nil); r.Status != 200 || r.JSON()["requeued"] != float64(0) {
+		t.Errorf("resend all with none dead = %d %s", r.Status, r.Body)
+	}
+}
+
 // zhifa stopped while a request is out resends, after its restart, only what was not
 // acknowledged: the held event once more under the same key, the rest never again.
 func TestExchangeRestartResendsOnlyUnacknowledged(t *testing.T) {

@@ -531,6 +531,29 @@ func (s *Service) RetryDelivery(ctx context.Context, a enforcement.Actor, id uui
 	return l.Items[0], nil
 }
 
+// RetryDead sends every dead delivery of the administrator's destinations (of one, when
+// dest is given) again, after whatever refused them was fixed; it returns how many. Each
+// stream's order holds: the dispatcher sends the earliest unsent event of a stream first.
+func (s *Service) RetryDead(ctx context.Context, a enforcement.Actor, dest *uuid.UUID) (int, error) {
+	if err := mayExchange(a); err != nil {
+		return 0, err
+	}
+	if dest != nil {
+		if _, err := s.Destination(ctx, a, *dest); err != nil {
+			return 0, err
+		}
+	}
+	tag, err := s.db.Exec(ctx, `UPDATE outbox_deliveries d SET state = 'pending', attempts = 0, next_attempt_at = now(),
+		first_failed_at = NULL, resent_at = now(), resent_by = $3, updated_at = now()
+		FROM exchange_destinations dst
+		WHERE dst.id = d.destination_id AND d.state = 'dead' AND dst.region_prefix LIKE $1 || '%' AND ($2::uuid IS NULL OR dst.id = $2)`,
+		regionOf(a), dest, a.UserID)
+	if err != nil {
+		return 0, enforcement.DBError(err, "推送记录")
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // withDelivery is unexported plumbing: a filter of one delivery.
 func (f OutboxFilter) withDelivery(id uuid.UUID) OutboxFilter {
 	f.deliveryID = &id
