@@ -273,6 +273,10 @@ func (a *App) destinationNewPage(c *fiber.Ctx) error {
 
 func (a *App) renderDestination(c *fiber.Ctx, d audit.Destination, data fiber.Map) error {
 	data["Dest"], data["Formats"], data["RateTyped"] = d, destinationFormatOptions(), c.FormValue("rate")
+	if _, typed := data["FieldNamesText"]; !typed {
+		data["FieldNamesText"] = fieldNamesText(d.Format, d.FieldNames)
+	}
+	data["FieldsOf"] = map[string][]string{"credit": audit.FieldsOf("credit"), "regulatory": audit.FieldsOf("regulatory")}
 	title := "新增接收方"
 	if data["New"] == nil {
 		title = d.Name
@@ -318,6 +322,36 @@ func destinationForm(c *fiber.Ctx) (audit.DestinationInput, audit.Destination) {
 	return in, shown
 }
 
+// fieldNamesForm reads the field names' mapping, one "zhifa's name=the destination's"
+// a line; a line it cannot read is an error naming it.
+func fieldNamesForm(text string) (map[string]string, error) {
+	names := map[string]string{}
+	for i, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(strings.ReplaceAll(line, "＝", "="))
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, fault.Field("field_names", "字段名称对照第 %d 行应写作“平台字段名=接收方字段名”", i+1)
+		}
+		names[k] = v
+	}
+	return names, nil
+}
+
+// fieldNamesText writes a mapping as the form shows it, in the format's field order.
+func fieldNamesText(format string, names map[string]string) string {
+	var b strings.Builder
+	for _, f := range audit.FieldsOf(format) {
+		if v, ok := names[f]; ok {
+			b.WriteString(f + "=" + v + "\n")
+		}
+	}
+	return b.String()
+}
+
 // POST /exchange/destinations
 func (a *App) destinationCreateSubmit(c *fiber.Ctx) error {
 	in, shown := destinationForm(c)
@@ -330,9 +364,14 @@ func (a *App) destinationCreateSubmit(c *fiber.Ctx) error {
 		t := day.StartIn()
 		in.Since = &t
 	}
-	d, err := a.audit.CreateDestination(c.UserContext(), actor(c), in)
+	names, err := fieldNamesForm(c.FormValue("field_names"))
+	var d audit.Destination
+	if err == nil {
+		in.FieldNames = &names
+		d, err = a.audit.CreateDestination(c.UserContext(), actor(c), in)
+	}
 	if data, ok := formError(err); ok {
-		data["New"], data["Since"] = true, c.FormValue("since")
+		data["New"], data["Since"], data["FieldNamesText"] = true, c.FormValue("since"), c.FormValue("field_names")
 		return a.renderDestination(c.Status(fiber.StatusUnprocessableEntity), shown, data)
 	}
 	if err != nil {
@@ -353,8 +392,14 @@ func (a *App) destinationUpdateSubmit(c *fiber.Ctx) error {
 	}
 	in, shown := destinationForm(c)
 	in.Format = nil
-	d, err := a.audit.UpdateDestination(c.UserContext(), actor(c), id, in)
+	names, err := fieldNamesForm(c.FormValue("field_names"))
+	var d audit.Destination
+	if err == nil {
+		in.FieldNames = &names
+		d, err = a.audit.UpdateDestination(c.UserContext(), actor(c), id, in)
+	}
 	if data, ok := formError(err); ok {
+		data["FieldNamesText"] = c.FormValue("field_names")
 		cur, cerr := a.audit.Destination(c.UserContext(), actor(c), id)
 		if cerr != nil {
 			return cerr

@@ -262,6 +262,34 @@ func TestExchangeDestinationsAreAdministered(t *testing.T) {
 	if p := s.get(br, "/exchange"); strings.Contains(string(p.Body), "已新增接收方") {
 		t.Error("the message shows again on another page")
 	}
+
+	// The destination's own names of fields, one a line, through its page: a line that is
+	// not a pair, or a field the format does not have, is refused with the text kept.
+	made := res.Header.Get("Location")
+	if p := string(s.get(br, made).Body); !strings.Contains(p, `id="field_names"`) || !strings.Contains(p, "监管对象名称") {
+		t.Error("the destination's page offers no field names")
+	}
+	form = url.Values{"_csrf": {csrf}, "name": {"互联网+监管"}, "url": {"https://jg.example.invalid/api"}, "auth": {"hmac"}, "rate": {"30"},
+		"field_names": {"监管对象名称=JGDX_MC\r\n\r\n实施日期"}}
+	if res := s.form(br, made, form); res.Status != 422 || !strings.Contains(string(res.Body), "字段名称对照第 3 行") ||
+		!strings.Contains(string(res.Body), "监管对象名称=JGDX_MC") {
+		t.Errorf("a line without its name = %d %s", res.Status, res.Body)
+	}
+	form.Set("field_names", "违法事实=WFSS")
+	if res := s.form(br, made, form); res.Status != 422 || !strings.Contains(string(res.Body), "违法事实 不是该格式的字段") || !strings.Contains(string(res.Body), "违法事实=WFSS") {
+		t.Errorf("a field of another format = %d", res.Status)
+	}
+	form.Set("field_names", "监管对象名称 = JGDX_MC\n实施日期＝SSRQ\n")
+	if res := s.form(br, made, form); res.Status != 303 {
+		t.Fatalf("field names saved = %d %s", res.Status, res.Body)
+	}
+	did := strings.TrimPrefix(made, "/exchange/destinations/")
+	if got := s.call("GET", "/api/v1/exchange/destinations/"+did, admin, nil).JSON()["field_names"]; fmt.Sprint(got) != "map[实施日期:SSRQ 监管对象名称:JGDX_MC]" {
+		t.Errorf("field names = %v", got)
+	}
+	if p := string(s.get(br, made).Body); !strings.Contains(p, "监管对象名称=JGDX_MC\n实施日期=SSRQ") {
+		t.Error("the page does not show the saved names in the format's order")
+	}
 }
 
 // A decision published and then revoked reaches the credit platform once each, in order,

@@ -164,7 +164,7 @@ var freeText = map[string]bool{
 	"procedures": true, "remedies": true, "reason": true, "requirement": true, "closing_note": true,
 	"detail": true, "description": true, "content": true, "execution": true, "summary": true, "public_reply": true,
 	"basis": true, "plan": true, "case_numbers": true, "facts": true, "requirements": true, "conclusion": true, "public_text": true,
-	"reason_note": true, "comment": true,
+	"reason_note": true, "comment": true, "field_names": true,
 }
 
 // fieldLabel is a field's name as the people who fill it in know it.
@@ -176,7 +176,7 @@ func fieldLabel(key string) string {
 }
 
 var fieldLabels = map[string]string{
-	"username": "用户名", "password": "密码", "name": "名称", "cause": "案由", "legal_basis": "依据",
+	"username": "用户名", "field_names": "字段名称对照", "password": "密码", "name": "名称", "cause": "案由", "legal_basis": "依据",
 	"location": "地点", "address": "地址", "phone": "电话", "id_number": "证件号码", "note": "说明",
 	"text": "内容", "decision_text": "决定内容", "findings": "检查发现", "opinion": "审核意见",
 	"reason": "理由", "q": "查询词", "title": "标题", "code": "代码", "filename": "文件名",

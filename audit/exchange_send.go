@@ -37,8 +37,9 @@ var (
 		"监管对象名称", "监管对象代码", "实施日期", "执法人员", "结果", "说明"}
 )
 
-// fieldKeys is the set of canonical field names of a format.
-func fieldKeys(format string) map[string]bool {
+// FieldsOf are the canonical field names of a format, each once, in the order the rows
+// print them: what a destination may give its own names for.
+func FieldsOf(format string) []string {
 	var sets [][]string
 	switch format {
 	case "credit":
@@ -46,11 +47,24 @@ func fieldKeys(format string) map[string]bool {
 	case "regulatory":
 		sets = [][]string{actionFields}
 	}
-	out := map[string]bool{}
+	var out []string
+	seen := map[string]bool{}
 	for _, set := range sets {
 		for _, f := range set {
-			out[f] = true
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
 		}
+	}
+	return out
+}
+
+// fieldKeys is the set of canonical field names of a format.
+func fieldKeys(format string) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range FieldsOf(format) {
+		out[f] = true
 	}
 	return out
 }
