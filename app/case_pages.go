@@ -381,7 +381,7 @@ func (a *App) moveSubmit(c *fiber.Ctx) error {
 	m := enforcement.Move{To: enforcement.State(c.FormValue("to")), Reason: c.FormValue("reason"),
 		StatementWaived: c.FormValue("statement_waived") == "on"}
 	if m.To == enforcement.Decided {
-		d := enforcement.Decision{Outcome: c.FormValue("outcome"), Text: c.FormValue("decision_text")}
+		d := enforcement.Decision{Outcome: c.FormValue("outcome"), Text: c.FormValue("decision_text"), LicenseRef: c.FormValue("license_ref")}
 		if cat := c.FormValue("category"); cat != "" {
 			d.Categories = append(d.Categories, cat)
 		}

@@ -456,6 +456,64 @@ func TestExchangeDeliversEachEventOnceInOrder(t *testing.T) {
 	}
 }
 
+// A penalty suspending or revoking a licence names it, and the name reaches the case page,
+// the portal and the credit platform's 暂扣或吊销证照名称及编号, redacted as the portal
+// redacts (a driving licence's number is its holder's ID number); a decision that
+// suspends and revokes nothing names no licence.
+func TestLicenceSuspendedOrRevokedIsNamed(t *testing.T) {
+	s := start(t)
+	f := fixture(s)
+	in := f.input()
+	in["parties"] = []map[string]any{{"type": "person", "name": "王小明", "id_number": "11010519491231002X"}}
+	id := mustStatus(t, "case", s.call("POST", "/api/v1/cases", f.tok, in), 201).JSON()["id"].(string)
+	s.walkCase(f.tok, id, moveTo("investigating"), moveTo("notified"))
+	br, _ := webLogin(t, s, "officer1")
+	if p := string(s.get(br, "/cases/"+id).Body); !strings.Contains(p, `id="license_ref"`) {
+		t.Error("the penalty's decide form does not ask for the licence")
+	}
+	ref := "机动车驾驶证 11010519491231002X"
+	d := map[string]any{"outcome": "penalty", "fine_amount": 50000, "categories": []string{"fine"}, "license_ref": ref, "text": "罚款五百元，暂扣驾驶证一个月"}
+	if r := s.move(f.tok, id, map[string]any{"to": "decided", "decision": d, "statement_waived": true}); r.Status != 422 || r.ErrorField() != "decision.license_ref" {
+		t.Errorf("a licence named without its suspension = %d %s", r.Status, r.Body)
+	}
+	d["categories"] = []string{"fine", "suspend_license"}
+	if r := s.move(f.tok, id, map[string]any{"to": "decided", "decision": d, "statement_waived": true}); r.Status != 200 {
+		t.Fatalf("decide = %d %s", r.Status, r.Body)
+	}
+	if got := s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["decision"].(map[string]any)["license_ref"]; got != ref {
+		t.Errorf("the decision's licence = %v", got)
+	}
+	if p := string(s.get(br, "/cases/"+id).Body); !strings.Contains(p, "暂扣或吊销的证照：") {
+		t.Error("the case page does not name the licence")
+	}
+	l := items(s.call("GET", "/api/v1/disclosures?state=due&case_id="+id, f.tok, nil))
+	if len(l) != 1 {
+		t.Fatalf("due items = %v", l)
+	}
+	did := l[0]["id"].(string)
+	mustStatus(t, "publish", s.call("POST", "/api/v1/disclosures/"+did+"/publish", f.tok, nil), 200)
+	page := string(s.public("/public/decisions/" + did).Body)
+	if !strings.Contains(page, "暂扣或吊销的证照") || !strings.Contains(page, "机动车驾驶证") || strings.Contains(page, "11010519491231002X") {
+		t.Errorf("the portal's licence is missing or not redacted")
+	}
+	today := time.Now().In(cstZone).Format(time.DateOnly)
+	x := s.call("GET", "/api/v1/exchange/dual-disclosure?from="+today+"&to="+today, s.login("admin"), nil)
+	found := false
+	for _, p := range x.JSON()["penalties"].([]any) {
+		v := p.(map[string]any)["values"].(map[string]any)
+		if v["决定书文号"] == s.call("GET", "/api/v1/cases/"+id, f.tok, nil).JSON()["number"] {
+			got, _ := v["暂扣或吊销证照名称及编号"].(string)
+			found = strings.HasPrefix(got, "机动车驾驶证") && !strings.Contains(got, "11010519491231002X") && v["处罚类别"] == "罚款；暂扣许可证件"
+			if !found {
+				t.Errorf("the credit row = %v", v)
+			}
+		}
+	}
+	if !found && !t.Failed() {
+		t.Errorf("no credit row for the decision: %s", x.Body)
+	}
+}
+
 // A destination down for the whole test: every event waits, retried with backoff, none
 // lost and none given up.
 func TestExchangeKeepsEventsWhileDestinationIsDown(t *testing.T) {

@@ -407,6 +407,7 @@ func (a *App) seedLastYear(ctx context.Context, b enforcement.Bulk, valid map[uu
 					d.ConfiscationAmount, d.Text = int64(1+r.IntN(20))*100_00, "没收违法所得，并处罚款"
 				case n < 35:
 					d.Categories, d.Text = []string{"suspend_license"}, "罚款，并暂扣许可证件一个月"
+					d.LicenseRef = fmt.Sprintf("%s许可证 第 360799%07d 号", field, d.FineAmount/100+int64(n)*7919) // not drawn from r: the rest of the demo stays as it was
 				case n < 50 && strings.Contains(ag.Name, "公安局"):
 					d.FineAmount, d.Categories, d.Text = 0, []string{"detention"}, "行政拘留五日"
 				}

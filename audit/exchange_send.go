@@ -132,7 +132,7 @@ func CreditRows(it enforcement.CreditItem) (fields []string, rows []map[string]s
 			r["决定书文号"], r["违法行为类型"], r["违法事实"], r["处罚依据"] = it.Number, it.Cause, it.Facts, it.LegalBasis
 			r["处罚类别"], r["处罚内容"] = strings.Join(it.Categories, "；"), penaltyContent(it)
 			r["罚款金额（万元）"], r["没收违法所得、没收非法财物的金额（万元）"] = wan(it.FineAmount), wan(it.ConfiscationAmount)
-			r["暂扣或吊销证照名称及编号"], r["处罚决定日期"], r["处罚有效期"] = "", it.DecidedOn.String(), ""
+			r["暂扣或吊销证照名称及编号"], r["处罚决定日期"], r["处罚有效期"] = it.LicenseRef, it.DecidedOn.String(), ""
 			r["处罚机关"], r["处罚机关统一社会信用代码"] = it.Agency, it.AgencyCode
 		}
 		rows = append(rows, r)

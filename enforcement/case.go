@@ -135,6 +135,9 @@ type Decision struct {
 	// Categories are what the decision imposes, in the statistical return's terms
 	// (CategoriesOf its case's kind); ValidateFor completes them.
 	Categories []string `json:"categories,omitempty"`
+	// LicenseRef names the licence a penalty suspends or revokes and its number (暂扣或吊销
+	// 证照名称及编号), for the credit platform's field of that name.
+	LicenseRef string `json:"license_ref,omitempty"`
 }
 
 // Validate checks a decision.

@@ -3,6 +3,7 @@ package enforcement
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"zhifa/fault"
 )
@@ -137,6 +138,13 @@ func (d *Decision) ValidateFor(k CaseKind) error {
 		if len(chosen) == 0 {
 			chosen = append(chosen, map[bool]string{true: "refuse", false: "grant"}[d.Outcome == "no_penalty"])
 		}
+	}
+	d.LicenseRef = strings.TrimSpace(d.LicenseRef)
+	if d.LicenseRef != "" && !slices.Contains(chosen, "suspend_license") && !slices.Contains(chosen, "revoke_license") {
+		return fault.Field("decision.license_ref", "只有暂扣或吊销许可证件的处罚才填写证照名称及编号")
+	}
+	if utf8.RuneCountInString(d.LicenseRef) > 200 {
+		return fault.Field("decision.license_ref", "证照名称及编号不能超过 200 个字")
 	}
 	slices.SortFunc(chosen, func(a, b string) int {
 		return slices.IndexFunc(cats, func(c DecisionCategory) bool { return c.Code == a }) -

@@ -63,6 +63,7 @@ type DisclosureContent struct {
 	// Categories are the decision's, as codes of its kind (CategoriesOf); absent on items
 	// published before decisions named them.
 	Categories []string `json:"categories,omitempty"`
+	LicenseRef string   `json:"license_ref,omitempty"` // the licence suspended or revoked, redacted
 }
 
 // DisclosurePolicy holds the periods that configuration sets.
@@ -117,7 +118,7 @@ func DecisionDisclosure(c *Case, now time.Time) Disclosure {
 	content := DisclosureContent{Number: c.Number, Agency: c.AgencyName, CaseKind: c.Kind.Label(), Cause: red.Text(c.Cause),
 		LegalBasis: red.Text(c.LegalBasis), Parties: parties, Outcome: d.Outcome, FineAmount: d.FineAmount,
 		ConfiscationAmount: d.ConfiscationAmount, LicenseRevoked: d.LicenseRevoked, BusinessSuspended: d.BusinessSuspended,
-		Text: red.Text(d.Text), DecidedOn: DateOf(now), Categories: d.Categories}
+		Text: red.Text(d.Text), DecidedOn: DateOf(now), Categories: d.Categories, LicenseRef: red.Text(d.LicenseRef)}
 	return Disclosure{ID: uuid.New(), Kind: "decision", CaseID: &id, AgencyID: c.AgencyID, AgencyName: c.AgencyName, State: "due",
 		StartOn: DateOf(now), DueDays: disclosureDays(c.Kind), Minor: minorPenalty(c, d),
 		Title: red.Text(c.Number + " " + c.Cause), Content: content, DecidedOn: DateOf(now),

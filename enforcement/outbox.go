@@ -87,6 +87,7 @@ type CreditItem struct {
 	FineAmount         int64     `json:"fine_amount"`
 	ConfiscationAmount int64     `json:"confiscation_amount"`
 	LicenseRevoked     bool      `json:"license_revoked"`
+	LicenseRef         string    `json:"license_ref,omitempty"` // 暂扣或吊销证照名称及编号
 	BusinessSuspended  bool      `json:"business_suspended"`
 	DecidedOn          Date      `json:"decided_on"`
 	PublishedOn        Date      `json:"published_on"`
@@ -157,7 +158,7 @@ func CreditItemOf(d *Disclosure, kind CaseKind, agency, code string) CreditItem 
 	item := CreditItem{DisclosureID: d.ID, Kind: kind, Number: c.Number, Parties: c.Parties, Cause: c.Cause,
 		Facts: c.Text, LegalBasis: c.LegalBasis, Outcome: c.Outcome, Categories: penaltyCategories(c), FineAmount: c.FineAmount,
 		ConfiscationAmount: c.ConfiscationAmount, LicenseRevoked: c.LicenseRevoked, BusinessSuspended: c.BusinessSuspended,
-		DecidedOn: c.DecidedOn, Agency: agency, AgencyCode: code}
+		DecidedOn: c.DecidedOn, Agency: agency, AgencyCode: code, LicenseRef: c.LicenseRef}
 	if d.CaseID != nil {
 		item.CaseID = *d.CaseID
 	}
