@@ -29,7 +29,7 @@ demo: services build
 # Every test, against the real PostgreSQL, Redis and MinIO; then each fuzz target briefly.
 test: services
 	deploy/browser.sh
-	ZHIFA_REQUIRE_BROWSER=1 go test -race -count=1 -timeout 25m ./...
+	ZHIFA_REQUIRE_BROWSER=1 ZHIFA_REQUIRE_REDIS_TOPOLOGIES=1 go test -race -count=1 -timeout 25m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3000x
 
 # Go's native fuzzing over the request bodies and the redaction engine, FUZZTIME each. The

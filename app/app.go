@@ -34,7 +34,7 @@ type App struct {
 	cfg   Config
 	log   *zap.Logger
 	db    *pgxpool.Pool
-	rdb   *redis.Client
+	rdb   redis.UniversalClient
 	minio *minio.Client
 
 	enforcement *enforcement.Service
@@ -101,13 +101,10 @@ func New(ctx context.Context, cfg Config, log *zap.Logger) (*App, error) {
 	if a.db, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	ropt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
+	if a.rdb, err = newRedis(cfg.RedisMode, cfg.RedisURL); err != nil {
 		a.Close()
-		return nil, fmt.Errorf("ZHIFA_REDIS_URL: %w", err)
+		return nil, err
 	}
-	ropt.DialTimeout, ropt.ReadTimeout, ropt.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
-	a.rdb = redis.NewClient(ropt)
 	creds := credentials.NewStaticV4(cfg.MinIOAccessKey, cfg.MinIOSecretKey, "")
 	// A fixed region spares a bucket-location request before every presign.
 	a.minio, err = minio.New(cfg.MinIOEndpoint, &minio.Options{Creds: creds, Secure: cfg.MinIOSecure, Region: minioRegion})

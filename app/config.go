@@ -24,6 +24,7 @@ type Config struct {
 	DatabaseURL     string        // PostgreSQL
 	RedisURL        string        // Redis
 	RedisPrefix     string        // prefix of every Redis key, so deployments and tests never collide
+	RedisMode       string        // single, sentinel or cluster: what RedisURL names (redis.go)
 	MinIOEndpoint   string        // host:port of MinIO
 	MinIOAccessKey  string        // MinIO access key
 	MinIOSecretKey  string        // MinIO secret key
@@ -76,6 +77,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DatabaseURL:     e.secret("ZHIFA_DATABASE_URL", "postgres://root@127.0.0.1:5432/zhifa?sslmode=disable"),
 		RedisURL:        e.secret("ZHIFA_REDIS_URL", "redis://127.0.0.1:6379/0"),
 		RedisPrefix:     e.str("ZHIFA_REDIS_PREFIX", "zhifa:"),
+		RedisMode:       e.str("ZHIFA_REDIS_MODE", "single"),
 		MinIOEndpoint:   e.str("ZHIFA_MINIO_ENDPOINT", "127.0.0.1:9000"),
 		MinIOAccessKey:  e.str("ZHIFA_MINIO_ACCESS_KEY", "zhifa"),
 		MinIOSecretKey:  e.secretFile("ZHIFA_MINIO_SECRET_KEY", localdev.MinIOSecretFile(getenv)),
@@ -141,6 +143,10 @@ func (c Config) validate() error {
 		}
 	}
 	switch {
+	case c.RedisMode != "single" && c.RedisMode != "sentinel" && c.RedisMode != "cluster":
+		return fmt.Errorf("ZHIFA_REDIS_MODE must be single, sentinel or cluster, not %q", c.RedisMode)
+	case strings.ContainsAny(c.RedisPrefix, "{}"):
+		return fmt.Errorf("ZHIFA_REDIS_PREFIX must not contain { or }: they mark the part of a key that places it on a Cluster's node")
 	case c.MinIOEndpoint == "" || strings.Contains(c.MinIOEndpoint, "/"):
 		return fmt.Errorf("ZHIFA_MINIO_ENDPOINT must be host:port")
 	case c.MinIOBucket == "":
@@ -227,7 +233,7 @@ func (c Config) Masked() []zap.Field {
 	return []zap.Field{
 		zap.String("env", c.Env), zap.String("listen", c.Listen),
 		zap.String("database_url", maskURL(c.DatabaseURL)), zap.String("redis_url", maskURL(c.RedisURL)),
-		zap.String("redis_prefix", c.RedisPrefix), zap.String("minio_endpoint", c.MinIOEndpoint),
+		zap.String("redis_prefix", c.RedisPrefix), zap.String("redis_mode", c.RedisMode), zap.String("minio_endpoint", c.MinIOEndpoint),
 		zap.String("minio_access_key", c.MinIOAccessKey), zap.String("minio_secret_key", maskSecret(c.MinIOSecretKey)),
 		zap.String("minio_bucket", c.MinIOBucket), zap.Bool("minio_secure", c.MinIOSecure),
 		zap.String("minio_public_url", c.MinIOPublicURL), zap.Int("retention_days", c.RetentionDays),

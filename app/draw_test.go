@@ -365,7 +365,7 @@ func TestDrawRebuildsLostPools(t *testing.T) {
 	defer rdb.Close()
 	ctx := context.Background()
 	poolKeys := func(id string) []string {
-		keys, _ := rdb.Keys(ctx, s.env["ZHIFA_REDIS_PREFIX"]+"insp:pool:"+id+":*").Result()
+		keys, _ := rdb.Keys(ctx, s.env["ZHIFA_REDIS_PREFIX"]+"insp:pool:{"+id+"}:*").Result()
 		if len(keys) < 2 {
 			t.Fatalf("the frozen pool of %s was not copied to Redis: %v", id, keys)
 		}
@@ -429,7 +429,7 @@ func TestDrawWithRedisDown(t *testing.T) {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	ctx := context.Background()
-	keys, err := rdb.Keys(ctx, s.env["ZHIFA_REDIS_PREFIX"]+"insp:pool:"+id+":*").Result()
+	keys, err := rdb.Keys(ctx, s.env["ZHIFA_REDIS_PREFIX"]+"insp:pool:{"+id+"}:*").Result()
 	if err != nil || len(keys) < 2 {
 		t.Fatalf("the frozen pool was not in Redis: %v %v", keys, err)
 	}

@@ -69,3 +69,32 @@ func TestPanicRecovery(t *testing.T) {
 		t.Fatalf("server after a panic: %v %v", resp, err)
 	}
 }
+
+// The Redis mode is one of three, the URL must say what the mode needs, and the key prefix
+// cannot carry a hash tag of its own (it would put every key in one Cluster slot).
+func TestRedisConfiguration(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"ZHIFA_REDIS_MODE": "ring"}, "ZHIFA_REDIS_MODE must be single, sentinel or cluster"},
+		{map[string]string{"ZHIFA_REDIS_PREFIX": "zhifa:{a}:"}, "ZHIFA_REDIS_PREFIX must not contain"},
+	} {
+		_, err := LoadConfig(func(k string) string { return c.env[k] })
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.env, err, c.want)
+		}
+	}
+	if _, err := newRedis("sentinel", "redis://127.0.0.1:26379"); err == nil || !strings.Contains(err.Error(), "master_name") {
+		t.Errorf("sentinel without a master's name: %v", err)
+	}
+	for mode, u := range map[string]string{"single": "redis://127.0.0.1:6379/0", "sentinel": "redis://127.0.0.1:26379?master_name=m&addr=127.0.0.1:26380",
+		"cluster": "redis://127.0.0.1:7000?addr=127.0.0.1:7001"} {
+		c, err := newRedis(mode, u)
+		if err != nil {
+			t.Errorf("%s %s: %v", mode, u, err)
+			continue
+		}
+		c.Close()
+	}
+}

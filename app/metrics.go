@@ -25,7 +25,7 @@ type metrics struct {
 	handler  fiber.Handler
 }
 
-func newMetrics(db *pgxpool.Pool, rdb *redis.Client) *metrics {
+func newMetrics(db *pgxpool.Pool, rdb redis.UniversalClient) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		reg: reg,

@@ -21,7 +21,7 @@ import (
 // Redis stores only its SHA-256, so a copy of Redis does not yield usable tokens. Every
 // session expires after the configured lifetime and can be revoked.
 type Sessions struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 	ttl    time.Duration
 }
@@ -59,12 +59,17 @@ func (s *Sessions) Create(ctx context.Context, userID uuid.UUID, ip, agent strin
 	b, _ := json.Marshal(sess)
 	h := tokenKey(token)
 	userKey := s.key("user-sessions", userID.String())
+	// The user's list first, then the session: a session that exists is always on the
+	// list its revocation reads. (The two keys may live on different nodes of a Cluster,
+	// so they are not written in one MULTI.)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.key("session", h), b, s.ttl)
 		p.SAdd(ctx, userKey, h)
 		p.Expire(ctx, userKey, s.ttl)
 		return nil
 	})
+	if err == nil {
+		err = s.rdb.Set(ctx, s.key("session", h), b, s.ttl).Err()
+	}
 	if err != nil {
 		return "", Session{}, redisDown(err)
 	}
@@ -90,11 +95,11 @@ func (s *Sessions) Find(ctx context.Context, token string) (Session, error) {
 // Delete ends one session.
 func (s *Sessions) Delete(ctx context.Context, token string, userID uuid.UUID) error {
 	h := tokenKey(token)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.key("session", h))
-		p.SRem(ctx, s.key("user-sessions", userID.String()), h)
-		return nil
-	})
+	// The session first: a name left on the list ends nothing when revoked.
+	err := s.rdb.Del(ctx, s.key("session", h)).Err()
+	if err == nil {
+		err = s.rdb.SRem(ctx, s.key("user-sessions", userID.String()), h).Err()
+	}
 	if err != nil {
 		return redisDown(err)
 	}
@@ -108,11 +113,19 @@ func (s *Sessions) RevokeUser(ctx context.Context, userID uuid.UUID) error {
 	if err != nil {
 		return redisDown(err)
 	}
-	keys := []string{userKey}
-	for _, h := range hs {
-		keys = append(keys, s.key("session", h))
+	// One DEL a key, pipelined: on a Cluster the sessions lie on several nodes. The list
+	// goes last, once every session on it is gone.
+	if len(hs) == 0 {
+		return nil
 	}
-	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
+	pipe := s.rdb.Pipeline()
+	for _, h := range hs {
+		pipe.Del(ctx, s.key("session", h))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return redisDown(err)
+	}
+	if err := s.rdb.SRem(ctx, userKey, anySlice(hs)...).Err(); err != nil {
 		return redisDown(err)
 	}
 	return nil
@@ -127,9 +140,9 @@ type LoginLimits struct {
 	MaxDelay   time.Duration // no attempt waits longer than this for its turn
 }
 
-// loginGate decides an attempt in one atomic step, before the password is checked, so
-// that no more than PerAccount attempts on one account reach the check in a window,
-// whatever the concurrency (reading first and counting afterwards let 40 parallel
+// The login gates decide an attempt before the password is checked, each in one atomic
+// step, so that no more than PerAccount attempts on one account reach the check in a
+// window, whatever the concurrency (reading first and counting afterwards let 40 parallel
 // guesses all through).
 //
 // An address that failed PerAddress times is slowed: its attempts take turns, each
@@ -139,54 +152,72 @@ type LoginLimits struct {
 // A browser where the account signed in before (a known device) skips the turns: an
 // office behind one address keeps signing in while someone floods from the same address.
 //
-// KEYS: account attempts, address failures, address slot. ARGV: window ms, per-account
-// limit, per-address limit, delay ms, max delay ms, known device (0 or 1).
-// Returns {verdict, ms}: verdict 0 with the wait, 1 account locked or 2 address busy with
-// the time until the next try.
-var loginGate = redis.NewScript(`
+// The address's keys share the address as their hash tag and the account's key stands
+// alone, so each gate's keys lie in one slot of a Redis Cluster. The address is asked
+// first: a turn it hands out to an attempt that the account then refuses only slows that
+// address further.
+
+// addressGate: KEYS address failures, address slot. ARGV window ms, per-address limit,
+// delay ms, max delay ms. Returns {verdict, ms}: 0 with the wait, or 2 (address busy) with
+// the time until there is room.
+var addressGate = redis.NewScript(`
+local fails = tonumber(redis.call('GET', KEYS[1]) or '0')
+if fails < tonumber(ARGV[2]) then
+  return {0, 0}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local step = math.min(tonumber(ARGV[3]) * 2 ^ math.floor((fails - tonumber(ARGV[2])) / 10), tonumber(ARGV[4]))
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0')) + step
+if slot - now > tonumber(ARGV[4]) then
+  return {2, slot - now - tonumber(ARGV[4])}
+end
+redis.call('SET', KEYS[2], slot, 'PX', ARGV[1])
+return {0, slot - now}
+`)
+
+// accountGate: KEYS account attempts. ARGV window ms, per-account limit. Returns {verdict,
+// ms}: 0 (admitted, and counted), or 1 (locked) with the time until the window ends.
+var accountGate = redis.NewScript(`
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 if n >= tonumber(ARGV[2]) then
   return {1, redis.call('PTTL', KEYS[1])}
 end
-local wait = 0
-local fails = tonumber(redis.call('GET', KEYS[2]) or '0')
-if ARGV[6] == '0' and fails >= tonumber(ARGV[3]) then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local step = math.min(tonumber(ARGV[4]) * 2 ^ math.floor((fails - tonumber(ARGV[3])) / 10), tonumber(ARGV[5]))
-  local slot = math.max(now, tonumber(redis.call('GET', KEYS[3]) or '0')) + step
-  if slot - now > tonumber(ARGV[5]) then
-    return {2, slot - now - tonumber(ARGV[5])}
-  end
-  redis.call('SET', KEYS[3], slot, 'PX', ARGV[1])
-  wait = slot - now
-end
 if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {0, wait}
+return {0, 0}
 `)
+
+// addressKey names a key of an address's login guard; the address is its hash tag.
+func (s *Sessions) addressKey(kind, addr string) string {
+	return s.key("login-ip", "{"+addr+"}", kind)
+}
 
 // LoginAttempt admits one login attempt: 429 once the account has had its attempts in
 // the window or the address has used its turns, otherwise after the address's wait.
 func (s *Sessions) LoginAttempt(ctx context.Context, username, addr string, knownDevice bool, l LoginLimits) error {
-	keys := []string{s.key("login-try", "user", username), s.key("login-fail", "ip", addr), s.key("login-slot", "ip", addr)}
-	known := "0"
-	if knownDevice {
-		known = "1"
+	wait := int64(0)
+	if !knownDevice {
+		res, err := addressGate.Run(ctx, s.rdb, []string{s.addressKey("fail", addr), s.addressKey("slot", addr)}, l.Window.Milliseconds(),
+			l.PerAddress, l.Delay.Milliseconds(), l.MaxDelay.Milliseconds()).Int64Slice()
+		if err != nil {
+			return redisDown(err)
+		}
+		if res[0] == 2 {
+			return &fault.Error{Kind: fault.TooMany, Message: "本网络地址登录尝试过多，请稍后再试；在本机登录过的账号不受影响",
+				RetryAfter: time.Duration(max(res[1], 1000)) * time.Millisecond}
+		}
+		wait = res[1]
 	}
-	res, err := loginGate.Run(ctx, s.rdb, keys, l.Window.Milliseconds(), l.PerAccount, l.PerAddress,
-		l.Delay.Milliseconds(), l.MaxDelay.Milliseconds(), known).Int64Slice()
+	res, err := accountGate.Run(ctx, s.rdb, []string{s.key("login-try", "user", username)}, l.Window.Milliseconds(), l.PerAccount).Int64Slice()
 	if err != nil {
 		return redisDown(err)
 	}
-	after := time.Duration(max(res[1], 1000)) * time.Millisecond
-	switch res[0] {
-	case 1:
-		return &fault.Error{Kind: fault.TooMany, Message: "该账号登录失败次数过多，请稍后再试或联系管理员", RetryAfter: after}
-	case 2:
-		return &fault.Error{Kind: fault.TooMany, Message: "本网络地址登录尝试过多，请稍后再试；在本机登录过的账号不受影响", RetryAfter: after}
+	if res[0] == 1 {
+		return &fault.Error{Kind: fault.TooMany, Message: "该账号登录失败次数过多，请稍后再试或联系管理员",
+			RetryAfter: time.Duration(max(res[1], 1000)) * time.Millisecond}
 	}
-	if res[1] > 0 {
-		t := time.NewTimer(time.Duration(res[1]) * time.Millisecond)
+	if wait > 0 {
+		t := time.NewTimer(time.Duration(wait) * time.Millisecond)
 		defer t.Stop()
 		select {
 		case <-t.C:
@@ -234,7 +265,7 @@ func (s *Sessions) RememberDevice(ctx context.Context, token, username string) (
 // LoginFailed counts a wrong password against the address; the account counted it as an
 // attempt already.
 func (s *Sessions) LoginFailed(ctx context.Context, ip string, window time.Duration) error {
-	k := s.key("login-fail", "ip", ip)
+	k := s.addressKey("fail", ip)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Incr(ctx, k)
 		p.ExpireNX(ctx, k, window)
@@ -256,3 +287,11 @@ func (s *Sessions) LoginSucceeded(ctx context.Context, username string) error {
 
 // Ping checks that Redis answers.
 func (s *Sessions) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

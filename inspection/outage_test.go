@@ -40,7 +40,7 @@ func TestDrawWithRedisCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	direct := d.svc.Pools.RDB
-	keys, err := direct.Keys(ctx, prefix+"insp:pool:"+task.ID.String()+":*").Result()
+	keys, err := direct.Keys(ctx, prefix+"insp:pool:{"+task.ID.String()+"}:*").Result()
 	if err != nil || len(keys) < 2 {
 		t.Fatalf("the frozen pool was not copied to Redis: %v %v", keys, err)
 	}

@@ -20,15 +20,18 @@ import (
 // conflicts) sits beside it in a hash whose pool hash field, written last, marks the copy
 // complete. PostgreSQL keeps the frozen pool; Redis can always be rebuilt from it.
 type Pools struct {
-	RDB    *redis.Client
+	RDB    redis.UniversalClient
 	Prefix string
 }
 
 // keep is how long an undrawn pool stays in Redis before it must be rebuilt.
 const keep = 90 * 24 * time.Hour
 
+// key names a part of a task's pool. The task in braces is the key's hash tag: on a Redis
+// Cluster every key of one pool lives in one slot, so the build's MULTI with its RENAMEs
+// and the drop's DEL of several keys work there too.
 func (p *Pools) key(task uuid.UUID, part string) string {
-	return p.Prefix + "insp:pool:" + task.String() + ":" + part
+	return p.Prefix + "insp:pool:{" + task.String() + "}:" + part
 }
 
 func unavailable(err error) error {
