@@ -47,6 +47,9 @@ func phoneLogin(s *server, username, next string) []chromedp.Action[chromedp.Voi
 		chromedp.SendKeys(chromedp.CSS(`#username`), username),
 		chromedp.SendKeys(chromedp.CSS(`#password`), app.DemoPassword),
 		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		// The login's redirect lands before anything else: a navigation issued while it is
+		// on its way aborts it (net::ERR_ABORTED).
+		chromedp.WaitNotPresent(chromedp.CSS(`#login-submit`)),
 	}
 }
 
