@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -50,6 +51,12 @@ func objectError(err error, what string) error {
 		return fault.Wrap(err, fault.Unavailable, "证据存储（MinIO）暂不可用，请稍后重试")
 	case "NoSuchKey", "NoSuchVersion", "NoSuchUpload":
 		return fault.Wrap(err, fault.NotFound, "%s不存在", what)
+	}
+	// MinIO answers 503 (SlowDownWrite, SlowDownRead…) when too few of its drives are
+	// online to keep what it is given: with two of four drives lost it still reads but
+	// takes no writes.
+	if resp.StatusCode == 503 || strings.HasPrefix(resp.Code, "SlowDown") || resp.Code == "XMinioServerNotInitialized" {
+		return fault.Wrap(err, fault.Unavailable, "证据存储暂不可用（可用磁盘不足），本次未保存，请稍后重试")
 	}
 	return fault.Wrap(err, fault.Internal, "证据存储出错")
 }
