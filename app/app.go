@@ -206,6 +206,8 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.server.Listener(a.ln) }()
+	a.ensurePartitions(ctx)
+	go every(ctx, 24*time.Hour, a.ensurePartitions)
 	go every(ctx, 10*time.Minute, a.sweep)
 	go every(ctx, time.Minute, a.logCheckpoint)
 	go every(ctx, 5*time.Minute, a.syncAlerts)
@@ -287,6 +289,23 @@ func (a *App) syncAlerts(ctx context.Context) {
 
 // sweep removes abandoned uploads and retries failed retention locks. Several replicas
 // sweeping at once is harmless: each removal is idempotent.
+// partitioned are the tables kept in yearly partitions (ensure_year_partitions).
+var partitioned = []string{"activity"}
+
+// ensurePartitions makes this year's and next year's partitions of each partitioned
+// table, so that a year's rows always have a table before the year begins.
+func (a *App) ensurePartitions(ctx context.Context) {
+	year := time.Now().In(enforcement.Shanghai()).Year()
+	for _, t := range partitioned {
+		var made int
+		if err := a.db.QueryRow(ctx, `SELECT ensure_year_partitions($1, $2, $3)`, t, year, year+1).Scan(&made); err != nil {
+			a.log.Error("yearly partitions", zap.String("table", t), zap.Error(err))
+		} else if made > 0 {
+			a.log.Info("yearly partitions made", zap.String("table", t), zap.Int("made", made))
+		}
+	}
+}
+
 func (a *App) sweep(ctx context.Context) {
 	if res, err := a.evidence.Sweep(ctx); err != nil {
 		a.log.Warn("evidence sweep", zap.Error(err))
