@@ -112,4 +112,6 @@ func (m *MinIODrives) Healthy(ctx context.Context) bool {
 	return resp.StatusCode == 200
 }
 
-func (m *MinIODrives) String() string { return fmt.Sprintf("MinIO on %s with %d drives", m.Endpoint, len(m.Drives)) }
+func (m *MinIODrives) String() string {
+	return fmt.Sprintf("MinIO on %s with %d drives", m.Endpoint, len(m.Drives))
+}
