@@ -1,8 +1,6 @@
 package testenv
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -99,19 +97,4 @@ func (m *MinIODrives) LoseDrive(tb testing.TB, i int) {
 	if err := os.Rename(m.Drives[i], m.Drives[i]+".lost"); err != nil {
 		tb.Fatal(err)
 	}
-}
-
-// Healthy reports whether MinIO says the cluster can take writes.
-func (m *MinIODrives) Healthy(ctx context.Context) bool {
-	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+m.Endpoint+"/minio/health/cluster", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == 200
-}
-
-func (m *MinIODrives) String() string {
-	return fmt.Sprintf("MinIO on %s with %d drives", m.Endpoint, len(m.Drives))
 }
